@@ -1,0 +1,23 @@
+// The production HTTP client transport (cpprestsdk underneath).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "http/http_types.h"
+
+namespace patbot::http {
+
+struct ClientOptions {
+  std::string extraCaFile;   // PEM bundle trusted in addition to the system store ("" = none)
+  std::string userAgent = "patbot";
+};
+
+// TLS is always verified (system store plus extraCaFile). Each request honours its own deadline
+// as a total bound (a cancellation token, not just a socket timeout). Thread-safe.
+std::unique_ptr<Transport> makeCpprestTransport(ClientOptions options = {});
+
+// Percent-encodes a path segment or query value (RFC 3986 unreserved characters kept).
+std::string urlEncode(const std::string& value);
+
+}  // namespace patbot::http

@@ -1,0 +1,44 @@
+// An HTTP/1.1 server on one address. The application sees only plain Request/Response structs.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "http/http_types.h"
+
+namespace patbot::http {
+
+// Called once per request whose body fits the limit, on a server thread. It must not block on
+// other requests' work (no waiting for futures); quick synchronous work (HMAC, SQLite insert,
+// queueing a job) is fine. Exceptions it throws become a 500 and a log line, never a crash.
+using RequestHandler = std::function<Response(const Request&)>;
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";   // "0.0.0.0" for all interfaces ("*" binds IPv6 only in cpprest)
+  uint16_t port = 8080;             // 0 = pick a free port; see Server::port()
+  size_t maxBodyBytes = 64 * 1024;  // larger bodies get 413 (Content-Length checked before reading)
+};
+
+class Server {
+ public:
+  virtual ~Server() = default;
+  // Starts listening; returns once the socket accepts connections. Error (kUnavailable) when the
+  // address cannot be bound.
+  virtual Status start() = 0;
+  // Stops accepting and waits for in-flight handlers. Idempotent.
+  virtual void stop() = 0;
+  // The bound port (the real one when ServerOptions::port was 0). Valid after start().
+  virtual uint16_t port() const = 0;
+};
+
+std::unique_ptr<Server> makeCpprestServer(ServerOptions options, RequestHandler handler);
+
+// Sets the size of the shared I/O thread pool used by the server and client. Call once, before
+// any server or client is created; later calls do nothing.
+void configureIoThreads(size_t threads);
+
+}  // namespace patbot::http
