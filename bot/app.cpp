@@ -1,0 +1,176 @@
+#include "bot/app.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "bot/command_registry.h"
+#include "bot/command_service.h"
+#include "bot/executor.h"
+#include "bot/observed_gitlab_api.h"
+#include "bot/slack_endpoints.h"
+#include "core/request_context.h"
+#include "gitlab/rest_gitlab_api.h"
+#include "handlers/pat_help_handler.h"
+#include "handlers/pat_status_handler.h"
+#include "http/client.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "http/url.h"
+#include "slack/signature_verifier.h"
+#include "slack/slack_notifier.h"
+#include "storage/database.h"
+#include "storage/sqlite_audit_store.h"
+
+namespace patbot {
+
+// Declared in the order they must be built; destroyed in reverse (server first, executor
+// before what its jobs use).
+struct App::Parts {
+  Config config;
+  const Clock& clock;
+  MetricsRegistry metrics;
+  std::unique_ptr<http::Transport> gitlabTransport;
+  std::unique_ptr<http::Transport> slackTransport;
+  std::unique_ptr<gitlab::RestGitLabApi> restGitLab;
+  std::unique_ptr<ObservedGitLabApi> gitlab;
+  std::unique_ptr<storage::Database> database;
+  std::unique_ptr<storage::SqliteAuditStore> audit;
+  std::unique_ptr<slack::SlackNotifier> notifier;
+  std::unique_ptr<slack::SignatureVerifier> verifier;
+  CommandRegistry registry;
+  std::unique_ptr<ThreadPoolExecutor> executor;
+  std::unique_ptr<CommandService> commands;
+  std::unique_ptr<SlackEndpoints> endpoints;
+  http::Router router;
+  std::unique_ptr<http::Server> server;
+
+  Parts(Config c, const Clock& k) : config(std::move(c)), clock(k) {}
+  ~Parts() {
+    if (server) server->stop();
+    if (executor) executor->shutdown();
+  }
+};
+
+namespace {
+
+std::string sourceLabel(const Config& config) {
+  auto url = http::parseUrl(config.gitlabUrl);
+  std::string host = url ? url->host : config.gitlabUrl;
+  return config.gitlabGroup.empty() ? fmt::format("{} · instance service accounts", host)
+                                    : fmt::format("{} · service accounts of group {}", host, config.gitlabGroup);
+}
+
+std::string endpointLabel(const std::string& path) {
+  static const char* known[] = {"/slack/commands", "/slack/interactions", "/healthz", "/readyz", "/metrics"};
+  for (const char* k : known) {
+    if (path == k) return k;
+  }
+  return "other";
+}
+
+}  // namespace
+
+App::App(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+App::~App() { stop(); }
+
+Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock) {
+  auto p = std::make_unique<Parts>(std::move(config), clock);
+  const Config& c = p->config;
+
+  p->metrics.declareCounter("patbot_http_requests_total", "HTTP requests by endpoint and status code.");
+  p->metrics.declareCounter("patbot_gitlab_requests_total", "GitLab API calls by endpoint and status.");
+  p->metrics.declareCounter("patbot_slack_requests_total", "Slack calls by method and status.");
+
+  auto database = storage::Database::open(c.dbPath);
+  if (!database) return database.error();
+  p->database = std::move(*database);
+  p->audit = std::make_unique<storage::SqliteAuditStore>(*p->database, clock);
+
+  p->gitlabTransport = http::makeCpprestTransport(http::ClientOptions{c.gitlabCaFile, "patbot/" PATBOT_VERSION});
+  p->slackTransport = http::makeCpprestTransport(http::ClientOptions{"", "patbot/" PATBOT_VERSION});
+
+  gitlab::RestGitLabOptions gl;
+  gl.baseUrl = c.gitlabUrl;
+  gl.token = c.gitlabToken;
+  gl.mode = c.gitlabGroup.empty() ? gitlab::Mode::kInstance : gitlab::Mode::kGroup;
+  gl.group = c.gitlabGroup;
+  gl.concurrency = c.gitlabConcurrency;
+  gl.metrics = &p->metrics;
+  p->restGitLab = std::make_unique<gitlab::RestGitLabApi>(*p->gitlabTransport, gl);
+  p->gitlab = std::make_unique<ObservedGitLabApi>(*p->restGitLab);
+
+  p->notifier = std::make_unique<slack::SlackNotifier>(*p->slackTransport, c.slackApiUrl, c.slackBotToken, clock,
+                                                       &p->metrics);
+  p->verifier = std::make_unique<slack::SignatureVerifier>(c.slackSigningSecret, clock);
+
+  p->registry.add("help", "help", "Show this help.", handlers::Role::kReader, false,
+                  std::make_unique<handlers::PatHelpHandler>(p->registry.usageLines()));
+  p->registry.add("status", handlers::PatStatusHandler::kUsage,
+                  "List service-account tokens with their expiry, most urgent first.", handlers::Role::kReader, false,
+                  std::make_unique<handlers::PatStatusHandler>(*p->gitlab, clock, c.expiringWindowDays(),
+                                                               sourceLabel(c)));
+
+  p->executor = std::make_unique<ThreadPoolExecutor>(4, 1000);
+  p->commands = std::make_unique<CommandService>(p->registry, c.access, *p->audit, *p->executor, *p->notifier,
+                                                 p->metrics, clock);
+  p->endpoints = std::make_unique<SlackEndpoints>(*p->verifier, *p->commands, *p->audit, *p->executor,
+                                                  *p->notifier, p->metrics);
+
+  Parts* raw = p.get();
+  p->router.add("POST", "/slack/commands", [raw](const http::Request& r) { return raw->endpoints->commands(r); });
+  p->router.add("POST", "/slack/interactions",
+                [raw](const http::Request& r) { return raw->endpoints->interactions(r); });
+  p->router.add("GET", "/healthz", [](const http::Request&) { return http::Response::text(200, "ok"); });
+  p->router.add("GET", "/readyz", [raw](const http::Request&) {
+    if (!raw->database->healthy()) return http::Response::text(503, "database: not usable");
+    auto problem = raw->gitlab->problem();
+    if (!problem.empty()) return http::Response::text(503, "gitlab: " + problem);
+    return http::Response::text(200, "ready");
+  });
+  p->router.add("GET", "/metrics", [raw](const http::Request&) {
+    http::Response r = http::Response::text(200, raw->metrics.render());
+    r.headers["content-type"] = "text/plain; version=0.0.4; charset=utf-8";
+    return r;
+  });
+
+  http::ServerOptions so;
+  so.host = c.listenHost;
+  so.port = c.listenPort;
+  p->server = http::makeCpprestServer(so, [raw](const http::Request& r) {
+    http::Response response = raw->router.handle(r);
+    raw->metrics.inc("patbot_http_requests_total",
+                     {{"endpoint", endpointLabel(r.path)}, {"code", std::to_string(response.status)}});
+    return response;
+  });
+  return std::unique_ptr<App>(new App(std::move(p)));
+}
+
+Status App::start() {
+  if (auto s = parts_->server->start(); !s) return s;
+  spdlog::info("patbot {} listening on http://{}:{}", PATBOT_VERSION, parts_->config.listenHost, port());
+  // First GitLab call: tells the operator at once whether the token works, and sets /readyz.
+  Parts* raw = parts_.get();
+  parts_->executor->post(newRequestId(), [raw] {
+    auto self = raw->gitlab->selfToken();
+    if (self) {
+      spdlog::info("GitLab reachable; patbot's token is '{}' (id {}), scopes {}", self->name, self->id,
+                   fmt::join(self->scopes, ","));
+    } else {
+      spdlog::error("GitLab check failed: {}", self.error().message);
+    }
+  });
+  return okStatus();
+}
+
+void App::stop() {
+  if (!parts_) return;
+  if (parts_->server) parts_->server->stop();
+  if (parts_->executor) parts_->executor->shutdown();
+}
+
+uint16_t App::port() const { return parts_->server->port(); }
+void App::drain() { parts_->executor->drain(); }
+MetricsRegistry& App::metrics() { return parts_->metrics; }
+storage::AuditStore& App::audit() { return *parts_->audit; }
+
+}  // namespace patbot

@@ -1,0 +1,41 @@
+// App: the composition root of `patbot serve` (and of the demo, which runs the same App against
+// the fakes). It is the only place that knows every concrete class. Construction opens the
+// database and builds the object graph; start() binds the HTTP server; stop() stops it and
+// finishes queued background work.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "bot/config.h"
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "core/result.h"
+
+namespace patbot {
+
+namespace storage {
+class AuditStore;
+}
+
+class App {
+ public:
+  static Result<std::unique_ptr<App>> create(Config config, const Clock& clock);
+  ~App();
+
+  Status start();
+  void stop();
+  uint16_t port() const;
+  // Waits until no background job is queued or running.
+  void drain();
+
+  MetricsRegistry& metrics();
+  storage::AuditStore& audit();
+
+ private:
+  struct Parts;
+  explicit App(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace patbot

@@ -1,0 +1,42 @@
+// The patbot command line (SPEC §1). Each run* function is one subcommand: it prints its result
+// on stdout, one-line errors on stderr ("patbot: <what is wrong>"), and returns the exit code.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "bot/config.h"
+
+namespace patbot::cli {
+
+int runServe(const EnvLookup& env);
+
+struct ScanOptions {
+  bool json = false;
+  int warnDays = 14;
+};
+// Exit 0 all fine, 1 some token expires within warnDays, 2 some token expired or the scan failed.
+int runScan(const EnvLookup& env, const ScanOptions& options);
+
+int runCheckConfig(const EnvLookup& env);
+
+struct AuditOptions {
+  int limit = 20;
+  std::optional<std::string> token;
+  std::optional<std::string> actor;
+  std::optional<std::string> since;
+  std::string format = "table";   // table | jsonl | csv
+};
+int runAudit(const EnvLookup& env, const AuditOptions& options);
+// Exit 0 when the chain is intact, 1 naming the first bad row.
+int runAuditVerify(const EnvLookup& env);
+
+struct DemoOptions {
+  bool keepRunning = false;
+};
+int runDemo(const DemoOptions& options);
+
+// Prints "patbot: <message>" on stderr and returns `code`.
+int fail(const std::string& message, int code = 2);
+
+}  // namespace patbot::cli

@@ -1,0 +1,79 @@
+#include <iostream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "bot/cli.h"
+#include "bot/logging.h"
+#include "gitlab/rest_gitlab_api.h"
+#include "http/client.h"
+
+namespace patbot::cli {
+namespace {
+
+std::string listOrNone(const std::vector<std::string>& v, const std::string& none) {
+  return v.empty() ? none : fmt::format("{}", fmt::join(v, ", "));
+}
+
+}  // namespace
+
+int runCheckConfig(const EnvLookup& env) {
+  auto config = loadConfig(ConfigNeeds::kGitLab, env);
+  if (!config) return fail(config.error().message);
+  setupLogging(config->logFormat, config->logLevel == "info" ? "warn" : config->logLevel);
+  const Config& c = *config;
+  bool ok = true;
+
+  std::cout << "configuration: OK" << (c.configPath.empty() ? " (no policy file; defaults)" : " (policy " + c.configPath + ")")
+            << "\n";
+  std::cout << "  listen:          " << c.listenHost << ":" << c.listenPort << "\n";
+  std::cout << "  database:        " << c.dbPath << "\n";
+  std::cout << "  slack signing:   " << (c.slackSigningSecret.empty() ? "MISSING (patbot serve needs SLACK_SIGNING_SECRET)" : "set") << "\n";
+  std::cout << "  slack bot token: " << (c.slackBotToken.empty() ? "not set (replies only through response_url)" : "set") << "\n";
+  std::cout << "  notify channel:  " << (c.notifyChannel.empty() ? "not set (the channel a command came from)" : c.notifyChannel) << "\n";
+  std::cout << "  gitlab:          " << c.gitlabUrl << " ("
+            << (c.gitlabGroup.empty() ? "instance mode: admin API" : "group mode: group " + c.gitlabGroup) << ", "
+            << c.gitlabConcurrency << " requests in flight)\n";
+  if (c.slackSigningSecret.empty()) ok = false;
+
+  auto transport = http::makeCpprestTransport(http::ClientOptions{c.gitlabCaFile, "patbot/" PATBOT_VERSION});
+  gitlab::RestGitLabOptions gl;
+  gl.baseUrl = c.gitlabUrl;
+  gl.token = c.gitlabToken;
+  gl.mode = c.gitlabGroup.empty() ? gitlab::Mode::kInstance : gitlab::Mode::kGroup;
+  gl.group = c.gitlabGroup;
+  gl.concurrency = c.gitlabConcurrency;
+  gl.operationDeadline = std::chrono::seconds(30);
+  gitlab::RestGitLabApi api(*transport, gl);
+
+  auto self = api.selfToken();
+  if (!self) {
+    std::cout << "GitLab token:      FAILED — " << self.error().message << "\n";
+    ok = false;
+  } else {
+    std::cout << "GitLab token:      '" << self->name << "' (id " << self->id << ", user " << self->userId
+              << "), scopes " << listOrNone(self->scopes, "none") << ", expires "
+              << (self->expiresAt ? formatDate(*self->expiresAt) : std::string("never")) << "\n";
+    bool hasApi = std::find(self->scopes.begin(), self->scopes.end(), "api") != self->scopes.end();
+    if (!hasApi) {
+      std::cout << "                   WARNING: without the api scope patbot can list but not rotate tokens\n";
+    }
+    auto accounts = api.listServiceAccounts();
+    if (!accounts) {
+      std::cout << "service accounts:  FAILED — " << accounts.error().message << "\n";
+      ok = false;
+    } else {
+      std::cout << "service accounts:  " << accounts->size() << " visible\n";
+    }
+  }
+
+  std::cout << "what the bot may do:\n";
+  std::cout << "  status, audit, help: " << listOrNone(c.access.readers, "nobody") << "\n";
+  std::cout << "  rotate, revoke:      " << listOrNone(c.access.operators, "nobody until operators are configured") << "\n";
+  std::cout << "  channels:            " << listOrNone(c.access.channels, "any channel") << "\n";
+  std::cout << "  [[token]] entries:   " << c.tokens.size() << "\n";
+  std::cout << (ok ? "check-config: OK" : "check-config: problems found (see above)") << std::endl;
+  return ok ? 0 : 1;
+}
+
+}  // namespace patbot::cli

@@ -1,0 +1,77 @@
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "bot/cli.h"
+#include "bot/logging.h"
+#include "gitlab/rest_gitlab_api.h"
+#include "handlers/status_format.h"
+#include "handlers/status_table.h"
+#include "http/client.h"
+
+namespace patbot::cli {
+namespace {
+
+nlohmann::json rowJson(const handlers::StatusRow& r) {
+  nlohmann::json j = {{"account", r.account},
+                      {"token_name", r.tokenName},
+                      {"token_id", r.tokenId},
+                      {"scopes", r.scopes},
+                      {"state", handlers::tokenStateName(r.state)}};
+  j["expires_at"] = r.expiresAt ? nlohmann::json(formatDate(*r.expiresAt)) : nlohmann::json(nullptr);
+  j["days_left"] = r.daysLeft ? nlohmann::json(*r.daysLeft) : nlohmann::json(nullptr);
+  j["last_used_at"] = r.lastUsedAt ? nlohmann::json(formatTimestamp(*r.lastUsedAt)) : nlohmann::json(nullptr);
+  return j;
+}
+
+}  // namespace
+
+int runScan(const EnvLookup& env, const ScanOptions& options) {
+  auto config = loadConfig(ConfigNeeds::kGitLab, env);
+  if (!config) return fail(config.error().message);
+  setupLogging(config->logFormat, config->logLevel == "info" ? "warn" : config->logLevel);
+
+  auto transport = http::makeCpprestTransport(http::ClientOptions{config->gitlabCaFile, "patbot/" PATBOT_VERSION});
+  gitlab::RestGitLabOptions gl;
+  gl.baseUrl = config->gitlabUrl;
+  gl.token = config->gitlabToken;
+  gl.mode = config->gitlabGroup.empty() ? gitlab::Mode::kInstance : gitlab::Mode::kGroup;
+  gl.group = config->gitlabGroup;
+  gl.concurrency = config->gitlabConcurrency;
+  gitlab::RestGitLabApi api(*transport, gl);
+
+  auto inventory = api.inventory();
+  if (!inventory) return fail("scan failed: " + inventory.error().message, 2);
+
+  SystemClock clock;
+  auto now = clock.now();
+  handlers::StatusFilter filter;   // every unrevoked token
+  auto rows = handlers::statusRows(*inventory, utcDay(now), config->expiringWindowDays(), filter);
+
+  bool anyExpired = false;
+  bool anyWithinWarn = false;
+  for (const auto& r : rows) {
+    if (r.state == handlers::TokenState::kExpired) anyExpired = true;
+    else if (r.daysLeft && *r.daysLeft <= options.warnDays) anyWithinWarn = true;
+  }
+  auto counts = handlers::countRows(rows);
+  if (options.json) {
+    nlohmann::json out = {{"scanned_at", formatTimestamp(now)},
+                          {"warn_days", options.warnDays},
+                          {"gitlab_requests", inventory->requests},
+                          {"service_accounts", inventory->accounts.size()},
+                          {"summary", {{"tokens", counts.tokens}, {"expired", counts.expired}, {"expiring", counts.expiring}}},
+                          {"tokens", nlohmann::json::array()}};
+    for (const auto& r : rows) out["tokens"].push_back(rowJson(r));
+    std::cout << out.dump(2) << std::endl;
+  } else {
+    std::cout << handlers::statusText(rows) << "\n"
+              << handlers::statusSummary(counts, config->expiringWindowDays()) << " (" << inventory->requests
+              << " GitLab calls)" << std::endl;
+  }
+  if (anyExpired) return 2;
+  if (anyWithinWarn) return 1;
+  return 0;
+}
+
+}  // namespace patbot::cli

@@ -1,0 +1,214 @@
+// `patbot demo`: the whole loop on one machine with no accounts. A simulated GitLab and a
+// simulated Slack run on loopback in this process, the real bot (App) serves between them, and
+// a scripted conversation goes through real signed HTTP requests. Every Slack message is
+// printed as a person would read it.
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "bot/app.h"
+#include "bot/cli.h"
+#include "bot/logging.h"
+#include "http/client.h"
+#include "http/server.h"
+#include "slack/message.h"
+#include "slack/terminal_renderer.h"
+#include "storage/audit_store.h"
+#include "tests/fakes/fake_gitlab.h"
+#include "tests/fakes/fake_slack.h"
+#include "tests/fakes/seeds.h"
+
+namespace patbot::cli {
+namespace {
+
+constexpr const char* kAlice = "U0ALICE001";   // an operator
+constexpr const char* kBob = "U0BOB00001";     // a reader
+constexpr const char* kChannel = "C0PATBOT01";
+
+std::string randomHex(size_t bytes) {
+  std::random_device rd;
+  std::string out;
+  for (size_t i = 0; i < bytes; ++i) out += fmt::format("{:02x}", rd() & 0xff);
+  return out;
+}
+
+http::Request jsonRequest(const std::string& method, const std::string& path, const nlohmann::json& body) {
+  http::Request r;
+  r.method = method;
+  r.path = path;
+  r.headers["content-type"] = "application/json";
+  r.body = body.is_null() ? "" : body.dump();
+  return r;
+}
+
+std::string indent(const std::string& text, const std::string& prefix) {
+  std::string out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    out += prefix + text.substr(start, end - start) + "\n";
+    start = end + 1;
+  }
+  return out;
+}
+
+slack::Message messageFromJson(const nlohmann::json& j) {
+  slack::Message m;
+  m.text = j.value("text", "");
+  if (j.contains("blocks") && j["blocks"].is_array()) m.blocks = j["blocks"];
+  m.ephemeral = j.value("response_type", "ephemeral") != "in_channel";
+  return m;
+}
+
+class Conversation {
+ public:
+  Conversation(fakes::FakeSlack& slack, App& app, std::map<std::string, std::string> names)
+      : slack_(slack), app_(app), names_(std::move(names)) {}
+
+  // Types `/pat <text>` as `user`, prints the ack and everything patbot posts afterwards.
+  bool say(const std::string& user, const std::string& text) {
+    std::cout << "\n" << names_[user] << " › /pat " << text << "\n";
+    auto answer = slack_.handle(jsonRequest("POST", "/_fake/slash",
+                                            {{"text", text}, {"user_id", user}, {"user_name", names_[user]},
+                                             {"channel_id", kChannel}, {"command", "/pat"}}));
+    auto sent = nlohmann::json::parse(answer.body, nullptr, false);
+    if (sent.is_discarded() || !sent.value("error", nlohmann::json()).is_null() || sent.value("status", 0) != 200) {
+      std::cout << "  (Slack could not deliver the command: " << answer.body << ")\n";
+      return false;
+    }
+    auto ack = nlohmann::json::parse(sent.value("body", ""), nullptr, false);
+    if (!ack.is_discarded() && ack.is_object()) {
+      std::cout << "patbot (only visible to you, answered in " << sent.value("elapsed_ms", 0) << " ms) ›\n"
+                << indent(slack::renderForTerminal(messageFromJson(ack)), "  ");
+    }
+    app_.drain();
+    printNewMessages();
+    return true;
+  }
+
+  void printNewMessages() {
+    auto answer = slack_.handle(jsonRequest("GET", "/_fake/messages", nullptr));
+    auto all = nlohmann::json::parse(answer.body, nullptr, false);
+    if (!all.is_array()) return;
+    for (const auto& m : all) {
+      int64_t seq = m.value("seq", int64_t{0});
+      if (seq <= lastSeq_) continue;
+      lastSeq_ = seq;
+      auto body = m.value("message", nlohmann::json::object());
+      auto msg = messageFromJson(body);
+      std::string where = msg.ephemeral ? "only visible to you" : "in #patbot-demo";
+      std::cout << "patbot (" << where << ") ›\n" << indent(slack::renderForTerminal(msg), "  ");
+    }
+  }
+
+ private:
+  fakes::FakeSlack& slack_;
+  App& app_;
+  std::map<std::string, std::string> names_;
+  int64_t lastSeq_ = 0;
+};
+
+}  // namespace
+
+int runDemo(const DemoOptions& options) {
+  setupLogging("text", "error");
+  http::configureIoThreads(16);
+  static SystemClock clock;
+  auto today = utcDay(clock.now());
+
+  // Simulated GitLab.
+  auto seed = fakes::demoSeed(today);
+  fakes::FakeGitLab gitlab(seed, clock);
+  auto gitlabServer = http::makeCpprestServer({"127.0.0.1", 0, 64 * 1024 * 16},
+                                              [&](const http::Request& r) { return gitlab.handle(r); });
+  if (auto s = gitlabServer->start(); !s) return fail("demo: cannot start the simulated GitLab: " + s.error().message);
+  std::string gitlabUrl = fmt::format("http://127.0.0.1:{}", gitlabServer->port());
+
+  // Simulated Slack.
+  std::string signingSecret = randomHex(16);
+  std::string botToken = "xoxb-demo-" + randomHex(12);
+  auto slackTransport = http::makeCpprestTransport();
+  fakes::FakeSlackOptions so;
+  so.signingSecret = signingSecret;
+  so.botToken = botToken;
+  fakes::FakeSlack slack(so, clock, *slackTransport);
+  auto slackServer = http::makeCpprestServer({"127.0.0.1", 0, 64 * 1024 * 16},
+                                             [&](const http::Request& r) { return slack.handle(r); });
+  if (auto s = slackServer->start(); !s) return fail("demo: cannot start the simulated Slack: " + s.error().message);
+  std::string slackUrl = fmt::format("http://127.0.0.1:{}", slackServer->port());
+  slack.setSelfBaseUrl(slackUrl);
+
+  // The real bot.
+  auto dir = std::filesystem::temp_directory_path() / ("patbot-demo-" + randomHex(4));
+  std::filesystem::create_directories(dir);
+  Config config;
+  config.listenHost = "127.0.0.1";
+  config.listenPort = 0;
+  config.slackSigningSecret = Secret(signingSecret);
+  config.slackBotToken = Secret(botToken);
+  config.slackApiUrl = slackUrl + "/api";
+  config.gitlabUrl = gitlabUrl;
+  config.gitlabToken = Secret(fakes::adminTokenOf(seed));
+  config.dbPath = (dir / "patbot.db").string();
+  config.access.operators = {kAlice};
+  config.access.readers = {"*"};
+  auto app = App::create(config, clock);
+  if (!app) return fail("demo: " + app.error().message);
+  if (auto s = (*app)->start(); !s) return fail("demo: cannot start patbot: " + s.error().message);
+  std::string botUrl = fmt::format("http://127.0.0.1:{}", (*app)->port());
+  slack.setBotUrls(botUrl + "/slack/commands", botUrl + "/slack/interactions");
+
+  std::cout << "patbot demo — a simulated GitLab (" << gitlabUrl << ") and a simulated Slack (" << slackUrl
+            << ")\non loopback, with the real bot (" << botUrl << ") between them. Every request below is a\n"
+            << "real HTTP request signed the way Slack signs it.\n";
+
+  Conversation talk(slack, **app, {{kAlice, "alice"}, {kBob, "bob"}});
+  bool ok = talk.say(kAlice, "help") && talk.say(kAlice, "status") && talk.say(kBob, "status --expiring 14") &&
+            talk.say(kBob, "status inventory") && talk.say(kBob, "frobnicate");
+
+  std::cout << "\n$ patbot audit --limit 8\n";
+  storage::AuditQuery q;
+  q.limit = 8;
+  auto rows = (*app)->audit().latest(q);
+  if (rows) {
+    for (auto it = rows->rbegin(); it != rows->rend(); ++it) {
+      std::cout << "  " << it->ts << "  #" << it->id << "  " << it->record.actor << "  " << it->record.action << "  "
+                << it->record.outcome << "\n";
+    }
+  }
+  auto verified = (*app)->audit().verify();
+  std::cout << "\n$ patbot audit verify\n  "
+            << (verified && !verified->firstBadId ? fmt::format("audit chain intact: {} rows verified", verified->rowsChecked)
+                                                  : std::string("audit chain BROKEN"))
+            << "\n";
+
+  std::cout << "\nWhat happened: patbot answered every slash command within milliseconds, asked the simulated\n"
+               "GitLab for every service account's tokens in the background, and posted the table through\n"
+               "each command's response_url, most urgent first. Unknown input got a clear ephemeral answer.\n"
+               "Every request is in the SQLite audit trail, whose hash chain verifies. No token value was\n"
+               "shown anywhere.\n";
+
+  if (options.keepRunning) {
+    std::cout << "\nStill running (Ctrl-C to stop):\n"
+              << "  curl " << botUrl << "/metrics\n  curl " << botUrl << "/readyz\n"
+              << "  curl -X POST " << slackUrl << "/_fake/slash -d '{\"text\":\"status\",\"user_id\":\"" << kAlice
+              << "\"}'\n  curl " << slackUrl << "/_fake/messages\n  curl " << gitlabUrl << "/_fake/calls\n";
+    for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+  }
+  (*app)->stop();
+  slackServer->stop();
+  gitlabServer->stop();
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+  bool chainOk = verified && !verified->firstBadId;
+  return ok && chainOk ? 0 : 1;
+}
+
+}  // namespace patbot::cli

@@ -1,0 +1,53 @@
+// Executor: runs background jobs (GitLab calls, Slack posts) off the HTTP threads.
+// ThreadPoolExecutor owns its threads; jobs run in FIFO order on any worker. A job that throws
+// is logged (with its request id) and swallowed: this is the background job boundary.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace patbot {
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  // Queues a job to run under `requestId`. Returns false (job dropped) when the queue is full
+  // or the executor is shutting down.
+  virtual bool post(std::string requestId, std::function<void()> job) = 0;
+};
+
+class ThreadPoolExecutor final : public Executor {
+ public:
+  ThreadPoolExecutor(size_t threads, size_t maxQueued);
+  ~ThreadPoolExecutor() override;   // finishes queued jobs, then joins
+
+  bool post(std::string requestId, std::function<void()> job) override;
+  // Stops accepting jobs, runs what is queued, joins the workers. Idempotent.
+  void shutdown();
+  // Blocks until the queue is empty and no job is running (tests, demo).
+  void drain();
+
+ private:
+  struct Job {
+    std::string requestId;
+    std::function<void()> fn;
+  };
+  void workerLoop();
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable idle_;
+  std::deque<Job> queue_;
+  size_t running_ = 0;
+  size_t maxQueued_;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace patbot

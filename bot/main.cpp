@@ -1,0 +1,66 @@
+// patbot's entry point: parses the command line and runs one subcommand.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "bot/cli.h"
+#include "bot/logging.h"
+
+int main(int argc, char** argv) {
+  using namespace patbot;
+  CLI::App app{"patbot — keeps GitLab service-account tokens alive, from Slack.", "patbot"};
+  app.set_version_flag("--version", std::string("patbot ") + PATBOT_VERSION);
+  app.require_subcommand(1);
+  app.footer("Configuration comes from the environment (see README.md); e.g. GITLAB_URL, GITLAB_TOKEN, "
+             "SLACK_SIGNING_SECRET, PATBOT_CONFIG.");
+
+  auto* serve = app.add_subcommand("serve", "Run the bot: the HTTP server for Slack.");
+
+  cli::DemoOptions demo;
+  auto* demoCmd = app.add_subcommand("demo", "Simulated GitLab and Slack on loopback, a scripted conversation.");
+  demoCmd->add_flag("--keep-running", demo.keepRunning, "Leave the bot and the fakes running afterwards.");
+
+  cli::ScanOptions scan;
+  auto* scanCmd = app.add_subcommand("scan", "Scan every service-account token once and print a table.");
+  scanCmd->add_flag("--json", scan.json, "Print JSON for scripts instead of a table.");
+  scanCmd->add_option("--warn-days", scan.warnDays, "Exit 1 when a token expires within this many days.")
+      ->check(CLI::Range(0, 3650))
+      ->capture_default_str();
+  scanCmd->footer("Exit status: 0 all fine, 1 a token expires within --warn-days, 2 a token has expired or the "
+                  "scan failed.");
+
+  auto* checkCmd = app.add_subcommand("check-config", "Validate configuration, reach GitLab, print what the bot may do.");
+
+  cli::AuditOptions audit;
+  auto* auditCmd = app.add_subcommand("audit", "Read the audit trail.");
+  auditCmd->add_option("--limit", audit.limit, "Most rows to print.")->check(CLI::Range(1, 1000))->capture_default_str();
+  auditCmd->add_option("--token", audit.token, "Only rows about this token (id or ACCOUNT/NAME).");
+  auditCmd->add_option("--actor", audit.actor, "Only rows by this actor (Slack user id, cli:<login>, watcher).");
+  auditCmd->add_option("--since", audit.since, "Only rows at or after this RFC 3339 time.");
+  auditCmd->add_option("--format", audit.format, "table, jsonl or csv.")
+      ->check(CLI::IsMember({"table", "jsonl", "csv"}))
+      ->capture_default_str();
+  auto* verifyCmd = auditCmd->add_subcommand("verify", "Check the audit hash chain; exit 1 naming the first bad row.");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    return cli::fail(what + " (see patbot --help)", 2);
+  }
+
+  auto env = processEnv();
+  if (*serve) return cli::runServe(env);
+  if (*demoCmd) return cli::runDemo(demo);
+  if (*scanCmd) return cli::runScan(env, scan);
+  if (*checkCmd) return cli::runCheckConfig(env);
+  if (*verifyCmd) return cli::runAuditVerify(env);
+  if (*auditCmd) return cli::runAudit(env, audit);
+  return cli::fail("no command given (see patbot --help)");
+}

@@ -1,0 +1,89 @@
+#include "bot/slack_endpoints.h"
+
+#include <spdlog/spdlog.h>
+
+#include "core/request_context.h"
+#include "slack/block_kit.h"
+#include "slack/form_parser.h"
+#include "slack/interaction_payload.h"
+#include "slack/slash_command.h"
+
+namespace patbot {
+namespace {
+
+http::Response ackJson(const slack::Message& m) { return http::Response::json(200, m.toResponseJson().dump()); }
+
+}  // namespace
+
+SlackEndpoints::SlackEndpoints(const slack::SignatureVerifier& verifier, CommandService& commands,
+                               storage::AuditStore& audit, Executor& executor, slack::Notifier& notifier,
+                               MetricsRegistry& metrics)
+    : verifier_(verifier), commands_(commands), audit_(audit), executor_(executor), notifier_(notifier),
+      metrics_(metrics) {
+  metrics_.declareCounter("patbot_slack_rejected_total", "Slack requests refused before routing, by reason.");
+}
+
+std::optional<http::Response> SlackEndpoints::rejectUnsigned(const http::Request& request,
+                                                             const std::string& requestId) {
+  auto failure = verifier_.verify(request.headers, request.body);
+  if (!failure) return std::nullopt;
+  const char* reason = slack::signatureFailureName(*failure);
+  spdlog::warn("rejected {} from {}: signature {} ({} bytes)", request.path, request.remote, reason,
+               request.body.size());
+  metrics_.inc("patbot_slack_rejected_total", {{"reason", reason}});
+  storage::AuditRecord record;
+  record.actor = "-";
+  record.action = "request.rejected";
+  record.target = request.path;
+  record.outcome = "rejected";
+  record.requestId = requestId;
+  record.detail = {{"reason", reason}, {"remote", request.remote}, {"bytes", request.body.size()}};
+  if (auto r = audit_.append(record); !r) spdlog::error("audit append failed: {}", r.error().detail);
+  return http::Response::text(401, "");
+}
+
+http::Response SlackEndpoints::commands(const http::Request& request) {
+  std::string requestId = newRequestId();
+  RequestScope scope(requestId);
+  if (slack::isSslCheck(request.body)) return http::Response::text(200, "");
+  if (auto rejected = rejectUnsigned(request, requestId)) return *rejected;
+
+  auto command = slack::parseSlashCommand(request.body);
+  if (!command) {
+    spdlog::warn("signed slash command without the fields patbot needs: {}", command.error().message);
+    return http::Response::text(400, "malformed slash command");
+  }
+  spdlog::info("slash command from {} in {}", command->userId, command->channelId);
+  return ackJson(commands_.handle(*command, requestId));
+}
+
+http::Response SlackEndpoints::interactions(const http::Request& request) {
+  std::string requestId = newRequestId();
+  RequestScope scope(requestId);
+  if (slack::isSslCheck(request.body)) return http::Response::text(200, "");
+  if (auto rejected = rejectUnsigned(request, requestId)) return *rejected;
+
+  auto payload = slack::parseInteraction(request.body);
+  if (!payload) {
+    spdlog::warn("signed interaction with an unreadable payload: {}", payload.error().message);
+    return http::Response::text(400, "malformed interaction payload");
+  }
+  storage::AuditRecord record;
+  record.actor = payload->userId;
+  record.action = "interaction." + (payload->actions.empty() ? std::string("none") : payload->actions[0].actionId);
+  record.outcome = "unsupported";
+  record.requestId = requestId;
+  record.detail = {{"type", payload->type}, {"channel", payload->channelId}};
+  if (auto r = audit_.append(record); !r) spdlog::error("audit append failed: {}", r.error().detail);
+  spdlog::info("interaction {} from {} has no handler", record.action, payload->userId);
+  // No button patbot sends today needs an answer here; tell the clicker rather than stay silent.
+  if (!payload->responseUrl.empty()) {
+    executor_.post(requestId, [this, url = payload->responseUrl] {
+      auto m = slack::textMessage(":information_source: This button is not handled by this version of patbot.");
+      if (auto r = notifier_.respond(url, m); !r) spdlog::warn("could not answer the interaction: {}", r.error().message);
+    });
+  }
+  return http::Response::text(200, "");
+}
+
+}  // namespace patbot

@@ -1,0 +1,49 @@
+// The shape every /pat subcommand handler has. A handler is split in two so the 3-second ack
+// never waits for GitLab: prepare() validates arguments synchronously (cheap, no I/O) and returns
+// the ephemeral acknowledgement plus the work to run in the background; the work returns the
+// messages to post through the request's response_url.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "slack/message.h"
+
+namespace patbot::handlers {
+
+enum class Role { kReader, kOperator };
+
+inline const char* roleName(Role role) { return role == Role::kOperator ? "operator" : "reader"; }
+
+struct CommandRequest {
+  std::string requestId;
+  std::string actor;        // Slack user id, "cli:<login>" or "watcher"
+  std::string channelId;
+  std::vector<std::string> args;   // arguments after the subcommand, quotes already removed
+};
+
+// What a background job produced: the messages to deliver, and how the audit trail should
+// record the outcome.
+struct CommandOutput {
+  std::vector<slack::Message> messages;
+  std::string outcome = "ok";          // "ok" or "error"
+  std::string detail;                  // short, for the audit row (never a secret)
+};
+
+struct Prepared {
+  slack::Message ack;                              // the immediate ephemeral reply
+  std::function<CommandOutput()> work;             // empty when there is nothing more to do
+  std::string target;                              // audit target ("" when none)
+};
+
+class Command {
+ public:
+  virtual ~Command() = default;
+  // Fast and side-effect free. Error kind kInvalidInput carries a message shown to the user
+  // together with the subcommand's usage.
+  virtual Result<Prepared> prepare(const CommandRequest& request) = 0;
+};
+
+}  // namespace patbot::handlers

@@ -1,0 +1,166 @@
+// CommandService without a socket: parsed slash commands in, acks and posted messages out.
+#include "bot/command_service.h"
+
+#include <gtest/gtest.h>
+
+#include "handlers/pat_help_handler.h"
+#include "handlers/pat_status_handler.h"
+#include "storage/database.h"
+#include "storage/sqlite_audit_store.h"
+
+namespace patbot {
+namespace {
+
+class RecordingNotifier final : public slack::Notifier {
+ public:
+  Status respond(const std::string& url, const slack::Message& m) override {
+    std::lock_guard lock(mutex_);
+    responses.push_back({url, m});
+    return okStatus();
+  }
+  Result<slack::PostedMessage> post(const std::string& channel, const slack::Message& m) override {
+    std::lock_guard lock(mutex_);
+    posts.push_back({channel, m});
+    return slack::PostedMessage{channel, "1.000001"};
+  }
+  Status update(const slack::PostedMessage&, const slack::Message&) override { return okStatus(); }
+
+  std::mutex mutex_;
+  std::vector<std::pair<std::string, slack::Message>> responses;
+  std::vector<std::pair<std::string, slack::Message>> posts;
+};
+
+class StubGitLab final : public gitlab::GitLabApi {
+ public:
+  Result<std::vector<gitlab::ServiceAccount>> listServiceAccounts() override { return std::vector<gitlab::ServiceAccount>{}; }
+  Result<std::vector<gitlab::AccessToken>> listTokens(const gitlab::ServiceAccount&) override {
+    return std::vector<gitlab::AccessToken>{};
+  }
+  Result<gitlab::Inventory> inventory() override {
+    if (failWith) return *failWith;
+    gitlab::Inventory inv;
+    gitlab::AccessToken t;
+    t.id = 7;
+    t.name = "registry";
+    t.scopes = {"api"};
+    t.expiresAt = *parseDate("2026-12-05");
+    inv.accounts.push_back({{3, "deploy-bot", "Deploy"}, {t}});
+    inv.requests = 2;
+    return inv;
+  }
+  Result<gitlab::AccessToken> selfToken() override { return gitlab::AccessToken{}; }
+  Result<gitlab::AccessToken> tokenSelf(const Secret&) override { return gitlab::AccessToken{}; }
+  std::optional<Error> failWith;
+};
+
+class CommandServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = storage::Database::open(":memory:");
+    ASSERT_TRUE(db);
+    db_ = std::move(*db);
+    audit_ = std::make_unique<storage::SqliteAuditStore>(*db_, clock_);
+    registry_.add("help", "help", "Show help.", handlers::Role::kReader, false,
+                  std::make_unique<handlers::PatHelpHandler>(registry_.usageLines()));
+    registry_.add("status", handlers::PatStatusHandler::kUsage, "List tokens.", handlers::Role::kReader, false,
+                  std::make_unique<handlers::PatStatusHandler>(gitlab_, clock_, 30, "test"));
+    access_.readers = {"U_READER", "U_OTHER"};
+    access_.operators = {"U_OP"};
+    service_ = std::make_unique<CommandService>(registry_, access_, *audit_, executor_, notifier_, metrics_, clock_);
+  }
+
+  slack::SlashCommand command(std::string user, std::string text) {
+    slack::SlashCommand c;
+    c.userId = std::move(user);
+    c.channelId = "C1";
+    c.command = "/pat";
+    c.text = std::move(text);
+    c.responseUrl = "http://127.0.0.1:1/commands/x";
+    return c;
+  }
+
+  std::vector<storage::AuditEntry> auditRows() {
+    storage::AuditQuery q;
+    q.limit = 100;
+    auto rows = audit_->latest(q);
+    EXPECT_TRUE(rows);
+    return rows ? *rows : std::vector<storage::AuditEntry>{};
+  }
+
+  FakeClock clock_{TimePoint(*parseDate("2026-11-28")) + std::chrono::hours(9)};
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<storage::SqliteAuditStore> audit_;
+  StubGitLab gitlab_;
+  CommandRegistry registry_;
+  AccessPolicy access_;
+  ThreadPoolExecutor executor_{2, 100};
+  RecordingNotifier notifier_;
+  MetricsRegistry metrics_;
+  std::unique_ptr<CommandService> service_;
+};
+
+TEST_F(CommandServiceTest, EmptyTextShowsHelpWithEveryUsage) {
+  auto ack = service_->handle(command("U_READER", ""), "req-1");
+  auto json = ack.toResponseJson().dump();
+  EXPECT_NE(json.find("status [QUERY] [--expiring DAYS] [--all]"), std::string::npos);
+  EXPECT_EQ(ack.toResponseJson()["response_type"], "ephemeral");
+}
+
+TEST_F(CommandServiceTest, StatusAcksThenPostsTableThroughResponseUrl) {
+  auto ack = service_->handle(command("U_READER", "status"), "req-2");
+  EXPECT_NE(ack.text.find("Asking GitLab"), std::string::npos);
+  executor_.drain();
+  ASSERT_EQ(notifier_.responses.size(), 1u);
+  EXPECT_EQ(notifier_.responses[0].first, "http://127.0.0.1:1/commands/x");
+  auto body = notifier_.responses[0].second.toResponseJson();
+  EXPECT_EQ(body["response_type"], "in_channel");
+  EXPECT_NE(body.dump().find("deploy-bot"), std::string::npos);
+  EXPECT_NE(body.dump().find("expiring"), std::string::npos);
+  auto rows = auditRows();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].record.outcome, "accepted");
+  EXPECT_EQ(rows[0].record.outcome, "ok");
+  EXPECT_EQ(rows[0].record.requestId, "req-2");
+  EXPECT_NE(metrics_.render().find("patbot_commands_total{subcommand=\"status\",outcome=\"ok\"} 1"), std::string::npos);
+}
+
+TEST_F(CommandServiceTest, GitLabFailureBecomesAPlainSentence) {
+  gitlab_.failWith = Error::make(ErrorKind::kUnauthorized, "GitLab rejected patbot's token (401 Unauthorized)");
+  service_->handle(command("U_READER", "status"), "req-3");
+  executor_.drain();
+  ASSERT_EQ(notifier_.responses.size(), 1u);
+  EXPECT_NE(notifier_.responses[0].second.text.find("GitLab rejected patbot's token"), std::string::npos);
+  EXPECT_EQ(auditRows()[0].record.outcome, "error");
+}
+
+TEST_F(CommandServiceTest, UnknownSubcommandAndBadFlagsGetUsage) {
+  auto unknown = service_->handle(command("U_READER", "frobnicate"), "req-4");
+  EXPECT_NE(unknown.text.find("Unknown subcommand"), std::string::npos);
+  auto bad = service_->handle(command("U_READER", "status --expiring soon"), "req-5");
+  EXPECT_NE(bad.text.find("Usage: `/pat status"), std::string::npos);
+  auto quote = service_->handle(command("U_READER", "status \"unbalanced"), "req-6");
+  EXPECT_NE(quote.text.find("quote"), std::string::npos);
+  executor_.drain();
+  EXPECT_TRUE(notifier_.responses.empty());
+  auto rows = auditRows();
+  ASSERT_EQ(rows.size(), 3u);
+  for (const auto& r : rows) EXPECT_EQ(r.record.outcome, "invalid");
+}
+
+TEST_F(CommandServiceTest, ReadersOnlyAndChannelsEnforced) {
+  auto denied = service_->handle(command("U_STRANGER", "status"), "req-7");
+  EXPECT_NE(denied.text.find("reader"), std::string::npos);
+  EXPECT_NE(denied.text.find("U_STRANGER"), std::string::npos);
+  auto op = service_->handle(command("U_OP", "status"), "req-8");   // operators may read
+  EXPECT_NE(op.text.find("Asking GitLab"), std::string::npos);
+  access_.channels = {"C_OTHER"};
+  auto wrongChannel = service_->handle(command("U_READER", "status"), "req-9");
+  EXPECT_NE(wrongChannel.text.find("not enabled in this channel"), std::string::npos);
+  executor_.drain();
+  int deniedRows = 0;
+  for (const auto& r : auditRows()) deniedRows += r.record.outcome == "denied";
+  EXPECT_EQ(deniedRows, 2);
+}
+
+}  // namespace
+}  // namespace patbot

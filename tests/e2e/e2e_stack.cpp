@@ -1,0 +1,165 @@
+#include "tests/e2e/e2e_stack.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "core/clock.h"
+#include "core/time_format.h"
+#include "http/client.h"
+#include "tests/fakes/seeds.h"
+
+namespace patbot::e2e {
+namespace {
+
+std::string randomHex(size_t bytes) {
+  std::random_device rd;
+  std::string out;
+  for (size_t i = 0; i < bytes; ++i) out += fmt::format("{:02x}", rd() & 0xff);
+  return out;
+}
+
+std::optional<std::string> urlFrom(const std::optional<std::string>& line) {
+  if (!line) return std::nullopt;
+  auto pos = line->find("http://");
+  if (pos == std::string::npos) return std::nullopt;
+  auto url = line->substr(pos);
+  while (!url.empty() && (url.back() == '\r' || url.back() == ' ')) url.pop_back();
+  return url;
+}
+
+}  // namespace
+
+E2eStack::E2eStack(StackOptions options) {
+  client_ = http::makeCpprestTransport();
+  dir_ = (std::filesystem::temp_directory_path() / ("patbot-e2e-" + randomHex(6))).string();
+  std::filesystem::create_directories(dir_);
+  dbPath = dir_ + "/patbot.db";
+
+  SystemClock clock;
+  seed_ = fakes::generatedSeed(options.accounts, options.tokensPerAccount, utcDay(clock.now()), false);
+  std::string seedPath = dir_ + "/seed.json";
+  std::ofstream(seedPath) << seed_.dump();
+
+  gitlab_ = std::make_unique<ChildProcess>(buildDir() + "/tests/fakes/fake_gitlab",
+                                           std::vector<std::string>{"--port", "0", "--seed", seedPath},
+                                           std::map<std::string, std::string>{});
+  auto gl = urlFrom(gitlab_->waitFor("listening on", std::chrono::seconds(20)));
+  if (!gl) {
+    startupLog_ = "fake_gitlab did not start: " + gitlab_->output();
+    return;
+  }
+  gitlabUrl = *gl;
+
+  int botPort = freePort();
+  botUrl = fmt::format("http://127.0.0.1:{}", botPort);
+  std::string signingSecret = randomHex(16);
+  std::string botToken = "xoxb-e2e-" + randomHex(10);
+  slack_ = std::make_unique<ChildProcess>(
+      buildDir() + "/tests/fakes/fake_slack", std::vector<std::string>{"--port", "0", "--bot-url", botUrl},
+      std::map<std::string, std::string>{{"FAKE_SLACK_SIGNING_SECRET", signingSecret},
+                                         {"FAKE_SLACK_BOT_TOKEN", botToken}});
+  auto sl = urlFrom(slack_->waitFor("listening on", std::chrono::seconds(20)));
+  if (!sl) {
+    startupLog_ = "fake_slack did not start: " + slack_->output();
+    return;
+  }
+  slackUrl = *sl;
+
+  env_ = {{"SLACK_SIGNING_SECRET", signingSecret},
+          {"SLACK_BOT_TOKEN", botToken},
+          {"SLACK_API_URL", slackUrl + "/api"},
+          {"GITLAB_URL", options.gitlabDown ? fmt::format("http://127.0.0.1:{}", freePort()) : gitlabUrl},
+          {"GITLAB_TOKEN", fakes::adminTokenOf(seed_)},
+          {"PATBOT_DB", dbPath},
+          {"PATBOT_LISTEN", fmt::format("127.0.0.1:{}", botPort)},
+          {"PATBOT_LOG_LEVEL", "debug"}};
+  for (const auto& [k, v] : options.extraEnv) env_[k] = v;
+  bot_ = std::make_unique<ChildProcess>(buildDir() + "/bot/patbot", std::vector<std::string>{"serve"}, env_);
+  if (!bot_->waitFor("listening on", std::chrono::seconds(20))) {
+    startupLog_ = "patbot serve did not start: " + bot_->output();
+    return;
+  }
+  ready_ = true;
+}
+
+E2eStack::~E2eStack() {
+  bot_.reset();
+  slack_.reset();
+  gitlab_.reset();
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+http::ClientResponse E2eStack::get(const std::string& url) {
+  http::ClientRequest r;
+  r.method = "GET";
+  r.url = url;
+  r.deadline = std::chrono::seconds(10);
+  auto res = client_->send(r);
+  return res ? *res : http::ClientResponse{};
+}
+
+http::ClientResponse E2eStack::post(const std::string& url, const std::string& body, const http::Headers& headers) {
+  http::ClientRequest r;
+  r.method = "POST";
+  r.url = url;
+  r.body = body;
+  r.headers = headers;
+  r.deadline = std::chrono::seconds(10);
+  auto res = client_->send(r);
+  return res ? *res : http::ClientResponse{};
+}
+
+nlohmann::json E2eStack::slash(const std::string& text, const std::string& user, nlohmann::json extra) {
+  nlohmann::json body = {{"text", text}, {"user_id", user}, {"user_name", "tester"}, {"channel_id", "C0PATBOT01"},
+                         {"command", "/pat"}};
+  for (auto& [k, v] : extra.items()) body[k] = v;
+  auto res = post(slackUrl + "/_fake/slash", body.dump());
+  auto j = nlohmann::json::parse(res.body, nullptr, false);
+  return j.is_discarded() ? nlohmann::json::object() : j;
+}
+
+std::vector<nlohmann::json> E2eStack::messagesFor(const std::string& responseUrl, size_t minCount,
+                                                  std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::vector<nlohmann::json> found;
+  while (std::chrono::steady_clock::now() < deadline) {
+    found.clear();
+    auto all = nlohmann::json::parse(get(slackUrl + "/_fake/messages").body, nullptr, false);
+    if (all.is_array()) {
+      for (const auto& m : all) {
+        if (m.value("response_url", nlohmann::json()).is_string() && m["response_url"] == responseUrl) {
+          found.push_back(m);
+        }
+      }
+    }
+    if (found.size() >= minCount) return found;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return found;
+}
+
+std::string E2eStack::textFor(const std::string& responseUrl, size_t minCount) {
+  std::string out;
+  for (const auto& m : messagesFor(responseUrl, minCount)) out += m["message"].dump() + "\n";
+  return out;
+}
+
+std::pair<int, std::string> E2eStack::patbot(const std::vector<std::string>& args) {
+  return runToCompletion(buildDir() + "/bot/patbot", args, env_);
+}
+
+std::vector<std::string> E2eStack::secrets() const {
+  std::vector<std::string> out{env_.at("SLACK_SIGNING_SECRET"), env_.at("SLACK_BOT_TOKEN"), env_.at("GITLAB_TOKEN")};
+  for (const auto& t : seed_.value("tokens", nlohmann::json::array())) {
+    if (t.contains("value") && t["value"].is_string()) out.push_back(t["value"]);
+  }
+  return out;
+}
+
+}  // namespace patbot::e2e

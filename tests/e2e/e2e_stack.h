@@ -1,0 +1,63 @@
+// E2eStack: the real `patbot serve` binary between the fake GitLab and fake Slack executables,
+// all on loopback, for one test. Secrets are random per stack; the seed is generated.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "http/http_types.h"
+#include "tests/e2e/child_process.h"
+
+namespace patbot::e2e {
+
+struct StackOptions {
+  int accounts = 25;
+  int tokensPerAccount = 5;
+  bool gitlabDown = false;       // point patbot at a closed port instead of the fake
+  std::map<std::string, std::string> extraEnv;
+};
+
+class E2eStack {
+ public:
+  explicit E2eStack(StackOptions options = {});
+  ~E2eStack();
+
+  bool ready() const { return ready_; }
+  std::string startupLog() const { return startupLog_; }
+
+  http::ClientResponse get(const std::string& url);
+  http::ClientResponse post(const std::string& url, const std::string& body,
+                            const http::Headers& headers = {{"content-type", "application/json"}});
+
+  // Sends `/pat <text>` through the fake Slack; returns its JSON report (status, body, response_url...).
+  nlohmann::json slash(const std::string& text, const std::string& user = "U0ALICE001",
+                       nlohmann::json extra = nlohmann::json::object());
+  // Waits until `minCount` messages arrived for that response_url; returns them (in order).
+  std::vector<nlohmann::json> messagesFor(const std::string& responseUrl, size_t minCount,
+                                          std::chrono::seconds timeout = std::chrono::seconds(30));
+  // All message texts (fallback text plus every block's text) for that response_url, joined.
+  std::string textFor(const std::string& responseUrl, size_t minCount = 1);
+
+  // Runs `patbot <args>` against this stack's configuration and database.
+  std::pair<int, std::string> patbot(const std::vector<std::string>& args);
+
+  const nlohmann::json& seed() const { return seed_; }
+  std::map<std::string, std::string> env() const { return env_; }
+  std::vector<std::string> secrets() const;   // every secret value the stack knows
+  std::string botUrl, gitlabUrl, slackUrl, dbPath;
+  ChildProcess* bot() { return bot_.get(); }
+
+ private:
+  nlohmann::json seed_;
+  std::map<std::string, std::string> env_;
+  std::unique_ptr<http::Transport> client_;
+  std::unique_ptr<ChildProcess> gitlab_, slack_, bot_;
+  std::string dir_;
+  bool ready_ = false;
+  std::string startupLog_;
+};
+
+}  // namespace patbot::e2e

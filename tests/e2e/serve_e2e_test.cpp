@@ -1,0 +1,222 @@
+// End-to-end: the real patbot binary, the fake GitLab and fake Slack executables, real signed
+// HTTP requests over loopback.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include "slack/signature_verifier.h"
+#include "tests/e2e/e2e_stack.h"
+
+namespace patbot::e2e {
+namespace {
+
+#define REQUIRE_STACK(stack) ASSERT_TRUE((stack).ready()) << (stack).startupLog()
+
+TEST(ServeE2e, HealthReadinessAndMetrics) {
+  E2eStack stack;
+  REQUIRE_STACK(stack);
+  auto health = stack.get(stack.botUrl + "/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body, "ok");
+  int ready = 0;
+  for (int i = 0; i < 100 && ready != 200; ++i) {
+    ready = stack.get(stack.botUrl + "/readyz").status;
+    if (ready != 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(ready, 200);
+  auto metrics = stack.get(stack.botUrl + "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("patbot_http_requests_total{endpoint=\"/readyz\""), std::string::npos);
+  EXPECT_NE(metrics.body.find("patbot_gitlab_requests_total"), std::string::npos);
+}
+
+TEST(ServeE2e, StatusListsEveryTokenAcrossPages) {
+  E2eStack stack;   // 25 accounts x 5 tokens: more than one page of accounts and > 100 tokens
+  REQUIRE_STACK(stack);
+  auto sent = stack.slash("status --all");
+  ASSERT_EQ(sent.value("status", 0), 200) << sent.dump();
+  EXPECT_LT(sent.value("elapsed_ms", 99999), 3000);
+  auto ack = nlohmann::json::parse(sent.value("body", "{}"));
+  EXPECT_EQ(ack["response_type"], "ephemeral");
+
+  auto messages = stack.messagesFor(sent["response_url"], 1);
+  ASSERT_FALSE(messages.empty());
+  std::string all;
+  for (const auto& m : messages) {
+    EXPECT_EQ(m["message"]["response_type"], "in_channel");
+    for (const auto& b : m["message"].value("blocks", nlohmann::json::array())) {
+      if (b.contains("text") && b["text"].contains("text")) all += b["text"]["text"].get<std::string>() + "\n";
+    }
+  }
+  std::map<int64_t, std::string> accountOf;
+  for (const auto& sa : stack.seed()["service_accounts"]) accountOf[sa["id"]] = sa["username"];
+  int checked = 0;
+  for (const auto& t : stack.seed()["tokens"]) {
+    auto owner = accountOf.find(t["user_id"]);
+    if (owner == accountOf.end()) continue;   // the admin's own token is not a service account's
+    bool found = false;
+    std::string id = fmt::format(" {} ", t["id"].get<int64_t>());
+    for (size_t pos = 0; (pos = all.find(owner->second + " ", pos)) != std::string::npos; ++pos) {
+      auto end = all.find('\n', pos);
+      if (all.substr(pos, end - pos).find(id) != std::string::npos) found = true;
+    }
+    EXPECT_TRUE(found) << "token " << t["id"] << " of " << owner->second << " missing";
+    ++checked;
+  }
+  EXPECT_GT(checked, 100);
+}
+
+TEST(ServeE2e, HelpUnknownAndBadFlagsAreEphemeralAnswers) {
+  E2eStack stack;
+  REQUIRE_STACK(stack);
+  auto help = stack.slash("help");
+  EXPECT_EQ(help.value("status", 0), 200);
+  EXPECT_NE(help.value("body", "").find("status [QUERY] [--expiring DAYS] [--all]"), std::string::npos);
+  auto unknown = stack.slash("frobnicate");
+  EXPECT_EQ(unknown.value("status", 0), 200);
+  EXPECT_NE(unknown.value("body", "").find("Unknown subcommand"), std::string::npos);
+  auto bad = stack.slash("status --expiring soon");
+  EXPECT_EQ(bad.value("status", 0), 200);
+  EXPECT_NE(bad.value("body", "").find("Usage"), std::string::npos);
+}
+
+TEST(ServeE2e, BadlySignedRequestsAre401AndAudited) {
+  E2eStack stack;
+  REQUIRE_STACK(stack);
+  for (auto variant : {nlohmann::json{{"signature", "bad"}}, nlohmann::json{{"signature", "missing"}},
+                       nlohmann::json{{"signature", "uppercase"}}, nlohmann::json{{"timestamp_offset_s", -301}},
+                       nlohmann::json{{"timestamp_offset_s", 301}}}) {
+    auto sent = stack.slash("status", "U0ALICE001", variant);
+    EXPECT_EQ(sent.value("status", 0), 401) << variant.dump();
+  }
+  auto ok = stack.slash("help", "U0ALICE001", {{"timestamp_offset_s", 250}});
+  EXPECT_EQ(ok.value("status", 0), 200);
+  auto [code, out] = stack.patbot({"audit", "--format", "jsonl", "--limit", "100"});
+  EXPECT_EQ(code, 0) << out;
+  size_t rejected = 0;
+  for (size_t pos = 0; (pos = out.find("\"request.rejected\"", pos)) != std::string::npos; ++pos) ++rejected;
+  EXPECT_EQ(rejected, 5u);
+  EXPECT_NE(stack.bot()->output().find("signature"), std::string::npos);
+}
+
+TEST(ServeE2e, HttpLimits) {
+  E2eStack stack;
+  REQUIRE_STACK(stack);
+  std::string big(70000, 'a');
+  auto tooBig = stack.post(stack.botUrl + "/slack/commands", big, {{"content-type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(tooBig.status, 413);
+  std::string limit(65536, 'a');
+  auto atLimit = stack.post(stack.botUrl + "/slack/commands", limit, {{"content-type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(atLimit.status, 401);   // read in full, then refused for its missing signature
+  EXPECT_EQ(stack.get(stack.botUrl + "/nope").status, 404);
+  EXPECT_EQ(stack.get(stack.botUrl + "/slack/commands").status, 405);
+  auto ssl = stack.post(stack.botUrl + "/slack/commands", "ssl_check=1&token=x",
+                        {{"content-type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(ssl.status, 200);
+  EXPECT_TRUE(ssl.body.empty());
+}
+
+TEST(ServeE2e, AuditVerifyFindsAnAlteredRow) {
+  E2eStack stack;
+  REQUIRE_STACK(stack);
+  stack.slash("help");
+  stack.slash("status", "U0ALICE001", {{"signature", "bad"}});
+  stack.slash("help");
+  auto [code, out] = stack.patbot({"audit", "verify"});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("intact"), std::string::npos);
+  // A tamperer with the sqlite3 CLI: drop the append-only triggers, then rewrite row 2.
+  std::string sql =
+      "SELECT 'DROP TRIGGER ' || name || ';' FROM sqlite_master WHERE type='trigger' AND tbl_name='audit';";
+  auto [c1, drops] = runToCompletion("/usr/bin/sqlite3", {stack.dbPath, sql}, {});
+  ASSERT_EQ(c1, 0) << drops;
+  auto [c2, o2] = runToCompletion("/usr/bin/sqlite3",
+                                  {stack.dbPath, drops + "UPDATE audit SET outcome='ok' WHERE id=2;"}, {});
+  ASSERT_EQ(c2, 0) << o2;
+  auto [bad, badOut] = stack.patbot({"audit", "verify"});
+  EXPECT_EQ(bad, 1) << badOut;
+  EXPECT_NE(badOut.find("row 2"), std::string::npos) << badOut;
+}
+
+TEST(ServeE2e, NoSecretInLogsAuditMessagesOrMetrics) {
+  E2eStack stack;
+  REQUIRE_STACK(stack);
+  auto sent = stack.slash("status --all");
+  stack.messagesFor(sent["response_url"], 1);
+  stack.slash("status", "U0ALICE001", {{"signature", "bad"}});
+  stack.slash("nonsense \"x");
+  auto [code, audit] = stack.patbot({"audit", "--format", "jsonl", "--limit", "1000"});
+  ASSERT_EQ(code, 0);
+  std::vector<std::pair<std::string, std::string>> places = {
+      {"patbot log", stack.bot()->output()},
+      {"audit", audit},
+      {"slack messages", stack.get(stack.slackUrl + "/_fake/messages").body},
+      {"metrics", stack.get(stack.botUrl + "/metrics").body},
+      {"gitlab calls", stack.get(stack.gitlabUrl + "/_fake/calls").body}};
+  auto secrets = stack.secrets();
+  ASSERT_GT(secrets.size(), 100u);
+  for (const auto& [where, text] : places) {
+    EXPECT_FALSE(text.empty()) << where;
+    for (size_t i = 0; i < secrets.size(); ++i) {
+      // Print which secret (by index), never the secret itself.
+      EXPECT_EQ(text.find(secrets[i]), std::string::npos) << "secret #" << i << " found in " << where;
+    }
+  }
+}
+
+TEST(ServeE2e, GitLabDownGivesAPlainSentenceAndNotReady) {
+  StackOptions options;
+  options.gitlabDown = true;
+  E2eStack stack(options);
+  REQUIRE_STACK(stack);
+  auto sent = stack.slash("status");
+  ASSERT_EQ(sent.value("status", 0), 200);
+  auto text = stack.textFor(sent["response_url"]);
+  EXPECT_NE(text.find("Could not list tokens"), std::string::npos) << text;
+  EXPECT_NE(text.find("could not be reached"), std::string::npos) << text;
+  auto ready = stack.get(stack.botUrl + "/readyz");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_NE(ready.body.find("gitlab"), std::string::npos);
+  EXPECT_EQ(stack.get(stack.botUrl + "/healthz").status, 200);
+}
+
+TEST(CliE2e, ServeWithoutConfigurationNamesEveryMissingVariable) {
+  auto [code, out] = runToCompletion(buildDir() + "/bot/patbot", {"serve"}, {});
+  EXPECT_NE(code, 0);
+  EXPECT_NE(out.find("SLACK_SIGNING_SECRET"), std::string::npos) << out;
+  EXPECT_NE(out.find("GITLAB_URL"), std::string::npos) << out;
+  EXPECT_NE(out.find("GITLAB_TOKEN"), std::string::npos) << out;
+  auto [badCode, badOut] = runToCompletion(buildDir() + "/bot/patbot", {"scan", "--warn-days", "x"}, {});
+  EXPECT_NE(badCode, 0);
+  EXPECT_NE(badOut.find("patbot:"), std::string::npos) << badOut;
+  auto [v, vOut] = runToCompletion(buildDir() + "/bot/patbot", {"--version"}, {});
+  EXPECT_EQ(v, 0);
+  EXPECT_NE(vOut.find("patbot "), std::string::npos);
+}
+
+TEST(CliE2e, ScanAndCheckConfigAgainstTheFake) {
+  E2eStack stack;
+  REQUIRE_STACK(stack);
+  auto [code, out] = stack.patbot({"scan", "--json"});
+  EXPECT_EQ(code, 2) << out;   // the generated seed has expired tokens
+  auto json = nlohmann::json::parse(out.substr(out.find('{')), nullptr, false);
+  ASSERT_FALSE(json.is_discarded()) << out;
+  EXPECT_GT(json["tokens"].size(), 100u);
+  auto [tcode, table] = stack.patbot({"scan"});
+  EXPECT_EQ(tcode, 2);
+  EXPECT_NE(table.find("days left"), std::string::npos);
+  auto [ccode, check] = stack.patbot({"check-config"});
+  EXPECT_EQ(ccode, 0) << check;
+  EXPECT_NE(check.find("service accounts:  25 visible"), std::string::npos) << check;
+}
+
+TEST(CliE2e, DemoRunsToTheEnd) {
+  auto [code, out] = runToCompletion(buildDir() + "/bot/patbot", {"demo"}, {}, std::chrono::seconds(60));
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("GitLab service-account tokens"), std::string::npos) << out;
+  EXPECT_NE(out.find("audit chain intact"), std::string::npos) << out;
+  EXPECT_EQ(out.find("glpat-"), std::string::npos) << "a token value was printed";
+}
+
+}  // namespace
+}  // namespace patbot::e2e
