@@ -104,6 +104,14 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 // The process environment.
 EnvLookup processEnv();
 
+// Rules beyond SPEC §2: an empty variable counts as unset; PATBOT_LISTEN takes an IPv4 address
+// or host name (IPv6 literals such as "[::1]:8080" are rejected); GITLAB_URL and SLACK_API_URL
+// lose trailing slashes (GITLAB_URL also a trailing /api/v4) and must not carry credentials;
+// PATBOT_LOG_FORMAT/LEVEL are case-insensitive and stored lower-case; a secret read from
+// <VAR>_FILE loses its trailing whitespace; GITLAB_CA_FILE must be readable. Policy problems name
+// "<PATBOT_CONFIG path>:<line>"; unknown keys and tables are errors. Secret values never appear
+// in a message, even when pasted into the wrong variable.
+//
 // Loads and validates everything. On failure the Error (kind kConfig) has one message naming
 // every missing or malformed variable, file or key at once, e.g.
 // "configuration: SLACK_SIGNING_SECRET is not set; GITLAB_CONCURRENCY must be an integer from 1 to 64 (got \"x\")".

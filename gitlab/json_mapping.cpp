@@ -1,0 +1,265 @@
+#include "gitlab/json_mapping.h"
+
+#include <exception>
+#include <optional>
+#include <utility>
+
+#include "core/time_format.h"
+
+namespace patbot::gitlab {
+namespace {
+
+using nlohmann::json;
+
+Error unreadable(std::string detail) {
+  return Error::make(ErrorKind::kProtocol, kUnreadableAnswer, std::move(detail));
+}
+
+// Reads fields of one JSON object, keeping the first problem found.
+class FieldReader {
+ public:
+  FieldReader(const json& object, std::string where) : object_(object), where_(std::move(where)) {}
+
+  bool failed() const { return !problem_.empty(); }
+  Error error() const { return unreadable(problem_); }
+
+  int64_t integer(const char* key, bool required, int64_t fallback = 0) {
+    const json* v = field(key, required);
+    if (!v) return fallback;
+    if (!v->is_number_integer()) {
+      wrongType(key, *v, "an integer");
+      return fallback;
+    }
+    return v->get<int64_t>();
+  }
+
+  std::string string(const char* key, bool required) {
+    const json* v = field(key, required);
+    if (!v) return {};
+    if (!v->is_string()) {
+      wrongType(key, *v, "a string");
+      return std::string();
+    }
+    return v->get<std::string>();
+  }
+
+  std::optional<std::string> optionalString(const char* key) {
+    const json* v = field(key, false);
+    if (!v) return std::nullopt;
+    if (!v->is_string()) {
+      wrongType(key, *v, "a string or null");
+      return std::nullopt;
+    }
+    return v->get<std::string>();
+  }
+
+  bool boolean(const char* key, bool fallback) {
+    const json* v = field(key, false);
+    if (!v) return fallback;
+    if (!v->is_boolean()) {
+      wrongType(key, *v, "true or false");
+      return fallback;
+    }
+    return v->get<bool>();
+  }
+
+  std::vector<std::string> strings(const char* key) {
+    std::vector<std::string> out;
+    const json* v = field(key, false);
+    if (!v) return out;
+    if (!v->is_array()) {
+      wrongType(key, *v, "an array of strings");
+      return out;
+    }
+    for (const auto& item : *v) {
+      if (!item.is_string()) {
+        wrongType(key, item, "an array of strings");
+        return out;
+      }
+      out.push_back(item.get<std::string>());
+    }
+    return out;
+  }
+
+  std::optional<Date> date(const char* key) {
+    auto text = optionalString(key);
+    if (!text) return std::nullopt;
+    if (auto d = parseDate(*text)) return d;
+    if (auto t = parseTimestamp(*text)) return utcDay(*t);
+    fail(std::string("field \"") + key + "\" is not a date (YYYY-MM-DD)");
+    return std::nullopt;
+  }
+
+  std::optional<TimePoint> timestamp(const char* key) {
+    auto text = optionalString(key);
+    if (!text) return std::nullopt;
+    if (auto t = parseTimestamp(*text)) return t;
+    if (auto d = parseDate(*text)) return TimePoint(*d);
+    fail(std::string("field \"") + key + "\" is not a timestamp");
+    return std::nullopt;
+  }
+
+ private:
+  // nullptr when absent or null (and records a problem if required).
+  const json* field(const char* key, bool required) {
+    auto it = object_.find(key);
+    if (it == object_.end() || it->is_null()) {
+      if (required) fail(std::string("field \"") + key + "\" is missing");
+      return nullptr;
+    }
+    return &*it;
+  }
+
+  void wrongType(const char* key, const json& v, const char* expected) {
+    fail(std::string("field \"") + key + "\" is " + v.type_name() + ", expected " + expected);
+  }
+
+  void fail(std::string what) {
+    if (problem_.empty()) problem_ = where_ + ": " + what;
+  }
+
+  const json& object_;
+  std::string where_;
+  std::string problem_;
+};
+
+Result<ServiceAccount> accountFrom(const json& v, const std::string& where) {
+  if (!v.is_object()) return unreadable(where + ": is " + v.type_name() + ", expected an object");
+  FieldReader r(v, where);
+  ServiceAccount a;
+  a.id = r.integer("id", true);
+  a.username = r.string("username", true);
+  a.name = r.optionalString("name").value_or("");
+  if (r.failed()) return r.error();
+  return a;
+}
+
+Result<AccessToken> tokenFrom(const json& v, const std::string& where) {
+  if (!v.is_object()) return unreadable(where + ": is " + v.type_name() + ", expected an object");
+  FieldReader r(v, where);
+  AccessToken t;
+  t.id = r.integer("id", true);
+  t.name = r.string("name", true);
+  t.description = r.optionalString("description");
+  t.scopes = r.strings("scopes");
+  t.userId = r.integer("user_id", false);
+  t.revoked = r.boolean("revoked", false);
+  t.active = r.boolean("active", !t.revoked);
+  t.expiresAt = r.date("expires_at");
+  t.lastUsedAt = r.timestamp("last_used_at");
+  t.createdAt = r.timestamp("created_at");
+  if (r.failed()) return r.error();
+  return t;
+}
+
+// Parses without exceptions; the detail never quotes the text (it may hold a token value).
+Result<json> parseText(const std::string& text) {
+  json v = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (v.is_discarded()) {
+    return unreadable("malformed JSON (" + std::to_string(text.size()) + " bytes)");
+  }
+  return v;
+}
+
+template <typename T, typename ItemFn>
+Result<std::vector<T>> arrayFrom(const std::string& text, const char* itemName, ItemFn item) {
+  try {
+    auto v = parseText(text);
+    if (!v) return v.error();
+    if (!v->is_array()) {
+      return unreadable(std::string("expected an array of ") + itemName + ", got " + v->type_name());
+    }
+    std::vector<T> out;
+    out.reserve(v->size());
+    for (size_t i = 0; i < v->size(); ++i) {
+      auto one = item((*v)[i], std::string(itemName) + " [" + std::to_string(i) + "]");
+      if (!one) return one.error();
+      out.push_back(std::move(one).value());
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return unreadable(std::string("unexpected JSON error: ") + e.what());
+  }
+}
+
+json optionalOrNull(const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); }
+
+}  // namespace
+
+Result<ServiceAccount> parseServiceAccount(const std::string& text) {
+  try {
+    auto v = parseText(text);
+    if (!v) return v.error();
+    return accountFrom(*v, "service account");
+  } catch (const std::exception& e) {
+    return unreadable(std::string("unexpected JSON error: ") + e.what());
+  }
+}
+
+Result<std::vector<ServiceAccount>> parseServiceAccounts(const std::string& text) {
+  return arrayFrom<ServiceAccount>(text, "service account", accountFrom);
+}
+
+Result<AccessToken> parseAccessToken(const std::string& text) {
+  try {
+    auto v = parseText(text);
+    if (!v) return v.error();
+    return tokenFrom(*v, "token");
+  } catch (const std::exception& e) {
+    return unreadable(std::string("unexpected JSON error: ") + e.what());
+  }
+}
+
+Result<std::vector<AccessToken>> parseAccessTokens(const std::string& text) {
+  return arrayFrom<AccessToken>(text, "token", tokenFrom);
+}
+
+Result<CreatedToken> parseCreatedToken(const std::string& text) {
+  try {
+    auto v = parseText(text);
+    if (!v) return v.error();
+    auto token = tokenFrom(*v, "created token");
+    if (!token) return token.error();
+    auto it = v->find("token");
+    if (it == v->end() || it->is_null()) return unreadable("created token: field \"token\" is missing");
+    if (!it->is_string()) {
+      return unreadable(std::string("created token: field \"token\" is ") + it->type_name() +
+                        ", expected a string");
+    }
+    if (it->get_ref<const std::string&>().empty()) {
+      return unreadable("created token: field \"token\" is empty");
+    }
+    return CreatedToken{std::move(token).value(), Secret(it->get<std::string>())};
+  } catch (const std::exception& e) {
+    return unreadable(std::string("unexpected JSON error: ") + e.what());
+  }
+}
+
+Result<AccessToken> accessTokenFromJson(const nlohmann::json& value) {
+  try {
+    return tokenFrom(value, "token");
+  } catch (const std::exception& e) {
+    return unreadable(std::string("unexpected JSON error: ") + e.what());
+  }
+}
+
+nlohmann::json toJson(const AccessToken& token) {
+  json j = json::object();
+  j["id"] = token.id;
+  j["name"] = token.name;
+  j["description"] = optionalOrNull(token.description);
+  j["scopes"] = token.scopes;
+  j["user_id"] = token.userId;
+  j["revoked"] = token.revoked;
+  j["active"] = token.active;
+  j["expires_at"] = token.expiresAt ? json(formatDate(*token.expiresAt)) : json(nullptr);
+  j["last_used_at"] = token.lastUsedAt ? json(formatTimestamp(*token.lastUsedAt)) : json(nullptr);
+  j["created_at"] = token.createdAt ? json(formatTimestamp(*token.createdAt)) : json(nullptr);
+  return j;
+}
+
+nlohmann::json toJson(const ServiceAccount& account) {
+  return json{{"id", account.id}, {"username", account.username}, {"name", account.name}};
+}
+
+}  // namespace patbot::gitlab

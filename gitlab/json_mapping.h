@@ -1,0 +1,37 @@
+// GitLab JSON <-> patbot's GitLab types (reference/gitlab-api.md §2.1, §3).
+// Parsing is tolerant: unknown fields are ignored; `description`, `expires_at`, `last_used_at`
+// and `created_at` may be null or absent; `scopes` may be absent (empty). Malformed JSON or a
+// field of the wrong type gives Error kProtocol "GitLab sent an answer patbot could not read"
+// with `detail` naming the field. These functions never throw, and no Error they return ever
+// contains a token value.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/result.h"
+#include "gitlab/gitlab_types.h"
+
+namespace patbot::gitlab {
+
+inline constexpr const char* kUnreadableAnswer = "GitLab sent an answer patbot could not read";
+
+Result<ServiceAccount> parseServiceAccount(const std::string& text);
+Result<std::vector<ServiceAccount>> parseServiceAccounts(const std::string& text);
+
+Result<AccessToken> parseAccessToken(const std::string& text);
+Result<std::vector<AccessToken>> parseAccessTokens(const std::string& text);
+// A create/rotate answer: the token object plus its `token` value (required, non-empty).
+Result<CreatedToken> parseCreatedToken(const std::string& text);
+
+// The same mapping from an already-parsed value (e.g. a row cached as JSON in SQLite).
+Result<AccessToken> accessTokenFromJson(const nlohmann::json& value);
+
+// GitLab's own field names and formats (expires_at "YYYY-MM-DD", timestamps RFC 3339 with ms,
+// null for absent optionals), so accessTokenFromJson(toJson(t)) gives t back. Never a value.
+nlohmann::json toJson(const AccessToken& token);
+nlohmann::json toJson(const ServiceAccount& account);
+
+}  // namespace patbot::gitlab

@@ -1,0 +1,369 @@
+#include "gitlab/rest_gitlab_api.h"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <thread>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "gitlab/json_mapping.h"
+#include "http/client.h"
+
+namespace patbot::gitlab {
+namespace {
+
+using std::chrono::milliseconds;
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+constexpr const char* kRequestsTotal = "patbot_gitlab_requests_total";
+constexpr const char* kRequestDuration = "patbot_gitlab_request_duration_seconds";
+constexpr int kPerPage = 100;
+constexpr int kMaxPages = 10000;
+constexpr milliseconds kFirstBackoff{250};
+constexpr std::chrono::seconds kDefaultRetryAfter{1};
+constexpr std::chrono::seconds kMaxRetryAfter{60};
+
+std::string hostOf(const std::string& url) {
+  std::string rest = url;
+  if (auto scheme = rest.find("://"); scheme != std::string::npos) rest = rest.substr(scheme + 3);
+  if (auto at = rest.find('@'); at != std::string::npos && at < rest.find('/')) rest = rest.substr(at + 1);
+  return rest.substr(0, rest.find('/'));
+}
+
+std::string apiBaseOf(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  static const std::string kSuffix = "/api/v4";
+  if (url.size() >= kSuffix.size() && url.compare(url.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0) {
+    url.resize(url.size() - kSuffix.size());
+  }
+  return url + kSuffix;
+}
+
+bool retryableMethod(const std::string& method) {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE";
+}
+
+bool retryableStatus(int status) { return status == 429 || (status >= 500 && status <= 599); }
+
+bool retryableTransport(ErrorKind kind) { return kind == ErrorKind::kUnavailable || kind == ErrorKind::kTimeout; }
+
+// Backoff with jitter: a uniform wait in [base/2, base].
+milliseconds jittered(milliseconds base) {
+  thread_local std::mt19937 rng{std::random_device{}()};
+  auto half = base.count() / 2;
+  std::uniform_int_distribution<long long> dist(half, std::max<long long>(half, base.count()));
+  return milliseconds(dist(rng));
+}
+
+// The X-Next-Page value: the page number, or nullopt at the end ("" or absent with a short page).
+std::optional<int> nextPage(const http::ClientResponse& response, int page, size_t items) {
+  if (items == 0) return std::nullopt;
+  const std::string* next = response.header("x-next-page");
+  if (!next) return items >= static_cast<size_t>(kPerPage) ? std::optional<int>(page + 1) : std::nullopt;
+  if (next->empty()) return std::nullopt;
+  int n = 0;
+  for (char c : *next) {
+    if (c < '0' || c > '9' || n > kMaxPages) return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  if (n <= page) return std::nullopt;
+  return n;
+}
+
+std::string withPage(const std::string& pathAndQuery, int page) {
+  char sep = pathAndQuery.find('?') == std::string::npos ? '?' : '&';
+  return pathAndQuery + sep + "per_page=" + std::to_string(kPerPage) + "&page=" + std::to_string(page);
+}
+
+}  // namespace
+
+struct RestGitLabApi::Operation {
+  SteadyTime deadline;
+  std::atomic<bool> cancelled{false};
+  std::atomic<int> requests{0};
+};
+
+RestGitLabApi::RestGitLabApi(http::Transport& transport, RestGitLabOptions options)
+    : transport_(transport),
+      options_(std::move(options)),
+      apiBase_(apiBaseOf(options_.baseUrl)),
+      host_(hostOf(options_.baseUrl)),
+      groupId_(http::urlEncode(options_.group)),
+      limiter_(options_.concurrency) {
+  if (!options_.sleep) options_.sleep = [](milliseconds d) { std::this_thread::sleep_for(d); };
+  if (!options_.now) options_.now = [] { return std::chrono::steady_clock::now(); };
+  options_.maxAttempts = std::max(options_.maxAttempts, 1);
+  if (options_.metrics) {
+    options_.metrics->declareCounter(kRequestsTotal, "GitLab API requests by endpoint and status");
+    options_.metrics->declareHistogram(kRequestDuration, "GitLab API request duration",
+                                       {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30});
+  }
+}
+
+RestGitLabApi::~RestGitLabApi() = default;
+
+RestGitLabApi::Operation RestGitLabApi::startOperation() const {
+  return Operation{options_.now() + options_.operationDeadline};
+}
+
+Error RestGitLabApi::timeoutError(const std::string& what, const std::string& lastProblem) const {
+  auto ms = options_.operationDeadline.count();
+  long long seconds = std::max<long long>(1, (ms + 999) / 1000);
+  Error e = Error::make(ErrorKind::kTimeout,
+                        "GitLab did not answer within " + std::to_string(seconds) + " seconds while " + what,
+                        lastProblem.empty() ? "operation deadline passed" : "operation deadline passed; last: " + lastProblem);
+  return e;
+}
+
+void RestGitLabApi::record(const std::string& route, const std::string& status, std::chrono::nanoseconds took) {
+  if (!options_.metrics) return;
+  options_.metrics->inc(kRequestsTotal, {{"endpoint", route}, {"status", status}});
+  options_.metrics->observe(kRequestDuration, {{"endpoint", route}},
+                            std::chrono::duration<double>(took).count());
+}
+
+Result<http::ClientResponse> RestGitLabApi::execute(const Call& call, Operation& op) {
+  const bool mayRetry = retryableMethod(call.method);
+  milliseconds backoff = kFirstBackoff;
+  std::string lastProblem;
+  for (int attempt = 1;; ++attempt) {
+    if (op.cancelled.load()) return Error::make(ErrorKind::kInternal, "cancelled", "operation cancelled");
+    auto remaining = std::chrono::duration_cast<milliseconds>(op.deadline - options_.now());
+    if (remaining <= milliseconds::zero()) return timeoutError(call.what, lastProblem);
+
+    http::ClientRequest request;
+    request.method = call.method;
+    request.url = apiBase_ + call.pathAndQuery;
+    request.headers["PRIVATE-TOKEN"] = (call.token ? *call.token : options_.token).reveal();
+    request.headers["Accept"] = "application/json";
+    if (!call.body.empty()) {
+      request.headers["Content-Type"] = "application/json";
+      request.body = call.body;
+    }
+
+    Result<http::ClientResponse> answer = Error::make(ErrorKind::kInternal, "not sent");
+    auto started = options_.now();
+    {
+      InFlightSlot slot(limiter_, remaining);
+      if (!slot.held()) return timeoutError(call.what, "waiting for a free request slot");
+      started = options_.now();
+      auto left = std::chrono::duration_cast<milliseconds>(op.deadline - started);
+      if (left <= milliseconds::zero()) return timeoutError(call.what, "waiting for a free request slot");
+      request.deadline = std::min(options_.requestDeadline, left);
+      try {
+        answer = transport_.send(request);
+      } catch (const std::exception& e) {
+        answer = Error::make(ErrorKind::kUnavailable, "the HTTP client failed",
+                             std::string("transport threw: ") + e.what());
+      }
+    }
+    auto took = options_.now() - started;
+    op.requests.fetch_add(1);
+
+    std::optional<Error> failure;
+    bool retryable = false;
+    milliseconds wait{0};
+    if (!answer) {
+      record(call.route, "error", took);
+      failure = errorFromTransport(answer.error(), host_, call.what);
+      retryable = retryableTransport(answer.error().kind);
+      wait = jittered(backoff);
+    } else {
+      int status = answer->status;
+      record(call.route, std::to_string(status), took);
+      if (status >= 200 && status <= 299) {
+        spdlog::debug("GitLab {} {} -> {} ({} ms)", call.method, call.route, status,
+                      std::chrono::duration_cast<milliseconds>(took).count());
+        return answer;
+      }
+      failure = errorFromResponse(status, answer->headers, answer->body, call.what, call.role);
+      retryable = retryableStatus(status);
+      if (status != 429) {
+        wait = jittered(backoff);
+      } else {
+        auto after = failure->retryAfter > std::chrono::seconds::zero() ? failure->retryAfter : kDefaultRetryAfter;
+        wait = std::min<milliseconds>(after, kMaxRetryAfter);
+      }
+    }
+
+    lastProblem = failure->detail;
+    if (!mayRetry || !retryable || attempt >= options_.maxAttempts) {
+      spdlog::warn("GitLab {} {} failed after {} attempt(s): {}", call.method, call.route, attempt, failure->detail);
+      return *failure;
+    }
+    if (options_.now() + wait >= op.deadline) {
+      spdlog::warn("GitLab {} {}: no time left to retry ({})", call.method, call.route, failure->detail);
+      return timeoutError(call.what, lastProblem);
+    }
+    spdlog::info("GitLab {} {} attempt {} failed ({}); retrying in {} ms", call.method, call.route, attempt,
+                 failure->detail, wait.count());
+    options_.sleep(wait);
+    backoff = std::min(backoff * 2, options_.maxBackoff);
+  }
+}
+
+Status RestGitLabApi::fetchAllPages(const Call& firstPage, Operation& op,
+                                    const std::function<Result<size_t>(const std::string&)>& consume) {
+  Call call = firstPage;
+  for (int page = 1; page <= kMaxPages;) {
+    call.pathAndQuery = withPage(firstPage.pathAndQuery, page);
+    auto response = execute(call, op);
+    if (!response) return response.error();
+    auto items = consume(response->body);
+    if (!items) {
+      Error e = items.error();
+      e.message += " while " + call.what;
+      e.detail = "GET " + call.route + " page " + std::to_string(page) + ": " + e.detail;
+      e.httpStatus = response->status;
+      return e;
+    }
+    auto next = nextPage(*response, page, *items);
+    if (!next) return okStatus();
+    page = *next;
+  }
+  return okStatus();
+}
+
+Result<std::vector<ServiceAccount>> RestGitLabApi::listAccountsIn(Operation& op) {
+  Call call;
+  call.what = "listing service accounts";
+  if (options_.mode == Mode::kGroup) {
+    call.pathAndQuery = "/groups/" + groupId_ + "/service_accounts?order_by=id&sort=asc";
+    call.route = "/groups/:id/service_accounts";
+  } else {
+    call.pathAndQuery = "/service_accounts?order_by=id&sort=asc";
+    call.route = "/service_accounts";
+  }
+  std::vector<ServiceAccount> accounts;
+  auto status = fetchAllPages(call, op, [&accounts](const std::string& body) -> Result<size_t> {
+    auto page = parseServiceAccounts(body);
+    if (!page) return page.error();
+    accounts.insert(accounts.end(), page->begin(), page->end());
+    return page->size();
+  });
+  if (!status) return status.error();
+  std::sort(accounts.begin(), accounts.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  accounts.erase(std::unique(accounts.begin(), accounts.end(),
+                             [](const auto& a, const auto& b) { return a.id == b.id; }),
+                 accounts.end());
+  return accounts;
+}
+
+Result<std::vector<AccessToken>> RestGitLabApi::listTokensIn(const ServiceAccount& account, Operation& op) {
+  Call call;
+  call.what = "listing the tokens of service account " + account.username;
+  const std::string uid = std::to_string(account.id);
+  if (options_.mode == Mode::kGroup) {
+    call.pathAndQuery = "/groups/" + groupId_ + "/service_accounts/" + uid + "/personal_access_tokens";
+    call.route = "/groups/:id/service_accounts/:user_id/personal_access_tokens";
+  } else {
+    call.pathAndQuery = "/personal_access_tokens?user_id=" + uid;
+    call.route = "/personal_access_tokens";
+  }
+  std::vector<AccessToken> tokens;
+  auto status = fetchAllPages(call, op, [&tokens](const std::string& body) -> Result<size_t> {
+    auto page = parseAccessTokens(body);
+    if (!page) return page.error();
+    tokens.insert(tokens.end(), page->begin(), page->end());
+    return page->size();
+  });
+  if (!status) return status.error();
+  std::sort(tokens.begin(), tokens.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  tokens.erase(std::unique(tokens.begin(), tokens.end(), [](const auto& a, const auto& b) { return a.id == b.id; }),
+               tokens.end());
+  return tokens;
+}
+
+Result<std::vector<ServiceAccount>> RestGitLabApi::listServiceAccounts() {
+  Operation op = startOperation();
+  return listAccountsIn(op);
+}
+
+Result<std::vector<AccessToken>> RestGitLabApi::listTokens(const ServiceAccount& account) {
+  Operation op = startOperation();
+  return listTokensIn(account, op);
+}
+
+Result<Inventory> RestGitLabApi::inventory() {
+  Operation op = startOperation();
+  auto accounts = listAccountsIn(op);
+  if (!accounts) return accounts.error();
+
+  const size_t n = accounts->size();
+  std::vector<AccountTokens> results(n);
+  std::atomic<size_t> nextIndex{0};
+  std::mutex errorMutex;
+  std::optional<Error> firstError;
+
+  auto worker = [&] {
+    for (;;) {
+      size_t i = nextIndex.fetch_add(1);
+      if (i >= n || op.cancelled.load()) return;
+      Result<std::vector<AccessToken>> tokens = Error::make(ErrorKind::kInternal, "not listed");
+      try {
+        tokens = listTokensIn((*accounts)[i], op);
+      } catch (const std::exception& e) {
+        tokens = Error::make(ErrorKind::kInternal, "patbot failed while listing tokens", e.what());
+      }
+      if (!tokens) {
+        std::lock_guard lock(errorMutex);
+        if (!firstError && !op.cancelled.load()) firstError = tokens.error();
+        op.cancelled.store(true);
+        return;
+      }
+      results[i] = AccountTokens{(*accounts)[i], std::move(tokens).value()};
+    }
+  };
+
+  size_t threads = std::min(n, static_cast<size_t>(limiter_.slots()));
+  std::vector<std::thread> pool;
+  pool.reserve(threads);
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  if (threads > 0) worker();
+  for (auto& th : pool) th.join();
+
+  if (firstError) return *firstError;
+  std::sort(results.begin(), results.end(), [](const AccountTokens& a, const AccountTokens& b) {
+    return a.account.username != b.account.username ? a.account.username < b.account.username
+                                                    : a.account.id < b.account.id;
+  });
+  Inventory inv;
+  inv.accounts = std::move(results);
+  inv.requests = op.requests.load();
+  return inv;
+}
+
+Result<AccessToken> RestGitLabApi::readSelf(const Secret* token, TokenRole role, const std::string& what) {
+  Operation op = startOperation();
+  Call call;
+  call.pathAndQuery = "/personal_access_tokens/self";
+  call.route = "/personal_access_tokens/self";
+  call.token = token;
+  call.role = role;
+  call.what = what;
+  auto response = execute(call, op);
+  if (!response) return response.error();
+  auto parsed = parseAccessToken(response->body);
+  if (!parsed) {
+    Error e = parsed.error();
+    e.message += " while " + what;
+    e.httpStatus = response->status;
+    return e;
+  }
+  return parsed;
+}
+
+Result<AccessToken> RestGitLabApi::selfToken() {
+  return readSelf(nullptr, TokenRole::kBot, "reading patbot's own token");
+}
+
+Result<AccessToken> RestGitLabApi::tokenSelf(const Secret& token) {
+  return readSelf(&token, TokenRole::kGiven, "checking a token");
+}
+
+}  // namespace patbot::gitlab

@@ -1,0 +1,94 @@
+// RestGitLabApi: GitLabApi over GitLab's REST API v4 (reference/gitlab-api.md §1–§3), through an
+// http::Transport. Thread-safe: any number of threads may call it at once, and together they
+// never have more than `concurrency` requests in flight. Every public call is bounded by
+// operationDeadline (all pages, retries and waits included) and returns an Error, never throws.
+// GETs (and, for later calls, PUT/DELETE) are retried on 5xx, 429 and transport failures with
+// capped exponential backoff; POST is never retried.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/metrics.h"
+#include "core/result.h"
+#include "core/secret.h"
+#include "gitlab/gitlab_api.h"
+#include "gitlab/gitlab_errors.h"
+#include "gitlab/gitlab_types.h"
+#include "gitlab/in_flight_limiter.h"
+#include "http/http_types.h"
+
+namespace patbot::gitlab {
+
+struct RestGitLabOptions {
+  std::string baseUrl;              // e.g. "https://gitlab.example.com" (no /api/v4; appended here)
+  Secret token;                     // sent as header PRIVATE-TOKEN
+  Mode mode = Mode::kInstance;      // kGroup uses `group`
+  std::string group;                // id or full path (URL-encoded in paths: a/b -> a%2Fb)
+  int concurrency = 8;              // most requests in flight at once, across all threads
+  std::chrono::milliseconds requestDeadline{30000};     // per HTTP request
+  std::chrono::milliseconds operationDeadline{100000};  // a whole call incl. retries and pages
+  int maxAttempts = 5;              // for retryable requests
+  std::chrono::milliseconds maxBackoff{8000};
+  std::function<void(std::chrono::milliseconds)> sleep;   // default: std::this_thread::sleep_for
+  MetricsRegistry* metrics = nullptr;
+  // Monotonic time for deadlines; default std::chrono::steady_clock::now. Tests pair it with
+  // `sleep` to run retries and deadlines on virtual time.
+  std::function<std::chrono::steady_clock::time_point()> now;
+};
+
+class RestGitLabApi final : public GitLabApi {
+ public:
+  // `transport` must outlive this object. `options.metrics`, when set, too.
+  RestGitLabApi(http::Transport& transport, RestGitLabOptions options);
+  ~RestGitLabApi() override;
+
+  // Instance mode: GET /service_accounts; group mode: GET /groups/:id/service_accounts. By id.
+  Result<std::vector<ServiceAccount>> listServiceAccounts() override;
+  // Instance mode: GET /personal_access_tokens?user_id=; group mode:
+  // GET /groups/:id/service_accounts/:user_id/personal_access_tokens. By id.
+  Result<std::vector<AccessToken>> listTokens(const ServiceAccount& account) override;
+  // Accounts sorted by username, tokens by id; requests counts every HTTP attempt.
+  Result<Inventory> inventory() override;
+  Result<AccessToken> selfToken() override;
+  Result<AccessToken> tokenSelf(const Secret& token) override;
+
+ private:
+  struct Operation;   // one public call: deadline, cancellation, request count
+
+  // One HTTP exchange against /api/v4, retried when the method allows it.
+  struct Call {
+    std::string method = "GET";
+    std::string pathAndQuery;      // after /api/v4, e.g. "/service_accounts?per_page=100&page=1"
+    std::string route;             // metrics label, e.g. "/groups/:id/service_accounts"
+    std::string body;              // sent as application/json when non-empty
+    const Secret* token = nullptr; // nullptr = the bot's token
+    TokenRole role = TokenRole::kBot;
+    std::string what;              // "listing service accounts" (for error sentences)
+  };
+
+  Operation startOperation() const;
+  // A 2xx response, or an Error mapped for a Slack user.
+  Result<http::ClientResponse> execute(const Call& call, Operation& op);
+  // GETs `path` page by page (per_page=100, X-Next-Page) until the end; `consume` parses one
+  // page's body and returns how many items it held.
+  Status fetchAllPages(const Call& firstPage, Operation& op,
+                       const std::function<Result<size_t>(const std::string&)>& consume);
+  Result<std::vector<ServiceAccount>> listAccountsIn(Operation& op);
+  Result<std::vector<AccessToken>> listTokensIn(const ServiceAccount& account, Operation& op);
+  Result<AccessToken> readSelf(const Secret* token, TokenRole role, const std::string& what);
+
+  Error timeoutError(const std::string& what, const std::string& lastProblem) const;
+  void record(const std::string& route, const std::string& status, std::chrono::nanoseconds took);
+
+  http::Transport& transport_;
+  RestGitLabOptions options_;
+  std::string apiBase_;     // baseUrl without trailing '/' + "/api/v4"
+  std::string host_;        // host[:port] of baseUrl, for error sentences
+  std::string groupId_;     // encoded group id or path
+  mutable InFlightLimiter limiter_;
+};
+
+}  // namespace patbot::gitlab

@@ -1,0 +1,242 @@
+// CpprestTransport: the Transport interface over cpprestsdk's http_client.
+#ifndef _TURN_OFF_PLATFORM_STRING
+#define _TURN_OFF_PLATFORM_STRING
+#endif
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <system_error>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <cpprest/http_client.h>
+#include <spdlog/spdlog.h>
+
+#include "http/client.h"
+#include "http/deadline_timer.h"
+#include "http/url.h"
+
+namespace patbot::http {
+namespace {
+
+using web::http::http_request;
+using web::http::http_response;
+using web::http::client::http_client;
+using web::http::client::http_client_config;
+
+// Extra wait past the deadline before send() gives up on a request whose cancellation has not
+// finished it (cancellation closes the socket, so this is a safety net).
+constexpr std::chrono::seconds kCancelGrace{5};
+// cpprest's own timer bounds each socket read; the per-request deadline is the real bound.
+constexpr std::chrono::hours kSocketTimeout{1};
+
+std::string lowerCase(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::string formatSeconds(std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) return fmt::format("{} s", d.count() / 1000);
+  return fmt::format("{:.1f} s", static_cast<double>(d.count()) / 1000.0);
+}
+
+bool isTlsFailure(const web::http::http_exception& e) {
+  std::string what = lowerCase(e.what());
+  for (const char* marker : {"ssl", "handshake", "certificate"}) {
+    if (what.find(marker) != std::string::npos) return true;
+  }
+  return false;
+}
+
+bool isConnectionFailure(const web::http::http_exception& e) {
+  const std::error_code& code = e.error_code();
+  static const std::errc kConnectionErrors[] = {
+      std::errc::host_unreachable,   std::errc::connection_refused, std::errc::network_unreachable,
+      std::errc::network_down,       std::errc::connection_reset,   std::errc::connection_aborted,
+      std::errc::broken_pipe,        std::errc::not_connected,      std::errc::address_not_available,
+  };
+  for (std::errc candidate : kConnectionErrors) {
+    if (code == std::make_error_code(candidate)) return true;
+  }
+  std::string what = lowerCase(e.what());
+  for (const char* marker : {"resolv", "connect"}) {
+    if (what.find(marker) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// What the request chain hands back to the waiting send().
+struct Outcome {
+  ClientResponse response;
+  std::exception_ptr failure;
+};
+
+class CpprestTransport final : public Transport {
+ public:
+  explicit CpprestTransport(ClientOptions options) : options_(std::move(options)) {
+    if (!options_.extraCaFile.empty() && !std::ifstream(options_.extraCaFile).good()) {
+      spdlog::error("http: CA file {} cannot be read; TLS to hosts it signs will fail", options_.extraCaFile);
+    }
+  }
+
+  Result<ClientResponse> send(const ClientRequest& request) override {
+    auto url = parseUrl(request.url);
+    if (!url) {
+      return Error::make(ErrorKind::kProtocol, "the request has an invalid URL", "unparsable client URL");
+    }
+    // For messages and logs: never the query, never header values.
+    std::string where = fmt::format("{} {}://{}{}", request.method, url->scheme, hostPort(*url),
+                                    url->pathAndQuery.substr(0, url->pathAndQuery.find('?')));
+
+    http_request outgoing;
+    std::shared_ptr<http_client> client;
+    try {
+      client = clientFor(*url);
+      outgoing.set_method(request.method);
+      outgoing.set_request_uri(web::uri(url->pathAndQuery));
+      if (!request.body.empty()) {
+        outgoing.set_body(std::vector<unsigned char>(request.body.begin(), request.body.end()));
+      }
+      bool hasUserAgent = false;
+      for (const auto& [name, value] : request.headers) {
+        outgoing.headers()[name] = value;
+        hasUserAgent = hasUserAgent || lowerCase(name) == "user-agent";
+      }
+      if (!hasUserAgent && !options_.userAgent.empty()) outgoing.headers()["User-Agent"] = options_.userAgent;
+    } catch (const std::exception& e) {
+      return Error::make(ErrorKind::kProtocol, fmt::format("the request to {} could not be built", url->host),
+                         fmt::format("{}: {}", where, e.what()));
+    }
+
+    pplx::cancellation_token_source cancel;
+    auto timedOut = std::make_shared<std::atomic<bool>>(false);
+    auto timerId = timer_.schedule(DeadlineTimer::Clock::now() + request.deadline, [cancel, timedOut] {
+      timedOut->store(true);
+      cancel.cancel();
+    });
+
+    auto promise = std::make_shared<std::promise<Outcome>>();
+    auto future = promise->get_future();
+    try {
+      client->request(outgoing, cancel.get_token())
+          .then([](http_response response) {
+            auto received = std::make_shared<ClientResponse>();
+            received->status = response.status_code();
+            for (const auto& [name, value] : response.headers()) {
+              received->headers[lowerCase(name)] = value;
+            }
+            return response.extract_vector().then([received](std::vector<unsigned char> body) {
+              received->body.assign(body.begin(), body.end());
+              return std::move(*received);
+            });
+          })
+          .then([promise](pplx::task<ClientResponse> done) {
+            Outcome outcome;
+            try {
+              outcome.response = done.get();
+            } catch (...) {
+              outcome.failure = std::current_exception();
+            }
+            try {
+              promise->set_value(std::move(outcome));
+            } catch (...) {
+            }
+          });
+    } catch (...) {
+      Outcome outcome;
+      outcome.failure = std::current_exception();
+      promise->set_value(std::move(outcome));
+    }
+
+    if (future.wait_for(request.deadline + kCancelGrace) != std::future_status::ready) {
+      timer_.cancel(timerId);
+      cancel.cancel();
+      return timeoutError(*url, request.deadline, where, "no completion after cancellation");
+    }
+    timer_.cancel(timerId);
+    Outcome outcome = future.get();
+    if (!outcome.failure) return std::move(outcome.response);
+    if (timedOut->load()) return timeoutError(*url, request.deadline, where, "deadline passed");
+    return classify(outcome.failure, *url, request.deadline, where);
+  }
+
+ private:
+  static Error timeoutError(const ParsedUrl& url, std::chrono::milliseconds deadline, const std::string& where,
+                            const std::string& why) {
+    Error error = Error::make(ErrorKind::kTimeout,
+                              fmt::format("the request to {} timed out after {}", url.host, formatSeconds(deadline)),
+                              fmt::format("{}: {}", where, why));
+    return error;
+  }
+
+  static Error classify(const std::exception_ptr& failure, const ParsedUrl& url, std::chrono::milliseconds deadline,
+                        const std::string& where) {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const web::http::http_exception& e) {
+      if (e.error_code() == std::make_error_code(std::errc::timed_out)) {
+        return timeoutError(url, deadline, where, e.what());
+      }
+      std::string detail = fmt::format("{}: {} (code {})", where, e.what(), e.error_code().value());
+      if (isTlsFailure(e)) {
+        return Error::make(ErrorKind::kUnavailable,
+                           fmt::format("could not set up a trusted TLS connection to {}", url.host), detail);
+      }
+      if (isConnectionFailure(e)) {
+        return Error::make(ErrorKind::kUnavailable, fmt::format("could not connect to {}", url.host), detail);
+      }
+      return Error::make(ErrorKind::kProtocol, fmt::format("the answer from {} could not be read", url.host), detail);
+    } catch (const pplx::task_canceled&) {
+      return Error::make(ErrorKind::kProtocol, fmt::format("the request to {} was cancelled", url.host),
+                         fmt::format("{}: cancelled", where));
+    } catch (const std::exception& e) {
+      return Error::make(ErrorKind::kProtocol, fmt::format("the answer from {} could not be read", url.host),
+                         fmt::format("{}: {}", where, e.what()));
+    } catch (...) {
+      return Error::make(ErrorKind::kProtocol, fmt::format("the answer from {} could not be read", url.host),
+                         fmt::format("{}: unknown exception", where));
+    }
+  }
+
+  std::shared_ptr<http_client> clientFor(const ParsedUrl& url) {
+    std::string base = url.scheme + "://" + hostPort(url);
+    std::lock_guard lock(mutex_);
+    auto it = clients_.find(base);
+    if (it != clients_.end()) return it->second;
+
+    http_client_config config;
+    config.set_validate_certificates(true);
+    config.set_timeout(kSocketTimeout);
+    if (!options_.extraCaFile.empty()) {
+      config.set_ssl_context_callback([caFile = options_.extraCaFile](boost::asio::ssl::context& context) {
+        boost::system::error_code ec;
+        context.set_default_verify_paths(ec);
+        if (ec) spdlog::warn("http: system CA store not loaded: {}", ec.message());
+        ec.clear();
+        context.load_verify_file(caFile, ec);
+        if (ec) spdlog::error("http: CA file {} not loaded: {}", caFile, ec.message());
+      });
+    }
+    auto client = std::make_shared<http_client>(web::uri(base), config);
+    clients_.emplace(base, client);
+    return client;
+  }
+
+  ClientOptions options_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<http_client>> clients_;
+  DeadlineTimer timer_;
+};
+
+}  // namespace
+
+std::unique_ptr<Transport> makeCpprestTransport(ClientOptions options) {
+  return std::make_unique<CpprestTransport>(std::move(options));
+}
+
+}  // namespace patbot::http

@@ -1,0 +1,36 @@
+// URL and query-string helpers: plain string code, no cpprestsdk.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace patbot::http {
+
+struct ParsedUrl {
+  std::string scheme;        // "http" or "https", lower-cased
+  std::string host;          // lower-cased; an IPv6 literal without its brackets
+  uint16_t port = 0;         // explicit port, else 80 / 443 from the scheme
+  std::string pathAndQuery;  // "/" when the URL has no path; the fragment is dropped
+};
+
+// Parses an absolute http:// or https:// URL. Returns nullopt for other schemes, a missing or
+// empty host, user info ("user:pass@host" is refused so credentials never reach a log), a bad
+// port, or whitespace/control characters anywhere.
+std::optional<ParsedUrl> parseUrl(const std::string& url);
+
+// "host:port", with brackets around an IPv6 literal; for building URLs and log lines.
+std::string hostPort(const ParsedUrl& url);
+
+// Percent-decodes; with plusIsSpace, '+' becomes ' ' first (form encoding). A malformed escape
+// ("%4", "%zz") is kept as written.
+std::string urlDecode(std::string_view value, bool plusIsSpace = false);
+
+// Splits an application/x-www-form-urlencoded string (a query or a form body) on '&', then on the
+// first '='; '+' is a space and %XX escapes are decoded in names and values. Empty pieces are
+// skipped; a piece without '=' has an empty value. Repeated names keep every value in order.
+std::multimap<std::string, std::string> parseQuery(std::string_view raw);
+
+}  // namespace patbot::http

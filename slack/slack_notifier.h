@@ -1,0 +1,92 @@
+// SlackNotifier: the Notifier over Slack's HTTP APIs (reference/slack-api.md §3, §4): response_url
+// POSTs, chat.postMessage and chat.update with the bot token.
+//
+// Thread-safe; the transport, clock and metrics registry must outlive it. Calls block (HTTP and
+// the injected sleep), so never call them on an HTTP server handler thread. Error messages are
+// safe to show a Slack user: they never contain the bot token, and name a response_url only by
+// its host.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "core/secret.h"
+#include "http/http_types.h"
+#include "slack/notifier.h"
+
+namespace patbot::slack {
+
+class SlackNotifier final : public Notifier {
+ public:
+  using SleepFunction = std::function<void(std::chrono::milliseconds)>;
+
+  static constexpr int kMaxUsesPerResponseUrl = 5;
+  static constexpr int kMaxRetriesOn429 = 3;
+  static constexpr std::chrono::seconds kDefaultRetryAfter{1};
+  static constexpr std::chrono::seconds kMaxRetryAfter{30};
+  static constexpr std::chrono::seconds kChannelInterval{1};
+
+  // apiBaseUrl without a trailing slash, e.g. "https://slack.com/api". botToken may be empty
+  // (then post/update fail with kConfig). metrics may be null. sleep defaults to a real sleep.
+  SlackNotifier(http::Transport& transport, std::string apiBaseUrl, Secret botToken,
+                const Clock& clock, MetricsRegistry* metrics, SleepFunction sleep = {});
+
+  // POST msg.toResponseJson() as application/json. At most 5 uses per URL (a use is an attempt
+  // that reached Slack with a status other than 429); the 6th call fails with kConflict without
+  // sending. 429: sleep Retry-After (default 1 s, at most 30 s) and retry up to 3 times, then
+  // kRateLimited. Other non-2xx: kUnavailable with httpStatus. Transport failure: its kind,
+  // not retried (a retry could show the message twice).
+  Status respond(const std::string& responseUrl, const Message& message) override;
+
+  // chat.postMessage {channel, text, blocks}. At most one message per second per channel: waits
+  // (via sleep) for the channel's next slot. ok:false → kUnauthorized (not_authed, invalid_auth,
+  // token_revoked, account_inactive), kNotFound (channel_not_found, not_in_channel, is_archived),
+  // kProtocol (others), with a message saying what to do. 429 handled as in respond().
+  Result<PostedMessage> post(const std::string& channel, const Message& message) override;
+
+  // chat.update {channel, ts, text, blocks}; errors as post(). Not paced (a progress message is
+  // updated once per step).
+  Status update(const PostedMessage& where, const Message& message) override;
+
+ private:
+  struct UrlUses {
+    int uses = 0;
+    TimePoint firstUse;
+  };
+
+  // Sends with the 429 policy. `reserveUse` runs before each attempt and may refuse it;
+  // `releaseUse` runs after an attempt that did not count as a use. Both may be empty.
+  Result<http::ClientResponse> sendWithRetry(const std::string& method,
+                                             const http::ClientRequest& request,
+                                             const std::function<Status()>& reserveUse,
+                                             const std::function<void()>& releaseUse);
+  Status reserveResponseUrlUse(const std::string& url);
+  void releaseResponseUrlUse(const std::string& url);
+  Result<nlohmann::json> callApi(const std::string& method, const nlohmann::json& body,
+                                 const std::string& channel);
+  void waitForChannelSlot(const std::string& channel);
+  void record(const std::string& method, const std::string& status);
+  std::string scrub(std::string text) const;
+
+  http::Transport& transport_;
+  std::string apiBaseUrl_;
+  Secret botToken_;
+  const Clock& clock_;
+  MetricsRegistry* metrics_;
+  SleepFunction sleep_;
+
+  std::mutex mutex_;
+  std::map<std::string, UrlUses> responseUrlUses_;  // pruned after 30 min
+  std::map<std::string, TimePoint> nextChannelSlot_;
+};
+
+// "host[:port]" of an absolute URL ("" when there is none): the only part of a response_url
+// that may be logged.
+std::string urlHost(std::string_view url);
+
+}  // namespace patbot::slack

@@ -1,0 +1,95 @@
+#include "storage/migrations.h"
+
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <fmt/format.h>
+
+#include "storage/sqlite_error.h"
+
+namespace patbot::storage {
+
+const std::vector<Migration>& schemaMigrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, R"sql(
+CREATE TABLE audit (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  ts         TEXT NOT NULL,
+  actor      TEXT NOT NULL,
+  action     TEXT NOT NULL,
+  target     TEXT NOT NULL,
+  outcome    TEXT NOT NULL,
+  detail     TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  prev_hash  TEXT NOT NULL,
+  hash       TEXT NOT NULL
+);
+CREATE INDEX audit_target ON audit(target);
+CREATE INDEX audit_actor ON audit(actor);
+CREATE INDEX audit_ts ON audit(ts);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+)sql"},
+  };
+  return kMigrations;
+}
+
+int latestSchemaVersion() {
+  const auto& list = schemaMigrations();
+  return list.empty() ? 0 : list.back().version;
+}
+
+Result<int> currentSchemaVersion(SQLite::Database& db) {
+  try {
+    if (!db.tableExists("schema_migrations")) return 0;
+    SQLite::Statement q(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    q.executeStep();
+    return q.getColumn(0).getInt();
+  } catch (const std::exception& e) {
+    return storageError(e, "reading the schema version");
+  }
+}
+
+Status migrateTo(SQLite::Database& db, const std::vector<Migration>& migrations) {
+  const int known = migrations.empty() ? 0 : migrations.back().version;
+  int current = 0;
+  try {
+    db.exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "version INTEGER PRIMARY KEY, applied_at TEXT)");
+    SQLite::Statement q(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    q.executeStep();
+    current = q.getColumn(0).getInt();
+  } catch (const std::exception& e) {
+    return storageError(e, "preparing schema migrations");
+  }
+  if (current > known) {
+    return Error::make(
+        ErrorKind::kStorage,
+        fmt::format("the database schema version {} is newer than this patbot supports ({}); "
+                    "upgrade patbot",
+                    current, known));
+  }
+  for (const auto& m : migrations) {
+    if (m.version <= current) continue;
+    try {
+      SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+      SQLite::Statement applied(db, "SELECT 1 FROM schema_migrations WHERE version = ?");
+      applied.bind(1, m.version);
+      if (applied.executeStep()) continue;  // recorded by a concurrent opener meanwhile
+      db.exec(m.sql);
+      SQLite::Statement rec(db,
+                            "INSERT INTO schema_migrations(version, applied_at) "
+                            "VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
+      rec.bind(1, m.version);
+      rec.exec();
+      tx.commit();
+    } catch (const std::exception& e) {
+      return storageError(e, fmt::format("applying schema migration {}", m.version));
+    }
+  }
+  return okStatus();
+}
+
+}  // namespace patbot::storage

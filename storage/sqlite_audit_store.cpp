@@ -1,0 +1,191 @@
+#include "storage/sqlite_audit_store.h"
+
+#include <algorithm>
+#include <mutex>
+#include <string>
+
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <fmt/format.h>
+
+#include "core/time_format.h"
+#include "storage/audit_hash.h"
+#include "storage/sqlite_error.h"
+
+namespace patbot::storage {
+namespace {
+
+constexpr const char* kColumns =
+    "id, ts, actor, action, target, outcome, detail, request_id, prev_hash, hash";
+
+// Reads one row selected with kColumns; returns the detail column's stored text in `detailText`.
+AuditEntry readRow(SQLite::Statement& q, std::string& detailText) {
+  AuditEntry e;
+  e.id = q.getColumn(0).getInt64();
+  e.ts = q.getColumn(1).getString();
+  e.record.actor = q.getColumn(2).getString();
+  e.record.action = q.getColumn(3).getString();
+  e.record.target = q.getColumn(4).getString();
+  e.record.outcome = q.getColumn(5).getString();
+  detailText = q.getColumn(6).getString();
+  e.record.requestId = q.getColumn(7).getString();
+  e.prevHash = q.getColumn(8).getString();
+  e.hash = q.getColumn(9).getString();
+  return e;
+}
+
+}  // namespace
+
+// Prepared once: compiling them on every append costs more than the append itself.
+struct SqliteAuditStore::AppendStatements {
+  explicit AppendStatements(SQLite::Database& conn)
+      : head(conn, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1"),
+        seq(conn, "SELECT seq FROM sqlite_sequence WHERE name = 'audit'"),
+        insert(conn,
+               "INSERT INTO audit(id, ts, actor, action, target, outcome, detail, request_id, "
+               "prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)") {}
+
+  SQLite::Statement head;
+  SQLite::Statement seq;
+  SQLite::Statement insert;
+};
+
+SqliteAuditStore::SqliteAuditStore(Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+SqliteAuditStore::~SqliteAuditStore() = default;
+
+Result<int64_t> SqliteAuditStore::append(const AuditRecord& record) {
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    auto& conn = db_.db();
+    if (!append_) append_ = std::make_unique<AppendStatements>(conn);
+    auto& st = *append_;
+    SQLite::Transaction tx(conn, SQLite::TransactionBehavior::IMMEDIATE);
+
+    int64_t lastId = 0;
+    std::string prevHash = kGenesisHash;
+    st.head.reset();
+    if (st.head.executeStep()) {
+      lastId = st.head.getColumn(0).getInt64();
+      prevHash = st.head.getColumn(1).getString();
+    }
+    st.head.reset();
+    st.seq.reset();
+    if (st.seq.executeStep()) lastId = std::max(lastId, st.seq.getColumn(0).getInt64());
+    st.seq.reset();
+
+    AuditEntry e;
+    e.id = lastId + 1;
+    e.ts = formatTimestamp(clock_.now());
+    e.record = record;
+    const std::string detailText = auditDetailText(record.detail);
+    e.hash = auditHash(prevHash, e, detailText);
+
+    auto& ins = st.insert;
+    ins.reset();
+    ins.clearBindings();
+    ins.bind(1, e.id);
+    ins.bind(2, e.ts);
+    ins.bind(3, record.actor);
+    ins.bind(4, record.action);
+    ins.bind(5, record.target);
+    ins.bind(6, record.outcome);
+    ins.bind(7, detailText);
+    ins.bind(8, record.requestId);
+    ins.bind(9, prevHash);
+    ins.bind(10, e.hash);
+    ins.exec();
+    ins.reset();
+    tx.commit();
+    return e.id;
+  } catch (const std::exception& ex) {
+    append_.reset();  // re-prepare next time (the schema may have changed)
+    return storageError(ex, "appending an audit row");
+  }
+}
+
+Result<std::vector<AuditEntry>> SqliteAuditStore::latest(const AuditQuery& query) {
+  if (query.limit < 1 || query.limit > kMaxLimit) {
+    return Error::make(
+        ErrorKind::kInvalidInput,
+        fmt::format("the limit must be from 1 to {} (got {})", kMaxLimit, query.limit));
+  }
+  std::string since;
+  if (query.since) {
+    auto t = parseTimestamp(*query.since);
+    if (!t) {
+      return Error::make(ErrorKind::kInvalidInput,
+                         "the start time must be an RFC 3339 timestamp, e.g. "
+                         "2025-01-31T00:00:00Z");
+    }
+    since = formatTimestamp(*t);
+  }
+  std::string sql = fmt::format("SELECT {} FROM audit WHERE 1=1", kColumns);
+  if (query.target) sql += " AND target = :target";
+  if (query.actor) sql += " AND actor = :actor";
+  if (query.since) sql += " AND ts >= :since";
+  sql += " ORDER BY id DESC LIMIT :limit";
+
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    SQLite::Statement q(db_.db(), sql);
+    if (query.target) q.bind(":target", *query.target);
+    if (query.actor) q.bind(":actor", *query.actor);
+    if (query.since) q.bind(":since", since);
+    q.bind(":limit", query.limit);
+    std::vector<AuditEntry> out;
+    std::string detailText;
+    while (q.executeStep()) {
+      AuditEntry e = readRow(q, detailText);
+      e.record.detail = nlohmann::json::parse(detailText, nullptr, false);
+      if (e.record.detail.is_discarded()) e.record.detail = detailText;
+      out.push_back(std::move(e));
+    }
+    return out;
+  } catch (const std::exception& ex) {
+    return storageError(ex, "reading the audit trail");
+  }
+}
+
+Result<VerifyReport> SqliteAuditStore::verify() {
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    SQLite::Statement q(db_.db(), fmt::format("SELECT {} FROM audit ORDER BY id", kColumns));
+    VerifyReport report;
+    int64_t expectedId = 1;
+    std::string prevHash = kGenesisHash;
+    std::string detailText;
+    while (q.executeStep()) {
+      AuditEntry e = readRow(q, detailText);
+      ++report.rowsChecked;
+      std::string reason;
+      if (e.id != expectedId) {
+        reason = e.id > expectedId ? fmt::format("id gap: row {} is missing", expectedId)
+                                   : fmt::format("id out of order: expected {}", expectedId);
+      } else if (e.prevHash != prevHash) {
+        reason = e.id == 1 ? std::string("prev_hash of the first row is not the genesis value")
+                           : fmt::format("prev_hash does not match row {}", e.id - 1);
+      } else if (auditHash(prevHash, e, detailText) != e.hash) {
+        reason = "hash mismatch";
+      }
+      if (!reason.empty()) {
+        report.firstBadId = e.id;
+        report.reason = std::move(reason);
+        return report;
+      }
+      prevHash = e.hash;
+      ++expectedId;
+    }
+    SQLite::Statement seq(db_.db(), "SELECT seq FROM sqlite_sequence WHERE name = 'audit'");
+    if (seq.executeStep() && seq.getColumn(0).getInt64() >= expectedId) {
+      report.firstBadId = expectedId;
+      report.reason =
+          fmt::format("id gap: rows {} to {} are missing", expectedId, seq.getColumn(0).getInt64());
+    }
+    return report;
+  } catch (const std::exception& ex) {
+    return storageError(ex, "verifying the audit trail");
+  }
+}
+
+}  // namespace patbot::storage

@@ -1,0 +1,48 @@
+// SqliteAuditStore: AuditStore over the `audit` table of a Database (migration 1).
+//
+// append() holds the Database's write mutex and one BEGIN IMMEDIATE transaction while it reads
+// the chain's head and inserts the next row with an explicit id (head id + 1, never below
+// sqlite_sequence, so a deleted tail leaves a detectable gap) and its hash, so appends from many
+// threads, or from another process on the same file, never fork the chain. latest() and
+// verify() hold the write mutex too, so they never see another thread's uncommitted row; verify()
+// therefore blocks appends while it runs (about a second per million rows).
+// Failures come back as Error kStorage (kInvalidInput for a bad query); nothing throws.
+#pragma once
+
+#include <memory>
+
+#include <SQLiteCpp/Statement.h>
+
+#include "core/clock.h"
+#include "storage/audit_store.h"
+#include "storage/database.h"
+
+namespace patbot::storage {
+
+class SqliteAuditStore final : public AuditStore {
+ public:
+  static constexpr int kMaxLimit = 1000;
+
+  // Borrows `db` and `clock`; both must outlive the store.
+  SqliteAuditStore(Database& db, const Clock& clock);
+  ~SqliteAuditStore() override;
+
+  Result<int64_t> append(const AuditRecord& record) override;
+  // query.limit must be 1..kMaxLimit; query.since must be an RFC 3339 timestamp.
+  Result<std::vector<AuditEntry>> latest(const AuditQuery& query) override;
+  // Checks, in id order: ids run 1, 2, 3… without gaps ("id gap"), each prev_hash equals the
+  // previous row's hash (the first: 64 zeros), each hash recomputes ("hash mismatch").
+  // Rows deleted from the end show as a gap against sqlite_sequence (firstBadId = the first
+  // missing id). Stops at the first bad row; rowsChecked counts the rows read, the bad one
+  // included.
+  Result<VerifyReport> verify() override;
+
+ private:
+  struct AppendStatements;
+
+  Database& db_;
+  const Clock& clock_;
+  std::unique_ptr<AppendStatements> append_;  // prepared on first append, guarded by the mutex
+};
+
+}  // namespace patbot::storage

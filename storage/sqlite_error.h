@@ -1,0 +1,19 @@
+// Translation of SQLite failures into Error values (kind kStorage). Internal to storage/.
+#pragma once
+
+#include <exception>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace patbot::storage {
+
+// A user-safe sentence for an SQLite primary result code ("the database is locked",
+// "the disk is full", ...).
+const char* sqliteErrorSentence(int code);
+
+// Error of kind kStorage for an exception caught while doing `what`. `message` is the sentence
+// for the SQLite code (or a generic one for other exceptions); `detail` is "<what>: <e.what()>".
+Error storageError(const std::exception& e, std::string_view what);
+
+}  // namespace patbot::storage

@@ -1,0 +1,88 @@
+// FakeGitLab: an in-memory GitLab REST v4 server for tests, benches and `patbot demo`. It speaks
+// the parts of /api/v4 the bot uses exactly as /work/shared/reference/gitlab-api.md describes
+// (status codes, error body shapes, pagination headers, visibility, rotate semantics with reuse
+// detection, CI variables, simulated pipelines, issues and notes), plus unauthenticated control
+// routes under /_fake for tests:
+//   GET  /_fake/calls[?since=SEQ]  every /api/v4 call: [{seq, method, path, query, status, auth}]
+//                                  where auth is "none" or "token:<id>"; never a token value
+//   POST /_fake/faults             {latency_ms, latency_jitter_ms, rate_429, rate_500, hang,
+//                                   hang_path_prefix} (missing keys reset to defaults)
+//   GET  /_fake/state              the whole state in seed format, token values included
+//   POST /_fake/reset              body = a new seed; clears the call log
+//   POST /_fake/clock              {"now":"RFC3339"}; only with a settable FakeClock, else 400
+//
+// Seed format (JSON; every key optional):
+//   {"max_lifetime_days": 365,
+//    "users":  [{"id":1,"username":"root","name":"Administrator","admin":true}],
+//    "groups": [{"id":265,"path":"sec","owners":[2],"variables":[<variable>...]}],
+//    "service_accounts": [{"id":10,"username":"inventory-bot","name":"Inventory",
+//                          "group_id":265 | null}],          // also users; ids must not clash
+//    "tokens": [{"id":101,"user_id":10,"name":"...","description":null,"scopes":["api"],
+//                "expires_at":"2026-12-01" | null,"revoked":false,
+//                "created_at":"2025-01-01T00:00:00.000Z","last_used_at":null,
+//                "value":"glpat-...","previous_id":null}],   // the bot's own token is here too
+//    "projects": [{"id":5,"path":"sec/inventory-builder","maintainers":[1,2],
+//                  "variables":[{"key":"K","value":"V","masked":true,"protected":false,
+//                                "raw":false,"environment_scope":"*","variable_type":"env_var",
+//                                "hidden":false,"description":null}],
+//                  "pipelines":[{"id":47,"ref":"main","status":"failed","simulate":false}],
+//                  "verify_variable":"GITLAB_API_TOKEN",
+//                  "issues":[{"iid":262,"title":"...","description":"","state":"opened",
+//                             "labels":["pat-expiry"],"notes":[]}]}]}
+// A created or retried pipeline is "pending"; each GET of it advances it to "running" and then
+// to its final status: "success" when the project's verify_variable holds the value of an active
+// token (not revoked, not expired), else "failed".
+//
+// Threading: handle() may be called from many server threads at once; state is guarded by one
+// mutex. Injected latency and hangs sleep outside it. Destroying the fake (or setting faults
+// without `hang`) releases hung requests.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/clock.h"
+#include "http/http_types.h"
+
+namespace patbot::fakes {
+
+// Faults injected into /api/v4 routes only (never /_fake).
+struct Faults {
+  int latencyMs = 0;             // sleep before answering
+  int latencyJitterMs = 0;       // plus a uniform 0..jitter
+  double rate429 = 0;            // probability of a 429 (alternating Rack::Attack / app limiter)
+  double rate500 = 0;            // probability of {"message":"500 Internal Server Error"}
+  bool hang = false;             // sleep 10 minutes (or until released) before answering
+  std::string hangPathPrefix;    // hang only paths starting with this (e.g. "/api/v4/groups")
+};
+
+class FakeGitLab {
+ public:
+  // Throws std::invalid_argument when the seed is malformed. `clock` must outlive the fake.
+  // `settableClock`, when given, is the same clock and enables POST /_fake/clock.
+  FakeGitLab(nlohmann::json seed, const Clock& clock, FakeClock* settableClock = nullptr);
+  ~FakeGitLab();
+  FakeGitLab(const FakeGitLab&) = delete;
+  FakeGitLab& operator=(const FakeGitLab&) = delete;
+
+  // Answers one request (any path). Never throws.
+  http::Response handle(const http::Request& req);
+
+  // The current state in seed format, including token values (for assertions; do not print).
+  nlohmann::json state() const;
+  void setFaults(const Faults& faults);
+  Faults faults() const;
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Faults <-> the JSON of POST /_fake/faults.
+Faults faultsFromJson(const nlohmann::json& j);
+nlohmann::json faultsToJson(const Faults& f);
+
+}  // namespace patbot::fakes

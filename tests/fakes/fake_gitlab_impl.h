@@ -1,0 +1,150 @@
+// FakeGitLab's internals, shared by fake_gitlab.cpp (dispatch, auth, faults, control routes),
+// fake_gitlab_tokens.cpp (tokens, users, service accounts) and fake_gitlab_ci.cpp (variables,
+// pipelines, issues). Route handlers run with mutex_ held and may touch world_ freely.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/fakes/fake_gitlab.h"
+#include "tests/fakes/fake_gitlab_model.h"
+#include "tests/fakes/fake_gitlab_params.h"
+
+namespace patbot::fakes {
+
+class FakeGitLab::Impl {
+ public:
+  Impl(nlohmann::json seed, const Clock& clock, FakeClock* settableClock);
+  ~Impl();
+
+  http::Response handle(const http::Request& req);
+  nlohmann::json state() const;
+  void setFaults(const Faults& faults);
+  Faults faults() const;
+
+  // One authenticated /api/v4 request.
+  struct Ctx {
+    const http::Request& req;
+    const Params& params;
+    std::map<std::string, std::string> path;   // route parameters, percent-decoded
+    FakeToken* token = nullptr;                // the authenticating token
+    FakeUser* user = nullptr;                  // its owner
+    bool admin = false;
+    std::string baseUrl;                       // "http://host:port"
+  };
+  using Handler = http::Response (Impl::*)(Ctx&);
+  enum class ScopeRule { kDefault, kAnyScope, kSelfRotate };
+  struct Route {
+    std::string method;
+    std::vector<std::string> pattern;   // literal, ":name" (one segment), "*name" (one or more)
+    Handler handler;
+    ScopeRule scope = ScopeRule::kDefault;
+  };
+
+ private:
+  static const std::vector<Route>& routes();
+
+  http::Response handleApi(const http::Request& req, std::string* authLabel);
+  http::Response handleControl(const http::Request& req);
+  std::optional<http::Response> injectFault(const http::Request& req);
+  http::Response authenticate(Ctx& ctx, const Route& route, const std::string& credential);
+  void logCall(const http::Request& req, int status, const std::string& authLabel);
+  std::string randomHex(size_t chars);
+
+  // --- shared helpers (mutex_ held) ---
+  Date today() const;
+  bool expired(const FakeToken& t) const;
+  bool active(const FakeToken& t) const { return !t.revoked && !expired(t); }
+  nlohmann::json tokenJson(const FakeToken& t, bool withValue) const;
+  nlohmann::json userBasic(const FakeUser& u, const std::string& baseUrl) const;
+  nlohmann::json serviceAccountJson(const FakeUser& u) const;
+  std::string newTokenValue();
+  std::optional<int64_t> intParam(const Ctx& ctx, const std::string& name, http::Response* error) const;
+  // expires_at of a rotate or create (default today+7 resp. today+max lifetime); false and
+  // *error (the rotate or the create shape) on a bad or too-late date.
+  bool expiresParam(const Ctx& ctx, bool rotate, Date* out, http::Response* error) const;
+  // Revokes `old` and creates its successor (same name, description, scopes). Never fails.
+  FakeToken& rotateInto(FakeToken& old, std::optional<Date> expiresAt);
+  FakeToken& createToken(int64_t userId, const std::string& name, nlohmann::json description,
+                         std::vector<std::string> scopes, std::optional<Date> expiresAt);
+  void revokeFamily(const FakeToken& t);
+  // The §2.2 filters and sorts over `candidates`; an error response for bad parameters.
+  http::Response listTokensOf(Ctx& ctx, const std::vector<const FakeToken*>& candidates,
+                              const std::string& linkPath);
+  FakeGroup* findGroup(const std::string& idOrPath);
+  FakeProject* findProject(const std::string& idOrPath);
+  std::string linkBase(const Ctx& ctx) const;
+
+  // --- tokens, users, service accounts (fake_gitlab_tokens.cpp) ---
+  http::Response listServiceAccounts(Ctx& ctx);
+  http::Response createServiceAccount(Ctx& ctx);
+  http::Response listTokens(Ctx& ctx);
+  http::Response getSelf(Ctx& ctx);
+  http::Response getToken(Ctx& ctx);
+  http::Response rotateSelf(Ctx& ctx);
+  http::Response rotateToken(Ctx& ctx);
+  http::Response revokeSelf(Ctx& ctx);
+  http::Response revokeToken(Ctx& ctx);
+  http::Response createUserToken(Ctx& ctx);
+  http::Response listGroupServiceAccounts(Ctx& ctx);
+  http::Response createGroupServiceAccount(Ctx& ctx);
+  http::Response listGroupSaTokens(Ctx& ctx);
+  http::Response createGroupSaToken(Ctx& ctx);
+  http::Response rotateGroupSaToken(Ctx& ctx);
+  http::Response revokeGroupSaToken(Ctx& ctx);
+  http::Response sortedServiceAccounts(Ctx& ctx, std::vector<const FakeUser*> accounts);
+  http::Response createTokenFor(Ctx& ctx, const FakeUser& user);
+  // Resolves :id and :user_id of the group SA routes; error response when not allowed/found.
+  std::optional<http::Response> groupSaTarget(Ctx& ctx, FakeGroup** group, FakeUser** account);
+
+  // --- CI variables, pipelines, issues (fake_gitlab_ci.cpp) ---
+  http::Response listVariables(Ctx& ctx);
+  http::Response getVariable(Ctx& ctx);
+  http::Response createVariable(Ctx& ctx);
+  http::Response updateVariable(Ctx& ctx);
+  http::Response deleteVariable(Ctx& ctx);
+  // The variable list of :id (project or group, by the route); error when not found/allowed.
+  std::optional<http::Response> variableOwner(Ctx& ctx, std::vector<FakeVariable>** vars);
+  // Index of the single variable :key (honouring filter[environment_scope]), or an error.
+  std::optional<http::Response> findVariable(Ctx& ctx, std::vector<FakeVariable>& vars, size_t* index);
+  std::optional<http::Response> projectTarget(Ctx& ctx, FakeProject** project);
+  http::Response listPipelines(Ctx& ctx);
+  http::Response getPipeline(Ctx& ctx);
+  http::Response createPipeline(Ctx& ctx);
+  http::Response retryPipeline(Ctx& ctx);
+  http::Response cancelPipeline(Ctx& ctx);
+  nlohmann::json pipelineJson(const Ctx& ctx, const FakeProject& p, const FakePipeline& pl, bool detail) const;
+  std::string verifyOutcome(const FakeProject& p) const;
+  http::Response listIssues(Ctx& ctx);
+  http::Response getIssue(Ctx& ctx);
+  http::Response createIssue(Ctx& ctx);
+  http::Response updateIssue(Ctx& ctx);
+  http::Response createNote(Ctx& ctx);
+  nlohmann::json issueJson(const Ctx& ctx, const FakeProject& p, const FakeIssue& is) const;
+  std::optional<http::Response> issueTarget(Ctx& ctx, FakeProject** project, FakeIssue** issue);
+
+  const Clock& clock_;
+  FakeClock* settableClock_;
+
+  mutable std::mutex mutex_;            // guards everything below up to faultsMutex_
+  FakeWorld world_;
+  std::vector<nlohmann::json> calls_;
+  int64_t callSeq_ = 0;
+  std::mt19937_64 rng_;
+  uint64_t rateLimitCount_ = 0;
+
+  mutable std::mutex faultsMutex_;      // guards faults_, stopping_, inFlight_
+  std::condition_variable faultsCv_;
+  Faults faults_;
+  bool stopping_ = false;
+  int inFlight_ = 0;
+};
+
+}  // namespace patbot::fakes

@@ -1,0 +1,127 @@
+// The fake GitLab's in-memory data model and its conversion from and to the seed format
+// described in fake_gitlab.h. Plain data; the owner (FakeGitLab::Impl) guards it with its mutex.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/clock.h"
+#include "core/time_format.h"
+
+namespace patbot::fakes {
+
+struct FakeUser {
+  int64_t id = 0;
+  std::string username;
+  std::string name;
+  bool admin = false;
+  bool serviceAccount = false;
+  std::optional<int64_t> groupId;   // group that provisioned the service account
+};
+
+struct FakeToken {
+  int64_t id = 0;
+  int64_t userId = 0;
+  std::string name;
+  nlohmann::json description;       // string or null
+  std::vector<std::string> scopes;
+  std::optional<Date> expiresAt;
+  bool revoked = false;
+  TimePoint createdAt{};
+  std::optional<TimePoint> lastUsedAt;
+  std::string value;
+  std::optional<int64_t> previousId;  // the token this one was rotated from
+};
+
+struct FakeVariable {
+  std::string key;
+  std::string value;
+  bool masked = false;
+  bool isProtected = false;
+  bool raw = false;
+  bool hidden = false;
+  std::string environmentScope = "*";
+  std::string variableType = "env_var";
+  nlohmann::json description;       // string or null
+};
+
+struct FakePipeline {
+  int64_t id = 0;
+  int64_t iid = 0;
+  std::string ref;
+  std::string status;
+  std::string sha;
+  std::string source = "push";
+  TimePoint createdAt{};
+  TimePoint updatedAt{};
+  std::optional<TimePoint> startedAt;
+  std::optional<TimePoint> finishedAt;
+  bool simulate = false;            // advances on each GET until final
+};
+
+struct FakeNote {
+  int64_t id = 0;
+  std::string body;
+  int64_t authorId = 0;
+  TimePoint createdAt{};
+};
+
+struct FakeIssue {
+  int64_t id = 0;
+  int64_t iid = 0;
+  std::string title;
+  std::string description;
+  std::string state = "opened";
+  std::vector<std::string> labels;
+  TimePoint createdAt{};
+  TimePoint updatedAt{};
+  std::optional<TimePoint> closedAt;
+  std::optional<int64_t> closedBy;
+  std::vector<FakeNote> notes;
+};
+
+struct FakeProject {
+  int64_t id = 0;
+  std::string path;                 // full path, "sec/inventory-builder"
+  std::set<int64_t> maintainers;
+  std::vector<FakeVariable> variables;
+  std::map<int64_t, FakePipeline> pipelines;
+  std::string verifyVariable;
+  std::map<int64_t, FakeIssue> issues;   // by iid
+};
+
+struct FakeGroup {
+  int64_t id = 0;
+  std::string path;
+  std::set<int64_t> owners;
+  std::vector<FakeVariable> variables;
+};
+
+struct FakeWorld {
+  int maxLifetimeDays = 365;
+  std::map<int64_t, FakeUser> users;        // humans and service accounts
+  std::map<int64_t, FakeToken> tokens;
+  std::map<std::string, int64_t> tokenByValue;
+  std::map<int64_t, FakeProject> projects;
+  std::map<int64_t, FakeGroup> groups;
+  int64_t nextUserId = 1;
+  int64_t nextTokenId = 1;
+  int64_t nextPipelineId = 1;
+  int64_t nextIssueId = 1;
+  int64_t nextNoteId = 1;
+};
+
+// Throws std::invalid_argument (naming the offending entry) on a malformed seed.
+FakeWorld worldFromSeed(const nlohmann::json& seed, TimePoint now);
+nlohmann::json worldToSeed(const FakeWorld& world);
+
+nlohmann::json variableToJson(const FakeVariable& v);
+FakeVariable variableFromJson(const nlohmann::json& j);
+
+}  // namespace patbot::fakes

@@ -1,0 +1,80 @@
+// Internal to FakeSlack: its state and the pieces of handle() that live in separate files.
+// Every member below `mu` is guarded by it; functions named *Locked need it held.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/fakes/fake_slack.h"
+
+namespace patbot::fakes {
+
+struct MintedUrl {
+  std::string url;        // the full URL handed to the bot
+  std::string userId;     // who the command or click was sent as
+  std::string channelId;
+  TimePoint minted;
+  int uses = 0;
+};
+
+struct RateBucket {
+  double tokens = 0;
+  TimePoint last;
+};
+
+struct FakeSlackState {
+  FakeSlackState(FakeSlackOptions o, const Clock& c, http::Transport& t)
+      : options(std::move(o)), clock(c), transport(t), rng(std::random_device{}()) {}
+
+  FakeSlackOptions options;  // base URLs guarded by mu; the rest is immutable
+  const Clock& clock;
+  http::Transport& transport;
+
+  std::mutex mu;
+  std::mt19937_64 rng;
+  int64_t nextSeq = 1;
+  int64_t nextCallSeq = 1;
+  int64_t lastTsMicros = 0;
+  nlohmann::json messages = nlohmann::json::array();
+  nlohmann::json calls = nlohmann::json::array();
+  std::map<std::string, MintedUrl> urls;                                        // by path id
+  std::map<std::string, RateBucket> buckets;                                    // by channel
+  std::map<std::pair<std::string, std::string>, std::vector<nlohmann::json>> posted;  // (channel, ts)
+  std::map<std::string, std::string> userNames;                                 // user id -> name
+  std::string faultMode;
+  int faultRemaining = 0;
+
+  std::string mintTsLocked();
+  std::string randomCharsLocked(size_t n, const char* alphabet);
+  std::string mintTriggerIdLocked();
+  // Returns the full URL; the path id is registered for /commands/<id>.
+  std::string mintResponseUrlLocked(const std::string& userId, const std::string& channelId);
+  void recordMessageLocked(const std::string& via, const std::string& channel, nlohmann::json ts,
+                           nlohmann::json responseUrl, nlohmann::json userId, nlohmann::json message,
+                           nlohmann::json extra = nlohmann::json::object());
+  void resetLocked();
+};
+
+// Channel display name for a channel id ("C0PATBOT01" -> "patbot", DMs -> "directmessage").
+std::string channelNameFor(const std::string& channelId);
+
+// The sender half (fake_slack_sender.cpp): POST /_fake/slash and /_fake/click.
+http::Response sendSlash(FakeSlackState& state, const http::Request& request);
+http::Response sendClick(FakeSlackState& state, const http::Request& request);
+
+// The Web API half (fake_slack_web_api.cpp): /api/<method> and /commands/<id>.
+http::Response webApi(FakeSlackState& state, const http::Request& request, const std::string& method);
+http::Response responseUrl(FakeSlackState& state, const http::Request& request, const std::string& id);
+
+// Response helpers shared by the halves.
+http::Response slackJsonResponse(int status, const nlohmann::json& body);
+http::Response textResponse(int status, std::string body);
+
+}  // namespace patbot::fakes

@@ -1,0 +1,272 @@
+#include "slack/slack_notifier.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+
+#include "slack/block_kit.h"
+
+namespace patbot::slack {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+const std::string kToken = "xoxb-test-0000-not-a-real-token";
+const std::string kResponseUrl = "https://hooks.slack.com/commands/T1/397700885554/96rGlfmibIGlgcZRskXaIFfN";
+
+// Answers requests from a script, in order, and records them. An exhausted script answers 500.
+class ScriptedTransport final : public http::Transport {
+ public:
+  void answer(int status, std::string body, http::Headers headers = {}) {
+    http::ClientResponse r;
+    r.status = status;
+    r.body = std::move(body);
+    r.headers = std::move(headers);
+    script_.emplace_back(std::move(r));
+  }
+  void fail(ErrorKind kind, std::string message) { script_.emplace_back(Error::make(kind, std::move(message))); }
+
+  Result<http::ClientResponse> send(const http::ClientRequest& request) override {
+    requests.push_back(request);
+    if (script_.empty()) {
+      http::ClientResponse r;
+      r.status = 500;
+      return r;
+    }
+    Result<http::ClientResponse> next = std::move(script_.front());
+    script_.pop_front();
+    return next;
+  }
+
+  std::vector<http::ClientRequest> requests;
+
+ private:
+  std::deque<Result<http::ClientResponse>> script_;
+};
+
+class SlackNotifierTest : public ::testing::Test {
+ protected:
+  SlackNotifier make(std::string token = kToken) {
+    return SlackNotifier(transport_, "https://slack.test/api/", Secret(std::move(token)), clock_, &metrics_,
+                         [this](milliseconds d) {
+                           sleeps_.push_back(d);
+                           clock_.advance(d);
+                         });
+  }
+  static Message message(const std::string& text = "hello") { return textMessage(text, false); }
+
+  void expectNoToken(const Error& e) {
+    EXPECT_EQ(e.message.find(kToken), std::string::npos);
+    EXPECT_EQ(e.detail.find(kToken), std::string::npos);
+    EXPECT_EQ(e.message.find("xoxb-test"), std::string::npos);
+    EXPECT_EQ(e.detail.find("xoxb-test"), std::string::npos);
+  }
+
+  ScriptedTransport transport_;
+  FakeClock clock_{TimePoint(seconds(1700000000))};
+  MetricsRegistry metrics_;
+  std::vector<milliseconds> sleeps_;
+};
+
+TEST_F(SlackNotifierTest, PostSendsBearerTokenAndJson) {
+  transport_.answer(200, R"({"ok":true,"channel":"C1H9RESGL","ts":"1503435956.000247"})");
+  SlackNotifier n = make();
+  const Result<PostedMessage> posted = n.post("C1H9RESGL", message("status"));
+  ASSERT_TRUE(posted.ok()) << posted.error().message;
+  EXPECT_EQ(posted->channel, "C1H9RESGL");
+  EXPECT_EQ(posted->ts, "1503435956.000247");
+
+  ASSERT_EQ(transport_.requests.size(), 1u);
+  const http::ClientRequest& r = transport_.requests[0];
+  EXPECT_EQ(r.method, "POST");
+  EXPECT_EQ(r.url, "https://slack.test/api/chat.postMessage");
+  EXPECT_EQ(r.headers.at("Authorization"), "Bearer " + kToken);
+  EXPECT_EQ(r.headers.at("Content-Type"), "application/json; charset=utf-8");
+  const json body = json::parse(r.body);
+  EXPECT_EQ(body["channel"], "C1H9RESGL");
+  EXPECT_EQ(body["text"], "status");
+  EXPECT_EQ(body["blocks"].size(), 1u);
+  EXPECT_FALSE(body.contains("token"));
+  EXPECT_NE(metrics_.render().find(
+                R"(patbot_slack_requests_total{method="chat.postMessage",status="200"} 1)"),
+            std::string::npos)
+      << metrics_.render();
+}
+
+TEST_F(SlackNotifierTest, PostWithoutTokenIsAConfigError) {
+  SlackNotifier n = make("");
+  const Result<PostedMessage> posted = n.post("C1", message());
+  ASSERT_FALSE(posted.ok());
+  EXPECT_EQ(posted.error().kind, ErrorKind::kConfig);
+  EXPECT_EQ(posted.error().message, "SLACK_BOT_TOKEN is not set");
+  EXPECT_FALSE(n.update({"C1", "1.2"}, message()).ok());
+  EXPECT_TRUE(transport_.requests.empty());
+}
+
+TEST_F(SlackNotifierTest, OkFalseMapsToKindsWithAdvice) {
+  struct Case {
+    const char* code;
+    ErrorKind kind;
+    const char* advice;
+  };
+  const Case cases[] = {
+      {"not_authed", ErrorKind::kUnauthorized, "SLACK_BOT_TOKEN"},
+      {"invalid_auth", ErrorKind::kUnauthorized, "SLACK_BOT_TOKEN"},
+      {"token_revoked", ErrorKind::kUnauthorized, "reinstall"},
+      {"account_inactive", ErrorKind::kUnauthorized, "reinstall"},
+      {"channel_not_found", ErrorKind::kNotFound, "channel ID"},
+      {"not_in_channel", ErrorKind::kNotFound, "invite @patbot to the channel"},
+      {"is_archived", ErrorKind::kNotFound, "archived"},
+      {"invalid_blocks", ErrorKind::kProtocol, "invalid_blocks"},
+      {"something_new", ErrorKind::kProtocol, "something_new"},
+  };
+  SlackNotifier n = make();
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.code);
+    transport_.answer(200, std::string(R"({"ok":false,"error":")") + c.code + R"("})");
+    const Result<PostedMessage> posted = n.post("C9", message());
+    ASSERT_FALSE(posted.ok());
+    EXPECT_EQ(posted.error().kind, c.kind);
+    EXPECT_NE(posted.error().message.find(c.advice), std::string::npos) << posted.error().message;
+    expectNoToken(posted.error());
+  }
+}
+
+TEST_F(SlackNotifierTest, TokenNeverAppearsInErrors) {
+  SlackNotifier n = make();
+  // A hostile or buggy server echoing the token back, and a transport error quoting it.
+  transport_.answer(200, R"({"ok":false,"error":")" + kToken + R"("})");
+  transport_.answer(400, "bad token " + kToken);
+  transport_.answer(200, "not json " + kToken);
+  transport_.fail(ErrorKind::kUnavailable, "connect failed with Authorization: Bearer " + kToken);
+  for (int i = 0; i < 4; ++i) {
+    const Result<PostedMessage> posted = n.post("C" + std::to_string(i), message());
+    ASSERT_FALSE(posted.ok());
+    expectNoToken(posted.error());
+  }
+}
+
+TEST_F(SlackNotifierTest, RateLimitedThenSuccessHonoursRetryAfter) {
+  transport_.answer(429, R"({"ok":false,"error":"ratelimited"})", {{"retry-after", "7"}});
+  transport_.answer(200, R"({"ok":true,"channel":"C1","ts":"1.000001"})");
+  SlackNotifier n = make();
+  const Result<PostedMessage> posted = n.post("C1", message());
+  ASSERT_TRUE(posted.ok()) << posted.error().message;
+  EXPECT_EQ(transport_.requests.size(), 2u);
+  ASSERT_EQ(sleeps_.size(), 1u);
+  EXPECT_EQ(sleeps_[0], seconds(7));
+  EXPECT_NE(metrics_.render().find(R"(status="429"} 1)"), std::string::npos);
+}
+
+TEST_F(SlackNotifierTest, RetryAfterDefaultsAndCap) {
+  transport_.answer(429, "", {});
+  transport_.answer(429, "", {{"retry-after", "3600"}});
+  transport_.answer(429, "", {{"retry-after", "soon"}});
+  transport_.answer(429, "", {{"retry-after", "2"}});
+  SlackNotifier n = make();
+  const Result<PostedMessage> posted = n.post("C1", message());
+  ASSERT_FALSE(posted.ok());
+  EXPECT_EQ(posted.error().kind, ErrorKind::kRateLimited);
+  EXPECT_EQ(posted.error().retryAfter, seconds(2));
+  EXPECT_EQ(transport_.requests.size(), 4u);  // one try and three retries
+  EXPECT_EQ(sleeps_, (std::vector<milliseconds>{seconds(1), seconds(30), seconds(1)}));
+}
+
+TEST_F(SlackNotifierTest, PacesOneMessagePerSecondPerChannel) {
+  for (int i = 0; i < 4; ++i) transport_.answer(200, R"({"ok":true,"channel":"C1","ts":"1.1"})");
+  SlackNotifier n = make();
+  ASSERT_TRUE(n.post("C1", message()).ok());
+  ASSERT_TRUE(n.post("C2", message()).ok());
+  EXPECT_TRUE(sleeps_.empty()) << "different channels are not paced against each other";
+  ASSERT_TRUE(n.post("C1", message()).ok());
+  ASSERT_EQ(sleeps_.size(), 1u);
+  EXPECT_GE(sleeps_[0], milliseconds(900));
+  EXPECT_LE(sleeps_[0], seconds(1));
+  clock_.advance(seconds(5));
+  ASSERT_TRUE(n.post("C1", message()).ok());
+  EXPECT_EQ(sleeps_.size(), 1u) << "no wait once the interval has passed";
+}
+
+TEST_F(SlackNotifierTest, UpdateSendsChannelAndTs) {
+  transport_.answer(200, R"({"ok":true,"channel":"C1","ts":"1.5"})");
+  transport_.answer(200, R"({"ok":false,"error":"message_not_found"})");
+  SlackNotifier n = make();
+  ASSERT_TRUE(n.update({"C1", "1.5"}, message("step 2 done")).ok());
+  const http::ClientRequest& r = transport_.requests[0];
+  EXPECT_EQ(r.url, "https://slack.test/api/chat.update");
+  EXPECT_EQ(r.headers.at("Authorization"), "Bearer " + kToken);
+  const json body = json::parse(r.body);
+  EXPECT_EQ(body["channel"], "C1");
+  EXPECT_EQ(body["ts"], "1.5");
+  EXPECT_EQ(body["text"], "step 2 done");
+  const Status failed = n.update({"C1", "1.5"}, message());
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().kind, ErrorKind::kProtocol);
+}
+
+TEST_F(SlackNotifierTest, RespondPostsResponseJsonWithoutToken) {
+  transport_.answer(200, "ok");
+  SlackNotifier n = make();
+  Message m = message("done");
+  m.ephemeral = true;
+  m.replaceOriginal = true;
+  ASSERT_TRUE(n.respond(kResponseUrl, m).ok());
+  const http::ClientRequest& r = transport_.requests[0];
+  EXPECT_EQ(r.url, kResponseUrl);
+  EXPECT_EQ(r.headers.at("Content-Type"), "application/json");
+  EXPECT_EQ(r.headers.count("Authorization"), 0u);
+  EXPECT_EQ(json::parse(r.body), m.toResponseJson());
+}
+
+TEST_F(SlackNotifierTest, RespondAtMostFiveTimesPerUrl) {
+  for (int i = 0; i < 6; ++i) transport_.answer(200, "ok");
+  SlackNotifier n = make();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(n.respond(kResponseUrl, message()).ok()) << i;
+  const Status sixth = n.respond(kResponseUrl, message());
+  ASSERT_FALSE(sixth.ok());
+  EXPECT_EQ(sixth.error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(sixth.error().message, "this Slack response URL has been used 5 times");
+  EXPECT_EQ(transport_.requests.size(), 5u);
+  EXPECT_TRUE(n.respond(kResponseUrl + "x", message()).ok()) << "another URL has its own count";
+}
+
+TEST_F(SlackNotifierTest, RateLimitedRespondAttemptsDoNotCountAsUses) {
+  transport_.answer(429, "", {{"retry-after", "2"}});
+  for (int i = 0; i < 5; ++i) transport_.answer(200, "ok");
+  SlackNotifier n = make();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(n.respond(kResponseUrl, message()).ok()) << i;
+  EXPECT_EQ(sleeps_, std::vector<milliseconds>{seconds(2)});
+  EXPECT_EQ(transport_.requests.size(), 6u);
+  EXPECT_FALSE(n.respond(kResponseUrl, message()).ok());
+}
+
+TEST_F(SlackNotifierTest, RespondFailuresNameOnlyTheHost) {
+  transport_.answer(404, "expired_url");
+  transport_.fail(ErrorKind::kTimeout, "deadline passed for " + kResponseUrl);
+  SlackNotifier n = make();
+  const Status rejected = n.respond(kResponseUrl, message());
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_EQ(rejected.error().kind, ErrorKind::kUnavailable);
+  EXPECT_EQ(rejected.error().httpStatus, 404);
+  const Status timedOut = n.respond(kResponseUrl, message());
+  ASSERT_FALSE(timedOut.ok());
+  EXPECT_EQ(timedOut.error().kind, ErrorKind::kTimeout);
+  for (const Status& s : {rejected, timedOut}) {
+    EXPECT_EQ(s.error().message.find("96rGlfmib"), std::string::npos);
+    EXPECT_EQ(s.error().detail.find("96rGlfmib"), std::string::npos);
+    EXPECT_NE(s.error().message.find("hooks.slack.com"), std::string::npos) << s.error().message;
+  }
+  EXPECT_EQ(transport_.requests.size(), 2u) << "a failed response_url POST is not retried";
+}
+
+TEST(UrlHostTest, ExtractsHostAndPort) {
+  EXPECT_EQ(urlHost("https://hooks.slack.com/commands/T1/2/3"), "hooks.slack.com");
+  EXPECT_EQ(urlHost("http://127.0.0.1:8123/r/1?x=y"), "127.0.0.1:8123");
+  EXPECT_EQ(urlHost("http://user:pw@host.example"), "host.example");
+  EXPECT_EQ(urlHost("not a url"), "");
+}
+
+}  // namespace
+}  // namespace patbot::slack

@@ -1,0 +1,323 @@
+#include "storage/sqlite_audit_store.h"
+
+#include <atomic>
+#include <thread>
+
+#include <SQLiteCpp/Database.h>
+#include <gtest/gtest.h>
+
+#include "core/time_format.h"
+#include "storage/audit_hash.h"
+#include "tests/storage/temp_dir.h"
+
+namespace patbot::storage {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::TempDir;
+
+AuditQuery query(int limit, std::optional<std::string> target = std::nullopt,
+                 std::optional<std::string> actor = std::nullopt,
+                 std::optional<std::string> since = std::nullopt) {
+  AuditQuery q;
+  q.limit = limit;
+  q.target = std::move(target);
+  q.actor = std::move(actor);
+  q.since = std::move(since);
+  return q;
+}
+
+AuditRecord rec(std::string actor, std::string action, std::string target,
+                nlohmann::json detail = nlohmann::json::object()) {
+  AuditRecord r;
+  r.actor = std::move(actor);
+  r.action = std::move(action);
+  r.target = std::move(target);
+  r.outcome = "ok";
+  r.detail = std::move(detail);
+  r.requestId = "req";
+  return r;
+}
+
+class StorageAuditStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = Database::open(dir_.file("audit.db"));
+    ASSERT_TRUE(opened) << opened.error().detail;
+    db_ = std::move(*opened);
+    store_ = std::make_unique<SqliteAuditStore>(*db_, clock_);
+  }
+
+  void appendMany(int n) {
+    for (int i = 0; i < n; ++i) {
+      auto id = store_->append(rec("U" + std::to_string(i % 3), "command.status",
+                                   "tok-" + std::to_string(i % 5), {{"i", i}}));
+      ASSERT_TRUE(id) << id.error().detail;
+      clock_.advance(1s);
+    }
+  }
+
+  // A second connection, as a tamperer with the sqlite3 CLI would have.
+  SQLite::Database raw() { return SQLite::Database(dir_.file("audit.db"), SQLite::OPEN_READWRITE); }
+
+  TempDir dir_;
+  FakeClock clock_{*parseTimestamp("2025-03-01T10:00:00Z")};
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<SqliteAuditStore> store_;
+};
+
+TEST_F(StorageAuditStoreTest, AppendReturnsConsecutiveIdsAndStampsClock) {
+  auto a = store_->append(rec("U1", "command.status", ""));
+  clock_.advance(1500ms);
+  auto b = store_->append(rec("U2", "command.rotate", "42"));
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(*a, 1);
+  EXPECT_EQ(*b, 2);
+  auto rows = store_->latest({});
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].id, 2);
+  EXPECT_EQ((*rows)[0].ts, "2025-03-01T10:00:01.500Z");
+  EXPECT_EQ((*rows)[1].ts, "2025-03-01T10:00:00.000Z");
+  EXPECT_EQ((*rows)[1].prevHash, kGenesisHash);
+  EXPECT_EQ((*rows)[0].prevHash, (*rows)[1].hash);
+  EXPECT_EQ((*rows)[1].hash, auditHash(kGenesisHash, (*rows)[1]));
+  EXPECT_EQ((*rows)[0].record.actor, "U2");
+  EXPECT_EQ((*rows)[0].record.action, "command.rotate");
+  EXPECT_EQ((*rows)[0].record.target, "42");
+  EXPECT_EQ((*rows)[0].record.outcome, "ok");
+  EXPECT_EQ((*rows)[0].record.requestId, "req");
+}
+
+TEST_F(StorageAuditStoreTest, LatestIsNewestFirstWithLimit) {
+  appendMany(30);
+  auto rows = store_->latest(query(5));
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 5u);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ((*rows)[i].id, 30 - i);
+  auto def = store_->latest({});
+  ASSERT_TRUE(def);
+  EXPECT_EQ(def->size(), 20u);
+}
+
+TEST_F(StorageAuditStoreTest, LatestFilters) {
+  appendMany(30);  // row i (id i+1): actor U(i%3), target tok-(i%5), ts base + i s
+  auto byTarget = store_->latest(query(100, "tok-2"));
+  ASSERT_TRUE(byTarget);
+  ASSERT_EQ(byTarget->size(), 6u);
+  for (const auto& e : *byTarget) EXPECT_EQ(e.record.target, "tok-2");
+  EXPECT_EQ(byTarget->front().id, 28);
+
+  auto byActor = store_->latest(query(100, std::nullopt, "U1"));
+  ASSERT_TRUE(byActor);
+  EXPECT_EQ(byActor->size(), 10u);
+  for (const auto& e : *byActor) EXPECT_EQ(e.record.actor, "U1");
+
+  auto both = store_->latest(query(100, "tok-0", "U0"));
+  ASSERT_TRUE(both);
+  ASSERT_EQ(both->size(), 2u);  // i = 0 and 15
+  EXPECT_EQ((*both)[0].id, 16);
+  EXPECT_EQ((*both)[1].id, 1);
+
+  auto since = store_->latest(query(100, std::nullopt, std::nullopt, "2025-03-01T10:00:25Z"));
+  ASSERT_TRUE(since);
+  ASSERT_EQ(since->size(), 5u);
+  EXPECT_EQ(since->back().id, 26);
+
+  auto sinceOffset =
+      store_->latest(query(100, std::nullopt, std::nullopt, "2025-03-01T11:00:25+01:00"));
+  ASSERT_TRUE(sinceOffset);
+  EXPECT_EQ(sinceOffset->size(), 5u);
+
+  auto none = store_->latest(query(100, "nope"));
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_F(StorageAuditStoreTest, LatestRejectsBadQueries) {
+  for (int limit : {0, -1, 1001}) {
+    auto r = store_->latest(query(limit));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, ErrorKind::kInvalidInput);
+  }
+  EXPECT_TRUE(store_->latest(query(1000)));
+  auto r = store_->latest(query(20, std::nullopt, std::nullopt, "yesterday"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::kInvalidInput);
+}
+
+TEST_F(StorageAuditStoreTest, DetailRoundTripsUnicode) {
+  nlohmann::json detail = {{"name", "Ünïcødé ✓ 日本語 🚀"},
+                           {"nested", {{"list", {1, 2.5, "x"}}, {"null", nullptr}}},
+                           {"quote", "a\"b\\c\n"}};
+  ASSERT_TRUE(store_->append(rec("U1", "x", "y", detail)));
+  auto rows = store_->latest({});
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(rows->front().record.detail, detail);
+  EXPECT_EQ(rows->front().record.detail["name"].get<std::string>(), "Ünïcødé ✓ 日本語 🚀");
+  auto v = store_->verify();
+  ASSERT_TRUE(v);
+  EXPECT_FALSE(v->firstBadId);
+}
+
+TEST_F(StorageAuditStoreTest, EmptyTrailVerifies) {
+  auto v = store_->verify();
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->rowsChecked, 0);
+  EXPECT_FALSE(v->firstBadId);
+}
+
+TEST_F(StorageAuditStoreTest, VerifyPassesOnThousandRows) {
+  appendMany(1000);
+  auto v = store_->verify();
+  ASSERT_TRUE(v) << v.error().detail;
+  EXPECT_EQ(v->rowsChecked, 1000);
+  EXPECT_FALSE(v->firstBadId) << v->reason;
+}
+
+TEST_F(StorageAuditStoreTest, VerifyFindsAlteredRow) {
+  appendMany(1000);
+  {
+    auto conn = raw();
+    EXPECT_THROW(conn.exec("UPDATE audit SET detail = '{\"i\":0}' WHERE id = 500"),
+                 SQLite::Exception);
+    conn.exec("DROP TRIGGER audit_no_update");
+    conn.exec("UPDATE audit SET detail = '{\"i\":0}' WHERE id = 500");
+  }
+  auto v = store_->verify();
+  ASSERT_TRUE(v);
+  ASSERT_TRUE(v->firstBadId);
+  EXPECT_EQ(*v->firstBadId, 500);
+  EXPECT_EQ(v->reason, "hash mismatch");
+  EXPECT_EQ(v->rowsChecked, 500);
+}
+
+TEST_F(StorageAuditStoreTest, VerifyFindsRehashedRowByItsSuccessor) {
+  appendMany(10);
+  {
+    auto conn = raw();
+    conn.exec("DROP TRIGGER audit_no_update");
+    conn.exec("UPDATE audit SET actor = 'evil' WHERE id = 5");
+  }
+  // The tamperer recomputes row 5's own hash; row 6 still points at the old one.
+  auto rows = store_->latest(query(10));
+  ASSERT_TRUE(rows);
+  const AuditEntry& row5 = (*rows)[5];
+  ASSERT_EQ(row5.id, 5);
+  {
+    auto conn = raw();
+    SQLite::Statement up(conn, "UPDATE audit SET hash = ? WHERE id = 5");
+    up.bind(1, auditHash(row5.prevHash, row5));
+    up.exec();
+  }
+  auto v = store_->verify();
+  ASSERT_TRUE(v);
+  ASSERT_TRUE(v->firstBadId);
+  EXPECT_EQ(*v->firstBadId, 6);
+  EXPECT_EQ(v->reason, "prev_hash does not match row 5");
+}
+
+TEST_F(StorageAuditStoreTest, VerifyFindsDeletedMiddleRow) {
+  appendMany(20);
+  {
+    auto conn = raw();
+    conn.exec("DROP TRIGGER audit_no_delete");
+    conn.exec("DELETE FROM audit WHERE id = 10");
+  }
+  auto v = store_->verify();
+  ASSERT_TRUE(v);
+  ASSERT_TRUE(v->firstBadId);
+  EXPECT_EQ(*v->firstBadId, 11);
+  EXPECT_NE(v->reason.find("id gap"), std::string::npos) << v->reason;
+  EXPECT_NE(v->reason.find("10"), std::string::npos) << v->reason;
+}
+
+TEST_F(StorageAuditStoreTest, VerifyFindsDeletedTailEvenAfterNewAppends) {
+  appendMany(20);
+  {
+    auto conn = raw();
+    conn.exec("DROP TRIGGER audit_no_delete");
+    conn.exec("DELETE FROM audit WHERE id >= 19");
+  }
+  auto v = store_->verify();
+  ASSERT_TRUE(v);
+  ASSERT_TRUE(v->firstBadId);
+  EXPECT_EQ(*v->firstBadId, 19);
+
+  auto id = store_->append(rec("U1", "x", "y"));
+  ASSERT_TRUE(id);
+  EXPECT_EQ(*id, 21);  // the gap stays visible
+  v = store_->verify();
+  ASSERT_TRUE(v);
+  ASSERT_TRUE(v->firstBadId);
+  EXPECT_EQ(*v->firstBadId, 21);
+  EXPECT_NE(v->reason.find("id gap"), std::string::npos) << v->reason;
+}
+
+TEST_F(StorageAuditStoreTest, ConcurrentAppendsKeepAValidChain) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 200;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        if (!store_->append(rec("T" + std::to_string(t), "stress", std::to_string(i)))) {
+          ++failures;
+        }
+        if (i % 50 == 0 && !store_->latest(query(5))) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto v = store_->verify();
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->rowsChecked, kThreads * kPerThread);
+  EXPECT_FALSE(v->firstBadId) << v->reason;
+  for (int t = 0; t < kThreads; ++t) {
+    auto rows = store_->latest(query(1000, std::nullopt, "T" + std::to_string(t)));
+    ASSERT_TRUE(rows);
+    EXPECT_EQ(rows->size(), static_cast<size_t>(kPerThread));
+  }
+}
+
+TEST_F(StorageAuditStoreTest, TwoConnectionsOnOneFileKeepAValidChain) {
+  auto other = Database::open(dir_.file("audit.db"));
+  ASSERT_TRUE(other);
+  SqliteAuditStore second(**other, clock_);
+  std::thread a([&] {
+    for (int i = 0; i < 100; ++i) ASSERT_TRUE(store_->append(rec("A", "x", "")));
+  });
+  std::thread b([&] {
+    for (int i = 0; i < 100; ++i) ASSERT_TRUE(second.append(rec("B", "x", "")));
+  });
+  a.join();
+  b.join();
+  auto v = store_->verify();
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->rowsChecked, 200);
+  EXPECT_FALSE(v->firstBadId) << v->reason;
+}
+
+TEST_F(StorageAuditStoreTest, StorageFailureIsAnErrorNotAnException) {
+  {
+    auto conn = raw();
+    conn.exec("DROP TRIGGER audit_no_update");
+    conn.exec("DROP TRIGGER audit_no_delete");
+    conn.exec("DROP TABLE audit");
+  }
+  auto id = store_->append(rec("U1", "x", "y"));
+  ASSERT_FALSE(id);
+  EXPECT_EQ(id.error().kind, ErrorKind::kStorage);
+  auto rows = store_->latest({});
+  ASSERT_FALSE(rows);
+  EXPECT_EQ(rows.error().kind, ErrorKind::kStorage);
+  auto v = store_->verify();
+  ASSERT_FALSE(v);
+  EXPECT_EQ(v.error().kind, ErrorKind::kStorage);
+}
+
+}  // namespace
+}  // namespace patbot::storage
