@@ -150,8 +150,11 @@ std::string E2eStack::textFor(const std::string& responseUrl, size_t minCount) {
   return out;
 }
 
-std::pair<int, std::string> E2eStack::patbot(const std::vector<std::string>& args) {
-  return runToCompletion(buildDir() + "/bot/patbot", args, env_);
+std::pair<int, std::string> E2eStack::patbot(const std::vector<std::string>& args,
+                                             const std::map<std::string, std::string>& extraEnv) {
+  auto env = env_;
+  for (const auto& [k, v] : extraEnv) env[k] = v;
+  return runToCompletion(buildDir() + "/bot/patbot", args, env);
 }
 
 std::vector<std::string> E2eStack::secrets() const {

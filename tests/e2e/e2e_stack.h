@@ -42,7 +42,8 @@ class E2eStack {
   std::string textFor(const std::string& responseUrl, size_t minCount = 1);
 
   // Runs `patbot <args>` against this stack's configuration and database.
-  std::pair<int, std::string> patbot(const std::vector<std::string>& args);
+  std::pair<int, std::string> patbot(const std::vector<std::string>& args,
+                                     const std::map<std::string, std::string>& extraEnv = {});
 
   const nlohmann::json& seed() const { return seed_; }
   std::map<std::string, std::string> env() const { return env_; }

@@ -31,7 +31,10 @@ TEST(ServeE2e, HealthReadinessAndMetrics) {
 }
 
 TEST(ServeE2e, StatusListsEveryTokenAcrossPages) {
-  E2eStack stack;   // 25 accounts x 5 tokens: more than one page of accounts and > 100 tokens
+  StackOptions options;   // 105 accounts x 2 tokens: two pages of service accounts, > 100 tokens
+  options.accounts = 105;
+  options.tokensPerAccount = 2;
+  E2eStack stack(options);
   REQUIRE_STACK(stack);
   auto sent = stack.slash("status --all");
   ASSERT_EQ(sent.value("status", 0), 200) << sent.dump();
@@ -63,7 +66,15 @@ TEST(ServeE2e, StatusListsEveryTokenAcrossPages) {
     EXPECT_TRUE(found) << "token " << t["id"] << " of " << owner->second << " missing";
     ++checked;
   }
-  EXPECT_GT(checked, 100);
+  EXPECT_GT(checked, 200);
+  auto calls = nlohmann::json::parse(stack.get(stack.gitlabUrl + "/_fake/calls").body);
+  bool secondPage = false;
+  for (const auto& c : calls) {
+    if (c["path"] == "/api/v4/service_accounts" && c["query"].get<std::string>().find("page=2") != std::string::npos) {
+      secondPage = true;
+    }
+  }
+  EXPECT_TRUE(secondPage) << "the service-account list was not paginated";
 }
 
 TEST(ServeE2e, HelpUnknownAndBadFlagsAreEphemeralAnswers) {
@@ -197,7 +208,7 @@ TEST(CliE2e, ServeWithoutConfigurationNamesEveryMissingVariable) {
 TEST(CliE2e, ScanAndCheckConfigAgainstTheFake) {
   E2eStack stack;
   REQUIRE_STACK(stack);
-  auto [code, out] = stack.patbot({"scan", "--json"});
+  auto [code, out] = stack.patbot({"scan", "--json"}, {{"PATBOT_LOG_LEVEL", "warn"}});
   EXPECT_EQ(code, 2) << out;   // the generated seed has expired tokens
   auto json = nlohmann::json::parse(out.substr(out.find('{')), nullptr, false);
   ASSERT_FALSE(json.is_discarded()) << out;
