@@ -1,6 +1,12 @@
 #include "bot/app.h"
 
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "bot/command_registry.h"
@@ -11,14 +17,19 @@
 #include "core/request_context.h"
 #include "gitlab/rest_gitlab_api.h"
 #include "handlers/pat_help_handler.h"
+#include "handlers/pat_rotate_handler.h"
+#include "handlers/rotation_engine.h"
 #include "handlers/pat_status_handler.h"
 #include "http/client.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "http/url.h"
+#include "slack/block_kit.h"
 #include "slack/signature_verifier.h"
 #include "slack/slack_notifier.h"
+#include "storage/confirmation_store.h"
 #include "storage/database.h"
+#include "storage/rotation_journal.h"
 #include "storage/sqlite_audit_store.h"
 
 namespace patbot {
@@ -35,6 +46,10 @@ struct App::Parts {
   std::unique_ptr<ObservedGitLabApi> gitlab;
   std::unique_ptr<storage::Database> database;
   std::unique_ptr<storage::SqliteAuditStore> audit;
+  std::unique_ptr<storage::RotationJournal> journal;
+  std::unique_ptr<storage::ConfirmationStore> confirmations;
+  std::unique_ptr<handlers::RotationEngine> engine;
+  handlers::PatRotateHandler* rotate = nullptr;   // owned by the registry
   std::unique_ptr<slack::SlackNotifier> notifier;
   std::unique_ptr<slack::SignatureVerifier> verifier;
   CommandRegistry registry;
@@ -43,11 +58,25 @@ struct App::Parts {
   std::unique_ptr<SlackEndpoints> endpoints;
   http::Router router;
   std::unique_ptr<http::Server> server;
+  // The revoke scheduler: runs due grace-period revokes once a minute.
+  std::mutex schedulerMutex;
+  std::condition_variable schedulerWake;
+  bool schedulerStop = false;
+  std::thread scheduler;
 
   Parts(Config c, const Clock& k) : config(std::move(c)), clock(k) {}
   ~Parts() {
     if (server) server->stop();
-    if (executor) executor->shutdown();
+    stopScheduler();
+    if (executor) executor->shutdown(/*runQueued=*/false);
+  }
+  void stopScheduler() {
+    {
+      std::lock_guard lock(schedulerMutex);
+      schedulerStop = true;
+    }
+    schedulerWake.notify_all();
+    if (scheduler.joinable()) scheduler.join();
   }
 };
 
@@ -85,6 +114,8 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock) {
   if (!database) return database.error();
   p->database = std::move(*database);
   p->audit = std::make_unique<storage::SqliteAuditStore>(*p->database, clock);
+  p->journal = std::make_unique<storage::RotationJournal>(*p->database, clock);
+  p->confirmations = std::make_unique<storage::ConfirmationStore>(*p->database, clock);
 
   p->gitlabTransport = http::makeCpprestTransport(http::ClientOptions{c.gitlabCaFile, "patbot/" PATBOT_VERSION});
   p->slackTransport = http::makeCpprestTransport(http::ClientOptions{"", "patbot/" PATBOT_VERSION});
@@ -110,11 +141,27 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock) {
                   std::make_unique<handlers::PatStatusHandler>(*p->gitlab, clock, c.expiringWindowDays(),
                                                                sourceLabel(c)));
 
+  p->engine = std::make_unique<handlers::RotationEngine>(*p->gitlab, *p->journal, *p->audit, clock, p->config);
+  auto access = p->config.access;
+  auto isOperator = [access](const std::string& user) {
+    return std::find(access.operators.begin(), access.operators.end(), user) != access.operators.end() ||
+           std::find(access.operators.begin(), access.operators.end(), "*") != access.operators.end();
+  };
+  auto rotate = std::make_unique<handlers::PatRotateHandler>(*p->engine, *p->gitlab, *p->confirmations, *p->notifier,
+                                                             isOperator, c.notifyChannel);
+  p->rotate = rotate.get();
+  auto revoke = std::make_unique<handlers::PatRotateHandler::Revoke>(*rotate);
+  p->registry.add("rotate", handlers::PatRotateHandler::kUsage,
+                  "Replace a token: create, update its consumers, verify, then revoke the old one.",
+                  handlers::Role::kOperator, true, std::move(rotate));
+  p->registry.add("revoke", handlers::PatRotateHandler::Revoke::kUsage, "Revoke a token (after confirmation).",
+                  handlers::Role::kOperator, true, std::move(revoke));
+
   p->executor = std::make_unique<ThreadPoolExecutor>(4, 1000);
   p->commands = std::make_unique<CommandService>(p->registry, c.access, *p->audit, *p->executor, *p->notifier,
                                                  p->metrics, clock);
   p->endpoints = std::make_unique<SlackEndpoints>(*p->verifier, *p->commands, *p->audit, *p->executor,
-                                                  *p->notifier, p->metrics);
+                                                  *p->notifier, p->metrics, p->rotate);
 
   Parts* raw = p.get();
   p->router.add("POST", "/slack/commands", [raw](const http::Request& r) { return raw->endpoints->commands(r); });
@@ -158,6 +205,29 @@ Status App::start() {
     } else {
       spdlog::error("GitLab check failed: {}", self.error().message);
     }
+    // Finish or undo rotations a crash or restart interrupted (SPEC §5.3) and say so.
+    auto lines = raw->engine->recover();
+    if (!lines.empty()) {
+      std::string text = "patbot restarted and finished interrupted rotations:";
+      for (const auto& l : lines) {
+        spdlog::warn("recovery: {}", l);
+        text += "\n• " + l;
+      }
+      if (!raw->config.notifyChannel.empty()) {
+        if (auto posted = raw->notifier->post(raw->config.notifyChannel, slack::textMessage(text, false)); !posted) {
+          spdlog::warn("recovery report not posted: {}", posted.error().message);
+        }
+      }
+    }
+  });
+  parts_->scheduler = std::thread([raw] {
+    std::unique_lock lock(raw->schedulerMutex);
+    while (!raw->schedulerWake.wait_for(lock, std::chrono::minutes(1), [raw] { return raw->schedulerStop; })) {
+      lock.unlock();
+      RequestScope scope(newRequestId());
+      for (const auto& line : raw->engine->runDueRevokes()) spdlog::info("revoke scheduler: {}", line);
+      lock.lock();
+    }
   });
   return okStatus();
 }
@@ -165,7 +235,8 @@ Status App::start() {
 void App::stop() {
   if (!parts_) return;
   if (parts_->server) parts_->server->stop();
-  if (parts_->executor) parts_->executor->shutdown();
+  parts_->stopScheduler();
+  if (parts_->executor) parts_->executor->shutdown(/*runQueued=*/false);
 }
 
 uint16_t App::port() const { return parts_->server->port(); }

@@ -24,6 +24,8 @@ class App {
   ~App();
 
   Status start();
+  // Stops serving; jobs still queued are dropped (a stopping process must not run for minutes),
+  // jobs already running finish. Interrupted rotations are completed by recover() at the next start.
   void stop();
   uint16_t port() const;
   // Waits until no background job is queued or running.

@@ -31,6 +31,18 @@ int runAudit(const EnvLookup& env, const AuditOptions& options);
 // Exit 0 when the chain is intact, 1 naming the first bad row.
 int runAuditVerify(const EnvLookup& env);
 
+struct RotateOptions {
+  std::string token;
+  std::optional<int> expiresInDays;
+  bool yes = false;
+  bool dryRun = false;
+  bool immediate = false;
+  bool reveal = false;
+  std::optional<int> pollSeconds;   // pipeline poll interval (tests use 0)
+};
+// Exit 0 rotated (or revoke scheduled), 1 stopped part-way (see the message), 2 nothing started.
+int runRotate(const EnvLookup& env, const RotateOptions& options);
+
 struct DemoOptions {
   bool keepRunning = false;
 };

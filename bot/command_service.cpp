@@ -111,7 +111,8 @@ slack::Message CommandService::handle(const slack::SlashCommand& command, const 
                                  handlers::roleName(spec->role))));
   }
 
-  handlers::CommandRequest request{requestId, command.userId, command.channelId, args};
+  handlers::CommandRequest request{requestId, command.userId, command.channelId, args, command.responseUrl,
+                                   command.triggerId};
   auto prepared = spec->handler->prepare(request);
   if (!prepared) {
     count(sub, "invalid");

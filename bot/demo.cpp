@@ -69,6 +69,32 @@ slack::Message messageFromJson(const nlohmann::json& j) {
 
 class Conversation {
  public:
+  // Clicks a button of the last message that had one, as `user`.
+  bool click(const std::string& user, const std::string& actionId) {
+    std::cout << "\n" << names_[user] << " clicks [" << (actionId == "pat_confirm" ? "Confirm rotation" : actionId) << "]\n";
+    auto answer = slack_.handle(jsonRequest("POST", "/_fake/click",
+                                            {{"user_id", user}, {"channel_id", kChannel}, {"action_id", actionId},
+                                             {"value", lastConfirmation_}}));
+    auto sent = nlohmann::json::parse(answer.body, nullptr, false);
+    if (sent.is_discarded() || sent.value("status", 0) != 200) {
+      std::cout << "  (Slack could not deliver the click: " << answer.body << ")\n";
+      return false;
+    }
+    app_.drain();
+    printNewMessages();
+    return true;
+  }
+
+  static std::string confirmationIn(const nlohmann::json& body) {
+    for (const auto& b : body.value("blocks", nlohmann::json::array())) {
+      if (b.value("type", "") != "actions") continue;
+      for (const auto& e : b.value("elements", nlohmann::json::array())) {
+        if (e.value("action_id", "") == "pat_confirm") return e.value("value", "");
+      }
+    }
+    return "";
+  }
+
   Conversation(fakes::FakeSlack& slack, App& app, std::map<std::string, std::string> names)
       : slack_(slack), app_(app), names_(std::move(names)) {}
 
@@ -103,7 +129,13 @@ class Conversation {
       lastSeq_ = seq;
       auto body = m.value("message", nlohmann::json::object());
       auto msg = messageFromJson(body);
-      std::string where = msg.ephemeral ? "only visible to you" : "in #patbot-demo";
+      std::string via = m.value("via", "");
+      if (via != "response_url") msg.ephemeral = false;
+      if (via == "response_url" && body.value("replace_original", false)) via = "replaces the message above";
+      std::string where = via == "chat.update" ? "edits its message in #patbot-demo"
+                          : via == "replaces the message above" ? via
+                          : msg.ephemeral ? "only visible to you" : "in #patbot-demo";
+      lastConfirmation_ = confirmationIn(body).empty() ? lastConfirmation_ : confirmationIn(body);
       std::cout << "patbot (" << where << ") ›\n" << indent(slack::renderForTerminal(msg), "  ");
     }
   }
@@ -113,6 +145,7 @@ class Conversation {
   App& app_;
   std::map<std::string, std::string> names_;
   int64_t lastSeq_ = 0;
+  std::string lastConfirmation_;
 };
 
 }  // namespace
@@ -159,6 +192,14 @@ int runDemo(const DemoOptions& options) {
   config.dbPath = (dir / "patbot.db").string();
   config.access.operators = {kAlice};
   config.access.readers = {"*"};
+  config.notifyChannel = kChannel;
+  TokenPolicy inventory;   // where the inventory token is used: what a rotation must update and check
+  inventory.account = "inventory-bot";
+  inventory.name = "GitLab Security Service - Architecture - Inventory";
+  inventory.ciVariables = {{"sec/inventory-builder", "GITLAB_API_TOKEN", ""}};
+  inventory.verifyPipeline = PipelineRef{"sec/inventory-builder", "main"};
+  inventory.trackingIssue = IssueRef{"sec/team", 262};
+  config.tokens = {inventory};
   auto app = App::create(config, clock);
   if (!app) return fail("demo: " + app.error().message);
   if (auto s = (*app)->start(); !s) return fail("demo: cannot start patbot: " + s.error().message);
@@ -171,11 +212,14 @@ int runDemo(const DemoOptions& options) {
 
   Conversation talk(slack, **app, {{kAlice, "alice"}, {kBob, "bob"}});
   bool ok = talk.say(kAlice, "help") && talk.say(kAlice, "status") && talk.say(kBob, "status --expiring 14") &&
-            talk.say(kBob, "status inventory") && talk.say(kBob, "frobnicate");
+            talk.say(kBob, "status inventory") && talk.say(kBob, "frobnicate") &&
+            talk.say(kBob, "rotate inventory-bot/\"GitLab Security Service - Architecture - Inventory\"") &&
+            talk.say(kAlice, "rotate inventory-bot/\"GitLab Security Service - Architecture - Inventory\"") &&
+            talk.click(kAlice, "pat_confirm") && talk.say(kAlice, "status inventory");
 
-  std::cout << "\n$ patbot audit --limit 8\n";
+  std::cout << "\n$ patbot audit --limit 12\n";
   storage::AuditQuery q;
-  q.limit = 8;
+  q.limit = 12;
   auto rows = (*app)->audit().latest(q);
   if (rows) {
     for (auto it = rows->rbegin(); it != rows->rend(); ++it) {
@@ -189,11 +233,12 @@ int runDemo(const DemoOptions& options) {
                                                   : std::string("audit chain BROKEN"))
             << "\n";
 
-  std::cout << "\nWhat happened: patbot answered every slash command within milliseconds, asked the simulated\n"
-               "GitLab for every service account's tokens in the background, and posted the table through\n"
-               "each command's response_url, most urgent first. Unknown input got a clear ephemeral answer.\n"
-               "Every request is in the SQLite audit trail, whose hash chain verifies. No token value was\n"
-               "shown anywhere.\n";
+  std::cout << "\nWhat happened: patbot answered every slash command within milliseconds and did the slow work\n"
+               "in the background: the status table (most urgent first), then the rotation an operator confirmed —\n"
+               "new token created with the same name and scopes, written to the CI/CD variable, checked against\n"
+               "GitLab, proven by the pipeline, and only then the old token revoked and the tracking issue closed.\n"
+               "A reader asking to rotate was refused. Every request and step is in the SQLite audit trail, whose\n"
+               "hash chain verifies. Nobody logged in as the service account and no token value was shown.\n";
 
   if (options.keepRunning) {
     std::cout << "\nStill running (Ctrl-C to stop):\n"

@@ -24,11 +24,15 @@ bool ThreadPoolExecutor::post(std::string requestId, std::function<void()> job) 
   return true;
 }
 
-void ThreadPoolExecutor::shutdown() {
+void ThreadPoolExecutor::shutdown(bool runQueued) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_ && workers_.empty()) return;
     stopping_ = true;
+    if (!runQueued && !queue_.empty()) {
+      spdlog::warn("stopping: {} queued background job(s) dropped", queue_.size());
+      queue_.clear();
+    }
   }
   wake_.notify_all();
   for (auto& t : workers_) {

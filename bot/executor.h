@@ -28,8 +28,9 @@ class ThreadPoolExecutor final : public Executor {
   ~ThreadPoolExecutor() override;   // finishes queued jobs, then joins
 
   bool post(std::string requestId, std::function<void()> job) override;
-  // Stops accepting jobs, runs what is queued, joins the workers. Idempotent.
-  void shutdown();
+  // Stops accepting jobs and joins the workers. With runQueued, jobs already queued still run;
+  // without, they are dropped (and counted in the log) and only running jobs finish. Idempotent.
+  void shutdown(bool runQueued = true);
   // Blocks until the queue is empty and no job is running (tests, demo).
   void drain();
 

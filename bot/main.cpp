@@ -29,6 +29,18 @@ int main(int argc, char** argv) {
   scanCmd->footer("Exit status: 0 all fine, 1 a token expires within --warn-days, 2 a token has expired or the "
                   "scan failed.");
 
+  cli::RotateOptions rotate;
+  auto* rotateCmd = app.add_subcommand("rotate", "Rotate a token from a terminal (break-glass), with step progress.");
+  rotateCmd->add_option("TOKEN", rotate.token, "Token id or ACCOUNT/NAME (quote names with spaces).")->required();
+  rotateCmd->add_option("--expires-in", rotate.expiresInDays, "Lifetime of the new token in days (1-365).")
+      ->check(CLI::Range(1, 365));
+  rotateCmd->add_flag("--yes", rotate.yes, "Do not ask for confirmation.");
+  rotateCmd->add_flag("--dry-run", rotate.dryRun, "Show the plan and check access; change nothing.");
+  rotateCmd->add_flag("--immediate", rotate.immediate, "Revoke the old token at once (a leaked token).");
+  rotateCmd->add_flag("--reveal", rotate.reveal, "For a token without consumers: print the new value once.");
+  rotateCmd->add_option("--poll-seconds", rotate.pollSeconds, "Pipeline poll interval.")->check(CLI::Range(0, 600));
+  rotateCmd->footer("Example: patbot rotate 'inventory-bot/GitLab Security Service - Architecture - Inventory' --yes");
+
   auto* checkCmd = app.add_subcommand("check-config", "Validate configuration, reach GitLab, print what the bot may do.");
 
   cli::AuditOptions audit;
@@ -59,6 +71,7 @@ int main(int argc, char** argv) {
   if (*serve) return cli::runServe(env);
   if (*demoCmd) return cli::runDemo(demo);
   if (*scanCmd) return cli::runScan(env, scan);
+  if (*rotateCmd) return cli::runRotate(env, rotate);
   if (*checkCmd) return cli::runCheckConfig(env);
   if (*verifyCmd) return cli::runAuditVerify(env);
   if (*auditCmd) return cli::runAudit(env, audit);

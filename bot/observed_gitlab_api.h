@@ -2,7 +2,9 @@
 // Thread-safe; forwards every call unchanged.
 #pragma once
 
+#include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "gitlab/gitlab_api.h"
@@ -22,6 +24,38 @@ class ObservedGitLabApi final : public gitlab::GitLabApi {
   // A failure here says something about the checked token, not about GitLab's health.
   Result<gitlab::AccessToken> tokenSelf(const Secret& token) override { return inner_.tokenSelf(token); }
 
+  Result<gitlab::AccessToken> getToken(const gitlab::ServiceAccount& owner, int64_t tokenId) override {
+    return note(inner_.getToken(owner, tokenId));
+  }
+  Result<gitlab::CreatedToken> createToken(const gitlab::ServiceAccount& owner, const gitlab::TokenSpec& spec) override {
+    return note(inner_.createToken(owner, spec));
+  }
+  Status revokeToken(const gitlab::ServiceAccount& owner, int64_t tokenId) override {
+    return note(inner_.revokeToken(owner, tokenId));
+  }
+  Result<gitlab::CiVariable> getVariable(const gitlab::VariableRef& ref) override { return note(inner_.getVariable(ref)); }
+  Status updateVariable(const gitlab::VariableRef& ref, const Secret& value) override {
+    return note(inner_.updateVariable(ref, value));
+  }
+  Result<gitlab::Project> getProject(const std::string& project) override { return note(inner_.getProject(project)); }
+  Result<std::optional<gitlab::Pipeline>> latestPipeline(const std::string& project, const std::string& ref,
+                                                         const std::string& status) override {
+    return note(inner_.latestPipeline(project, ref, status));
+  }
+  Result<gitlab::Pipeline> retryPipeline(const std::string& project, int64_t pipelineId) override {
+    return note(inner_.retryPipeline(project, pipelineId));
+  }
+  Result<gitlab::Pipeline> createPipeline(const std::string& project, const std::string& ref) override {
+    return note(inner_.createPipeline(project, ref));
+  }
+  Result<gitlab::Pipeline> getPipeline(const std::string& project, int64_t pipelineId) override {
+    return note(inner_.getPipeline(project, pipelineId));
+  }
+  Status addIssueNote(const std::string& project, int64_t iid, const std::string& body) override {
+    return note(inner_.addIssueNote(project, iid, body));
+  }
+  Status closeIssue(const std::string& project, int64_t iid) override { return note(inner_.closeIssue(project, iid)); }
+
   // "" when the last call succeeded; otherwise why it did not (or that none was made yet).
   std::string problem() const {
     std::lock_guard lock(mutex_);
@@ -32,7 +66,11 @@ class ObservedGitLabApi final : public gitlab::GitLabApi {
   template <typename T>
   Result<T> note(Result<T> r) {
     std::lock_guard lock(mutex_);
-    problem_ = r ? "" : "last GitLab call failed: " + r.error().message;
+    // An answer such as 404 or 409 shows GitLab is reachable and accepts the token; only failures
+    // that say otherwise make patbot unready.
+    bool unhealthy = !r && (r.error().kind == ErrorKind::kUnavailable || r.error().kind == ErrorKind::kTimeout ||
+                            r.error().kind == ErrorKind::kUnauthorized || r.error().kind == ErrorKind::kRateLimited);
+    problem_ = unhealthy ? "last GitLab call failed: " + r.error().message : "";
     return r;
   }
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/request_context.h"
+#include "handlers/rotation_messages.h"
 #include "slack/block_kit.h"
 #include "slack/form_parser.h"
 #include "slack/interaction_payload.h"
@@ -17,9 +18,9 @@ http::Response ackJson(const slack::Message& m) { return http::Response::json(20
 
 SlackEndpoints::SlackEndpoints(const slack::SignatureVerifier& verifier, CommandService& commands,
                                storage::AuditStore& audit, Executor& executor, slack::Notifier& notifier,
-                               MetricsRegistry& metrics)
+                               MetricsRegistry& metrics, handlers::PatRotateHandler* rotations)
     : verifier_(verifier), commands_(commands), audit_(audit), executor_(executor), notifier_(notifier),
-      metrics_(metrics) {
+      metrics_(metrics), rotations_(rotations) {
   metrics_.declareCounter("patbot_slack_rejected_total", "Slack requests refused before routing, by reason.");
 }
 
@@ -68,15 +69,27 @@ http::Response SlackEndpoints::interactions(const http::Request& request) {
     spdlog::warn("signed interaction with an unreadable payload: {}", payload.error().message);
     return http::Response::text(400, "malformed interaction payload");
   }
+  std::string actionId = payload->actions.empty() ? std::string("none") : payload->actions[0].actionId;
+  bool known = rotations_ && (actionId == handlers::kConfirmAction || actionId == handlers::kCancelAction);
   storage::AuditRecord record;
   record.actor = payload->userId;
-  record.action = "interaction." + (payload->actions.empty() ? std::string("none") : payload->actions[0].actionId);
-  record.outcome = "unsupported";
+  record.action = "interaction." + actionId;
+  record.outcome = known ? "accepted" : "unsupported";
   record.requestId = requestId;
   record.detail = {{"type", payload->type}, {"channel", payload->channelId}};
-  if (auto r = audit_.append(record); !r) spdlog::error("audit append failed: {}", r.error().detail);
+  if (auto r = audit_.append(record); !r) {
+    spdlog::error("audit append failed, ignoring the click: {}", r.error().detail);
+    return http::Response::text(200, "");
+  }
+  if (known) {
+    handlers::ClickContext click{payload->userId, payload->channelId, payload->responseUrl, actionId,
+                                 payload->actions[0].value, requestId};
+    if (!executor_.post(requestId, [this, click] { rotations_->onClick(click); })) {
+      spdlog::warn("executor full, click from {} dropped", payload->userId);
+    }
+    return http::Response::text(200, "");
+  }
   spdlog::info("interaction {} from {} has no handler", record.action, payload->userId);
-  // No button patbot sends today needs an answer here; tell the clicker rather than stay silent.
   if (!payload->responseUrl.empty()) {
     executor_.post(requestId, [this, url = payload->responseUrl] {
       auto m = slack::textMessage(":information_source: This button is not handled by this version of patbot.");

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "bot/command_service.h"
+#include "handlers/pat_rotate_handler.h"
 #include "core/metrics.h"
 #include "http/http_types.h"
 #include "slack/notifier.h"
@@ -15,7 +16,8 @@ namespace patbot {
 class SlackEndpoints {
  public:
   SlackEndpoints(const slack::SignatureVerifier& verifier, CommandService& commands, storage::AuditStore& audit,
-                 Executor& executor, slack::Notifier& notifier, MetricsRegistry& metrics);
+                 Executor& executor, slack::Notifier& notifier, MetricsRegistry& metrics,
+                 handlers::PatRotateHandler* rotations = nullptr);
 
   http::Response commands(const http::Request& request);
   http::Response interactions(const http::Request& request);
@@ -30,6 +32,7 @@ class SlackEndpoints {
   Executor& executor_;
   slack::Notifier& notifier_;
   MetricsRegistry& metrics_;
+  handlers::PatRotateHandler* rotations_;   // handles Confirm / Cancel clicks; may be null
 };
 
 }  // namespace patbot

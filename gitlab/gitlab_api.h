@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/result.h"
 #include "core/secret.h"
+#include "gitlab/gitlab_errors.h"   // maxExpiryFromError, for callers of createToken
 #include "gitlab/gitlab_types.h"
 
 namespace patbot::gitlab {
@@ -28,6 +30,65 @@ class GitLabApi {
   virtual Result<AccessToken> selfToken() = 0;
   // The given token's own metadata, authenticating with that token (rotation's verify step).
   virtual Result<AccessToken> tokenSelf(const Secret& token) = 0;
+
+  // --- rotation (SPEC §5). Every method below has a default that fails with kInternal "not
+  // supported by this GitLabApi", so test doubles only override what they use.
+
+  // One token of `owner` by id, fresh from GitLab (kNotFound when GitLab has no such token).
+  virtual Result<AccessToken> getToken(const ServiceAccount& owner, int64_t tokenId);
+  // Creates a token for `owner`. Never retried: after a kTimeout (or any failure whose detail
+  // says "may or may not have happened") the caller must list the owner's tokens to find out.
+  virtual Result<CreatedToken> createToken(const ServiceAccount& owner, const TokenSpec& spec);
+  // Revokes a token of `owner`; revoking an already revoked token succeeds. kNotFound when absent.
+  virtual Status revokeToken(const ServiceAccount& owner, int64_t tokenId);
+  // A CI/CD variable's metadata (its value is never kept).
+  virtual Result<CiVariable> getVariable(const VariableRef& ref);
+  // Sets only the value of an existing variable (masked/protected/raw/scope are kept). Missing
+  // variable: kNotFound (variables are never created); several match: kConflict. `value` never
+  // appears in an Error or a log line.
+  virtual Status updateVariable(const VariableRef& ref, const Secret& value);
+  // `project`: numeric id or full path.
+  virtual Result<Project> getProject(const std::string& project);
+  // The newest pipeline on `ref` (with `status`, "" = any), nullopt when there is none.
+  virtual Result<std::optional<Pipeline>> latestPipeline(const std::string& project, const std::string& ref,
+                                                         const std::string& status);
+  // Retries a pipeline's failed and canceled jobs. Never retried on failure.
+  virtual Result<Pipeline> retryPipeline(const std::string& project, int64_t pipelineId);
+  // Runs a new pipeline on `ref`. Never retried on failure.
+  virtual Result<Pipeline> createPipeline(const std::string& project, const std::string& ref);
+  virtual Result<Pipeline> getPipeline(const std::string& project, int64_t pipelineId);
+  // Comments on an issue (never retried on failure).
+  virtual Status addIssueNote(const std::string& project, int64_t iid, const std::string& body);
+  // Closes an issue; closing a closed issue succeeds.
+  virtual Status closeIssue(const std::string& project, int64_t iid);
 };
+
+namespace detail {
+inline Error notSupported() {
+  return Error::make(ErrorKind::kInternal, "not supported by this GitLabApi");
+}
+}  // namespace detail
+
+inline Result<AccessToken> GitLabApi::getToken(const ServiceAccount&, int64_t) { return detail::notSupported(); }
+inline Result<CreatedToken> GitLabApi::createToken(const ServiceAccount&, const TokenSpec&) {
+  return detail::notSupported();
+}
+inline Status GitLabApi::revokeToken(const ServiceAccount&, int64_t) { return detail::notSupported(); }
+inline Result<CiVariable> GitLabApi::getVariable(const VariableRef&) { return detail::notSupported(); }
+inline Status GitLabApi::updateVariable(const VariableRef&, const Secret&) { return detail::notSupported(); }
+inline Result<Project> GitLabApi::getProject(const std::string&) { return detail::notSupported(); }
+inline Result<std::optional<Pipeline>> GitLabApi::latestPipeline(const std::string&, const std::string&,
+                                                                 const std::string&) {
+  return detail::notSupported();
+}
+inline Result<Pipeline> GitLabApi::retryPipeline(const std::string&, int64_t) { return detail::notSupported(); }
+inline Result<Pipeline> GitLabApi::createPipeline(const std::string&, const std::string&) {
+  return detail::notSupported();
+}
+inline Result<Pipeline> GitLabApi::getPipeline(const std::string&, int64_t) { return detail::notSupported(); }
+inline Status GitLabApi::addIssueNote(const std::string&, int64_t, const std::string&) {
+  return detail::notSupported();
+}
+inline Status GitLabApi::closeIssue(const std::string&, int64_t) { return detail::notSupported(); }
 
 }  // namespace patbot::gitlab

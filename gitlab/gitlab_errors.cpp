@@ -302,6 +302,19 @@ Error errorFromResponse(int status, const http::Headers& headers, const std::str
               "GitLab sent an unexpected answer " + st + during + ": check GITLAB_URL", status, body, what);
 }
 
+std::optional<Date> maxExpiryFromError(const Error& error) {
+  static constexpr std::string_view kPhrase = "expiration date must be before ";
+  for (const std::string* text : {&error.message, &error.detail}) {
+    const std::string l = lower(*text);
+    size_t pos = l.find(kPhrase);
+    if (pos == std::string::npos) continue;
+    size_t start = pos + kPhrase.size();
+    if (start + 10 > text->size()) continue;
+    if (auto d = parseDate(std::string_view(*text).substr(start, 10))) return d;
+  }
+  return std::nullopt;
+}
+
 Error errorFromTransport(const Error& transportError, const std::string& host, const std::string& what) {
   std::string reason = transportError.message.empty() ? errorKindName(transportError.kind) : transportError.message;
   Error e = Error::make(transportError.kind == ErrorKind::kTimeout || transportError.kind == ErrorKind::kProtocol

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "core/time_format.h"
 #include "http/http_types.h"
 
 namespace patbot::gitlab {
@@ -32,6 +33,13 @@ Error errorFromTransport(const Error& transportError, const std::string& host, c
 // Retry-After in whole seconds (the HTTP-date form is not supported); nullopt when absent or
 // unparsable. Header names are matched case-insensitively.
 std::optional<std::chrono::seconds> retryAfterSeconds(const http::Headers& headers);
+
+// The instance's latest allowed expiry from a refused create or rotate: the date in GitLab's
+// "Expiration date must be before YYYY-MM-DD" (422 {"message":"..."} from a create, 400
+// "400 Bad request - ..." from a rotate), which errorFromResponse keeps in Error::message.
+// nullopt when the error is not that one. Despite "before", the date itself is allowed: GitLab
+// refuses only expires_at > that date (model validation, from reading the code; the fake agrees).
+std::optional<Date> maxExpiryFromError(const Error& error);
 
 // "Unauthorized" for 401, "Internal Server Error" for 500 ... ("" for codes it does not know).
 const char* reasonPhrase(int status);

@@ -51,4 +51,61 @@ struct Inventory {
 
 enum class Mode { kInstance, kGroup };
 
+// What a new token should be: the old token's name, description and scopes, and an explicit expiry.
+struct TokenSpec {
+  std::string name;
+  std::optional<std::string> description;   // sent only when set
+  std::vector<std::string> scopes;
+  Date expiresAt;
+};
+
+enum class VariableOwnerKind { kProject, kGroup };
+
+// One CI/CD variable: owner (numeric id or full path, e.g. "sec/inventory-builder"), key, and the
+// environment scope that selects it among same-key variables ("" = no filter).
+struct VariableRef {
+  VariableOwnerKind kind = VariableOwnerKind::kProject;
+  std::string owner;
+  std::string key;
+  std::string environmentScope;
+};
+
+// A CI/CD variable's metadata. Never its value.
+struct CiVariable {
+  std::string key;
+  std::string variableType;                 // "env_var" or "file"
+  bool masked = false, isProtected = false, raw = false, hidden = false;
+  std::string environmentScope;
+};
+
+struct Project {
+  int64_t id = 0;
+  std::string pathWithNamespace;
+  std::string webUrl;
+};
+
+struct Pipeline {
+  int64_t id = 0;
+  std::string status;   // reference/gitlab-api.md §6.1
+  std::string ref;
+  std::string webUrl;
+};
+
+// True when the pipeline will not change any more without a person: success, failed, canceled,
+// skipped, and manual (blocked on a manual job; it never finishes by itself, and it is not a
+// success, so a verification waiting on it fails at once instead of timing out).
+// created, waiting_for_resource, preparing, waiting_for_callback, pending, running, canceling,
+// scheduled and unknown statuses are not finished.
+inline bool pipelineFinished(const std::string& status) {
+  return status == "success" || status == "failed" || status == "canceled" || status == "skipped" ||
+         status == "manual";
+}
+
+struct Issue {
+  int64_t iid = 0;
+  std::string title;
+  std::string state;    // "opened" or "closed"
+  std::string webUrl;
+};
+
 }  // namespace patbot::gitlab

@@ -152,6 +152,56 @@ Result<AccessToken> tokenFrom(const json& v, const std::string& where) {
   return t;
 }
 
+Result<CiVariable> variableFrom(const json& v, const std::string& where) {
+  if (!v.is_object()) return unreadable(where + ": is " + v.type_name() + ", expected an object");
+  FieldReader r(v, where);
+  CiVariable out;
+  out.key = r.string("key", true);
+  out.variableType = r.optionalString("variable_type").value_or("env_var");
+  out.masked = r.boolean("masked", false);
+  out.isProtected = r.boolean("protected", false);
+  out.raw = r.boolean("raw", false);
+  out.hidden = r.boolean("hidden", false);
+  out.environmentScope = r.optionalString("environment_scope").value_or("*");
+  if (r.failed()) return r.error();
+  return out;
+}
+
+Result<Project> projectFrom(const json& v, const std::string& where) {
+  if (!v.is_object()) return unreadable(where + ": is " + v.type_name() + ", expected an object");
+  FieldReader r(v, where);
+  Project p;
+  p.id = r.integer("id", true);
+  p.pathWithNamespace = r.string("path_with_namespace", true);
+  p.webUrl = r.optionalString("web_url").value_or("");
+  if (r.failed()) return r.error();
+  return p;
+}
+
+Result<Pipeline> pipelineFrom(const json& v, const std::string& where) {
+  if (!v.is_object()) return unreadable(where + ": is " + v.type_name() + ", expected an object");
+  FieldReader r(v, where);
+  Pipeline p;
+  p.id = r.integer("id", true);
+  p.status = r.string("status", true);
+  p.ref = r.optionalString("ref").value_or("");
+  p.webUrl = r.optionalString("web_url").value_or("");
+  if (r.failed()) return r.error();
+  return p;
+}
+
+Result<Issue> issueFrom(const json& v, const std::string& where) {
+  if (!v.is_object()) return unreadable(where + ": is " + v.type_name() + ", expected an object");
+  FieldReader r(v, where);
+  Issue i;
+  i.iid = r.integer("iid", true);
+  i.title = r.optionalString("title").value_or("");
+  i.state = r.string("state", true);
+  i.webUrl = r.optionalString("web_url").value_or("");
+  if (r.failed()) return r.error();
+  return i;
+}
+
 // Parses without exceptions; the detail never quotes the text (it may hold a token value).
 Result<json> parseText(const std::string& text) {
   json v = json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -159,6 +209,17 @@ Result<json> parseText(const std::string& text) {
     return unreadable("malformed JSON (" + std::to_string(text.size()) + " bytes)");
   }
   return v;
+}
+
+template <typename T, typename ItemFn>
+Result<T> objectFrom(const std::string& text, const char* itemName, ItemFn item) {
+  try {
+    auto v = parseText(text);
+    if (!v) return v.error();
+    return item(*v, itemName);
+  } catch (const std::exception& e) {
+    return unreadable(std::string("unexpected JSON error: ") + e.what());
+  }
 }
 
 template <typename T, typename ItemFn>
@@ -235,6 +296,22 @@ Result<CreatedToken> parseCreatedToken(const std::string& text) {
   }
 }
 
+Result<CiVariable> parseCiVariable(const std::string& text) {
+  return objectFrom<CiVariable>(text, "variable", variableFrom);
+}
+
+Result<Project> parseProject(const std::string& text) { return objectFrom<Project>(text, "project", projectFrom); }
+
+Result<Pipeline> parsePipeline(const std::string& text) {
+  return objectFrom<Pipeline>(text, "pipeline", pipelineFrom);
+}
+
+Result<std::vector<Pipeline>> parsePipelines(const std::string& text) {
+  return arrayFrom<Pipeline>(text, "pipeline", pipelineFrom);
+}
+
+Result<Issue> parseIssue(const std::string& text) { return objectFrom<Issue>(text, "issue", issueFrom); }
+
 Result<AccessToken> accessTokenFromJson(const nlohmann::json& value) {
   try {
     return tokenFrom(value, "token");
@@ -260,6 +337,15 @@ nlohmann::json toJson(const AccessToken& token) {
 
 nlohmann::json toJson(const ServiceAccount& account) {
   return json{{"id", account.id}, {"username", account.username}, {"name", account.name}};
+}
+
+nlohmann::json toJson(const TokenSpec& spec) {
+  json j = json::object();
+  j["name"] = spec.name;
+  j["scopes"] = spec.scopes;
+  j["expires_at"] = formatDate(spec.expiresAt);
+  if (spec.description) j["description"] = *spec.description;
+  return j;
 }
 
 }  // namespace patbot::gitlab

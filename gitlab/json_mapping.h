@@ -26,6 +26,14 @@ Result<std::vector<AccessToken>> parseAccessTokens(const std::string& text);
 // A create/rotate answer: the token object plus its `token` value (required, non-empty).
 Result<CreatedToken> parseCreatedToken(const std::string& text);
 
+// A variable's metadata (§5.1). `value` is never read: it is not in CiVariable, and no Error
+// quotes the text.
+Result<CiVariable> parseCiVariable(const std::string& text);
+Result<Project> parseProject(const std::string& text);        // id, path_with_namespace, web_url
+Result<Pipeline> parsePipeline(const std::string& text);      // id, status, ref, web_url
+Result<std::vector<Pipeline>> parsePipelines(const std::string& text);
+Result<Issue> parseIssue(const std::string& text);            // iid, title, state, web_url
+
 // The same mapping from an already-parsed value (e.g. a row cached as JSON in SQLite).
 Result<AccessToken> accessTokenFromJson(const nlohmann::json& value);
 
@@ -33,5 +41,7 @@ Result<AccessToken> accessTokenFromJson(const nlohmann::json& value);
 // null for absent optionals), so accessTokenFromJson(toJson(t)) gives t back. Never a value.
 nlohmann::json toJson(const AccessToken& token);
 nlohmann::json toJson(const ServiceAccount& account);
+// The create-token body (§2.6, §3.2): {name, scopes, expires_at "YYYY-MM-DD"[, description]}.
+nlohmann::json toJson(const TokenSpec& spec);
 
 }  // namespace patbot::gitlab

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <string_view>
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -9,6 +11,7 @@
 #include <thread>
 #include <utility>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "gitlab/json_mapping.h"
@@ -74,6 +77,93 @@ std::optional<int> nextPage(const http::ClientResponse& response, int page, size
   if (n <= page) return std::nullopt;
   return n;
 }
+
+// Replaces every form in which `secret` may come back in an answer (as sent, JSON-escaped,
+// percent-encoded) with "[redacted]".
+std::string scrubbed(std::string text, const Secret& secret) {
+  const std::string& raw = secret.reveal();
+  if (raw.empty()) return text;
+  std::string escaped = nlohmann::json(raw).dump();
+  escaped = escaped.substr(1, escaped.size() - 2);
+  for (const std::string& form : {raw, escaped, http::urlEncode(raw)}) {
+    for (size_t pos = 0; (pos = text.find(form, pos)) != std::string::npos;) {
+      text.replace(pos, form.size(), "[redacted]");
+      pos += 10;
+    }
+  }
+  return text;
+}
+
+// Overwrites a string that held a secret before releasing it.
+void wipe(std::string& s) {
+  std::fill(s.begin(), s.end(), '\0');
+  s.clear();
+}
+
+// A parse failure of a 2xx answer, completed with what patbot was doing.
+Error unreadableAnswer(Error e, const std::string& what, const std::string& route, int status) {
+  e.message += " while " + what;
+  e.detail = route + ": " + e.detail;
+  e.httpStatus = status;
+  return e;
+}
+
+template <typename T>
+Result<T> answerOf(Result<T> parsed, const std::string& what, const std::string& route, int status) {
+  if (!parsed) return unreadableAnswer(parsed.error(), what, route, status);
+  return parsed;
+}
+
+bool bodySays(const std::string& body, std::string_view phrase) {
+  std::string l = body;
+  std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return l.find(phrase) != std::string::npos;
+}
+
+std::string ownerName(const VariableRef& ref) {
+  return (ref.kind == VariableOwnerKind::kGroup ? "group " : "project ") + ref.owner;
+}
+
+std::string variableName(const VariableRef& ref) {
+  std::string out = "CI/CD variable " + ref.key + " in " + ownerName(ref);
+  if (!ref.environmentScope.empty()) out += " (environment scope " + ref.environmentScope + ")";
+  return out;
+}
+
+std::string variablePath(const VariableRef& ref) {
+  return std::string(ref.kind == VariableOwnerKind::kGroup ? "/groups/" : "/projects/") +
+         http::urlEncode(ref.owner) + "/variables/" + http::urlEncode(ref.key);
+}
+
+std::string variableRoute(const VariableRef& ref) {
+  return ref.kind == VariableOwnerKind::kGroup ? "/groups/:id/variables/:key" : "/projects/:id/variables/:key";
+}
+
+// 404 Variable Not Found and the 409 same-key ambiguity, as sentences that say what to do.
+void refineVariableError(const VariableRef& ref, Error& e, int status, const std::string& body) {
+  if (status == 404 && bodySays(body, "variable not found")) {
+    e.message = "The CI/CD variable " + ref.key + " does not exist in " + ownerName(ref) +
+                (ref.environmentScope.empty() ? "" : " for environment scope " + ref.environmentScope) +
+                "; patbot does not create variables: create it in GitLab or fix the [[token]] entry";
+  } else if (status == 409 && bodySays(body, "multiple variables")) {
+    e.message = "Several CI/CD variables named " + ref.key + " exist in " + ownerName(ref) +
+                "; set environment_scope for this consumer in the [[token]] entry to pick one";
+  }
+}
+
+// A request body; kInvalidInput when a string in it is not UTF-8 (the text is never quoted).
+Result<std::string> jsonBody(const nlohmann::json& body, const std::string& what) {
+  try {
+    return body.dump();
+  } catch (const std::exception&) {
+    return Error::make(ErrorKind::kInvalidInput, "patbot could not send text that is not valid UTF-8 while " + what,
+                       "JSON encoding of the request body failed");
+  }
+}
+
+std::string projectPath(const std::string& project) { return "/projects/" + http::urlEncode(project); }
+
+constexpr const char* kMaybeCreated = "the create may or may not have happened: list the account's tokens to find out";
 
 std::string withPage(const std::string& pathAndQuery, int page) {
   char sep = pathAndQuery.find('?') == std::string::npos ? '?' : '&';
@@ -170,7 +260,12 @@ Result<http::ClientResponse> RestGitLabApi::execute(const Call& call, Operation&
     milliseconds wait{0};
     if (!answer) {
       record(call.route, "error", took);
-      failure = errorFromTransport(answer.error(), host_, call.what);
+      Error transportError = answer.error();
+      if (call.scrub) {
+        transportError.message = scrubbed(transportError.message, *call.scrub);
+        transportError.detail = scrubbed(transportError.detail, *call.scrub);
+      }
+      failure = errorFromTransport(transportError, host_, call.what);
       retryable = retryableTransport(answer.error().kind);
       wait = jittered(backoff);
     } else {
@@ -181,7 +276,9 @@ Result<http::ClientResponse> RestGitLabApi::execute(const Call& call, Operation&
                       std::chrono::duration_cast<milliseconds>(took).count());
         return answer;
       }
-      failure = errorFromResponse(status, answer->headers, answer->body, call.what, call.role);
+      std::string body = call.scrub ? scrubbed(answer->body, *call.scrub) : answer->body;
+      failure = errorFromResponse(status, answer->headers, body, call.what, call.role);
+      if (call.refine) call.refine(*failure, status, body);
       retryable = retryableStatus(status);
       if (status != 429) {
         wait = jittered(backoff);
@@ -191,6 +288,10 @@ Result<http::ClientResponse> RestGitLabApi::execute(const Call& call, Operation&
       }
     }
 
+    if (call.scrub) {
+      failure->message = scrubbed(failure->message, *call.scrub);
+      failure->detail = scrubbed(failure->detail, *call.scrub);
+    }
     lastProblem = failure->detail;
     if (!mayRetry || !retryable || attempt >= options_.maxAttempts) {
       spdlog::warn("GitLab {} {} failed after {} attempt(s): {}", call.method, call.route, attempt, failure->detail);
@@ -364,6 +465,232 @@ Result<AccessToken> RestGitLabApi::selfToken() {
 
 Result<AccessToken> RestGitLabApi::tokenSelf(const Secret& token) {
   return readSelf(&token, TokenRole::kGiven, "checking a token");
+}
+
+Result<http::ClientResponse> RestGitLabApi::executeOnce(const Call& call) {
+  Operation op = startOperation();
+  return execute(call, op);
+}
+
+RestGitLabApi::Call RestGitLabApi::tokenCall(const ServiceAccount& owner, int64_t tokenId) const {
+  Call call;
+  const std::string id = std::to_string(tokenId);
+  if (options_.mode == Mode::kGroup) {
+    call.pathAndQuery = "/groups/" + groupId_ + "/service_accounts/" + std::to_string(owner.id) +
+                        "/personal_access_tokens/" + id;
+    call.route = "/groups/:id/service_accounts/:user_id/personal_access_tokens/:token_id";
+  } else {
+    call.pathAndQuery = "/personal_access_tokens/" + id;
+    call.route = "/personal_access_tokens/:id";
+  }
+  return call;
+}
+
+Result<AccessToken> RestGitLabApi::getToken(const ServiceAccount& owner, int64_t tokenId) {
+  const std::string what = "reading token " + std::to_string(tokenId) + " of service account " + owner.username;
+  if (options_.mode == Mode::kGroup) {
+    Operation op = startOperation();
+    auto tokens = listTokensIn(owner, op);
+    if (!tokens) return tokens.error();
+    for (auto& t : *tokens) {
+      if (t.id == tokenId) return std::move(t);
+    }
+    return Error::make(ErrorKind::kNotFound,
+                       "GitLab has no token " + std::to_string(tokenId) + " of service account " + owner.username,
+                       "token " + std::to_string(tokenId) + " not in the list of user " + std::to_string(owner.id));
+  }
+  Call call = tokenCall(owner, tokenId);
+  call.what = what;
+  auto response = executeOnce(call);
+  if (!response) return response.error();
+  auto token = answerOf(parseAccessToken(response->body), what, call.route, response->status);
+  if (token && token->userId != 0 && token->userId != owner.id) {
+    return Error::make(ErrorKind::kNotFound,
+                       "GitLab has no token " + std::to_string(tokenId) + " of service account " + owner.username,
+                       "token " + std::to_string(tokenId) + " belongs to user " + std::to_string(token->userId));
+  }
+  return token;
+}
+
+Result<CreatedToken> RestGitLabApi::createToken(const ServiceAccount& owner, const TokenSpec& spec) {
+  Call call;
+  call.method = "POST";
+  call.what = "creating token \"" + spec.name + "\" for service account " + owner.username;
+  const std::string uid = std::to_string(owner.id);
+  if (options_.mode == Mode::kGroup) {
+    call.pathAndQuery = "/groups/" + groupId_ + "/service_accounts/" + uid + "/personal_access_tokens";
+    call.route = "/groups/:id/service_accounts/:user_id/personal_access_tokens";
+  } else {
+    call.pathAndQuery = "/users/" + uid + "/personal_access_tokens";
+    call.route = "/users/:user_id/personal_access_tokens";
+  }
+  auto body = jsonBody(toJson(spec), call.what);
+  if (!body) return body.error();
+  call.body = std::move(body).value();
+
+  Operation op = startOperation();
+  auto response = execute(call, op);
+  if (!response) {
+    Error e = response.error();
+    // Sent but unanswered, or answered by a failing server: GitLab may have created it.
+    bool sent = op.requests.load() > 0;
+    bool maybe = sent && (e.httpStatus == 0 || e.httpStatus >= 500);
+    if (maybe) e.detail = e.detail.empty() ? kMaybeCreated : e.detail + "; " + kMaybeCreated;
+    return e;
+  }
+  auto created = parseCreatedToken(response->body);
+  wipe(response->body);
+  if (!created) {
+    Error e = unreadableAnswer(created.error(), call.what, call.route, response->status);
+    e.detail += "; GitLab answered " + std::to_string(response->status) + ", so the token was probably created: " +
+                kMaybeCreated;
+    return e;
+  }
+  return created;
+}
+
+Status RestGitLabApi::revokeToken(const ServiceAccount& owner, int64_t tokenId) {
+  Call call = tokenCall(owner, tokenId);
+  call.method = "DELETE";
+  call.what = "revoking token " + std::to_string(tokenId) + " of service account " + owner.username;
+  auto response = executeOnce(call);
+  if (!response) return response.error();
+  return okStatus();
+}
+
+Result<CiVariable> RestGitLabApi::getVariable(const VariableRef& ref) {
+  Call call;
+  call.pathAndQuery = variablePath(ref);
+  if (!ref.environmentScope.empty()) {
+    call.pathAndQuery += "?filter%5Benvironment_scope%5D=" + http::urlEncode(ref.environmentScope);
+  }
+  call.route = variableRoute(ref);
+  call.what = "reading " + variableName(ref);
+  call.refine = [&ref](Error& e, int status, const std::string& body) { refineVariableError(ref, e, status, body); };
+  auto response = executeOnce(call);
+  if (!response) return response.error();
+  auto variable = parseCiVariable(response->body);
+  wipe(response->body);
+  return answerOf(std::move(variable), call.what, call.route, response->status);
+}
+
+Status RestGitLabApi::updateVariable(const VariableRef& ref, const Secret& value) {
+  Call call;
+  call.method = "PUT";
+  call.pathAndQuery = variablePath(ref);
+  call.route = variableRoute(ref);
+  call.what = "updating " + variableName(ref);
+  call.scrub = &value;
+  call.refine = [&ref](Error& e, int status, const std::string& body) { refineVariableError(ref, e, status, body); };
+  nlohmann::json json = {{"value", value.reveal()}};
+  if (!ref.environmentScope.empty()) json["filter"] = {{"environment_scope", ref.environmentScope}};
+  auto body = jsonBody(json, call.what);
+  json = nullptr;
+  if (!body) return body.error();
+  call.body = std::move(body).value();
+  auto response = executeOnce(call);
+  wipe(call.body);
+  if (!response) return response.error();
+  wipe(response->body);
+  return okStatus();
+}
+
+Result<Project> RestGitLabApi::getProject(const std::string& project) {
+  Call call;
+  call.pathAndQuery = projectPath(project);
+  call.route = "/projects/:id";
+  call.what = "reading project " + project;
+  auto response = executeOnce(call);
+  if (!response) return response.error();
+  return answerOf(parseProject(response->body), call.what, call.route, response->status);
+}
+
+Result<std::optional<Pipeline>> RestGitLabApi::latestPipeline(const std::string& project, const std::string& ref,
+                                                              const std::string& status) {
+  Call call;
+  call.pathAndQuery = projectPath(project) + "/pipelines?ref=" + http::urlEncode(ref);
+  if (!status.empty()) call.pathAndQuery += "&status=" + http::urlEncode(status);
+  call.pathAndQuery += "&order_by=id&sort=desc&per_page=1";
+  call.route = "/projects/:id/pipelines";
+  call.what = "looking for the latest " + (status.empty() ? std::string() : status + " ") + "pipeline on " + ref +
+              " in project " + project;
+  auto response = executeOnce(call);
+  if (!response) return response.error();
+  auto pipelines = answerOf(parsePipelines(response->body), call.what, call.route, response->status);
+  if (!pipelines) return pipelines.error();
+  if (pipelines->empty()) return std::optional<Pipeline>();
+  auto newest = std::max_element(pipelines->begin(), pipelines->end(),
+                                 [](const Pipeline& a, const Pipeline& b) { return a.id < b.id; });
+  return std::optional<Pipeline>(*newest);
+}
+
+Result<Pipeline> RestGitLabApi::retryPipeline(const std::string& project, int64_t pipelineId) {
+  Call call;
+  call.method = "POST";
+  call.pathAndQuery = projectPath(project) + "/pipelines/" + std::to_string(pipelineId) + "/retry";
+  call.route = "/projects/:id/pipelines/:pipeline_id/retry";
+  call.what = "retrying pipeline " + std::to_string(pipelineId) + " in project " + project;
+  auto response = executeOnce(call);
+  if (!response) return response.error();
+  return answerOf(parsePipeline(response->body), call.what, call.route, response->status);
+}
+
+Result<Pipeline> RestGitLabApi::createPipeline(const std::string& project, const std::string& ref) {
+  Call call;
+  call.method = "POST";
+  call.pathAndQuery = projectPath(project) + "/pipeline";
+  call.route = "/projects/:id/pipeline";
+  call.what = "running a pipeline on " + ref + " in project " + project;
+  auto body = jsonBody({{"ref", ref}}, call.what);
+  if (!body) return body.error();
+  call.body = std::move(body).value();
+  auto response = executeOnce(call);
+  if (!response) return response.error();
+  return answerOf(parsePipeline(response->body), call.what, call.route, response->status);
+}
+
+Result<Pipeline> RestGitLabApi::getPipeline(const std::string& project, int64_t pipelineId) {
+  Call call;
+  call.pathAndQuery = projectPath(project) + "/pipelines/" + std::to_string(pipelineId);
+  call.route = "/projects/:id/pipelines/:pipeline_id";
+  call.what = "reading pipeline " + std::to_string(pipelineId) + " in project " + project;
+  auto response = executeOnce(call);
+  if (!response) return response.error();
+  return answerOf(parsePipeline(response->body), call.what, call.route, response->status);
+}
+
+Status RestGitLabApi::addIssueNote(const std::string& project, int64_t iid, const std::string& text) {
+  Call call;
+  call.method = "POST";
+  call.pathAndQuery = projectPath(project) + "/issues/" + std::to_string(iid) + "/notes";
+  call.route = "/projects/:id/issues/:issue_iid/notes";
+  call.what = "commenting on issue #" + std::to_string(iid) + " in project " + project;
+  auto body = jsonBody({{"body", text}}, call.what);
+  if (!body) return body.error();
+  call.body = std::move(body).value();
+  auto response = executeOnce(call);
+  if (!response) return response.error();
+  return okStatus();
+}
+
+Status RestGitLabApi::closeIssue(const std::string& project, int64_t iid) {
+  Call call;
+  call.method = "PUT";
+  call.pathAndQuery = projectPath(project) + "/issues/" + std::to_string(iid);
+  call.route = "/projects/:id/issues/:issue_iid";
+  call.what = "closing issue #" + std::to_string(iid) + " in project " + project;
+  call.body = R"({"state_event":"close"})";
+  auto response = executeOnce(call);
+  if (!response) return response.error();
+  auto issue = answerOf(parseIssue(response->body), call.what, call.route, response->status);
+  if (!issue) return issue.error();
+  if (issue->state != "closed") {
+    return Error::make(ErrorKind::kConflict,
+                       "GitLab left issue #" + std::to_string(iid) + " in project " + project + " " + issue->state +
+                           " after patbot asked to close it",
+                       "PUT " + call.route + " answered state \"" + issue->state + "\"");
+  }
+  return okStatus();
 }
 
 }  // namespace patbot::gitlab

@@ -2,12 +2,13 @@
 // http::Transport. Thread-safe: any number of threads may call it at once, and together they
 // never have more than `concurrency` requests in flight. Every public call is bounded by
 // operationDeadline (all pages, retries and waits included) and returns an Error, never throws.
-// GETs (and, for later calls, PUT/DELETE) are retried on 5xx, 429 and transport failures with
-// capped exponential backoff; POST is never retried.
+// GET, PUT and DELETE are retried on 5xx, 429 and transport failures with capped exponential
+// backoff; POST (token create, pipeline create/retry, issue note) is never retried.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,38 @@ class RestGitLabApi final : public GitLabApi {
   Result<AccessToken> selfToken() override;
   Result<AccessToken> tokenSelf(const Secret& token) override;
 
+  // Instance mode: GET /personal_access_tokens/:id; group mode (no get-by-id route): lists the
+  // owner's tokens and picks the id, kNotFound when absent.
+  Result<AccessToken> getToken(const ServiceAccount& owner, int64_t tokenId) override;
+  // Instance mode: POST /users/:user_id/personal_access_tokens; group mode:
+  // POST /groups/:id/service_accounts/:user_id/personal_access_tokens. One request, never
+  // repeated. When the request may have reached GitLab without an answer (transport failure,
+  // 5xx, unreadable 2xx) Error::detail says "the create may or may not have happened".
+  Result<CreatedToken> createToken(const ServiceAccount& owner, const TokenSpec& spec) override;
+  // Instance mode: DELETE /personal_access_tokens/:id; group mode:
+  // DELETE /groups/:id/service_accounts/:user_id/personal_access_tokens/:token_id. Retried.
+  Status revokeToken(const ServiceAccount& owner, int64_t tokenId) override;
+  // GET /{projects,groups}/:id/variables/:key[?filter[environment_scope]=]. The answer's value
+  // is wiped from memory as soon as it is parsed.
+  Result<CiVariable> getVariable(const VariableRef& ref) override;
+  // PUT /{projects,groups}/:id/variables/:key with {"value", "filter":{"environment_scope"}}
+  // (the filter only when set). Retried. 404 Variable Not Found -> kNotFound, 409 -> kConflict,
+  // both with a sentence saying what to do. `value` is scrubbed from every Error and log line.
+  Status updateVariable(const VariableRef& ref, const Secret& value) override;
+  Result<Project> getProject(const std::string& project) override;
+  // GET /projects/:id/pipelines?ref=&[status=&]order_by=id&sort=desc&per_page=1
+  Result<std::optional<Pipeline>> latestPipeline(const std::string& project, const std::string& ref,
+                                                 const std::string& status) override;
+  Result<Pipeline> retryPipeline(const std::string& project, int64_t pipelineId) override;
+  // POST /projects/:id/pipeline {"ref"}
+  Result<Pipeline> createPipeline(const std::string& project, const std::string& ref) override;
+  Result<Pipeline> getPipeline(const std::string& project, int64_t pipelineId) override;
+  // POST /projects/:id/issues/:iid/notes {"body"}; 201, or 202 for a quick-action-only body.
+  Status addIssueNote(const std::string& project, int64_t iid, const std::string& text) override;
+  // PUT /projects/:id/issues/:iid {"state_event":"close"}; retried; fails unless the issue
+  // GitLab returns is closed.
+  Status closeIssue(const std::string& project, int64_t iid) override;
+
  private:
   struct Operation;   // one public call: deadline, cancellation, request count
 
@@ -67,6 +100,10 @@ class RestGitLabApi final : public GitLabApi {
     const Secret* token = nullptr; // nullptr = the bot's token
     TokenRole role = TokenRole::kBot;
     std::string what;              // "listing service accounts" (for error sentences)
+    const Secret* scrub = nullptr; // a value sent in `body` that must not reach an Error or log
+    // Rewrites the Error mapped from a non-2xx answer (body already scrubbed), before it is
+    // logged or returned.
+    std::function<void(Error&, int status, const std::string& body)> refine;
   };
 
   Operation startOperation() const;
@@ -79,6 +116,9 @@ class RestGitLabApi final : public GitLabApi {
   Result<std::vector<ServiceAccount>> listAccountsIn(Operation& op);
   Result<std::vector<AccessToken>> listTokensIn(const ServiceAccount& account, Operation& op);
   Result<AccessToken> readSelf(const Secret* token, TokenRole role, const std::string& what);
+  // execute() with a fresh operation.
+  Result<http::ClientResponse> executeOnce(const Call& call);
+  Call tokenCall(const ServiceAccount& owner, int64_t tokenId) const;
 
   Error timeoutError(const std::string& what, const std::string& lastProblem) const;
   void record(const std::string& route, const std::string& status, std::chrono::nanoseconds took);

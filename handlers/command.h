@@ -22,6 +22,8 @@ struct CommandRequest {
   std::string actor;        // Slack user id, "cli:<login>" or "watcher"
   std::string channelId;
   std::vector<std::string> args;   // arguments after the subcommand, quotes already removed
+  std::string responseUrl;         // "" outside Slack
+  std::string triggerId;           // Slack's per-invocation id: the dedupe key of a mutating command
 };
 
 // What a background job produced: the messages to deliver, and how the audit trail should

@@ -31,6 +31,60 @@ BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 )sql"},
+      // Rotation journal (SPEC §5), pending confirmations, processed request keys.
+      // Timestamps are formatTimestamp() text (RFC 3339 UTC, milliseconds), so they compare as
+      // strings. rotations_one_running keeps one unfinished rotation per old token.
+      {2, R"sql(
+CREATE TABLE rotations (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  request_key  TEXT NOT NULL UNIQUE,
+  actor        TEXT NOT NULL,
+  account      TEXT NOT NULL,
+  account_id   INTEGER NOT NULL,
+  token_name   TEXT NOT NULL,
+  old_token_id INTEGER NOT NULL,
+  new_token_id INTEGER,
+  state        TEXT NOT NULL,
+  immediate    INTEGER NOT NULL DEFAULT 0,
+  plan         TEXT NOT NULL DEFAULT '{}',
+  error        TEXT NOT NULL DEFAULT '',
+  created_at   TEXT NOT NULL,
+  updated_at   TEXT NOT NULL,
+  revoke_after TEXT,
+  channel_id   TEXT NOT NULL DEFAULT '',
+  response_url TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX rotations_one_running ON rotations(old_token_id)
+  WHERE state NOT IN ('completed', 'rolled_back', 'failed');
+CREATE INDEX rotations_state ON rotations(state, revoke_after);
+CREATE TABLE rotation_steps (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  rotation_id INTEGER NOT NULL REFERENCES rotations(id),
+  step        TEXT NOT NULL,
+  phase       TEXT NOT NULL,
+  detail      TEXT NOT NULL,
+  ts          TEXT NOT NULL
+);
+CREATE INDEX rotation_steps_rotation ON rotation_steps(rotation_id, id);
+CREATE TABLE confirmations (
+  id           TEXT PRIMARY KEY,
+  kind         TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  channel_id   TEXT NOT NULL,
+  request      TEXT NOT NULL,
+  created_at   TEXT NOT NULL,
+  expires_at   TEXT NOT NULL,
+  used_at      TEXT,
+  used_by      TEXT NOT NULL DEFAULT '',
+  resolution   TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX confirmations_expires ON confirmations(expires_at);
+CREATE TABLE processed_requests (
+  key        TEXT PRIMARY KEY,
+  first_seen TEXT NOT NULL
+);
+CREATE INDEX processed_requests_first_seen ON processed_requests(first_seen);
+)sql"},
   };
   return kMigrations;
 }

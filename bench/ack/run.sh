@@ -7,9 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${1:-20}
 CONNS=${2:-16}
+BOLT_DIR=$(cd "${BOLT_DIR:-../shared/peers/bolt}" && pwd)   # the Bolt peer, next to the project root
 BUILD_DIR=${BUILD_DIR:-build-release}
-for p in wrk nodejs npm; do dpkg -s "$p" >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; apt-get install -y -qq "$p" >/dev/null; }; done
-BUILD_DIR=$BUILD_DIR scripts/setup.sh runtime >/dev/null
+need=()
+for c in wrk:wrk node:nodejs npm:npm python3:python3 curl:curl openssl:openssl; do
+  command -v "${c%%:*}" >/dev/null 2>&1 || need+=("${c#*:}")
+done
+[ ${#need[@]} -eq 0 ] || { export DEBIAN_FRONTEND=noninteractive; apt-get install -y -qq "${need[@]}" >/dev/null; }
+[ -f "$BUILD_DIR/build.ninja" ] || BUILD_DIR=$BUILD_DIR scripts/setup.sh runtime >/dev/null
 cmake --build "$BUILD_DIR" --target fake_gitlab fake_slack >/dev/null
 
 work=$(mktemp -d)
@@ -37,7 +42,7 @@ SLACK_SIGNING_SECRET=$SECRET GITLAB_URL=$GL GITLAB_TOKEN=$ADMIN SLACK_API_URL=$S
   PATBOT_LISTEN=127.0.0.1:$PORT PATBOT_LOG_LEVEL=error "$BUILD_DIR/bot/patbot" serve >"$work/patbot.log" 2>&1 &
 PATBOT_PID=$!; pids+=($PATBOT_PID)
 
-cp -r ../shared/peers/bolt "$work/bolt"; chmod -R u+w "$work/bolt"
+cp -r "$BOLT_DIR" "$work/bolt"; chmod -R u+w "$work/bolt"
 (cd "$work/bolt" && npm ci --no-audit --no-fund --silent >/dev/null 2>&1)
 SLACK_SIGNING_SECRET=$SECRET PORT=13000 node "$work/bolt/app.js" >"$work/bolt.log" 2>&1 &
 BOLT_PID=$!; pids+=($BOLT_PID)
@@ -46,7 +51,7 @@ sleep 2
 
 # The same body for both: Bolt's fixture with the response_url pointed at the fake Slack.
 sed "s#response_url=[^&]*#response_url=$(python3 -c "import urllib.parse;print(urllib.parse.quote('$SL/commands/bench',safe=''))")#" \
-  ../shared/peers/bolt/fixtures/slash_pat.body | sed 's/text=[^&]*/text=status/' | tr -d '\n' > "$work/body"
+  "$BOLT_DIR/fixtures/slash_pat.body" | sed 's/text=[^&]*/text=status/' | tr -d '\n' > "$work/body"
 export BENCH_BODY_FILE=$work/body BENCH_TS=$(date +%s)
 export BENCH_SIG="v0=$(printf 'v0:%s:%s' "$BENCH_TS" "$(cat "$work/body")" | openssl dgst -sha256 -hmac "$SECRET" -r | cut -d' ' -f1)"
 

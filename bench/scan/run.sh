@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 CONC=${1:-8}
 BUILD_DIR=${BUILD_DIR:-build-release}
-BUILD_DIR=$BUILD_DIR scripts/setup.sh runtime >/dev/null
+for p in python3 curl; do dpkg -s "$p" >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; apt-get install -y -qq "$p" >/dev/null; }; done
+[ -f "$BUILD_DIR/build.ninja" ] || BUILD_DIR=$BUILD_DIR scripts/setup.sh runtime >/dev/null
 cmake --build "$BUILD_DIR" --target fake_gitlab >/dev/null
 work=$(mktemp -d)
 "$BUILD_DIR/tests/fakes/fake_gitlab" --port 0 --generate 500,6 --latency-ms 20 --port-file "$work/port" >"$work/gl.log" 2>&1 &
@@ -21,7 +22,7 @@ run() { # concurrency -> prints "seconds requests"
   start=$(date +%s.%N)
   GITLAB_URL=$GL GITLAB_TOKEN=$ADMIN GITLAB_CONCURRENCY=$1 "$BUILD_DIR/bot/patbot" scan --json > "$work/out.json" || true
   end=$(date +%s.%N)
-  echo "$(echo "$end - $start" | bc) $(python3 -c 'import json;print(json.load(open("'"$work/out.json"'"))["gitlab_requests"])')"
+  echo "$(python3 -c "print($end - $start)") $(python3 -c 'import json;print(json.load(open("'"$work/out.json"'"))["gitlab_requests"])')"
 }
 read -r t_conc req <<<"$(run "$CONC")"
 read -r t_one _ <<<"$(run 1)"

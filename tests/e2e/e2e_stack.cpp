@@ -41,7 +41,8 @@ E2eStack::E2eStack(StackOptions options) {
   dbPath = dir_ + "/patbot.db";
 
   SystemClock clock;
-  seed_ = fakes::generatedSeed(options.accounts, options.tokensPerAccount, utcDay(clock.now()), false);
+  seed_ = options.demoSeed ? fakes::demoSeed(utcDay(clock.now()))
+                           : fakes::generatedSeed(options.accounts, options.tokensPerAccount, utcDay(clock.now()), false);
   std::string seedPath = dir_ + "/seed.json";
   std::ofstream(seedPath) << seed_.dump();
 
@@ -78,6 +79,10 @@ E2eStack::E2eStack(StackOptions options) {
           {"PATBOT_DB", dbPath},
           {"PATBOT_LISTEN", fmt::format("127.0.0.1:{}", botPort)},
           {"PATBOT_LOG_LEVEL", "debug"}};
+  if (!options.policyToml.empty()) {
+    std::ofstream(dir_ + "/policy.toml") << options.policyToml;
+    env_["PATBOT_CONFIG"] = dir_ + "/policy.toml";
+  }
   for (const auto& [k, v] : options.extraEnv) env_[k] = v;
   bot_ = std::make_unique<ChildProcess>(buildDir() + "/bot/patbot", std::vector<std::string>{"serve"}, env_);
   if (!bot_->waitFor("listening on", std::chrono::seconds(20))) {

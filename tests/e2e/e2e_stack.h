@@ -17,6 +17,8 @@ struct StackOptions {
   int accounts = 25;
   int tokensPerAccount = 5;
   bool gitlabDown = false;       // point patbot at a closed port instead of the fake
+  bool demoSeed = false;         // fakes::demoSeed (projects, variables, pipelines, issues) instead of a generated one
+  std::string policyToml;        // written to a file named by PATBOT_CONFIG when not empty
   std::map<std::string, std::string> extraEnv;
 };
 

@@ -452,6 +452,8 @@ const std::vector<FakeGitLab::Impl::Route>& FakeGitLab::Impl::routes() {
       {"GET", {"projects", "*id", "issues", ":issue_iid"}, &I::getIssue},
       {"PUT", {"projects", "*id", "issues", ":issue_iid"}, &I::updateIssue},
       {"POST", {"projects", "*id", "issues", ":issue_iid", "notes"}, &I::createNote},
+      // Last: "*id" at the end would otherwise swallow the sub-resources above.
+      {"GET", {"projects", "*id"}, &I::getProject},
   };
   return kRoutes;
 }

@@ -248,6 +248,15 @@ json FakeGitLab::Impl::pipelineJson(const Ctx& ctx, const FakeProject& p, const 
   return j;
 }
 
+http::Response FakeGitLab::Impl::getProject(Ctx& ctx) {
+  FakeProject* p = nullptr;
+  if (auto err = projectTarget(ctx, &p)) return *err;
+  return jsonResponse(200, {{"id", p->id},
+                            {"path_with_namespace", p->path},
+                            {"name", p->path.substr(p->path.rfind('/') + 1)},
+                            {"web_url", ctx.baseUrl + "/" + p->path}});
+}
+
 http::Response FakeGitLab::Impl::listPipelines(Ctx& ctx) {
   FakeProject* p = nullptr;
   if (auto err = projectTarget(ctx, &p)) return *err;

@@ -115,6 +115,7 @@ class FakeGitLab::Impl {
   // Index of the single variable :key (honouring filter[environment_scope]), or an error.
   std::optional<http::Response> findVariable(Ctx& ctx, std::vector<FakeVariable>& vars, size_t* index);
   std::optional<http::Response> projectTarget(Ctx& ctx, FakeProject** project);
+  http::Response getProject(Ctx& ctx);
   http::Response listPipelines(Ctx& ctx);
   http::Response getPipeline(Ctx& ctx);
   http::Response createPipeline(Ctx& ctx);

@@ -192,5 +192,33 @@ TEST(GitLabErrorsTest, RetryAfterParsing) {
   EXPECT_FALSE(retryAfterSeconds({}).has_value());
 }
 
+TEST(GitLabErrorsTest, MaxExpiryFromTheCreateAndRotateShapes) {
+  const Date expected = Date(std::chrono::year(2027) / 11 / 29);
+  Error create = errorFromResponse(422, {}, R"({"message":"Expiration date must be before 2027-11-29"})",
+                                   "creating a token");
+  EXPECT_TRUE(contains(create.message, "Expiration date must be before 2027-11-29")) << create.message;
+  EXPECT_EQ(maxExpiryFromError(create), expected);
+
+  Error rotate = errorFromResponse(400, {}, R"({"message":"400 Bad request - Expiration date must be before 2027-11-29"})",
+                                   "rotating a token");
+  EXPECT_TRUE(contains(rotate.message, ": Expiration date must be before 2027-11-29")) << rotate.message;
+  EXPECT_EQ(maxExpiryFromError(rotate), expected);
+
+  // Only the detail has it (e.g. a caller rewrote the message).
+  Error rewritten = rotate;
+  rewritten.message = "could not rotate";
+  EXPECT_EQ(maxExpiryFromError(rewritten), expected);
+}
+
+TEST(GitLabErrorsTest, MaxExpiryIsAbsentFromOtherErrors) {
+  EXPECT_EQ(maxExpiryFromError(errorFromResponse(400, {}, R"({"message":"400 Bad request - Token already revoked"})", "x")),
+            std::nullopt);
+  EXPECT_EQ(maxExpiryFromError(errorFromResponse(403, {}, R"({"message":"403 Forbidden"})", "x")), std::nullopt);
+  EXPECT_EQ(maxExpiryFromError(Error::make(ErrorKind::kInvalidInput, "Expiration date must be before soon")),
+            std::nullopt);
+  EXPECT_EQ(maxExpiryFromError(Error::make(ErrorKind::kInvalidInput, "Expiration date must be before 2027-02-30")),
+            std::nullopt);
+}
+
 }  // namespace
 }  // namespace patbot::gitlab

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/metrics.h"
+#include "tests/gitlab/fake_time.h"
 #include "tests/gitlab/scripted_transport.h"
 
 namespace patbot::gitlab {
@@ -20,37 +21,13 @@ namespace {
 using namespace std::chrono_literals;
 using std::chrono::milliseconds;
 using testing::answer;
+using testing::FakeTime;
 using testing::page;
 using testing::ScriptedTransport;
 using testing::transportError;
 
 const std::string kBotToken = "glpat-BotTokenValue0000001";
 const std::string kBase = "https://gitlab.example.com/api/v4";
-
-// Virtual monotonic time: sleep() records the wait and moves time forward.
-class FakeTime {
- public:
-  std::chrono::steady_clock::time_point now() const {
-    return std::chrono::steady_clock::time_point(milliseconds(ms_.load()));
-  }
-  void advance(milliseconds d) { ms_.fetch_add(d.count()); }
-  void sleep(milliseconds d) {
-    {
-      std::lock_guard lock(mutex_);
-      sleeps_.push_back(d);
-    }
-    advance(d);
-  }
-  std::vector<milliseconds> sleeps() const {
-    std::lock_guard lock(mutex_);
-    return sleeps_;
-  }
-
- private:
-  std::atomic<long long> ms_{1'000'000};
-  mutable std::mutex mutex_;
-  std::vector<milliseconds> sleeps_;
-};
 
 class GitLabRestApiTest : public ::testing::Test {
  protected:

@@ -1,0 +1,98 @@
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "bot/cli.h"
+#include "bot/logging.h"
+#include "gitlab/rest_gitlab_api.h"
+#include "handlers/rotation_engine.h"
+#include "handlers/rotation_messages.h"
+#include "http/client.h"
+#include "slack/terminal_renderer.h"
+#include "storage/database.h"
+#include "storage/rotation_journal.h"
+#include "storage/sqlite_audit_store.h"
+
+namespace patbot::cli {
+namespace {
+
+// Prints each step as it changes, on a terminal; only the final state when piped.
+class TerminalProgress final : public handlers::ProgressSink {
+ public:
+  explicit TerminalProgress(bool live) : live_(live) {}
+  void show(const handlers::RotationProgress& progress) override {
+    last_ = handlers::progressLines(progress);
+    if (live_) std::cerr << last_ << std::flush;
+  }
+  const std::string& last() const { return last_; }
+
+ private:
+  bool live_;
+  std::string last_;
+};
+
+std::string cliActor() {
+  const char* user = std::getenv("USER");
+  if (!user || !*user) user = getlogin();
+  return std::string("cli:") + (user && *user ? user : "unknown");
+}
+
+std::string randomKey() {
+  std::random_device rd;
+  return fmt::format("cli:{:08x}{:08x}", rd(), rd());
+}
+
+}  // namespace
+
+int runRotate(const EnvLookup& env, const RotateOptions& options) {
+  auto config = loadConfig(ConfigNeeds::kGitLab, env);
+  if (!config) return fail(config.error().message);
+  setupLogging(config->logFormat, config->logLevel == "info" ? "warn" : config->logLevel);
+
+  auto database = storage::Database::open(config->dbPath);
+  if (!database) return fail(database.error().message);
+  SystemClock clock;
+  storage::SqliteAuditStore audit(**database, clock);
+  storage::RotationJournal journal(**database, clock);
+  auto transport = http::makeCpprestTransport(http::ClientOptions{config->gitlabCaFile, "patbot/" PATBOT_VERSION});
+  gitlab::RestGitLabOptions gl;
+  gl.baseUrl = config->gitlabUrl;
+  gl.token = config->gitlabToken;
+  gl.mode = config->gitlabGroup.empty() ? gitlab::Mode::kInstance : gitlab::Mode::kGroup;
+  gl.group = config->gitlabGroup;
+  gl.concurrency = config->gitlabConcurrency;
+  gitlab::RestGitLabApi api(*transport, gl);
+  handlers::EngineOptions eo;
+  if (options.pollSeconds) eo.pipelinePollInterval = std::chrono::seconds(*options.pollSeconds);
+  handlers::RotationEngine engine(api, journal, audit, clock, *config, eo);
+
+  handlers::RotationRequest request{options.token, options.expiresInDays, options.dryRun, options.immediate,
+                                    options.reveal, cliActor(), randomKey(), ""};
+  auto plan = engine.plan(request);
+  if (!plan) return fail(fmt::format("cannot rotate {}: {}", options.token, plan.error().message));
+  std::cout << slack::renderForTerminal(handlers::planMessage(*plan, "", options.dryRun)) << std::flush;
+  if (options.dryRun) return 0;
+  if (!options.yes) {
+    if (!isatty(STDIN_FILENO)) return fail("refusing to rotate without confirmation: add --yes when not on a terminal");
+    std::cout << "Type yes to rotate: " << std::flush;
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer != "yes") return fail("not confirmed; nothing was changed", 1);
+  }
+  TerminalProgress progress(isatty(STDERR_FILENO) != 0);
+  auto result = engine.execute(*plan, request, progress);
+  if (!result) return fail(result.error().message);
+  if (!isatty(STDERR_FILENO)) std::cout << progress.last();
+  std::cout << result->summary << std::endl;
+  if (result->revealed) {
+    std::cout << "New token value (shown once; store it now): " << result->revealed->reveal() << std::endl;
+  }
+  bool ok = result->state == storage::RotationState::kCompleted || result->state == storage::RotationState::kRevokeScheduled;
+  return ok ? 0 : 1;
+}
+
+}  // namespace patbot::cli

@@ -1,0 +1,270 @@
+#include "handlers/pat_rotate_handler.h"
+
+#include <charconv>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "handlers/rotation_messages.h"
+#include "handlers/slack_progress_sink.h"
+#include "handlers/token_resolver.h"
+#include "slack/block_kit.h"
+
+namespace patbot::handlers {
+namespace {
+
+slack::Message errorMessage(const std::string& what, const Error& e) {
+  return slack::textMessage(fmt::format(":x: {}: {}", what, e.message));
+}
+
+}  // namespace
+
+Result<RotateArgs> parseRotateArgs(const std::vector<std::string>& args) {
+  RotateArgs out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    if (a == "--dry-run") out.dryRun = true;
+    else if (a == "--immediate") out.immediate = true;
+    else if (a == "--yes") out.yes = true;
+    else if (a == "--reveal") out.reveal = true;
+    else if (a == "--expires-in") {
+      if (i + 1 >= args.size()) return Error::make(ErrorKind::kInvalidInput, "--expires-in needs a number of days");
+      const auto& v = args[++i];
+      int days = 0;
+      auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), days);
+      if (ec != std::errc() || ptr != v.data() + v.size() || days < 1 || days > 365) {
+        return Error::make(ErrorKind::kInvalidInput, fmt::format("--expires-in takes 1 to 365 days, not \"{}\"", v));
+      }
+      out.expiresInDays = days;
+    } else if (a.rfind("--", 0) == 0) {
+      return Error::make(ErrorKind::kInvalidInput, fmt::format("unknown option \"{}\"", a));
+    } else if (!out.token.empty()) {
+      return Error::make(ErrorKind::kInvalidInput,
+                         fmt::format("one TOKEN please, got \"{}\" and \"{}\" (quote a name with spaces)", out.token, a));
+    } else {
+      out.token = a;
+    }
+  }
+  if (out.token.empty()) return Error::make(ErrorKind::kInvalidInput, "which token? Give a token id or ACCOUNT/NAME");
+  return out;
+}
+
+PatRotateHandler::PatRotateHandler(RotationEngine& engine, gitlab::GitLabApi& gitlab,
+                                   storage::ConfirmationStore& confirmations, slack::Notifier& notifier,
+                                   std::function<bool(const std::string&)> isOperator, std::string notifyChannel)
+    : engine_(engine), gitlab_(gitlab), confirmations_(confirmations), notifier_(notifier),
+      isOperator_(std::move(isOperator)), notifyChannel_(std::move(notifyChannel)) {}
+
+Result<Prepared> PatRotateHandler::prepare(const CommandRequest& request) {
+  auto args = parseRotateArgs(request.args);
+  if (!args) return args.error();
+  Prepared p;
+  p.target = args->token;
+  p.ack = slack::textMessage(args->dryRun ? ":mag: Checking the rotation plan (dry run)…"
+                                          : ":hourglass_flowing_sand: Preparing the rotation plan…");
+  std::string key = request.triggerId.empty() ? request.requestId : "trigger:" + request.triggerId;
+  p.work = [this, a = *args, actor = request.actor, key, channel = request.channelId] {
+    if (a.dryRun || !a.yes) {
+      RotationRequest rr{a.token, a.expiresInDays, a.dryRun, a.immediate, a.reveal, actor, key, channel};
+      auto plan = engine_.plan(rr);
+      CommandOutput out;
+      if (!plan) {
+        out.outcome = "error";
+        out.detail = plan.error().message;
+        out.messages.push_back(errorMessage("Cannot rotate " + a.token, plan.error()));
+        return out;
+      }
+      if (a.dryRun) {
+        out.detail = "dry run";
+        out.messages.push_back(planMessage(*plan, "", true));
+        return out;
+      }
+      nlohmann::json req = {{"token_id", plan->oldToken.id}, {"immediate", a.immediate}, {"reveal", a.reveal}};
+      if (a.expiresInDays) req["expires_in_days"] = *a.expiresInDays;
+      auto confirmation = confirmations_.create("rotate", actor, channel, req);
+      if (!confirmation) {
+        out.outcome = "error";
+        out.messages.push_back(errorMessage("Cannot ask for confirmation", confirmation.error()));
+        return out;
+      }
+      out.detail = "awaiting confirmation";
+      out.messages.push_back(planMessage(*plan, confirmation->id, false));
+      return out;
+    }
+    return runRotation(a, actor, key, channel);
+  };
+  return p;
+}
+
+void PatRotateHandler::announce(const std::string& channel, const slack::Message& message) {
+  std::string where = notifyChannel_.empty() ? channel : notifyChannel_;
+  if (where.empty()) return;
+  if (auto posted = notifier_.post(where, message); !posted) {
+    spdlog::info("announcement not posted: {}", posted.error().message);
+  }
+}
+
+CommandOutput PatRotateHandler::runRotation(const RotateArgs& a, const std::string& actor, const std::string& requestKey,
+                                            const std::string& channel) {
+  CommandOutput out;
+  RotationRequest rr{a.token, a.expiresInDays, false, a.immediate, a.reveal, actor, requestKey, channel};
+  auto plan = engine_.plan(rr);
+  if (!plan) {
+    out.outcome = "error";
+    out.detail = plan.error().message;
+    out.messages.push_back(errorMessage("Cannot rotate " + a.token, plan.error()));
+    return out;
+  }
+  SlackProgressSink sink(notifier_, notifyChannel_.empty() ? channel : notifyChannel_);
+  auto result = engine_.execute(*plan, rr, sink);
+  if (!result) {
+    out.outcome = "error";
+    out.detail = result.error().message;
+    out.messages.push_back(errorMessage("Rotation of " + plan->target() + " did not start", result.error()));
+    return out;
+  }
+  if (result->duplicate) {
+    out.detail = result->summary;
+    out.messages.push_back(slack::textMessage(":information_source: " + result->summary));
+    return out;
+  }
+  auto message = resultMessage(*plan, *result, actor);
+  out.outcome = result->state == storage::RotationState::kCompleted || result->state == storage::RotationState::kRevokeScheduled
+                    ? "ok"
+                    : "error";
+  out.detail = std::string(storage::rotationStateName(result->state));
+  out.messages.push_back(message);
+  if (result->revealed) {
+    // Shown once, to the requester alone (an ephemeral response_url message); never logged.
+    out.messages.push_back(slack::textMessage(
+        fmt::format(":key: New value of `{}` (shown once, only to you; store it now): `{}`",
+                    slack::escapeMrkdwn(plan->target()), result->revealed->reveal())));
+  }
+  announce(channel, message);
+  return out;
+}
+
+CommandOutput PatRotateHandler::runRevoke(const std::string& token, const std::string& actor, const std::string& channel) {
+  CommandOutput out;
+  auto inventory = gitlab_.inventory();
+  if (!inventory) {
+    out.outcome = "error";
+    out.messages.push_back(errorMessage("Cannot revoke " + token, inventory.error()));
+    return out;
+  }
+  auto resolved = resolveToken(*inventory, token);
+  if (!resolved) {
+    out.outcome = "error";
+    out.messages.push_back(errorMessage("Cannot revoke " + token, resolved.error()));
+    return out;
+  }
+  auto revoked = gitlab_.revokeToken(resolved->account, resolved->token.id);
+  std::string target = resolved->account.username + "/" + resolved->token.name;
+  if (!revoked) {
+    out.outcome = "error";
+    out.detail = revoked.error().message;
+    out.messages.push_back(errorMessage("Could not revoke " + target, revoked.error()));
+    return out;
+  }
+  out.detail = fmt::format("revoked token {}", resolved->token.id);
+  auto m = slack::textMessage(fmt::format(":no_entry_sign: Token `{}` (id {}) revoked by <@{}>.",
+                                          slack::escapeMrkdwn(target), resolved->token.id, actor), false);
+  out.messages.push_back(m);
+  announce(channel, m);
+  return out;
+}
+
+void PatRotateHandler::onClick(const ClickContext& click) {
+  auto reply = [&](const slack::Message& m) {
+    slack::Message r = m;
+    r.replaceOriginal = true;
+    if (auto s = notifier_.respond(click.responseUrl, r); !s) spdlog::warn("could not answer the click: {}", s.error().message);
+  };
+  if (click.actionId == kCancelAction) {
+    auto cancelled = confirmations_.cancel(click.value, click.userId);
+    reply(slack::textMessage(cancelled ? fmt::format("Cancelled by <@{}>. Nothing was changed.", click.userId)
+                                       : ":information_source: " + cancelled.error().message));
+    return;
+  }
+  if (!isOperator_(click.userId)) {
+    reply(slack::textMessage(fmt::format(
+        ":no_entry: Only operators can confirm a rotation; <@{}> is not one. Nothing was changed.", click.userId)));
+    return;
+  }
+  auto confirmation = confirmations_.consume(click.value, click.userId);
+  if (!confirmation) {
+    // Second click, expired or unknown: nothing runs.
+    auto m = slack::textMessage(":information_source: " + confirmation.error().message);
+    m.replaceOriginal = false;
+    if (auto s = notifier_.respond(click.responseUrl, m); !s) spdlog::warn("could not answer the click: {}", s.error().message);
+    return;
+  }
+  const auto& req = confirmation->request;
+  CommandOutput out;
+  if (confirmation->kind == "revoke") {
+    out = runRevoke(std::to_string(req.value("token_id", int64_t{0})), click.userId, confirmation->channelId);
+  } else {
+    RotateArgs a;
+    a.token = std::to_string(req.value("token_id", int64_t{0}));
+    if (req.contains("expires_in_days")) a.expiresInDays = req["expires_in_days"].get<int>();
+    a.immediate = req.value("immediate", false);
+    a.reveal = req.value("reveal", false);
+    a.yes = true;
+    out = runRotation(a, click.userId, "confirm:" + confirmation->id, confirmation->channelId);
+  }
+  for (size_t i = 0; i < out.messages.size(); ++i) {
+    auto m = out.messages[i];
+    if (i == 0) {
+      reply(m);
+    } else if (auto s = notifier_.respond(click.responseUrl, m); !s) {
+      spdlog::warn("could not answer the click: {}", s.error().message);
+    }
+  }
+}
+
+Result<Prepared> PatRotateHandler::Revoke::prepare(const CommandRequest& request) {
+  bool yes = false;
+  std::string token;
+  for (const auto& a : request.args) {
+    if (a == "--yes") yes = true;
+    else if (a.rfind("--", 0) == 0) return Error::make(ErrorKind::kInvalidInput, fmt::format("unknown option \"{}\"", a));
+    else if (!token.empty()) return Error::make(ErrorKind::kInvalidInput, "one TOKEN please (quote a name with spaces)");
+    else token = a;
+  }
+  if (token.empty()) return Error::make(ErrorKind::kInvalidInput, "which token? Give a token id or ACCOUNT/NAME");
+  Prepared p;
+  p.target = token;
+  p.ack = slack::textMessage(":hourglass_flowing_sand: Looking up the token…");
+  p.work = [this, token, yes, actor = request.actor, channel = request.channelId] {
+    if (yes) return owner_.runRevoke(token, actor, channel);
+    CommandOutput out;
+    auto inventory = owner_.gitlab_.inventory();
+    auto resolved = inventory ? resolveToken(*inventory, token) : Result<ResolvedToken>(inventory.error());
+    if (!resolved) {
+      out.outcome = "error";
+      out.messages.push_back(errorMessage("Cannot revoke " + token, resolved.error()));
+      return out;
+    }
+    auto confirmation = owner_.confirmations_.create("revoke", actor, channel, {{"token_id", resolved->token.id}});
+    if (!confirmation) {
+      out.outcome = "error";
+      out.messages.push_back(errorMessage("Cannot ask for confirmation", confirmation.error()));
+      return out;
+    }
+    slack::Message m;
+    m.text = fmt::format("Revoke {}/{}?", resolved->account.username, resolved->token.name);
+    m.blocks.push_back(slack::section(fmt::format(
+        "*Revoke* `{}/{}` (id {}, expires {})? Everything that uses it stops working at once.",
+        slack::escapeMrkdwn(resolved->account.username), slack::escapeMrkdwn(resolved->token.name), resolved->token.id,
+        resolved->token.expiresAt ? formatDate(*resolved->token.expiresAt) : std::string("never"))));
+    m.blocks.push_back(slack::actions({slack::button("Revoke", kConfirmAction, confirmation->id, "danger"),
+                                       slack::button("Cancel", kCancelAction, confirmation->id)},
+                                      "pat_revoke"));
+    out.detail = "awaiting confirmation";
+    out.messages.push_back(m);
+    return out;
+  };
+  return p;
+}
+
+}  // namespace patbot::handlers

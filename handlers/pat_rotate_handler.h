@@ -1,0 +1,79 @@
+// `/pat rotate TOKEN [--expires-in DAYS] [--dry-run] [--immediate] [--yes] [--reveal]` and the
+// Confirm / Cancel buttons of its plan; `/pat revoke TOKEN [--yes]`. Operators only (the router
+// checks the role of the command; confirm() re-checks the clicker, SPEC §3).
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "handlers/command.h"
+#include "handlers/rotation_engine.h"
+#include "slack/notifier.h"
+#include "storage/confirmation_store.h"
+
+namespace patbot::handlers {
+
+struct RotateArgs {
+  std::string token;
+  std::optional<int> expiresInDays;
+  bool dryRun = false;
+  bool immediate = false;
+  bool yes = false;
+  bool reveal = false;
+};
+
+// Error kInvalidInput naming the bad flag or value.
+Result<RotateArgs> parseRotateArgs(const std::vector<std::string>& args);
+
+struct ClickContext {
+  std::string userId;
+  std::string channelId;
+  std::string responseUrl;
+  std::string actionId;
+  std::string value;        // the confirmation id
+  std::string requestId;
+};
+
+class PatRotateHandler final : public Command {
+ public:
+  // `isOperator` re-authorises whoever clicks Confirm. `notifyChannel` "" = the command's channel.
+  PatRotateHandler(RotationEngine& engine, gitlab::GitLabApi& gitlab, storage::ConfirmationStore& confirmations,
+                   slack::Notifier& notifier, std::function<bool(const std::string&)> isOperator,
+                   std::string notifyChannel);
+
+  Result<Prepared> prepare(const CommandRequest& request) override;
+
+  // Handles a Confirm or Cancel click (runs on a background thread; answers through the click's
+  // response_url). Clicking twice does nothing the second time.
+  void onClick(const ClickContext& click);
+
+  static constexpr const char* kUsage = "rotate TOKEN [--expires-in DAYS] [--dry-run] [--immediate] [--yes] [--reveal]";
+
+  // The revoke subcommand shares the confirmation flow.
+  class Revoke;
+
+ private:
+  CommandOutput runRotation(const RotateArgs& args, const std::string& actor, const std::string& requestKey,
+                            const std::string& channel);
+  CommandOutput runRevoke(const std::string& token, const std::string& actor, const std::string& channel);
+  void announce(const std::string& channel, const slack::Message& message);
+
+  RotationEngine& engine_;
+  gitlab::GitLabApi& gitlab_;
+  storage::ConfirmationStore& confirmations_;
+  slack::Notifier& notifier_;
+  std::function<bool(const std::string&)> isOperator_;
+  std::string notifyChannel_;
+};
+
+class PatRotateHandler::Revoke final : public Command {
+ public:
+  explicit Revoke(PatRotateHandler& owner) : owner_(owner) {}
+  Result<Prepared> prepare(const CommandRequest& request) override;
+  static constexpr const char* kUsage = "revoke TOKEN [--yes]";
+
+ private:
+  PatRotateHandler& owner_;
+};
+
+}  // namespace patbot::handlers

@@ -1,0 +1,583 @@
+#include "handlers/rotation_engine.h"
+
+#include <algorithm>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "handlers/token_resolver.h"
+
+namespace patbot::handlers {
+
+using storage::RotationState;
+
+namespace {
+
+constexpr int kMaxLifetimeDays = 365;
+
+const char* kCreate = "create";
+const char* kDeliver = "deliver";
+const char* kCheck = "check";
+const char* kPipeline = "pipeline";
+const char* kRevoke = "revoke";
+const char* kIssue = "issue";
+
+// A journal write that fails is logged loudly; the GitLab step it describes has already happened
+// (or is about to), so stopping half-way would do more harm than an incomplete journal row.
+void journaled(const Status& written) {
+  if (!written) spdlog::error("rotation journal write failed: {}", written.error().detail.empty() ? written.error().message : written.error().detail);
+}
+
+std::string variableLabel(const gitlab::VariableRef& v) {
+  std::string scope = v.environmentScope.empty() ? "" : fmt::format(" [{}]", v.environmentScope);
+  return fmt::format("{} {}:{}{}", v.kind == gitlab::VariableOwnerKind::kProject ? "project" : "group", v.owner,
+                     v.key, scope);
+}
+
+nlohmann::json planJson(const RotationPlan& p) {
+  nlohmann::json consumers = nlohmann::json::array();
+  for (const auto& c : p.consumers) consumers.push_back(variableLabel(c));
+  nlohmann::json j = {{"old_token_id", p.oldToken.id},
+                      {"new_expires_at", formatDate(p.newSpec.expiresAt)},
+                      {"consumers", consumers},
+                      {"immediate", p.immediate}};
+  if (p.pipeline) j["pipeline"] = {{"project", p.pipeline->project}, {"ref", p.pipeline->ref}};
+  if (p.issue) j["issue"] = {{"project", p.issue->project}, {"iid", p.issue->iid}};
+  return j;
+}
+
+}  // namespace
+
+std::string RotationPlan::target() const { return account.username + "/" + oldToken.name; }
+
+// The state of one execute() call.
+struct RotationEngine::Run {
+  const RotationPlan& plan;
+  const RotationRequest& request;
+  ProgressSink& sink;
+  RotationProgress progress;
+  std::vector<std::string> keys;       // step key per progress.steps entry
+  int64_t id = 0;
+  std::optional<gitlab::CreatedToken> created;
+  RotationResult result;
+
+  StepView* view(const std::string& key) {
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (keys[i] == key) return &progress.steps[i];
+    }
+    return nullptr;
+  }
+  void mark(const std::string& key, StepState state, std::string note = {}) {
+    if (auto* v = view(key)) {
+      v->state = state;
+      if (!note.empty()) v->note = std::move(note);
+    }
+    sink.show(progress);
+  }
+};
+
+RotationEngine::RotationEngine(gitlab::GitLabApi& gitlab, storage::RotationJournal& journal,
+                               storage::AuditStore& audit, const Clock& clock, const Config& config,
+                               EngineOptions options)
+    : gitlab_(gitlab), journal_(journal), audit_(audit), clock_(clock), config_(config), options_(std::move(options)) {
+  if (!options_.sleep) options_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+}
+
+std::optional<TokenPolicy> RotationEngine::policyFor(const std::string& account, const std::string& name) const {
+  for (const auto& t : config_.tokens) {
+    if (t.account == account && t.name == name) return t;
+  }
+  return std::nullopt;
+}
+
+std::vector<StepView> RotationEngine::initialSteps(const RotationPlan& plan) {
+  std::vector<StepView> steps;
+  std::string deliver = plan.consumers.empty()
+                            ? std::string("show the new value once, to the requester only")
+                            : fmt::format("update {} CI/CD variable{}", plan.consumers.size(),
+                                          plan.consumers.size() == 1 ? "" : "s");
+  steps.push_back({"create the new token", StepState::kPending, ""});
+  if (plan.immediate) steps.push_back({"revoke the old token at once (--immediate)", StepState::kPending, ""});
+  steps.push_back({deliver, StepState::kPending, ""});
+  steps.push_back({"check the new token answers GitLab", StepState::kPending, ""});
+  if (plan.pipeline) {
+    steps.push_back({fmt::format("run pipeline {}@{}", plan.pipeline->project, plan.pipeline->ref), StepState::kPending, ""});
+  }
+  if (!plan.immediate) steps.push_back({"revoke the old token", StepState::kPending, ""});
+  if (plan.issue) {
+    steps.push_back({fmt::format("comment on and close {}#{}", plan.issue->project, plan.issue->iid), StepState::kPending, ""});
+  }
+  return steps;
+}
+
+Result<RotationPlan> RotationEngine::plan(const RotationRequest& request) {
+  auto inventory = gitlab_.inventory();
+  if (!inventory) return inventory.error();
+  auto resolved = resolveToken(*inventory, request.tokenText);
+  if (!resolved) return resolved.error();
+  // Fresh metadata of this very token (the inventory may be a page older).
+  auto fresh = gitlab_.getToken(resolved->account, resolved->token.id);
+  if (!fresh) return fresh.error();
+  if (fresh->revoked) {
+    return Error::make(ErrorKind::kInvalidInput,
+                       fmt::format("token {} ({}/{}) is already revoked", fresh->id, resolved->account.username, fresh->name));
+  }
+
+  RotationPlan p;
+  p.account = resolved->account;
+  p.oldToken = *fresh;
+  p.immediate = request.immediate;
+  p.reveal = request.reveal;
+  int days = std::min(request.expiresInDays.value_or(config_.rotation.expiresInDays), kMaxLifetimeDays);
+  if (days < 1) return Error::make(ErrorKind::kInvalidInput, "--expires-in must be at least 1 day");
+  p.newSpec = gitlab::TokenSpec{fresh->name, fresh->description, fresh->scopes, utcDay(clock_.now()) + std::chrono::days(days)};
+
+  if (auto policy = policyFor(p.account.username, fresh->name)) {
+    for (const auto& v : policy->ciVariables) {
+      p.consumers.push_back({gitlab::VariableOwnerKind::kProject, v.project, v.key, v.environmentScope});
+    }
+    for (const auto& v : policy->groupVariables) {
+      p.consumers.push_back({gitlab::VariableOwnerKind::kGroup, v.group, v.key, v.environmentScope});
+    }
+    p.pipeline = policy->verifyPipeline;
+    p.issue = policy->trackingIssue;
+  }
+  if (p.consumers.empty() && !p.reveal) {
+    return Error::make(ErrorKind::kInvalidInput,
+                       fmt::format("{} has no [[token]] entry with consumers in the policy file, so patbot would not know "
+                                   "where to put the new value. Add one, or rotate with --reveal to see the new value "
+                                   "once (only you will see it).",
+                                   p.target()));
+  }
+  if (!p.consumers.empty() && p.reveal) {
+    return Error::make(ErrorKind::kInvalidInput, "--reveal is only for tokens without configured consumers");
+  }
+
+  // Pre-flight: nothing changes if any of these fails.
+  std::vector<std::string> problems;
+  for (const auto& c : p.consumers) {
+    auto v = gitlab_.getVariable(c);
+    if (!v) problems.push_back(fmt::format("{}: {}", variableLabel(c), v.error().message));
+  }
+  if (p.pipeline) {
+    auto project = gitlab_.getProject(p.pipeline->project);
+    if (!project) problems.push_back(fmt::format("pipeline project {}: {}", p.pipeline->project, project.error().message));
+  }
+  if (!problems.empty()) {
+    std::string all;
+    for (const auto& pr : problems) all += (all.empty() ? "" : "; ") + pr;
+    return Error::make(ErrorKind::kInvalidInput, "pre-flight check failed, nothing was changed: " + all);
+  }
+  return p;
+}
+
+void RotationEngine::audit(const Run& run, const std::string& step, const std::string& outcome,
+                           const nlohmann::json& detail) {
+  storage::AuditRecord r;
+  r.actor = run.request.actor;
+  r.action = "rotation." + step;
+  r.target = run.plan.target();
+  r.outcome = outcome;
+  r.requestId = run.request.requestKey;
+  r.detail = {{"rotation", run.id}, {"old_token_id", run.plan.oldToken.id}};
+  if (run.created) r.detail["new_token_id"] = run.created->token.id;
+  for (auto& [k, v] : detail.items()) r.detail[k] = v;
+  if (auto a = audit_.append(r); !a) spdlog::error("audit append failed: {}", a.error().detail);
+}
+
+Result<RotationResult> RotationEngine::execute(const RotationPlan& plan, const RotationRequest& request,
+                                               ProgressSink& sink) {
+  storage::RotationRecord record;
+  record.requestKey = request.requestKey;
+  record.actor = request.actor;
+  record.account = plan.account.username;
+  record.accountId = plan.account.id;
+  record.tokenName = plan.oldToken.name;
+  record.oldTokenId = plan.oldToken.id;
+  record.immediate = plan.immediate;
+  record.plan = planJson(plan);
+  record.channelId = request.channelId;
+  auto begun = journal_.begin(record);
+  if (!begun) return begun.error();
+  if (!begun->created) {
+    RotationResult dup;
+    dup.rotationId = begun->record.id;
+    dup.state = begun->record.state;
+    dup.duplicate = true;
+    dup.summary = fmt::format("this request was already handled (rotation #{}, {})", begun->record.id,
+                              storage::rotationStateName(begun->record.state));
+    return dup;
+  }
+
+  Run run{plan, request, sink, {fmt::format("Rotating {}", plan.target()), initialSteps(plan)}, {}, begun->record.id, {}, {}};
+  run.keys.push_back(kCreate);
+  if (plan.immediate) run.keys.push_back(kRevoke);
+  run.keys.push_back(kDeliver);
+  run.keys.push_back(kCheck);
+  if (plan.pipeline) run.keys.push_back(kPipeline);
+  if (!plan.immediate) run.keys.push_back(kRevoke);
+  if (plan.issue) run.keys.push_back(kIssue);
+  run.result.rotationId = run.id;
+  sink.show(run.progress);
+  audit(run, "start", "started", {{"plan", record.plan}});
+
+  auto finishWith = [&](RotationState state, const std::string& error) {
+    run.result.state = state;
+    if (auto f = journal_.finish(run.id, state, error); !f) spdlog::error("journal: {}", f.error().detail);
+  };
+
+  if (!createNewToken(run)) return run.result;
+  if (plan.immediate && !revokeOld(run, false)) {
+    // The new token exists and nothing else changed: keep it for the operator's decision.
+    run.result.state = RotationState::kAwaitingDecision;
+    return run.result;
+  }
+  if (!deliver(run)) return run.result;
+  if (!verify(run)) return run.result;
+  if (!plan.immediate) {
+    if (!revokeOld(run, true)) return run.result;
+    if (run.result.state == RotationState::kRevokeScheduled) {
+      closeIssue(run);
+      return run.result;
+    }
+  }
+  closeIssue(run);
+  finishWith(RotationState::kCompleted, "");
+  run.result.summary = fmt::format("{}: old id {} → new id {}, expires {}", plan.target(), plan.oldToken.id,
+                                   run.created->token.id, formatDate(plan.newSpec.expiresAt));
+  audit(run, "complete", "ok");
+  return run.result;
+}
+
+bool RotationEngine::createNewToken(Run& run) {
+  std::set<int64_t> before;
+  if (auto tokens = gitlab_.listTokens(run.plan.account)) {
+    for (const auto& t : *tokens) before.insert(t.id);
+  }
+  journaled(journal_.step(run.id, kCreate, "start", RotationState::kCreating));
+  run.mark(kCreate, StepState::kRunning);
+  auto spec = run.plan.newSpec;
+  auto created = gitlab_.createToken(run.plan.account, spec);
+  if (!created) {
+    // A 4xx proves nothing was created; the only retry is with the instance's own maximum expiry.
+    if (auto max = gitlab::maxExpiryFromError(created.error())) {
+      spec.expiresAt = *max - std::chrono::days(1);
+      created = gitlab_.createToken(run.plan.account, spec);
+    }
+  }
+  if (!created) {
+    const Error& e = created.error();
+    if (e.kind == ErrorKind::kTimeout || e.kind == ErrorKind::kUnavailable) {
+      // The create may have happened without us seeing the answer: look, never create again.
+      if (auto tokens = gitlab_.listTokens(run.plan.account)) {
+        for (const auto& t : *tokens) {
+          if (!before.count(t.id) && t.name == spec.name && !t.revoked) {
+            auto revoked = gitlab_.revokeToken(run.plan.account, t.id);
+            audit(run, "create", "unknown_outcome", {{"orphan_token_id", t.id}, {"orphan_revoked", static_cast<bool>(revoked)}});
+          }
+        }
+      }
+    }
+    journaled(journal_.step(run.id, kCreate, "failed", RotationState::kFailed, {{"error", e.message}}));
+    journaled(journal_.finish(run.id, RotationState::kFailed, e.message));
+    run.mark(kCreate, StepState::kFailed, e.message);
+    run.result.state = RotationState::kFailed;
+    run.result.summary = fmt::format("{}: could not create the new token: {}. Nothing was changed.", run.plan.target(), e.message);
+    audit(run, "create", "error", {{"error", e.message}});
+    return false;
+  }
+  run.created = std::move(*created);
+  journaled(journal_.setNewToken(run.id, run.created->token.id));
+  journaled(journal_.step(run.id, kCreate, "done", RotationState::kCreated, {{"new_token_id", run.created->token.id}}));
+  run.result.newToken = run.created->token;
+  run.mark(kCreate, StepState::kDone,
+           fmt::format("id {}, expires {}", run.created->token.id, formatDate(spec.expiresAt)));
+  audit(run, "create", "ok", {{"expires_at", formatDate(spec.expiresAt)}});
+  return true;
+}
+
+void RotationEngine::rollBackNewToken(Run& run, const std::string& why) {
+  journaled(journal_.step(run.id, "rollback", "start", RotationState::kRollingBack, {{"reason", why}}));
+  auto revoked = gitlab_.revokeToken(run.plan.account, run.created->token.id);
+  if (revoked) {
+    journaled(journal_.finish(run.id, RotationState::kRolledBack, why));
+    run.result.state = RotationState::kRolledBack;
+    audit(run, "rollback", "ok", {{"reason", why}});
+  } else {
+    journaled(journal_.finish(run.id, RotationState::kFailed, why + "; revoking the new token also failed: " + revoked.error().message));
+    run.result.state = RotationState::kFailed;
+    audit(run, "rollback", "error", {{"reason", why}, {"error", revoked.error().message}});
+  }
+}
+
+bool RotationEngine::deliver(Run& run) {
+  journaled(journal_.step(run.id, kDeliver, "start", RotationState::kDelivering));
+  run.mark(kDeliver, StepState::kRunning);
+  if (run.plan.consumers.empty()) {
+    run.result.revealed = run.created->value;
+    journaled(journal_.step(run.id, kDeliver, "done", RotationState::kDelivered, {{"revealed", true}}));
+    run.mark(kDeliver, StepState::kDone, "shown once to the requester");
+    audit(run, "deliver", "revealed");
+    return true;
+  }
+  std::vector<std::string> done;
+  for (const auto& c : run.plan.consumers) {
+    auto updated = gitlab_.updateVariable(c, run.created->value);
+    if (!updated) {
+      std::string why = fmt::format("{}: {}", variableLabel(c), updated.error().message);
+      run.mark(kDeliver, StepState::kFailed, why);
+      audit(run, "deliver", "error", {{"consumer", variableLabel(c)}, {"error", updated.error().message}, {"updated", done}});
+      if (done.empty()) {
+        run.result.summary = fmt::format(
+            "{}: could not update {}. The new token was revoked; the old one is untouched and still in use.",
+            run.plan.target(), why);
+        rollBackNewToken(run, "delivery failed: " + why);
+      } else {
+        // Some consumers already hold the new value: revoking it would break them.
+        journaled(journal_.step(run.id, kDeliver, "failed", RotationState::kAwaitingDecision, {{"error", why}, {"updated", done}}));
+        run.result.state = RotationState::kAwaitingDecision;
+        run.result.summary = fmt::format(
+            "{}: updated {} but not {}. Both tokens are kept so nothing breaks; fix the variable and retry, or roll back.",
+            run.plan.target(), fmt::join(done, ", "), why);
+      }
+      run.result.consumersUpdated = done;
+      return false;
+    }
+    done.push_back(variableLabel(c));
+  }
+  run.result.consumersUpdated = done;
+  journaled(journal_.step(run.id, kDeliver, "done", RotationState::kDelivered, {{"updated", done}}));
+  run.mark(kDeliver, StepState::kDone, fmt::format("{}", fmt::join(done, ", ")));
+  audit(run, "deliver", "ok", {{"updated", done}});
+  return true;
+}
+
+Result<gitlab::Pipeline> RotationEngine::runVerifyPipeline(const PipelineRef& ref, std::string& note) {
+  // As the runbook does: re-run the latest failed pipeline on that ref if there is one.
+  auto failed = gitlab_.latestPipeline(ref.project, ref.ref, "failed");
+  if (!failed) return failed.error();
+  Result<gitlab::Pipeline> started = *failed ? gitlab_.retryPipeline(ref.project, (*failed)->id)
+                                             : gitlab_.createPipeline(ref.project, ref.ref);
+  if (!started) return started.error();
+  note = *failed ? fmt::format("retried failed pipeline {}", started->id) : fmt::format("pipeline {}", started->id);
+  auto deadline = clock_.now() + std::chrono::minutes(config_.rotation.verifyTimeoutMinutes);
+  gitlab::Pipeline current = *started;
+  auto interval = options_.pipelinePollInterval;
+  while (!gitlab::pipelineFinished(current.status)) {
+    if (clock_.now() >= deadline) {
+      Error e = Error::make(ErrorKind::kTimeout,
+                            fmt::format("pipeline {} did not finish within {} minutes", current.id,
+                                        config_.rotation.verifyTimeoutMinutes));
+      return e;
+    }
+    options_.sleep(std::chrono::duration_cast<std::chrono::milliseconds>(interval));
+    interval = std::min(interval * 2, options_.pipelinePollMax);
+    auto next = gitlab_.getPipeline(ref.project, current.id);
+    if (!next) return next.error();
+    if (next->webUrl.empty()) next->webUrl = current.webUrl;
+    current = *next;
+  }
+  return current;
+}
+
+bool RotationEngine::verify(Run& run) {
+  journaled(journal_.step(run.id, kCheck, "start", RotationState::kVerifying));
+  run.mark(kCheck, StepState::kRunning);
+  auto self = gitlab_.tokenSelf(run.created->value);
+  if (!self || !self->active) {
+    std::string why = self ? "GitLab says the new token is not active" : self.error().message;
+    run.mark(kCheck, StepState::kFailed, why);
+    journaled(journal_.step(run.id, kCheck, "failed", RotationState::kAwaitingDecision, {{"error", why}}));
+    run.result.state = RotationState::kAwaitingDecision;
+    run.result.summary = fmt::format("{}: the new token did not pass its check ({}). Both tokens are kept.", run.plan.target(), why);
+    audit(run, "verify", "error", {{"error", why}});
+    return false;
+  }
+  run.mark(kCheck, StepState::kDone, fmt::format("active, id {}", self->id));
+  if (run.plan.pipeline) {
+    run.mark(kPipeline, StepState::kRunning);
+    std::string note;
+    auto pipeline = runVerifyPipeline(*run.plan.pipeline, note);
+    if (pipeline) {
+      run.result.pipelineUrl = pipeline->webUrl;
+      run.result.pipelineStatus = pipeline->status;
+    }
+    if (!pipeline || pipeline->status != "success") {
+      std::string why = pipeline ? fmt::format("pipeline {} ended {}", pipeline->id, pipeline->status) : pipeline.error().message;
+      run.mark(kPipeline, StepState::kFailed, why + (run.result.pipelineUrl.empty() ? "" : " " + run.result.pipelineUrl));
+      journaled(journal_.step(run.id, kPipeline, "failed", RotationState::kAwaitingDecision, {{"error", why}, {"url", run.result.pipelineUrl}}));
+      run.result.state = RotationState::kAwaitingDecision;
+      run.result.summary = fmt::format("{}: verification failed ({}). Both tokens are kept: retry, roll back, or revoke the old one anyway.",
+                                       run.plan.target(), why);
+      audit(run, "verify", "error", {{"error", why}, {"pipeline", run.result.pipelineUrl}});
+      return false;
+    }
+    run.mark(kPipeline, StepState::kDone, fmt::format("{} succeeded {}", note, pipeline->webUrl));
+  }
+  journaled(journal_.step(run.id, kCheck, "done", RotationState::kVerified, {{"pipeline", run.result.pipelineUrl}}));
+  audit(run, "verify", "ok", {{"pipeline", run.result.pipelineUrl}});
+  return true;
+}
+
+bool RotationEngine::revokeOld(Run& run, bool scheduleIfGrace) {
+  if (scheduleIfGrace && config_.rotation.revokeGraceHours > 0) {
+    auto when = formatTimestamp(clock_.now() + std::chrono::hours(config_.rotation.revokeGraceHours));
+    journaled(journal_.setRevokeAfter(run.id, when));
+    journaled(journal_.step(run.id, kRevoke, "scheduled", RotationState::kRevokeScheduled, {{"revoke_after", when}}));
+    run.mark(kRevoke, StepState::kPending, "scheduled for " + when);
+    run.result.state = RotationState::kRevokeScheduled;
+    run.result.summary = fmt::format("{}: new id {} delivered and verified; old id {} will be revoked at {}",
+                                     run.plan.target(), run.created->token.id, run.plan.oldToken.id, when);
+    audit(run, "revoke", "scheduled", {{"revoke_after", when}});
+    return true;
+  }
+  journaled(journal_.step(run.id, kRevoke, "start", RotationState::kRevoking));
+  run.mark(kRevoke, StepState::kRunning);
+  auto revoked = gitlab_.revokeToken(run.plan.account, run.plan.oldToken.id);
+  if (!revoked && revoked.error().kind != ErrorKind::kNotFound) {
+    run.mark(kRevoke, StepState::kFailed, revoked.error().message);
+    journaled(journal_.step(run.id, kRevoke, "failed", RotationState::kAwaitingDecision, {{"error", revoked.error().message}}));
+    run.result.state = RotationState::kAwaitingDecision;
+    run.result.summary = fmt::format("{}: could not revoke the old token: {}", run.plan.target(), revoked.error().message);
+    audit(run, "revoke", "error", {{"error", revoked.error().message}});
+    return false;
+  }
+  journaled(journal_.step(run.id, kRevoke, "done", run.plan.immediate ? RotationState::kCreated : RotationState::kVerified));
+  run.mark(kRevoke, StepState::kDone, fmt::format("id {}", run.plan.oldToken.id));
+  audit(run, "revoke", "ok");
+  return true;
+}
+
+void RotationEngine::closeIssue(Run& run) {
+  if (!run.plan.issue) return;
+  run.mark(kIssue, StepState::kRunning);
+  const auto& issue = *run.plan.issue;
+  std::string body = fmt::format(
+      "Token `{}` of service account `{}` was rotated by patbot for {}: old id {} → new id {}, new expiry {}.{}",
+      run.plan.oldToken.name, run.plan.account.username, run.request.actor, run.plan.oldToken.id,
+      run.created->token.id, formatDate(run.plan.newSpec.expiresAt),
+      run.result.pipelineUrl.empty() ? "" : " Verify pipeline: " + run.result.pipelineUrl);
+  auto noted = gitlab_.addIssueNote(issue.project, issue.iid, body);
+  auto closed = noted ? gitlab_.closeIssue(issue.project, issue.iid) : Status(noted.error());
+  if (!closed) {
+    // The rotation itself succeeded; a tracking-issue failure is reported, not undone.
+    run.mark(kIssue, StepState::kFailed, closed.error().message);
+    audit(run, "issue", "error", {{"error", closed.error().message}});
+    return;
+  }
+  run.mark(kIssue, StepState::kDone);
+  audit(run, "issue", "ok", {{"issue", fmt::format("{}#{}", issue.project, issue.iid)}});
+}
+
+std::vector<std::string> RotationEngine::runDueRevokes() {
+  std::vector<std::string> lines;
+  auto due = journal_.dueRevokes(formatTimestamp(clock_.now()));
+  if (!due) {
+    spdlog::error("journal: {}", due.error().detail);
+    return lines;
+  }
+  for (const auto& r : *due) {
+    gitlab::ServiceAccount account{r.accountId, r.account, ""};
+    journaled(journal_.step(r.id, kRevoke, "start", RotationState::kRevoking));
+    auto revoked = gitlab_.revokeToken(account, r.oldTokenId);
+    if (revoked || revoked.error().kind == ErrorKind::kNotFound) {
+      journaled(journal_.step(r.id, kRevoke, "done", RotationState::kVerified));
+      journaled(journal_.finish(r.id, RotationState::kCompleted));
+      lines.push_back(fmt::format("{}/{}: old token {} revoked after the grace period (rotation #{})", r.account,
+                                  r.tokenName, r.oldTokenId, r.id));
+    } else {
+      journaled(journal_.step(r.id, kRevoke, "failed", RotationState::kRevokeScheduled, {{"error", revoked.error().message}}));
+      lines.push_back(fmt::format("{}/{}: revoking old token {} failed, will retry: {}", r.account, r.tokenName,
+                                  r.oldTokenId, revoked.error().message));
+    }
+  }
+  return lines;
+}
+
+std::vector<std::string> RotationEngine::recover() {
+  std::vector<std::string> lines;
+  auto open = journal_.unfinished();
+  if (!open) {
+    lines.push_back("could not read the rotation journal: " + open.error().message);
+    return lines;
+  }
+  for (const auto& r : *open) {
+    gitlab::ServiceAccount account{r.accountId, r.account, ""};
+    std::string name = fmt::format("{}/{} (rotation #{})", r.account, r.tokenName, r.id);
+    if (r.immediate && (r.state == RotationState::kCreated || r.state == RotationState::kRevoking)) {
+      // --immediate: the leaked old token is (being) revoked and the new value died with the process.
+      journaled(journal_.step(r.id, kRevoke, "interrupted", RotationState::kAwaitingDecision));
+      lines.push_back(fmt::format("{}: an --immediate rotation was interrupted after creating new token {}; its value "
+                                  "was never stored, so run the rotation again to deliver a fresh one",
+                                  name, r.newTokenId.value_or(0)));
+      continue;
+    }
+    switch (r.state) {
+      case RotationState::kPlanned:
+      case RotationState::kCreating:
+      case RotationState::kCreated:
+      case RotationState::kRollingBack: {
+        // The new value never reached a consumer (it is not stored anywhere): revoke whatever was made.
+        std::vector<int64_t> orphans;
+        if (r.newTokenId) orphans.push_back(*r.newTokenId);
+        if (auto tokens = gitlab_.listTokens(account)) {
+          for (const auto& t : *tokens) {
+            if (t.id > r.oldTokenId && t.name == r.tokenName && !t.revoked &&
+                std::find(orphans.begin(), orphans.end(), t.id) == orphans.end() && t.createdAt &&
+                formatTimestamp(*t.createdAt) >= r.createdAt) {
+              orphans.push_back(t.id);
+            }
+          }
+        }
+        bool ok = true;
+        for (auto id : orphans) {
+          auto rv = gitlab_.revokeToken(account, id);
+          ok = ok && (rv || rv.error().kind == ErrorKind::kNotFound);
+        }
+        journaled(journal_.finish(r.id, ok ? RotationState::kRolledBack : RotationState::kFailed, "interrupted before delivery"));
+        lines.push_back(fmt::format("{}: interrupted before delivery; {} new token(s) revoked, old token {} untouched", name,
+                                    orphans.size(), r.oldTokenId));
+        break;
+      }
+      case RotationState::kDelivering:
+        journaled(journal_.step(r.id, kDeliver, "interrupted", RotationState::kAwaitingDecision));
+        lines.push_back(fmt::format("{}: interrupted while updating consumers; both tokens kept (old {}, new {}). "
+                                    "Check the consumers, then rotate again or revoke the old one.",
+                                    name, r.oldTokenId, r.newTokenId.value_or(0)));
+        break;
+      case RotationState::kDelivered:
+      case RotationState::kVerifying: {
+        // Delivered: confirm the new token is active, then finish the runbook.
+        auto fresh = r.newTokenId ? gitlab_.getToken(account, *r.newTokenId) : Result<gitlab::AccessToken>(Error::make(ErrorKind::kNotFound, "no new token id"));
+        if (!fresh || !fresh->active) {
+          journaled(journal_.step(r.id, kCheck, "failed", RotationState::kAwaitingDecision));
+          lines.push_back(fmt::format("{}: delivered but the new token is not active; both kept for a decision", name));
+          break;
+        }
+        [[fallthrough]];
+      }
+      case RotationState::kVerified:
+      case RotationState::kRevoking: {
+        auto rv = gitlab_.revokeToken(account, r.oldTokenId);
+        if (rv || rv.error().kind == ErrorKind::kNotFound) {
+          journaled(journal_.finish(r.id, RotationState::kCompleted));
+          lines.push_back(fmt::format("{}: finished after restart; old token {} revoked", name, r.oldTokenId));
+        } else {
+          lines.push_back(fmt::format("{}: could not revoke old token {} after restart: {}", name, r.oldTokenId,
+                                      rv.error().message));
+        }
+        break;
+      }
+      case RotationState::kRevokeScheduled:
+      case RotationState::kAwaitingDecision:
+        break;   // the revoke scheduler and the operator handle these
+      default:
+        break;
+    }
+  }
+  return lines;
+}
+
+}  // namespace patbot::handlers

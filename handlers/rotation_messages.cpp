@@ -1,0 +1,101 @@
+#include "handlers/rotation_messages.h"
+
+#include <fmt/format.h>
+
+#include "slack/block_kit.h"
+
+namespace patbot::handlers {
+namespace {
+
+const char* mark(StepState s) {
+  switch (s) {
+    case StepState::kPending: return "…";
+    case StepState::kRunning: return "➜";
+    case StepState::kDone: return "✓";
+    case StepState::kFailed: return "✗";
+    case StepState::kSkipped: return "–";
+  }
+  return "?";
+}
+
+std::string consumersText(const RotationPlan& p) {
+  if (p.consumers.empty()) return "none configured: the new value is shown once, to you only (--reveal)";
+  std::string out;
+  for (const auto& c : p.consumers) {
+    out += fmt::format("\n• {} `{}` in `{}`{}", c.kind == gitlab::VariableOwnerKind::kProject ? "project variable" : "group variable",
+                       c.key, c.owner, c.environmentScope.empty() ? "" : " (scope " + c.environmentScope + ")");
+  }
+  return out;
+}
+
+}  // namespace
+
+slack::Message planMessage(const RotationPlan& p, const std::string& confirmationId, bool dryRun) {
+  std::string body = fmt::format(
+      "*Token:* `{}` (id {}, scopes {}, expires {})\n*Replacement expires:* {}\n*Consumers to update:* {}\n"
+      "*Verify pipeline:* {}\n*Tracking issue:* {}\n*Old token:* {}",
+      slack::escapeMrkdwn(p.target()), p.oldToken.id, fmt::join(p.oldToken.scopes, ","),
+      p.oldToken.expiresAt ? formatDate(*p.oldToken.expiresAt) : std::string("never"), formatDate(p.newSpec.expiresAt),
+      consumersText(p), p.pipeline ? fmt::format("`{}` on `{}`", p.pipeline->project, p.pipeline->ref) : std::string("none"),
+      p.issue ? fmt::format("`{}#{}` (comment and close)", p.issue->project, p.issue->iid) : std::string("none"),
+      p.immediate ? "revoked at once (--immediate)" : "revoked after the new one is verified");
+  slack::Message m;
+  m.text = fmt::format("Rotation plan for {}", p.target());
+  m.blocks.push_back(slack::header(dryRun ? "Rotation plan (dry run)" : "Rotation plan"));
+  m.blocks.push_back(slack::section(body));
+  if (dryRun) {
+    m.blocks.push_back(slack::context({"Dry run: every consumer and the pipeline project were checked; nothing was changed."}));
+  } else if (!confirmationId.empty()) {
+    m.blocks.push_back(slack::actions(
+        {slack::button("Confirm rotation", kConfirmAction, confirmationId, "danger"),
+         slack::button("Cancel", kCancelAction, confirmationId)},
+        "pat_rotation"));
+    m.blocks.push_back(slack::context({"Only operators can confirm. This confirmation expires in 15 minutes."}));
+  }
+  return m;
+}
+
+std::string progressLines(const RotationProgress& progress) {
+  std::string out = progress.title + "\n";
+  for (const auto& s : progress.steps) {
+    out += fmt::format("  {} {}{}\n", mark(s.state), s.label, s.note.empty() ? "" : " — " + s.note);
+  }
+  return out;
+}
+
+slack::Message progressMessage(const RotationProgress& progress) {
+  std::string body;
+  for (const auto& s : progress.steps) {
+    body += fmt::format("{} {}{}\n", mark(s.state), s.label, s.note.empty() ? "" : " — " + slack::escapeMrkdwn(s.note));
+  }
+  slack::Message m;
+  m.text = progress.title;
+  m.ephemeral = false;
+  m.blocks.push_back(slack::section("*" + slack::escapeMrkdwn(progress.title) + "*\n" + body));
+  return m;
+}
+
+slack::Message resultMessage(const RotationPlan& p, const RotationResult& r, const std::string& actor) {
+  std::string head;
+  switch (r.state) {
+    case storage::RotationState::kCompleted: head = ":white_check_mark: Rotated"; break;
+    case storage::RotationState::kRevokeScheduled: head = ":hourglass: Rotated, old token revoke scheduled"; break;
+    case storage::RotationState::kRolledBack: head = ":leftwards_arrow_with_hook: Rotation rolled back"; break;
+    case storage::RotationState::kAwaitingDecision: head = ":warning: Rotation needs a decision"; break;
+    default: head = ":x: Rotation failed"; break;
+  }
+  std::string lines = fmt::format("{} `{}` (asked by <@{}>)", head, slack::escapeMrkdwn(p.target()), actor);
+  if (r.state != storage::RotationState::kCompleted) lines += "\n" + slack::escapeMrkdwn(r.summary);
+  if (r.newToken) {
+    lines += fmt::format("\n*Old id* {} → *new id* {}, new expiry {}", p.oldToken.id, r.newToken->id, formatDate(p.newSpec.expiresAt));
+  }
+  if (!r.consumersUpdated.empty()) lines += fmt::format("\n*Consumers updated:* {}", fmt::join(r.consumersUpdated, ", "));
+  if (!r.pipelineUrl.empty()) lines += fmt::format("\n*Verify pipeline:* <{}|{}>", r.pipelineUrl, r.pipelineStatus);
+  slack::Message m;
+  m.text = fmt::format("{} {}", head, p.target());
+  m.ephemeral = false;
+  m.blocks.push_back(slack::section(lines));
+  return m;
+}
+
+}  // namespace patbot::handlers

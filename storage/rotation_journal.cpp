@@ -1,0 +1,400 @@
+#include "storage/rotation_journal.h"
+
+#include <array>
+#include <functional>
+#include <mutex>
+#include <utility>
+
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <fmt/format.h>
+
+#include "core/redact.h"
+#include "core/time_format.h"
+#include "storage/json_column.h"
+#include "storage/sqlite_error.h"
+
+namespace patbot::storage {
+namespace {
+
+struct StateName {
+  RotationState state;
+  const char* name;
+};
+
+constexpr std::array<StateName, 14> kStateNames = {{
+    {RotationState::kPlanned, "planned"},
+    {RotationState::kCreating, "creating"},
+    {RotationState::kCreated, "created"},
+    {RotationState::kDelivering, "delivering"},
+    {RotationState::kDelivered, "delivered"},
+    {RotationState::kVerifying, "verifying"},
+    {RotationState::kVerified, "verified"},
+    {RotationState::kRevokeScheduled, "revoke_scheduled"},
+    {RotationState::kRevoking, "revoking"},
+    {RotationState::kCompleted, "completed"},
+    {RotationState::kRollingBack, "rolling_back"},
+    {RotationState::kRolledBack, "rolled_back"},
+    {RotationState::kFailed, "failed"},
+    {RotationState::kAwaitingDecision, "awaiting_decision"},
+}};
+
+// Must match the partial index rotations_one_running of migration 2.
+constexpr const char* kUnfinishedWhere = "state NOT IN ('completed', 'rolled_back', 'failed')";
+
+constexpr const char* kColumns =
+    "id, request_key, actor, account, account_id, token_name, old_token_id, new_token_id, state, "
+    "immediate, plan, error, created_at, updated_at, revoke_after, channel_id, response_url";
+
+RotationRecord readRecord(SQLite::Statement& q) {
+  RotationRecord r;
+  r.id = q.getColumn(0).getInt64();
+  r.requestKey = q.getColumn(1).getString();
+  r.actor = q.getColumn(2).getString();
+  r.account = q.getColumn(3).getString();
+  r.accountId = q.getColumn(4).getInt64();
+  r.tokenName = q.getColumn(5).getString();
+  r.oldTokenId = q.getColumn(6).getInt64();
+  if (!q.getColumn(7).isNull()) r.newTokenId = q.getColumn(7).getInt64();
+  const std::string state = q.getColumn(8).getString();
+  // An unknown name (written by a newer patbot) reads as kAwaitingDecision: a human decides.
+  r.state = parseRotationState(state).value_or(RotationState::kAwaitingDecision);
+  r.immediate = q.getColumn(9).getInt() != 0;
+  r.plan = parseJsonColumn(q.getColumn(10).getString());
+  r.error = q.getColumn(11).getString();
+  r.createdAt = q.getColumn(12).getString();
+  r.updatedAt = q.getColumn(13).getString();
+  if (!q.getColumn(14).isNull()) r.revokeAfter = q.getColumn(14).getString();
+  r.channelId = q.getColumn(15).getString();
+  r.responseUrl = q.getColumn(16).getString();
+  return r;
+}
+
+std::optional<RotationRecord> selectOne(SQLite::Database& conn, const std::string& where,
+                                        const std::function<void(SQLite::Statement&)>& bind) {
+  SQLite::Statement q(conn, fmt::format("SELECT {} FROM rotations WHERE {}", kColumns, where));
+  bind(q);
+  if (!q.executeStep()) return std::nullopt;
+  return readRecord(q);
+}
+
+std::optional<RotationRecord> selectById(SQLite::Database& conn, int64_t id) {
+  return selectOne(conn, "id = ?", [id](SQLite::Statement& q) { q.bind(1, id); });
+}
+
+std::vector<RotationRecord> selectMany(SQLite::Statement& q) {
+  std::vector<RotationRecord> out;
+  while (q.executeStep()) out.push_back(readRecord(q));
+  return out;
+}
+
+Error notFound(int64_t id) {
+  return Error::make(ErrorKind::kNotFound, fmt::format("rotation #{} does not exist", id));
+}
+
+Error alreadyFinished(const RotationRecord& r) {
+  return Error::make(ErrorKind::kConflict,
+                     fmt::format("rotation #{} has already finished ({})", r.id,
+                                 rotationStateName(r.state)));
+}
+
+void insertStep(SQLite::Database& conn, int64_t id, const std::string& step,
+                const std::string& phase, const nlohmann::json& detail, const std::string& ts) {
+  SQLite::Statement ins(conn,
+                        "INSERT INTO rotation_steps(rotation_id, step, phase, detail, ts) "
+                        "VALUES (?, ?, ?, ?, ?)");
+  ins.bind(1, id);
+  ins.bind(2, step);
+  ins.bind(3, phase);
+  ins.bind(4, jsonColumnText(detail));
+  ins.bind(5, ts);
+  ins.exec();
+}
+
+}  // namespace
+
+const char* rotationStateName(RotationState state) {
+  for (const auto& s : kStateNames) {
+    if (s.state == state) return s.name;
+  }
+  return "unknown";
+}
+
+std::optional<RotationState> parseRotationState(std::string_view name) {
+  for (const auto& s : kStateNames) {
+    if (name == s.name) return s.state;
+  }
+  return std::nullopt;
+}
+
+bool isTerminal(RotationState state) {
+  return state == RotationState::kCompleted || state == RotationState::kRolledBack ||
+         state == RotationState::kFailed;
+}
+
+RotationJournal::RotationJournal(Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+Result<RotationJournal::BeginResult> RotationJournal::begin(const RotationRecord& planned) {
+  if (planned.requestKey.empty()) {
+    return Error::make(ErrorKind::kInvalidInput, "a rotation needs a request key");
+  }
+  if (planned.oldTokenId <= 0) {
+    return Error::make(ErrorKind::kInvalidInput, "a rotation needs the id of the token to replace");
+  }
+  if (isTerminal(planned.state)) {
+    return Error::make(ErrorKind::kInvalidInput,
+                       fmt::format("a rotation cannot start in state {}",
+                                   rotationStateName(planned.state)));
+  }
+  std::optional<std::string> revokeAfter;
+  if (planned.revokeAfter) {
+    auto when = parseTimestamp(*planned.revokeAfter);
+    if (!when) {
+      return Error::make(ErrorKind::kInvalidInput,
+                         "the revoke time must be an RFC 3339 timestamp, e.g. "
+                         "2025-01-31T00:00:00Z");
+    }
+    revokeAfter = formatTimestamp(*when);
+  }
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    auto& conn = db_.db();
+    SQLite::Transaction tx(conn, SQLite::TransactionBehavior::IMMEDIATE);
+    if (auto existing = selectOne(conn, "request_key = ?", [&](SQLite::Statement& q) {
+          q.bind(1, planned.requestKey);
+        })) {
+      return BeginResult{std::move(*existing), false};
+    }
+    if (auto running = selectOne(
+            conn, fmt::format("old_token_id = ? AND {}", kUnfinishedWhere),
+            [&](SQLite::Statement& q) { q.bind(1, planned.oldTokenId); })) {
+      return Error::make(
+          ErrorKind::kConflict,
+          fmt::format("a rotation of this token started by {} at {} is still running (#{})",
+                      running->actor, running->createdAt, running->id),
+          fmt::format("rotation #{} is in state {}", running->id,
+                      rotationStateName(running->state)));
+    }
+    const std::string now = formatTimestamp(clock_.now());
+    SQLite::Statement ins(
+        conn,
+        "INSERT INTO rotations(request_key, actor, account, account_id, token_name, "
+        "old_token_id, new_token_id, state, immediate, plan, error, created_at, updated_at, "
+        "revoke_after, channel_id, response_url) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    ins.bind(1, planned.requestKey);
+    ins.bind(2, planned.actor);
+    ins.bind(3, planned.account);
+    ins.bind(4, planned.accountId);
+    ins.bind(5, planned.tokenName);
+    ins.bind(6, planned.oldTokenId);
+    if (planned.newTokenId) ins.bind(7, *planned.newTokenId);
+    ins.bind(8, rotationStateName(planned.state));
+    ins.bind(9, planned.immediate ? 1 : 0);
+    ins.bind(10, jsonColumnText(planned.plan));
+    ins.bind(11, redactSecrets(planned.error));
+    ins.bind(12, now);
+    ins.bind(13, now);
+    if (revokeAfter) ins.bind(14, *revokeAfter);
+    ins.bind(15, planned.channelId);
+    ins.bind(16, planned.responseUrl);
+    ins.exec();
+    auto created = selectById(conn, conn.getLastInsertRowid());
+    if (!created) {
+      return Error::make(ErrorKind::kInternal, "the new rotation could not be read back");
+    }
+    tx.commit();
+    return BeginResult{std::move(*created), true};
+  } catch (const std::exception& e) {
+    return storageError(e, "starting a rotation");
+  }
+}
+
+Status RotationJournal::step(int64_t id, const std::string& step, const std::string& phase,
+                             RotationState newState, const nlohmann::json& detail) {
+  if (step.empty() || phase.empty()) {
+    return Error::make(ErrorKind::kInvalidInput, "a journal step needs a name and a phase");
+  }
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    auto& conn = db_.db();
+    SQLite::Transaction tx(conn, SQLite::TransactionBehavior::IMMEDIATE);
+    auto current = selectById(conn, id);
+    if (!current) return notFound(id);
+    if (isTerminal(current->state)) return alreadyFinished(*current);
+    const std::string now = formatTimestamp(clock_.now());
+    insertStep(conn, id, step, phase, detail, now);
+    SQLite::Statement upd(conn, "UPDATE rotations SET state = ?, updated_at = ? WHERE id = ?");
+    upd.bind(1, rotationStateName(newState));
+    upd.bind(2, now);
+    upd.bind(3, id);
+    upd.exec();
+    tx.commit();
+    return okStatus();
+  } catch (const std::exception& e) {
+    return storageError(e, fmt::format("journaling step {}/{} of rotation #{}", step, phase, id));
+  }
+}
+
+Status RotationJournal::setNewToken(int64_t id, int64_t newTokenId) {
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    auto& conn = db_.db();
+    SQLite::Transaction tx(conn, SQLite::TransactionBehavior::IMMEDIATE);
+    auto current = selectById(conn, id);
+    if (!current) return notFound(id);
+    if (current->newTokenId) {
+      if (*current->newTokenId == newTokenId) return okStatus();
+      return Error::make(ErrorKind::kConflict,
+                         fmt::format("rotation #{} already has replacement token {}", id,
+                                     *current->newTokenId));
+    }
+    SQLite::Statement upd(conn,
+                          "UPDATE rotations SET new_token_id = ?, updated_at = ? WHERE id = ?");
+    upd.bind(1, newTokenId);
+    upd.bind(2, formatTimestamp(clock_.now()));
+    upd.bind(3, id);
+    upd.exec();
+    tx.commit();
+    return okStatus();
+  } catch (const std::exception& e) {
+    return storageError(e, fmt::format("recording the new token of rotation #{}", id));
+  }
+}
+
+Status RotationJournal::setRevokeAfter(int64_t id, const std::string& rfc3339) {
+  auto when = parseTimestamp(rfc3339);
+  if (!when) {
+    return Error::make(ErrorKind::kInvalidInput,
+                       "the revoke time must be an RFC 3339 timestamp, e.g. 2025-01-31T00:00:00Z");
+  }
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    SQLite::Statement upd(db_.db(),
+                          "UPDATE rotations SET revoke_after = ?, updated_at = ? WHERE id = ?");
+    upd.bind(1, formatTimestamp(*when));
+    upd.bind(2, formatTimestamp(clock_.now()));
+    upd.bind(3, id);
+    if (upd.exec() == 0) return notFound(id);
+    return okStatus();
+  } catch (const std::exception& e) {
+    return storageError(e, fmt::format("scheduling the revoke of rotation #{}", id));
+  }
+}
+
+Status RotationJournal::finish(int64_t id, RotationState terminal, const std::string& error) {
+  if (!isTerminal(terminal)) {
+    return Error::make(ErrorKind::kInvalidInput,
+                       fmt::format("a rotation cannot finish in state {}",
+                                   rotationStateName(terminal)));
+  }
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    auto& conn = db_.db();
+    SQLite::Transaction tx(conn, SQLite::TransactionBehavior::IMMEDIATE);
+    auto current = selectById(conn, id);
+    if (!current) return notFound(id);
+    const std::string now = formatTimestamp(clock_.now());
+    const std::string storedError = redactSecrets(error);
+    if (isTerminal(current->state)) {
+      if (current->state != terminal) return alreadyFinished(*current);
+      if (current->error.empty() && !storedError.empty()) {
+        SQLite::Statement upd(conn, "UPDATE rotations SET error = ?, updated_at = ? WHERE id = ?");
+        upd.bind(1, storedError);
+        upd.bind(2, now);
+        upd.bind(3, id);
+        upd.exec();
+        tx.commit();
+      }
+      return okStatus();
+    }
+    insertStep(conn, id, "finish", "done",
+               {{"state", rotationStateName(terminal)}, {"error", storedError}}, now);
+    SQLite::Statement upd(conn,
+                          "UPDATE rotations SET state = ?, error = ?, updated_at = ? WHERE id = ?");
+    upd.bind(1, rotationStateName(terminal));
+    upd.bind(2, storedError);
+    upd.bind(3, now);
+    upd.bind(4, id);
+    upd.exec();
+    tx.commit();
+    return okStatus();
+  } catch (const std::exception& e) {
+    return storageError(e, fmt::format("finishing rotation #{}", id));
+  }
+}
+
+Result<std::optional<RotationRecord>> RotationJournal::find(int64_t id) {
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    return selectById(db_.db(), id);
+  } catch (const std::exception& e) {
+    return storageError(e, fmt::format("reading rotation #{}", id));
+  }
+}
+
+Result<std::optional<RotationRecord>> RotationJournal::findByRequestKey(const std::string& key) {
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    return selectOne(db_.db(), "request_key = ?",
+                     [&](SQLite::Statement& q) { q.bind(1, key); });
+  } catch (const std::exception& e) {
+    return storageError(e, "reading a rotation by request key");
+  }
+}
+
+Result<std::vector<RotationRecord>> RotationJournal::unfinished() {
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    SQLite::Statement q(db_.db(), fmt::format("SELECT {} FROM rotations WHERE {} ORDER BY id",
+                                              kColumns, kUnfinishedWhere));
+    return selectMany(q);
+  } catch (const std::exception& e) {
+    return storageError(e, "reading unfinished rotations");
+  }
+}
+
+Result<std::vector<RotationRecord>> RotationJournal::dueRevokes(const std::string& nowRfc3339) {
+  auto now = parseTimestamp(nowRfc3339);
+  if (!now) {
+    return Error::make(ErrorKind::kInvalidInput,
+                       "the time must be an RFC 3339 timestamp, e.g. 2025-01-31T00:00:00Z");
+  }
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    SQLite::Statement q(db_.db(),
+                        fmt::format("SELECT {} FROM rotations WHERE state = ? AND revoke_after "
+                                    "IS NOT NULL AND revoke_after <= ? ORDER BY revoke_after, id",
+                                    kColumns));
+    q.bind(1, rotationStateName(RotationState::kRevokeScheduled));
+    q.bind(2, formatTimestamp(*now));
+    return selectMany(q);
+  } catch (const std::exception& e) {
+    return storageError(e, "reading due revokes");
+  }
+}
+
+Result<std::vector<JournalStep>> RotationJournal::steps(int64_t id) {
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    SQLite::Statement q(db_.db(),
+                        "SELECT rotation_id, step, phase, detail, ts FROM rotation_steps "
+                        "WHERE rotation_id = ? ORDER BY id");
+    q.bind(1, id);
+    std::vector<JournalStep> out;
+    while (q.executeStep()) {
+      JournalStep s;
+      s.rotationId = q.getColumn(0).getInt64();
+      s.step = q.getColumn(1).getString();
+      s.phase = q.getColumn(2).getString();
+      s.detail = parseJsonColumn(q.getColumn(3).getString());
+      s.ts = q.getColumn(4).getString();
+      out.push_back(std::move(s));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return storageError(e, fmt::format("reading the steps of rotation #{}", id));
+  }
+}
+
+}  // namespace patbot::storage

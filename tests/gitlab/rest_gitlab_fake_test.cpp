@@ -1,0 +1,224 @@
+// RestGitLabApi's rotation calls against the real FakeGitLab (in process, through
+// FakeGitLabTransport), seeded with fakes::demoSeed: the whole runbook in instance and group mode.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/clock.h"
+#include "gitlab/gitlab_errors.h"
+#include "gitlab/rest_gitlab_api.h"
+#include "tests/fakes/fake_gitlab.h"
+#include "tests/fakes/seeds.h"
+#include "tests/gitlab/fake_gitlab_transport.h"
+
+namespace patbot::gitlab {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using std::chrono::days;
+
+constexpr const char* kInventoryName = "GitLab Security Service - Architecture - Inventory";
+const ServiceAccount kInventory{10, "inventory-bot", "Inventory"};
+
+// Fake GitLab on a fixed clock, and an API client of it in the given mode.
+class GitLabFakeRotationTest : public ::testing::TestWithParam<Mode> {
+ protected:
+  GitLabFakeRotationTest()
+      : clock_(parseTimestamp("2025-06-11T09:00:00.000Z").value()),
+        today_(utcDay(clock_.now())),
+        seed_(fakes::demoSeed(today_)),
+        fake_(seed_, clock_, &clock_),
+        transport_(fake_) {}
+
+  RestGitLabOptions options() const {
+    RestGitLabOptions o;
+    o.baseUrl = "http://gitlab.test";
+    o.mode = GetParam();
+    if (o.mode == Mode::kGroup) {
+      o.group = "sec";
+      o.token = Secret(fakes::groupOwnerTokenOf(seed_));
+    } else {
+      o.token = Secret(fakes::adminTokenOf(seed_));
+    }
+    o.sleep = [](std::chrono::milliseconds) {};
+    return o;
+  }
+
+  const json* stateToken(int64_t id) {
+    state_ = fake_.state();
+    for (const auto& t : state_["tokens"]) {
+      if (t["id"] == id) return &t;
+    }
+    return nullptr;
+  }
+
+  std::string variableValue(const std::string& ownerList, int64_t ownerId, const std::string& key) {
+    state_ = fake_.state();
+    for (const auto& owner : state_[ownerList]) {
+      if (owner["id"] != ownerId) continue;
+      for (const auto& v : owner["variables"]) {
+        if (v["key"] == key) return v["value"].get<std::string>();
+      }
+    }
+    return "";
+  }
+
+  const json* issue(int64_t projectId, int64_t iid) {
+    state_ = fake_.state();
+    for (const auto& p : state_["projects"]) {
+      if (p["id"] != projectId) continue;
+      for (const auto& i : p["issues"]) {
+        if (i["iid"] == iid) return &i;
+      }
+    }
+    return nullptr;
+  }
+
+  // Polls a pipeline until it finishes (the fake moves it one step per GET).
+  Result<Pipeline> pollToEnd(RestGitLabApi& api, const std::string& project, int64_t id) {
+    for (int i = 0; i < 10; ++i) {
+      auto p = api.getPipeline(project, id);
+      if (!p || pipelineFinished(p->status)) return p;
+    }
+    return Error::make(ErrorKind::kTimeout, "pipeline did not finish");
+  }
+
+  FakeClock clock_;
+  Date today_;
+  json seed_;
+  fakes::FakeGitLab fake_;
+  testing::FakeGitLabTransport transport_;
+  json state_;
+};
+
+TEST_P(GitLabFakeRotationTest, TheWholeRunbook) {
+  RestGitLabApi api(transport_, options());
+
+  // The old token, fresh from GitLab.
+  auto old = api.getToken(kInventory, 101);
+  ASSERT_TRUE(old.ok()) << old.error().message;
+  ASSERT_EQ(old->name, kInventoryName);
+  ASSERT_TRUE(old->active);
+
+  // Create its replacement with the same name, description and scopes.
+  TokenSpec spec{old->name, old->description, old->scopes, today_ + days(365)};
+  auto created = api.createToken(kInventory, spec);
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_EQ(created->value.reveal().rfind("glpat-", 0), 0u);
+  EXPECT_NE(created->token.id, 101);
+  EXPECT_EQ(created->token.name, kInventoryName);
+  EXPECT_EQ(created->token.scopes, old->scopes);
+  EXPECT_EQ(created->token.expiresAt, today_ + days(365));
+  EXPECT_TRUE(created->token.active);
+
+  // Deliver it to the project and the group variable, keeping their settings.
+  const VariableRef projectVar{VariableOwnerKind::kProject, "sec/inventory-builder", "GITLAB_API_TOKEN", ""};
+  const VariableRef groupVar{VariableOwnerKind::kGroup, "sec", "INVENTORY_TOKEN", "*"};
+  ASSERT_TRUE(api.updateVariable(projectVar, created->value).ok());
+  ASSERT_TRUE(api.updateVariable(groupVar, created->value).ok());
+  EXPECT_TRUE(variableValue("projects", 5, "GITLAB_API_TOKEN") == created->value.reveal());
+  EXPECT_TRUE(variableValue("groups", 265, "INVENTORY_TOKEN") == created->value.reveal());
+  auto meta = api.getVariable(projectVar);
+  ASSERT_TRUE(meta.ok()) << meta.error().message;
+  EXPECT_TRUE(meta->masked);
+  EXPECT_EQ(meta->environmentScope, "*");
+  auto groupMeta = api.getVariable(groupVar);
+  ASSERT_TRUE(groupMeta.ok()) << groupMeta.error().message;
+  EXPECT_EQ(groupMeta->key, "INVENTORY_TOKEN");
+
+  // Verify: the new token answers for itself, then the pipeline goes green.
+  auto self = api.tokenSelf(created->value);
+  ASSERT_TRUE(self.ok()) << self.error().message;
+  EXPECT_EQ(self->id, created->token.id);
+  EXPECT_TRUE(self->active);
+
+  auto failed = api.latestPipeline("sec/inventory-builder", "main", "failed");
+  ASSERT_TRUE(failed.ok()) << failed.error().message;
+  ASSERT_TRUE(failed->has_value());
+  EXPECT_EQ((*failed)->id, 47);
+  auto retried = api.retryPipeline("sec/inventory-builder", 47);
+  ASSERT_TRUE(retried.ok()) << retried.error().message;
+  EXPECT_FALSE(pipelineFinished(retried->status));
+  auto retriedEnd = pollToEnd(api, "sec/inventory-builder", 47);
+  ASSERT_TRUE(retriedEnd.ok()) << retriedEnd.error().message;
+  EXPECT_EQ(retriedEnd->status, "success");
+
+  auto pipeline = api.createPipeline("sec/inventory-builder", "main");
+  ASSERT_TRUE(pipeline.ok()) << pipeline.error().message;
+  EXPECT_EQ(pipeline->ref, "main");
+  EXPECT_NE(pipeline->webUrl.find("/sec/inventory-builder/-/pipelines/"), std::string::npos) << pipeline->webUrl;
+  auto end = pollToEnd(api, "sec/inventory-builder", pipeline->id);
+  ASSERT_TRUE(end.ok()) << end.error().message;
+  EXPECT_EQ(end->status, "success");
+  auto latest = api.latestPipeline("5", "main", "");
+  ASSERT_TRUE(latest.ok() && latest->has_value());
+  EXPECT_EQ((*latest)->id, pipeline->id);
+
+  // Revoke the old token; GitLab then reports it revoked, and a second revoke is harmless.
+  ASSERT_TRUE(api.revokeToken(kInventory, 101).ok());
+  auto after = api.getToken(kInventory, 101);
+  ASSERT_TRUE(after.ok()) << after.error().message;
+  EXPECT_TRUE(after->revoked);
+  EXPECT_FALSE(after->active);
+  const json* stored = stateToken(101);
+  ASSERT_NE(stored, nullptr);
+  EXPECT_EQ((*stored)["revoked"], true);
+  EXPECT_TRUE(api.tokenSelf(created->value).ok());
+
+  // Note on the tracking issue and close it (twice: closing a closed issue is fine).
+  ASSERT_TRUE(api.addIssueNote("sec/team", 262, "Token rotated by patbot").ok());
+  ASSERT_TRUE(api.closeIssue("sec/team", 262).ok());
+  ASSERT_TRUE(api.closeIssue("sec/team", 262).ok());
+  const json* tracked = issue(6, 262);
+  ASSERT_NE(tracked, nullptr);
+  EXPECT_EQ((*tracked)["state"], "closed");
+  ASSERT_TRUE((*tracked).contains("notes"));
+  ASSERT_EQ((*tracked)["notes"].size(), 1u);
+}
+
+TEST_P(GitLabFakeRotationTest, TooLongAnExpiryNamesTheLatestAllowedDate) {
+  RestGitLabApi api(transport_, options());
+  TokenSpec spec{kInventoryName, std::nullopt, {"api"}, today_ + days(400)};
+  auto refused = api.createToken(kInventory, spec);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::kInvalidInput);
+  EXPECT_EQ(refused.error().httpStatus, 422);
+  auto max = maxExpiryFromError(refused.error());
+  ASSERT_TRUE(max.has_value()) << refused.error().message;
+  EXPECT_EQ(*max, today_ + days(365));
+
+  spec.expiresAt = *max;
+  auto created = api.createToken(kInventory, spec);
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_EQ(created->token.expiresAt, *max);
+}
+
+TEST_P(GitLabFakeRotationTest, MissingVariablesProjectsAndTokens) {
+  RestGitLabApi api(transport_, options());
+  const Secret value("glpat-NotARealValue00000001");
+  auto missing = api.updateVariable(VariableRef{VariableOwnerKind::kProject, "sec/team", "GITLAB_API_TOKEN", ""}, value);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(missing.error().message,
+            "The CI/CD variable GITLAB_API_TOKEN does not exist in project sec/team; patbot does not create "
+            "variables: create it in GitLab or fix the [[token]] entry");
+
+  auto unknown = api.revokeToken(kInventory, 99999);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().kind, ErrorKind::kNotFound);
+  auto absent = api.getToken(kInventory, 99999);
+  ASSERT_FALSE(absent.ok());
+  EXPECT_EQ(absent.error().kind, ErrorKind::kNotFound);
+
+  auto noProject = api.createPipeline("sec/nope", "main");
+  ASSERT_FALSE(noProject.ok());
+  EXPECT_EQ(noProject.error().kind, ErrorKind::kNotFound);
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, GitLabFakeRotationTest, ::testing::Values(Mode::kInstance, Mode::kGroup),
+                         [](const ::testing::TestParamInfo<Mode>& param) {
+                           return param.param == Mode::kInstance ? std::string("Instance") : std::string("Group");
+                         });
+
+}  // namespace
+}  // namespace patbot::gitlab

@@ -1,0 +1,334 @@
+// RotationEngine against the real fake GitLab (in process, through RestGitLabApi and a Transport
+// that calls FakeGitLab::handle), a real SQLite journal and audit trail, and a FakeClock.
+#include "handlers/rotation_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "gitlab/rest_gitlab_api.h"
+#include "storage/database.h"
+#include "storage/rotation_journal.h"
+#include "storage/sqlite_audit_store.h"
+#include "tests/fakes/fake_gitlab.h"
+#include "tests/fakes/seeds.h"
+#include "tests/gitlab/fake_gitlab_transport.h"
+
+namespace patbot::handlers {
+namespace {
+
+using storage::RotationState;
+constexpr const char* kName = "GitLab Security Service - Architecture - Inventory";
+
+// Calls the fake in process; `intercept` may answer (or fail) a request instead.
+class InProcessTransport final : public http::Transport {
+ public:
+  explicit InProcessTransport(fakes::FakeGitLab& fake) : inner_(fake) {}
+  std::function<std::optional<Result<http::ClientResponse>>(const http::ClientRequest&)> intercept;
+
+  Result<http::ClientResponse> send(const http::ClientRequest& request) override {
+    if (intercept) {
+      if (auto answer = intercept(request)) return *answer;
+    }
+    return forward(request);
+  }
+  Result<http::ClientResponse> forward(const http::ClientRequest& request) { return inner_.send(request); }
+
+ private:
+  gitlab::testing::FakeGitLabTransport inner_;
+};
+
+class RotationEngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    seed_ = fakes::demoSeed(utcDay(clock_.now()));
+    fake_ = std::make_unique<fakes::FakeGitLab>(seed_, clock_);
+    transport_ = std::make_unique<InProcessTransport>(*fake_);
+    gitlab::RestGitLabOptions o;
+    o.baseUrl = "http://gitlab.test";
+    o.token = Secret(fakes::adminTokenOf(seed_));
+    o.sleep = [](std::chrono::milliseconds) {};
+    o.maxAttempts = 2;
+    api_ = std::make_unique<gitlab::RestGitLabApi>(*transport_, o);
+    auto db = storage::Database::open(":memory:");
+    ASSERT_TRUE(db);
+    db_ = std::move(*db);
+    audit_ = std::make_unique<storage::SqliteAuditStore>(*db_, clock_);
+    journal_ = std::make_unique<storage::RotationJournal>(*db_, clock_);
+    TokenPolicy policy;
+    policy.account = "inventory-bot";
+    policy.name = kName;
+    policy.ciVariables = {{"sec/inventory-builder", "GITLAB_API_TOKEN", ""}};
+    policy.groupVariables = {{"sec", "INVENTORY_TOKEN", ""}};
+    policy.verifyPipeline = PipelineRef{"sec/inventory-builder", "main"};
+    policy.trackingIssue = IssueRef{"sec/team", 262};
+    config_.tokens = {policy};
+    makeEngine();
+  }
+
+  void makeEngine() {
+    EngineOptions eo;
+    eo.pipelinePollInterval = std::chrono::seconds(0);
+    eo.sleep = [](std::chrono::milliseconds) {};
+    engine_ = std::make_unique<RotationEngine>(*api_, *journal_, *audit_, clock_, config_, eo);
+  }
+
+  RotationRequest request(std::string token = "101", std::string key = "k1") {
+    RotationRequest r;
+    r.tokenText = std::move(token);
+    r.actor = "U0ALICE001";
+    r.requestKey = std::move(key);
+    return r;
+  }
+
+  nlohmann::json token(int64_t id) {
+    auto state = fake_->state();   // keep the temporary alive while iterating
+    for (const auto& t : state["tokens"]) {
+      if (t["id"] == id) return t;
+    }
+    return nullptr;
+  }
+  int activeNamed(const std::string& name) {
+    int n = 0;
+    auto state = fake_->state();
+    for (const auto& t : state["tokens"]) n += t["name"] == name && !t["revoked"].get<bool>();
+    return n;
+  }
+  std::string variableValue(const std::string& key) {
+    auto state = fake_->state();
+    for (const auto& p : state["projects"]) {
+      for (const auto& v : p["variables"]) {
+        if (v["key"] == key) return v["value"];
+      }
+    }
+    for (const auto& g : state["groups"]) {
+      for (const auto& v : g["variables"]) {
+        if (v["key"] == key) return v["value"];
+      }
+    }
+    return "";
+  }
+
+  FakeClock clock_{TimePoint(*parseDate("2026-11-28")) + std::chrono::hours(10)};
+  nlohmann::json seed_;
+  std::unique_ptr<fakes::FakeGitLab> fake_;
+  std::unique_ptr<InProcessTransport> transport_;
+  std::unique_ptr<gitlab::RestGitLabApi> api_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<storage::SqliteAuditStore> audit_;
+  std::unique_ptr<storage::RotationJournal> journal_;
+  Config config_;
+  std::unique_ptr<RotationEngine> engine_;
+  NullProgressSink sink_;
+};
+
+TEST_F(RotationEngineTest, HappyPathFollowsTheRunbook) {
+  auto plan = engine_->plan(request());
+  ASSERT_TRUE(plan) << plan.error().message;
+  EXPECT_EQ(plan->consumers.size(), 2u);
+  EXPECT_EQ(formatDate(plan->newSpec.expiresAt), "2027-11-28");
+  auto result = engine_->execute(*plan, request(), sink_);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_EQ(result->state, RotationState::kCompleted) << result->summary;
+  ASSERT_TRUE(result->newToken);
+  auto fresh = token(result->newToken->id);
+  EXPECT_EQ(fresh["name"], kName);
+  EXPECT_EQ(fresh["scopes"], token(101)["scopes"]);
+  EXPECT_EQ(fresh["expires_at"], "2027-11-28");
+  EXPECT_TRUE(token(101)["revoked"].get<bool>());
+  EXPECT_EQ(variableValue("GITLAB_API_TOKEN"), fresh["value"]);
+  EXPECT_EQ(variableValue("INVENTORY_TOKEN"), fresh["value"]);
+  EXPECT_EQ(result->pipelineStatus, "success");
+  auto verified = audit_->verify();
+  ASSERT_TRUE(verified);
+  EXPECT_FALSE(verified->firstBadId);
+  // The value is nowhere in the audit trail.
+  storage::AuditQuery q;
+  q.limit = 1000;
+  auto rows = audit_->latest(q);
+  ASSERT_TRUE(rows);
+  for (const auto& e : *rows) {
+    EXPECT_EQ(e.record.detail.dump().find(fresh["value"].get<std::string>()), std::string::npos);
+  }
+}
+
+TEST_F(RotationEngineTest, SameRequestTwiceRotatesOnce) {
+  auto plan = engine_->plan(request());
+  ASSERT_TRUE(plan);
+  auto first = engine_->execute(*plan, request(), sink_);
+  ASSERT_TRUE(first);
+  auto second = engine_->execute(*plan, request(), sink_);
+  ASSERT_TRUE(second);
+  EXPECT_TRUE(second->duplicate);
+  EXPECT_EQ(activeNamed(kName), 1);
+}
+
+TEST_F(RotationEngineTest, FirstConsumerFailingRevokesTheNewTokenAndKeepsTheOld) {
+  transport_->intercept = [](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
+    if (r.method == "PUT" && r.url.find("/variables/") != std::string::npos) {
+      return http::ClientResponse{403, {{"content-type", "application/json"}}, R"({"message":"403 Forbidden"})"};
+    }
+    return std::nullopt;
+  };
+  auto plan = engine_->plan(request());
+  ASSERT_TRUE(plan);
+  auto result = engine_->execute(*plan, request(), sink_);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->state, RotationState::kRolledBack) << result->summary;
+  EXPECT_FALSE(token(101)["revoked"].get<bool>());
+  EXPECT_TRUE(token(result->newToken->id)["revoked"].get<bool>());
+  EXPECT_EQ(variableValue("GITLAB_API_TOKEN"), token(101)["value"]);
+}
+
+TEST_F(RotationEngineTest, LaterConsumerFailingKeepsBothTokens) {
+  transport_->intercept = [](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
+    if (r.method == "PUT" && r.url.find("/groups/") != std::string::npos) {
+      return http::ClientResponse{403, {{"content-type", "application/json"}}, R"({"message":"403 Forbidden"})"};
+    }
+    return std::nullopt;
+  };
+  auto plan = engine_->plan(request());
+  ASSERT_TRUE(plan);
+  auto result = engine_->execute(*plan, request(), sink_);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->state, RotationState::kAwaitingDecision);
+  EXPECT_FALSE(token(101)["revoked"].get<bool>());
+  EXPECT_FALSE(token(result->newToken->id)["revoked"].get<bool>());   // the project variable holds it
+  EXPECT_EQ(variableValue("GITLAB_API_TOKEN"), token(result->newToken->id)["value"]);
+}
+
+TEST_F(RotationEngineTest, FailedPipelineKeepsBothTokensWithTheLink) {
+  transport_->intercept = [this](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
+    if (r.method == "GET" && r.url.find("/pipelines/") != std::string::npos) {
+      auto real = transport_->forward(r);
+      auto j = nlohmann::json::parse(real->body);
+      j["status"] = "failed";
+      return http::ClientResponse{200, real->headers, j.dump()};
+    }
+    return std::nullopt;
+  };
+  auto plan = engine_->plan(request());
+  ASSERT_TRUE(plan);
+  auto result = engine_->execute(*plan, request(), sink_);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->state, RotationState::kAwaitingDecision);
+  EXPECT_NE(result->pipelineUrl.find("/-/pipelines/"), std::string::npos);
+  EXPECT_FALSE(token(101)["revoked"].get<bool>());
+  EXPECT_FALSE(token(result->newToken->id)["revoked"].get<bool>());
+}
+
+TEST_F(RotationEngineTest, CreateTimeoutIsNeverRepeatedAndTheOrphanIsRevoked) {
+  int creates = 0;
+  transport_->intercept = [&](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
+    if (r.method == "POST" && r.url.find("/personal_access_tokens") != std::string::npos &&
+        r.url.find("/users/") != std::string::npos) {
+      ++creates;
+      (void)transport_->forward(r);   // GitLab made it, but the answer is lost
+      return Result<http::ClientResponse>(Error::make(ErrorKind::kTimeout, "timed out"));
+    }
+    return std::nullopt;
+  };
+  auto plan = engine_->plan(request());
+  ASSERT_TRUE(plan);
+  auto result = engine_->execute(*plan, request(), sink_);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->state, RotationState::kFailed);
+  EXPECT_EQ(creates, 1);
+  EXPECT_EQ(activeNamed(kName), 1);                      // only the old one
+  EXPECT_FALSE(token(101)["revoked"].get<bool>());
+}
+
+TEST_F(RotationEngineTest, GracePeriodSchedulesTheRevokeAndTheSchedulerDoesIt) {
+  config_.rotation.revokeGraceHours = 24;
+  makeEngine();
+  auto plan = engine_->plan(request());
+  ASSERT_TRUE(plan);
+  auto result = engine_->execute(*plan, request(), sink_);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->state, RotationState::kRevokeScheduled);
+  EXPECT_FALSE(token(101)["revoked"].get<bool>());
+  EXPECT_TRUE(engine_->runDueRevokes().empty());
+  clock_.advance(std::chrono::hours(25));
+  auto lines = engine_->runDueRevokes();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_TRUE(token(101)["revoked"].get<bool>());
+  auto record = journal_->find(result->rotationId);
+  ASSERT_TRUE(record && *record);
+  EXPECT_EQ((*record)->state, RotationState::kCompleted);
+}
+
+TEST_F(RotationEngineTest, ImmediateRevokesTheOldTokenBeforeDelivery) {
+  auto req = request();
+  req.immediate = true;
+  auto plan = engine_->plan(req);
+  ASSERT_TRUE(plan);
+  std::vector<std::string> order;
+  transport_->intercept = [&](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
+    if (r.method == "DELETE" || r.method == "PUT") order.push_back(r.method);
+    return std::nullopt;
+  };
+  auto result = engine_->execute(*plan, req, sink_);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->state, RotationState::kCompleted) << result->summary;
+  ASSERT_GE(order.size(), 2u);
+  EXPECT_EQ(order.front(), "DELETE");
+}
+
+TEST_F(RotationEngineTest, RecoveryRevokesAnUndeliveredTokenAndFinishesADeliveredOne) {
+  // Rotation A: crashed right after creating its token.
+  gitlab::ServiceAccount inventory{10, "inventory-bot", ""};
+  auto made = api_->createToken(inventory, {"inventory-readonly", std::nullopt, {"read_api"}, utcDay(clock_.now()) + std::chrono::days(30)});
+  ASSERT_TRUE(made) << made.error().message;
+  storage::RotationRecord a;
+  a.requestKey = "crash-a";
+  a.actor = "U0ALICE001";
+  a.account = "inventory-bot";
+  a.accountId = 10;
+  a.tokenName = "inventory-readonly";
+  a.oldTokenId = 102;
+  auto begunA = journal_->begin(a);
+  ASSERT_TRUE(begunA);
+  ASSERT_TRUE(journal_->setNewToken(begunA->record.id, made->token.id));
+  ASSERT_TRUE(journal_->step(begunA->record.id, "create", "done", RotationState::kCreated));
+
+  // Rotation B: crashed after delivering and verifying, before revoking the old token.
+  storage::RotationRecord b = a;
+  b.requestKey = "crash-b";
+  b.tokenName = kName;
+  b.oldTokenId = 101;
+  auto made2 = api_->createToken(inventory, {kName, std::nullopt, {"api"}, utcDay(clock_.now()) + std::chrono::days(30)});
+  ASSERT_TRUE(made2);
+  auto begunB = journal_->begin(b);
+  ASSERT_TRUE(begunB);
+  ASSERT_TRUE(journal_->setNewToken(begunB->record.id, made2->token.id));
+  ASSERT_TRUE(journal_->step(begunB->record.id, "verify", "done", RotationState::kVerified));
+
+  makeEngine();   // a fresh process
+  auto lines = engine_->recover();
+  EXPECT_EQ(lines.size(), 2u);
+  EXPECT_TRUE(token(made->token.id)["revoked"].get<bool>());
+  EXPECT_FALSE(token(102)["revoked"].get<bool>());
+  EXPECT_TRUE(token(101)["revoked"].get<bool>());
+  EXPECT_FALSE(token(made2->token.id)["revoked"].get<bool>());
+  auto open = journal_->unfinished();
+  ASSERT_TRUE(open);
+  EXPECT_TRUE(open->empty());
+}
+
+TEST_F(RotationEngineTest, PlanRefusesWithoutConsumersAndNamesAmbiguity) {
+  auto noConsumers = engine_->plan(request("deploy-bot/registry"));
+  ASSERT_FALSE(noConsumers);
+  EXPECT_NE(noConsumers.error().message.find("--reveal"), std::string::npos);
+  auto unknown = engine_->plan(request("nobody/x"));
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message.find("nobody"), std::string::npos);
+  config_.tokens[0].ciVariables.push_back({"sec/inventory-builder", "MISSING_VARIABLE", ""});
+  makeEngine();
+  auto preflight = engine_->plan(request());
+  ASSERT_FALSE(preflight);
+  EXPECT_NE(preflight.error().message.find("MISSING_VARIABLE"), std::string::npos);
+  EXPECT_NE(preflight.error().message.find("nothing was changed"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace patbot::handlers
