@@ -1,5 +1,6 @@
 #include "storage/sqlite_audit_store.h"
 
+#include <optional>
 #include <algorithm>
 #include <mutex>
 #include <string>
@@ -55,7 +56,38 @@ SqliteAuditStore::SqliteAuditStore(Database& db, const Clock& clock) : db_(db), 
 SqliteAuditStore::~SqliteAuditStore() = default;
 
 Result<int64_t> SqliteAuditStore::append(const AuditRecord& record) {
+  uint64_t ticket = 0;
+  {
+    std::lock_guard q(queueMutex_);
+    ticket = ++nextTicket_;
+    pending_.push_back(Pending{ticket, formatTimestamp(clock_.now()), record});
+  }
   std::lock_guard lock(db_.writeMutex());
+  std::vector<Pending> batch;
+  {
+    std::lock_guard q(queueMutex_);
+    // A committer that held the lock before us may have taken (and committed) our row.
+    if (auto it = done_.find(ticket); it != done_.end()) {
+      auto result = std::move(it->second);
+      done_.erase(it);
+      return result;
+    }
+    batch.swap(pending_);
+  }
+  auto results = commitBatch(batch);
+  std::optional<Result<int64_t>> mine;
+  {
+    std::lock_guard q(queueMutex_);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].ticket == ticket) mine = std::move(results[i]);
+      else done_.emplace(batch[i].ticket, std::move(results[i]));
+    }
+  }
+  return std::move(*mine);
+}
+
+std::vector<Result<int64_t>> SqliteAuditStore::commitBatch(const std::vector<Pending>& batch) {
+  std::vector<Result<int64_t>> results;
   try {
     auto& conn = db_.db();
     if (!append_) append_ = std::make_unique<AppendStatements>(conn);
@@ -74,33 +106,38 @@ Result<int64_t> SqliteAuditStore::append(const AuditRecord& record) {
     if (st.seq.executeStep()) lastId = std::max(lastId, st.seq.getColumn(0).getInt64());
     st.seq.reset();
 
-    AuditEntry e;
-    e.id = lastId + 1;
-    e.ts = formatTimestamp(clock_.now());
-    e.record = record;
-    const std::string detailText = auditDetailText(record.detail);
-    e.hash = auditHash(prevHash, e, detailText);
+    for (const auto& p : batch) {
+      AuditEntry e;
+      e.id = ++lastId;
+      e.ts = p.ts;
+      e.record = p.record;
+      const std::string detailText = auditDetailText(p.record.detail);
+      e.hash = auditHash(prevHash, e, detailText);
 
-    auto& ins = st.insert;
-    ins.reset();
-    ins.clearBindings();
-    ins.bind(1, e.id);
-    ins.bind(2, e.ts);
-    ins.bind(3, record.actor);
-    ins.bind(4, record.action);
-    ins.bind(5, record.target);
-    ins.bind(6, record.outcome);
-    ins.bind(7, detailText);
-    ins.bind(8, record.requestId);
-    ins.bind(9, prevHash);
-    ins.bind(10, e.hash);
-    ins.exec();
-    ins.reset();
+      auto& ins = st.insert;
+      ins.reset();
+      ins.clearBindings();
+      ins.bind(1, e.id);
+      ins.bind(2, e.ts);
+      ins.bind(3, p.record.actor);
+      ins.bind(4, p.record.action);
+      ins.bind(5, p.record.target);
+      ins.bind(6, p.record.outcome);
+      ins.bind(7, detailText);
+      ins.bind(8, p.record.requestId);
+      ins.bind(9, prevHash);
+      ins.bind(10, e.hash);
+      ins.exec();
+      ins.reset();
+      prevHash = e.hash;
+      results.emplace_back(e.id);
+    }
     tx.commit();
-    return e.id;
+    return results;
   } catch (const std::exception& ex) {
     append_.reset();  // re-prepare next time (the schema may have changed)
-    return storageError(ex, "appending an audit row");
+    Error error = storageError(ex, "appending an audit row");
+    return std::vector<Result<int64_t>>(batch.size(), Result<int64_t>(error));
   }
 }
 

@@ -9,7 +9,10 @@
 // Failures come back as Error kStorage (kInvalidInput for a bad query); nothing throws.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include <SQLiteCpp/Statement.h>
 
@@ -27,6 +30,9 @@ class SqliteAuditStore final : public AuditStore {
   SqliteAuditStore(Database& db, const Clock& clock);
   ~SqliteAuditStore() override;
 
+  // Group commit: concurrent callers queue their rows and whichever holds the write lock first
+  // commits every queued row in one transaction (one WAL write for the batch); each caller
+  // still returns only once its own row is committed, with its own id or the batch's error.
   Result<int64_t> append(const AuditRecord& record) override;
   // query.limit must be 1..kMaxLimit; query.since must be an RFC 3339 timestamp.
   Result<std::vector<AuditEntry>> latest(const AuditQuery& query) override;
@@ -39,10 +45,22 @@ class SqliteAuditStore final : public AuditStore {
 
  private:
   struct AppendStatements;
+  struct Pending {
+    uint64_t ticket;
+    std::string ts;
+    AuditRecord record;
+  };
+  // Commits `batch` in one transaction under the write lock; one result per entry.
+  std::vector<Result<int64_t>> commitBatch(const std::vector<Pending>& batch);
 
   Database& db_;
   const Clock& clock_;
   std::unique_ptr<AppendStatements> append_;  // prepared on first append, guarded by the mutex
+
+  std::mutex queueMutex_;                      // guards the three members below
+  uint64_t nextTicket_ = 0;
+  std::vector<Pending> pending_;               // queued, not yet taken by a committer
+  std::map<uint64_t, Result<int64_t>> done_;   // committed by someone else, not yet collected
 };
 
 }  // namespace patbot::storage
