@@ -2,6 +2,9 @@
 // rotating against the fake GitLab, and the fake's state checked afterwards.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "tests/e2e/e2e_stack.h"
 
 namespace patbot::e2e {
@@ -126,6 +129,11 @@ TEST(RotateE2e, ConfirmedRotationCreatesDeliversVerifiesRevokesAndClosesTheIssue
   }
   auto [vcode, verify] = stack.patbot({"audit", "verify"});
   EXPECT_EQ(vcode, 0) << verify;
+  for (const auto& file : {stack.dbPath, stack.dbPath + "-wal"}) {
+    std::ifstream in(file, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(bytes.find(newValue), std::string::npos) << "the new token value is in " << file;
+  }
 }
 
 TEST(RotateE2e, DryRunChangesNothingAndNonOperatorsAreRefused) {
@@ -137,6 +145,8 @@ TEST(RotateE2e, DryRunChangesNothingAndNonOperatorsAreRefused) {
   auto dry = stack.slash("rotate 101 --dry-run");
   auto plan = stack.textFor(dry["response_url"]);
   EXPECT_NE(plan.find("dry run"), std::string::npos) << plan;
+  auto calls = nlohmann::json::parse(stack.get(stack.gitlabUrl + "/_fake/calls").body);
+  for (const auto& c : calls) EXPECT_EQ(c["method"], "GET") << "dry run wrote: " << c.dump();
   auto noConsumers = stack.slash("rotate deploy-bot/registry --yes");
   EXPECT_NE(stack.textFor(noConsumers["response_url"]).find("--reveal"), std::string::npos);
   auto after = nlohmann::json::parse(stack.get(stack.gitlabUrl + "/_fake/state").body);
@@ -154,6 +164,34 @@ TEST(RotateE2e, CliRotateWithYes) {
   auto state = nlohmann::json::parse(stack.get(stack.gitlabUrl + "/_fake/state").body);
   EXPECT_TRUE(findToken(state, 101)["revoked"].get<bool>());
   EXPECT_EQ(out.find("glpat-"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace patbot::e2e
+
+namespace patbot::e2e {
+namespace {
+
+TEST(RotateE2e, ExpiredTokenWithoutConsumersIsReplacedAndRevealedOnce) {
+  E2eStack stack(rotationStack());
+  ASSERT_TRUE(stack.ready()) << stack.startupLog();
+  auto refused = stack.patbot({"rotate", "backup-bot/nightly-backup", "--yes"}, {{"PATBOT_LOG_LEVEL", "warn"}});
+  EXPECT_NE(refused.first, 0);
+  EXPECT_NE(refused.second.find("[[token]]"), std::string::npos) << refused.second;
+  auto [code, out] = stack.patbot({"rotate", "backup-bot/nightly-backup", "--yes", "--reveal", "--poll-seconds", "0"},
+                                  {{"PATBOT_LOG_LEVEL", "warn"}});
+  ASSERT_EQ(code, 0) << "rotation failed";
+  auto state = nlohmann::json::parse(stack.get(stack.gitlabUrl + "/_fake/state").body);
+  EXPECT_TRUE(findToken(state, 106)["revoked"].get<bool>());
+  std::string newValue;
+  for (const auto& t : state["tokens"]) {
+    if (t["name"] == "nightly-backup" && !t["revoked"].get<bool>()) newValue = t["value"];
+  }
+  ASSERT_FALSE(newValue.empty());
+  EXPECT_NE(out.find(newValue), std::string::npos) << "--reveal must print the new value once";
+  auto [acode, audit] = stack.patbot({"audit", "--format", "jsonl", "--limit", "1000"});
+  EXPECT_EQ(audit.find(newValue), std::string::npos);
+  EXPECT_NE(audit.find("revealed"), std::string::npos);
 }
 
 }  // namespace
