@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/command_registry.h"
+#include "bot/gitlab_options.h"
 #include "bot/command_service.h"
 #include "bot/executor.h"
 #include "bot/observed_gitlab_api.h"
@@ -120,12 +121,7 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock) {
   p->gitlabTransport = http::makeCpprestTransport(http::ClientOptions{c.gitlabCaFile, "patbot/" PATBOT_VERSION});
   p->slackTransport = http::makeCpprestTransport(http::ClientOptions{"", "patbot/" PATBOT_VERSION});
 
-  gitlab::RestGitLabOptions gl;
-  gl.baseUrl = c.gitlabUrl;
-  gl.token = c.gitlabToken;
-  gl.mode = c.gitlabGroup.empty() ? gitlab::Mode::kInstance : gitlab::Mode::kGroup;
-  gl.group = c.gitlabGroup;
-  gl.concurrency = c.gitlabConcurrency;
+  gitlab::RestGitLabOptions gl = gitlabOptions(c);
   gl.metrics = &p->metrics;
   p->restGitLab = std::make_unique<gitlab::RestGitLabApi>(*p->gitlabTransport, gl);
   p->gitlab = std::make_unique<ObservedGitLabApi>(*p->restGitLab);

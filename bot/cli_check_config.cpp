@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include "bot/cli.h"
+#include "bot/gitlab_options.h"
 #include "bot/logging.h"
 #include "gitlab/rest_gitlab_api.h"
 #include "http/client.h"
@@ -37,12 +38,7 @@ int runCheckConfig(const EnvLookup& env) {
   if (c.slackSigningSecret.empty()) ok = false;
 
   auto transport = http::makeCpprestTransport(http::ClientOptions{c.gitlabCaFile, "patbot/" PATBOT_VERSION});
-  gitlab::RestGitLabOptions gl;
-  gl.baseUrl = c.gitlabUrl;
-  gl.token = c.gitlabToken;
-  gl.mode = c.gitlabGroup.empty() ? gitlab::Mode::kInstance : gitlab::Mode::kGroup;
-  gl.group = c.gitlabGroup;
-  gl.concurrency = c.gitlabConcurrency;
+  gitlab::RestGitLabOptions gl = gitlabOptions(c);
   gl.operationDeadline = std::chrono::seconds(30);
   gitlab::RestGitLabApi api(*transport, gl);
 

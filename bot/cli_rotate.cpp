@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "bot/cli.h"
+#include "bot/gitlab_options.h"
 #include "bot/logging.h"
 #include "gitlab/rest_gitlab_api.h"
 #include "handlers/rotation_engine.h"
@@ -59,12 +60,7 @@ int runRotate(const EnvLookup& env, const RotateOptions& options) {
   storage::SqliteAuditStore audit(**database, clock);
   storage::RotationJournal journal(**database, clock);
   auto transport = http::makeCpprestTransport(http::ClientOptions{config->gitlabCaFile, "patbot/" PATBOT_VERSION});
-  gitlab::RestGitLabOptions gl;
-  gl.baseUrl = config->gitlabUrl;
-  gl.token = config->gitlabToken;
-  gl.mode = config->gitlabGroup.empty() ? gitlab::Mode::kInstance : gitlab::Mode::kGroup;
-  gl.group = config->gitlabGroup;
-  gl.concurrency = config->gitlabConcurrency;
+  gitlab::RestGitLabOptions gl = gitlabOptions(*config);
   gitlab::RestGitLabApi api(*transport, gl);
   handlers::EngineOptions eo;
   if (options.pollSeconds) eo.pipelinePollInterval = std::chrono::seconds(*options.pollSeconds);

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bot/cli.h"
+#include "bot/gitlab_options.h"
 #include "bot/logging.h"
 #include "gitlab/rest_gitlab_api.h"
 #include "handlers/status_format.h"
@@ -32,12 +33,7 @@ int runScan(const EnvLookup& env, const ScanOptions& options) {
   setupLogging(config->logFormat, config->logLevel == "info" ? "warn" : config->logLevel);
 
   auto transport = http::makeCpprestTransport(http::ClientOptions{config->gitlabCaFile, "patbot/" PATBOT_VERSION});
-  gitlab::RestGitLabOptions gl;
-  gl.baseUrl = config->gitlabUrl;
-  gl.token = config->gitlabToken;
-  gl.mode = config->gitlabGroup.empty() ? gitlab::Mode::kInstance : gitlab::Mode::kGroup;
-  gl.group = config->gitlabGroup;
-  gl.concurrency = config->gitlabConcurrency;
+  gitlab::RestGitLabOptions gl = gitlabOptions(*config);
   gitlab::RestGitLabApi api(*transport, gl);
 
   auto inventory = api.inventory();
