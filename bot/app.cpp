@@ -17,6 +17,7 @@
 #include "bot/slack_endpoints.h"
 #include "core/request_context.h"
 #include "gitlab/rest_gitlab_api.h"
+#include "handlers/pat_audit_handler.h"
 #include "handlers/pat_help_handler.h"
 #include "handlers/pat_rotate_handler.h"
 #include "handlers/rotation_engine.h"
@@ -137,6 +138,8 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock) {
                   std::make_unique<handlers::PatStatusHandler>(*p->gitlab, clock, c.expiringWindowDays(),
                                                                sourceLabel(c)));
 
+  p->registry.add("audit", handlers::PatAuditHandler::kUsage, "The latest audit entries, newest first.",
+                  handlers::Role::kReader, false, std::make_unique<handlers::PatAuditHandler>(*p->audit));
   p->engine = std::make_unique<handlers::RotationEngine>(*p->gitlab, *p->journal, *p->audit, clock, p->config);
   auto access = p->config.access;
   auto isOperator = [access](const std::string& user) {

@@ -86,6 +86,9 @@ TEST(ServeE2e, HelpUnknownAndBadFlagsAreEphemeralAnswers) {
   auto unknown = stack.slash("frobnicate");
   EXPECT_EQ(unknown.value("status", 0), 200);
   EXPECT_NE(unknown.value("body", "").find("Unknown subcommand"), std::string::npos);
+  auto audit = stack.slash("audit --limit 5");
+  EXPECT_EQ(audit.value("status", 0), 200);
+  EXPECT_NE(audit.value("body", "").find("command.unknown"), std::string::npos) << audit.dump();
   auto bad = stack.slash("status --expiring soon");
   EXPECT_EQ(bad.value("status", 0), 200);
   EXPECT_NE(bad.value("body", "").find("Usage"), std::string::npos);

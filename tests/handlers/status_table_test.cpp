@@ -131,3 +131,26 @@ TEST(StatusFormat, ThreeThousandTokensSplitWithinSlackLimits) {
 
 }  // namespace
 }  // namespace patbot::handlers
+
+#include "handlers/pat_audit_handler.h"
+
+namespace patbot::handlers {
+namespace {
+
+TEST(AuditArgs, TokenUserAndLimit) {
+  auto byToken = parseAuditArgs({"inventory-bot/x", "--limit", "5"});
+  ASSERT_TRUE(byToken);
+  EXPECT_EQ(*byToken->target, "inventory-bot/x");
+  EXPECT_EQ(byToken->limit, 5);
+  auto byMention = parseAuditArgs({"<@U123|alice>"});
+  ASSERT_TRUE(byMention);
+  EXPECT_EQ(*byMention->actor, "U123");
+  EXPECT_EQ(*parseAuditArgs({"@U9"})->actor, "U9");
+  EXPECT_FALSE(parseAuditArgs({"--limit", "0"}));
+  EXPECT_FALSE(parseAuditArgs({"--limit", "201"}));
+  EXPECT_FALSE(parseAuditArgs({"a", "b"}));
+  EXPECT_FALSE(parseAuditArgs({"--since"}));
+}
+
+}  // namespace
+}  // namespace patbot::handlers

@@ -1,0 +1,71 @@
+#include "handlers/pat_audit_handler.h"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "slack/block_kit.h"
+
+namespace patbot::handlers {
+
+Result<storage::AuditQuery> parseAuditArgs(const std::vector<std::string>& args) {
+  storage::AuditQuery q;
+  q.limit = 20;
+  bool haveFilter = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    if (a == "--limit") {
+      if (i + 1 >= args.size()) return Error::make(ErrorKind::kInvalidInput, "--limit needs a number from 1 to 200");
+      const auto& v = args[++i];
+      int n = 0;
+      auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+      if (ec != std::errc() || ptr != v.data() + v.size() || n < 1 || n > 200) {
+        return Error::make(ErrorKind::kInvalidInput, fmt::format("--limit takes a number from 1 to 200, not \"{}\"", v));
+      }
+      q.limit = n;
+    } else if (a.rfind("--", 0) == 0) {
+      return Error::make(ErrorKind::kInvalidInput, fmt::format("unknown option \"{}\"", a));
+    } else if (haveFilter) {
+      return Error::make(ErrorKind::kInvalidInput, "give one TOKEN or one @user");
+    } else {
+      haveFilter = true;
+      if (a.rfind("<@", 0) == 0 && a.back() == '>') {
+        q.actor = a.substr(2, a.find_first_of("|>") - 2);   // <@U123|alice> -> U123
+      } else if (a[0] == '@') {
+        q.actor = a.substr(1);
+      } else {
+        q.target = a;
+      }
+    }
+  }
+  return q;
+}
+
+Result<Prepared> PatAuditHandler::prepare(const CommandRequest& request) {
+  auto query = parseAuditArgs(request.args);
+  if (!query) return query.error();
+  // Reading SQLite's index is fast enough to answer inside the ack.
+  auto rows = audit_.latest(*query);
+  Prepared p;
+  if (!rows) {
+    p.ack = slack::textMessage(":x: Could not read the audit trail: " + rows.error().message);
+    return p;
+  }
+  if (rows->empty()) {
+    p.ack = slack::textMessage("No audit entries match.");
+    return p;
+  }
+  slack::Table table;
+  table.columns = {"time (UTC)", "#", "actor", "action", "target", "outcome"};
+  table.maxWidths = {0, 0, 16, 28, 40, 12};
+  for (const auto& e : *rows) {
+    table.rows.push_back({e.ts.substr(0, 19), std::to_string(e.id), e.record.actor, e.record.action,
+                          e.record.target.empty() ? "-" : e.record.target, e.record.outcome});
+  }
+  auto messages = slack::tableMessages("Audit trail", fmt::format("{} latest audit entries", rows->size()), table,
+                                       {"Newest first · `patbot audit verify` checks the hash chain"}, true);
+  p.ack = messages.front();
+  return p;
+}
+
+}  // namespace patbot::handlers
