@@ -144,15 +144,15 @@ CommandOutput PatRotateHandler::runRotation(const RotateArgs& a, const std::stri
   return out;
 }
 
+Result<ResolvedToken> PatRotateHandler::resolve(const std::string& token) {
+  auto inventory = gitlab_.inventory();
+  if (!inventory) return inventory.error();
+  return resolveToken(*inventory, token);
+}
+
 CommandOutput PatRotateHandler::runRevoke(const std::string& token, const std::string& actor, const std::string& channel) {
   CommandOutput out;
-  auto inventory = gitlab_.inventory();
-  if (!inventory) {
-    out.outcome = "error";
-    out.messages.push_back(errorMessage("Cannot revoke " + token, inventory.error()));
-    return out;
-  }
-  auto resolved = resolveToken(*inventory, token);
+  auto resolved = resolve(token);
   if (!resolved) {
     out.outcome = "error";
     out.messages.push_back(errorMessage("Cannot revoke " + token, resolved.error()));
@@ -238,8 +238,7 @@ Result<Prepared> PatRotateHandler::Revoke::prepare(const CommandRequest& request
   p.work = [this, token, yes, actor = request.actor, channel = request.channelId] {
     if (yes) return owner_.runRevoke(token, actor, channel);
     CommandOutput out;
-    auto inventory = owner_.gitlab_.inventory();
-    auto resolved = inventory ? resolveToken(*inventory, token) : Result<ResolvedToken>(inventory.error());
+    auto resolved = owner_.resolve(token);
     if (!resolved) {
       out.outcome = "error";
       out.messages.push_back(errorMessage("Cannot revoke " + token, resolved.error()));

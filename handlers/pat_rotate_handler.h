@@ -8,6 +8,7 @@
 
 #include "handlers/command.h"
 #include "handlers/rotation_engine.h"
+#include "handlers/token_resolver.h"
 #include "slack/notifier.h"
 #include "storage/confirmation_store.h"
 
@@ -57,6 +58,8 @@ class PatRotateHandler final : public Command {
                             const std::string& channel);
   CommandOutput runRevoke(const std::string& token, const std::string& actor, const std::string& channel);
   void announce(const std::string& channel, const slack::Message& message);
+  // TOKEN against a fresh inventory; the Error is a sentence for the user.
+  Result<ResolvedToken> resolve(const std::string& token);
 
   RotationEngine& engine_;
   gitlab::GitLabApi& gitlab_;

@@ -293,13 +293,9 @@ http::Response FakeGitLab::Impl::listPipelines(Ctx& ctx) {
 
 http::Response FakeGitLab::Impl::getPipeline(Ctx& ctx) {
   FakeProject* p = nullptr;
-  if (auto err = projectTarget(ctx, &p)) return *err;
-  http::Response err;
-  auto id = intParam(ctx, "pipeline_id", &err);
-  if (!id) return err;
-  auto it = p->pipelines.find(*id);
-  if (it == p->pipelines.end()) return messageError(404, "404 Not found");
-  FakePipeline& pl = it->second;
+  FakePipeline* found = nullptr;
+  if (auto err = pipelineTarget(ctx, &p, &found)) return *err;
+  FakePipeline& pl = *found;
   if (pl.simulate && !finished(pl.status)) {
     auto now = clock_.now();
     if (pl.status == "running") {
@@ -336,13 +332,9 @@ http::Response FakeGitLab::Impl::createPipeline(Ctx& ctx) {
 
 http::Response FakeGitLab::Impl::retryPipeline(Ctx& ctx) {
   FakeProject* p = nullptr;
-  if (auto err = projectTarget(ctx, &p)) return *err;
-  http::Response err;
-  auto id = intParam(ctx, "pipeline_id", &err);
-  if (!id) return err;
-  auto it = p->pipelines.find(*id);
-  if (it == p->pipelines.end()) return messageError(404, "404 Not found");
-  FakePipeline& pl = it->second;
+  FakePipeline* found = nullptr;
+  if (auto err = pipelineTarget(ctx, &p, &found)) return *err;
+  FakePipeline& pl = *found;
   if (pl.status == "failed" || pl.status == "canceled") {
     pl.status = "pending";
     pl.simulate = true;
@@ -355,13 +347,9 @@ http::Response FakeGitLab::Impl::retryPipeline(Ctx& ctx) {
 
 http::Response FakeGitLab::Impl::cancelPipeline(Ctx& ctx) {
   FakeProject* p = nullptr;
-  if (auto err = projectTarget(ctx, &p)) return *err;
-  http::Response err;
-  auto id = intParam(ctx, "pipeline_id", &err);
-  if (!id) return err;
-  auto it = p->pipelines.find(*id);
-  if (it == p->pipelines.end()) return messageError(404, "404 Not found");
-  FakePipeline& pl = it->second;
+  FakePipeline* found = nullptr;
+  if (auto err = pipelineTarget(ctx, &p, &found)) return *err;
+  FakePipeline& pl = *found;
   if (!finished(pl.status)) {
     pl.status = "canceled";
     pl.simulate = false;
@@ -398,6 +386,18 @@ json FakeGitLab::Impl::issueJson(const Ctx& ctx, const FakeProject& p, const Fak
           {"user_notes_count", is.notes.size()},
           {"references", {{"short", ref}, {"relative", ref}, {"full", p.path + ref}}},
           {"web_url", ctx.baseUrl + "/" + p.path + "/-/issues/" + std::to_string(is.iid)}};
+}
+
+std::optional<http::Response> FakeGitLab::Impl::pipelineTarget(Ctx& ctx, FakeProject** project,
+                                                               FakePipeline** pipeline) {
+  if (auto err = projectTarget(ctx, project)) return err;
+  http::Response err;
+  auto id = intParam(ctx, "pipeline_id", &err);
+  if (!id) return err;
+  auto it = (*project)->pipelines.find(*id);
+  if (it == (*project)->pipelines.end()) return messageError(404, "404 Not found");
+  *pipeline = &it->second;
+  return std::nullopt;
 }
 
 std::optional<http::Response> FakeGitLab::Impl::issueTarget(Ctx& ctx, FakeProject** project, FakeIssue** issue) {

@@ -130,6 +130,7 @@ class FakeGitLab::Impl {
   http::Response createNote(Ctx& ctx);
   nlohmann::json issueJson(const Ctx& ctx, const FakeProject& p, const FakeIssue& is) const;
   std::optional<http::Response> issueTarget(Ctx& ctx, FakeProject** project, FakeIssue** issue);
+  std::optional<http::Response> pipelineTarget(Ctx& ctx, FakeProject** project, FakePipeline** pipeline);
 
   const Clock& clock_;
   FakeClock* settableClock_;
