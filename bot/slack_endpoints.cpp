@@ -70,7 +70,7 @@ http::Response SlackEndpoints::interactions(const http::Request& request) {
     return http::Response::text(400, "malformed interaction payload");
   }
   std::string actionId = payload->actions.empty() ? std::string("none") : payload->actions[0].actionId;
-  bool known = rotations_ && (actionId == handlers::kConfirmAction || actionId == handlers::kCancelAction);
+  bool known = rotations_ && handlers::PatRotateHandler::handles(actionId);
   storage::AuditRecord record;
   record.actor = payload->userId;
   record.action = "interaction." + actionId;

@@ -76,6 +76,9 @@ struct CiVariable {
   std::string variableType;                 // "env_var" or "file"
   bool masked = false, isProtected = false, raw = false, hidden = false;
   std::string environmentScope;
+  // The current value, kept only in memory (a rotation keeps it to roll back); nullopt when
+  // GitLab does not return it (hidden variables answer `"value": null`).
+  std::optional<Secret> value;
 };
 
 struct Project {

@@ -163,6 +163,7 @@ Result<CiVariable> variableFrom(const json& v, const std::string& where) {
   out.raw = r.boolean("raw", false);
   out.hidden = r.boolean("hidden", false);
   out.environmentScope = r.optionalString("environment_scope").value_or("*");
+  if (auto it = v.find("value"); it != v.end() && it->is_string()) out.value = Secret(it->get<std::string>());
   if (r.failed()) return r.error();
   return out;
 }

@@ -26,8 +26,8 @@ Result<std::vector<AccessToken>> parseAccessTokens(const std::string& text);
 // A create/rotate answer: the token object plus its `token` value (required, non-empty).
 Result<CreatedToken> parseCreatedToken(const std::string& text);
 
-// A variable's metadata (§5.1). `value` is never read: it is not in CiVariable, and no Error
-// quotes the text.
+// A variable (§5.1). `value` goes into a Secret (nullopt when null, as for hidden variables);
+// no Error quotes the text.
 Result<CiVariable> parseCiVariable(const std::string& text);
 Result<Project> parseProject(const std::string& text);        // id, path_with_namespace, web_url
 Result<Pipeline> parsePipeline(const std::string& text);      // id, status, ref, web_url

@@ -64,36 +64,50 @@ Result<Prepared> PatRotateHandler::prepare(const CommandRequest& request) {
                                           : ":hourglass_flowing_sand: Preparing the rotation plan…");
   std::string key = request.triggerId.empty() ? request.requestId : "trigger:" + request.triggerId;
   p.work = [this, a = *args, actor = request.actor, key, channel = request.channelId] {
-    if (a.dryRun || !a.yes) {
-      RotationRequest rr{a.token, a.expiresInDays, a.dryRun, a.immediate, a.reveal, actor, key, channel};
-      auto plan = engine_.plan(rr);
-      CommandOutput out;
-      if (!plan) {
-        out.outcome = "error";
-        out.detail = plan.error().message;
-        out.messages.push_back(errorMessage("Cannot rotate " + a.token, plan.error()));
-        return out;
-      }
-      if (a.dryRun) {
-        out.detail = "dry run";
-        out.messages.push_back(planMessage(*plan, "", true));
-        return out;
-      }
-      nlohmann::json req = {{"token_id", plan->oldToken.id}, {"immediate", a.immediate}, {"reveal", a.reveal}};
-      if (a.expiresInDays) req["expires_in_days"] = *a.expiresInDays;
-      auto confirmation = confirmations_.create("rotate", actor, channel, req);
-      if (!confirmation) {
-        out.outcome = "error";
-        out.messages.push_back(errorMessage("Cannot ask for confirmation", confirmation.error()));
-        return out;
-      }
-      out.detail = "awaiting confirmation";
-      out.messages.push_back(planMessage(*plan, confirmation->id, false));
-      return out;
-    }
-    return runRotation(a, actor, key, channel);
+    return planOrRun(a, actor, key, channel);
   };
   return p;
+}
+
+CommandOutput PatRotateHandler::planOrRun(const RotateArgs& a, const std::string& actor, const std::string& key,
+                                          const std::string& channel) {
+  if (!a.dryRun && a.yes) return runRotation(a, actor, key, channel);
+  RotationRequest rr{a.token, a.expiresInDays, a.dryRun, a.immediate, a.reveal, actor, key, channel};
+  auto plan = engine_.plan(rr);
+  CommandOutput out;
+  if (!plan) {
+    out.outcome = "error";
+    out.detail = plan.error().message;
+    out.messages.push_back(errorMessage("Cannot rotate " + a.token, plan.error()));
+    return out;
+  }
+  if (plan->blockedBy && !a.dryRun) return blocked(*plan);
+  if (a.dryRun) {
+    out.detail = "dry run";
+    out.messages.push_back(planMessage(*plan, "", true));
+    if (plan->blockedBy) out.messages.push_back(pendingRotationMessage(plan->target(), *plan->blockedBy));
+    return out;
+  }
+  nlohmann::json req = {{"token_id", plan->oldToken.id}, {"immediate", a.immediate}, {"reveal", a.reveal}};
+  if (a.expiresInDays) req["expires_in_days"] = *a.expiresInDays;
+  auto confirmation = confirmations_.create("rotate", actor, channel, req);
+  if (!confirmation) {
+    out.outcome = "error";
+    out.messages.push_back(errorMessage("Cannot ask for confirmation", confirmation.error()));
+    return out;
+  }
+  out.detail = "awaiting confirmation";
+  out.messages.push_back(planMessage(*plan, confirmation->id, false));
+  return out;
+}
+
+CommandOutput PatRotateHandler::blocked(const RotationPlan& plan) {
+  CommandOutput out;
+  out.outcome = "refused";
+  out.detail = fmt::format("rotation #{} of this token is {}", plan.blockedBy->rotationId,
+                           storage::rotationStateName(plan.blockedBy->state));
+  out.messages.push_back(pendingRotationMessage(plan.target(), *plan.blockedBy));
+  return out;
 }
 
 void PatRotateHandler::announce(const std::string& channel, const slack::Message& message) {
@@ -115,6 +129,7 @@ CommandOutput PatRotateHandler::runRotation(const RotateArgs& a, const std::stri
     out.messages.push_back(errorMessage("Cannot rotate " + a.token, plan.error()));
     return out;
   }
+  if (plan->blockedBy) return blocked(*plan);
   SlackProgressSink sink(notifier_, notifyChannel_.empty() ? channel : notifyChannel_);
   auto result = engine_.execute(*plan, rr, sink);
   if (!result) {
@@ -174,7 +189,53 @@ CommandOutput PatRotateHandler::runRevoke(const std::string& token, const std::s
   return out;
 }
 
+void PatRotateHandler::answer(const ClickContext& click, slack::Message m, bool replaceOriginal) {
+  m.replaceOriginal = replaceOriginal;
+  if (auto s = notifier_.respond(click.responseUrl, m); !s) spdlog::warn("could not answer the click: {}", s.error().message);
+}
+
+void PatRotateHandler::onDecision(const ClickContext& click) {
+  auto decision = parseDecision(click.actionId.substr(std::string(kDecisionActionPrefix).size()));
+  int64_t id = 0;
+  auto [ptr, ec] = std::from_chars(click.value.data(), click.value.data() + click.value.size(), id);
+  if (!decision || ec != std::errc() || ptr != click.value.data() + click.value.size() || id <= 0) {
+    spdlog::warn("decision click with an unknown action {} or rotation \"{}\"", click.actionId, click.value);
+    answer(click, slack::textMessage(":information_source: patbot does not know this button; nothing was changed."), false);
+    return;
+  }
+  if (!isOperator_(click.userId)) {
+    answer(click, slack::textMessage(fmt::format(
+        ":no_entry: Only operators can decide what happens to a rotation; <@{}> is not one. Nothing was changed.",
+        click.userId)), false);
+    return;
+  }
+  std::string channel = notifyChannel_.empty() ? click.channelId : notifyChannel_;
+  SlackProgressSink sink(notifier_, channel);
+  auto outcome = engine_.decide(id, *decision, click.userId, sink);
+  if (!outcome) {
+    answer(click, slack::textMessage(":information_source: " + outcome.error().message + ". Nothing was changed."), false);
+    return;
+  }
+  auto message = resultMessage(outcome->plan, outcome->result, click.userId);
+  answer(click, message, true);
+  announce(click.channelId, message);
+}
+
+void PatRotateHandler::onDigestRotate(const ClickContext& click) {
+  if (!isOperator_(click.userId)) {
+    answer(click, slack::textMessage(fmt::format(
+        ":no_entry: Only operators can rotate tokens; <@{}> is not one. Nothing was changed.", click.userId)), false);
+    return;
+  }
+  RotateArgs a;
+  a.token = click.value;
+  auto out = planOrRun(a, click.userId, "digest:" + click.requestId, click.channelId);
+  for (const auto& m : out.messages) answer(click, m, false);
+}
+
 void PatRotateHandler::onClick(const ClickContext& click) {
+  if (click.actionId.rfind(kDecisionActionPrefix, 0) == 0) return onDecision(click);
+  if (click.actionId == kDigestRotateAction) return onDigestRotate(click);
   auto reply = [&](const slack::Message& m) {
     slack::Message r = m;
     r.replaceOriginal = true;
@@ -220,6 +281,11 @@ void PatRotateHandler::onClick(const ClickContext& click) {
       spdlog::warn("could not answer the click: {}", s.error().message);
     }
   }
+}
+
+bool PatRotateHandler::handles(const std::string& actionId) {
+  return actionId == kConfirmAction || actionId == kCancelAction || actionId == kDigestRotateAction ||
+         actionId.rfind(kDecisionActionPrefix, 0) == 0;
 }
 
 Result<Prepared> PatRotateHandler::Revoke::prepare(const CommandRequest& request) {

@@ -44,9 +44,14 @@ class PatRotateHandler final : public Command {
 
   Result<Prepared> prepare(const CommandRequest& request) override;
 
-  // Handles a Confirm or Cancel click (runs on a background thread; answers through the click's
-  // response_url). Clicking twice does nothing the second time.
+  // Handles a click on one of patbot's buttons (runs on a background thread; answers through the
+  // click's response_url): Confirm / Cancel of a plan, the decision buttons of a stopped rotation
+  // (kDecisionActionPrefix…), the digest's Rotate (kDigestRotateAction). Only operators may press
+  // anything but Cancel. Clicking twice does nothing the second time; a button whose rotation or
+  // confirmation is gone, finished or unknown gets an explanation and changes nothing.
   void onClick(const ClickContext& click);
+  // True when `actionId` is one onClick() handles.
+  static bool handles(const std::string& actionId);
 
   static constexpr const char* kUsage = "rotate TOKEN [--expires-in DAYS] [--dry-run] [--immediate] [--yes] [--reveal]";
 
@@ -54,6 +59,13 @@ class PatRotateHandler final : public Command {
   class Revoke;
 
  private:
+  // Dry run, or the plan with Confirm / Cancel, or (with --yes) the rotation itself.
+  CommandOutput planOrRun(const RotateArgs& args, const std::string& actor, const std::string& key,
+                          const std::string& channel);
+  CommandOutput blocked(const RotationPlan& plan);
+  void onDecision(const ClickContext& click);
+  void onDigestRotate(const ClickContext& click);
+  void answer(const ClickContext& click, slack::Message m, bool replaceOriginal);
   CommandOutput runRotation(const RotateArgs& args, const std::string& actor, const std::string& requestKey,
                             const std::string& channel);
   CommandOutput runRevoke(const std::string& token, const std::string& actor, const std::string& channel);

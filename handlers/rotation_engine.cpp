@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "handlers/rotation_run.h"
 #include "handlers/token_resolver.h"
 
 namespace patbot::handlers {
@@ -17,15 +18,28 @@ namespace {
 
 constexpr int kMaxLifetimeDays = 365;
 
-const char* kCreate = "create";
-const char* kDeliver = "deliver";
-const char* kCheck = "check";
-const char* kPipeline = "pipeline";
-const char* kRevoke = "revoke";
-const char* kIssue = "issue";
+nlohmann::json planJson(const RotationPlan& p) {
+  nlohmann::json consumers = nlohmann::json::array();
+  nlohmann::json refs = nlohmann::json::array();
+  for (const auto& c : p.consumers) {
+    consumers.push_back(variableLabel(c));
+    refs.push_back({{"kind", c.kind == gitlab::VariableOwnerKind::kProject ? "project" : "group"},
+                    {"owner", c.owner},
+                    {"key", c.key},
+                    {"environment_scope", c.environmentScope}});
+  }
+  nlohmann::json j = {{"old_token_id", p.oldToken.id},
+                      {"new_expires_at", formatDate(p.newSpec.expiresAt)},
+                      {"consumers", consumers},
+                      {"consumer_refs", refs},
+                      {"immediate", p.immediate}};
+  if (p.pipeline) j["pipeline"] = {{"project", p.pipeline->project}, {"ref", p.pipeline->ref}};
+  if (p.issue) j["issue"] = {{"project", p.issue->project}, {"iid", p.issue->iid}};
+  return j;
+}
 
-// A journal write that fails is logged loudly; the GitLab step it describes has already happened
-// (or is about to), so stopping half-way would do more harm than an incomplete journal row.
+}  // namespace
+
 void journaled(const Status& written) {
   if (!written) spdlog::error("rotation journal write failed: {}", written.error().detail.empty() ? written.error().message : written.error().detail);
 }
@@ -36,47 +50,24 @@ std::string variableLabel(const gitlab::VariableRef& v) {
                      v.key, scope);
 }
 
-nlohmann::json planJson(const RotationPlan& p) {
-  nlohmann::json consumers = nlohmann::json::array();
-  for (const auto& c : p.consumers) consumers.push_back(variableLabel(c));
-  nlohmann::json j = {{"old_token_id", p.oldToken.id},
-                      {"new_expires_at", formatDate(p.newSpec.expiresAt)},
-                      {"consumers", consumers},
-                      {"immediate", p.immediate}};
-  if (p.pipeline) j["pipeline"] = {{"project", p.pipeline->project}, {"ref", p.pipeline->ref}};
-  if (p.issue) j["issue"] = {{"project", p.issue->project}, {"iid", p.issue->iid}};
-  return j;
+const char* decisionName(Decision d) {
+  switch (d) {
+    case Decision::kRetry: return "retry";
+    case Decision::kRollBack: return "roll_back";
+    case Decision::kRevokeOld: return "revoke_old";
+    case Decision::kAbandon: return "abandon";
+  }
+  return "retry";
 }
 
-}  // namespace
+std::optional<Decision> parseDecision(const std::string& name) {
+  for (auto d : {Decision::kRetry, Decision::kRollBack, Decision::kRevokeOld, Decision::kAbandon}) {
+    if (name == decisionName(d)) return d;
+  }
+  return std::nullopt;
+}
 
 std::string RotationPlan::target() const { return account.username + "/" + oldToken.name; }
-
-// The state of one execute() call.
-struct RotationEngine::Run {
-  const RotationPlan& plan;
-  const RotationRequest& request;
-  ProgressSink& sink;
-  RotationProgress progress;
-  std::vector<std::string> keys;       // step key per progress.steps entry
-  int64_t id = 0;
-  std::optional<gitlab::CreatedToken> created;
-  RotationResult result;
-
-  StepView* view(const std::string& key) {
-    for (size_t i = 0; i < keys.size(); ++i) {
-      if (keys[i] == key) return &progress.steps[i];
-    }
-    return nullptr;
-  }
-  void mark(const std::string& key, StepState state, std::string note = {}) {
-    if (auto* v = view(key)) {
-      v->state = state;
-      if (!note.empty()) v->note = std::move(note);
-    }
-    sink.show(progress);
-  }
-};
 
 RotationEngine::RotationEngine(gitlab::GitLabApi& gitlab, storage::RotationJournal& journal,
                                storage::AuditStore& audit, const Clock& clock, const Config& config,
@@ -144,6 +135,12 @@ Result<RotationPlan> RotationEngine::plan(const RotationRequest& request) {
     p.pipeline = policy->verifyPipeline;
     p.issue = policy->trackingIssue;
   }
+  if (!p.issue && options_.trackingIssueFor) p.issue = options_.trackingIssueFor(fresh->id);
+  if (auto open = journal_.unfinished()) {
+    for (const auto& r : *open) {
+      if (r.oldTokenId == fresh->id) p.blockedBy = pendingFor(r);
+    }
+  }
   if (p.consumers.empty() && !p.reveal) {
     return Error::make(ErrorKind::kInvalidInput,
                        fmt::format("{} has no [[token]] entry with consumers in the policy file, so patbot would not know "
@@ -187,6 +184,11 @@ void RotationEngine::audit(const Run& run, const std::string& step, const std::s
   if (auto a = audit_.append(r); !a) spdlog::error("audit append failed: {}", a.error().detail);
 }
 
+void RotationEngine::count(RotationState state) {
+  if (!options_.metrics) return;
+  options_.metrics->inc("patbot_rotations_total", {{"outcome", storage::rotationStateName(state)}});
+}
+
 Result<RotationResult> RotationEngine::execute(const RotationPlan& plan, const RotationRequest& request,
                                                ProgressSink& sink) {
   storage::RotationRecord record;
@@ -211,44 +213,58 @@ Result<RotationResult> RotationEngine::execute(const RotationPlan& plan, const R
     return dup;
   }
 
-  Run run{plan, request, sink, {fmt::format("Rotating {}", plan.target()), initialSteps(plan)}, {}, begun->record.id, {}, {}};
-  run.keys.push_back(kCreate);
-  if (plan.immediate) run.keys.push_back(kRevoke);
-  run.keys.push_back(kDeliver);
-  run.keys.push_back(kCheck);
-  if (plan.pipeline) run.keys.push_back(kPipeline);
-  if (!plan.immediate) run.keys.push_back(kRevoke);
-  if (plan.issue) run.keys.push_back(kIssue);
+  Run run{plan, request, sink, {fmt::format("Rotating {}", plan.target()), initialSteps(plan)},
+          Run::keysFor(plan), begun->record.id, {}, {}};
   run.result.rotationId = run.id;
   sink.show(run.progress);
   audit(run, "start", "started", {{"plan", record.plan}});
 
-  auto finishWith = [&](RotationState state, const std::string& error) {
-    run.result.state = state;
-    if (auto f = journal_.finish(run.id, state, error); !f) spdlog::error("journal: {}", f.error().detail);
-  };
-
-  if (!createNewToken(run)) return run.result;
-  if (plan.immediate && !revokeOld(run, false)) {
-    // The new token exists and nothing else changed: keep it for the operator's decision.
-    run.result.state = RotationState::kAwaitingDecision;
+  if (!createNewToken(run)) {
+    count(run.result.state);
     return run.result;
   }
-  if (!deliver(run)) return run.result;
-  if (!verify(run)) return run.result;
+  secrets_.putNew(run.id, run.created->value);
+  if (plan.immediate && !revokeOld(run, false)) {
+    count(run.result.state);
+    return run.result;
+  }
+  continueFrom(run, Stage::kDeliver);
+  return run.result;
+}
+
+void RotationEngine::continueFrom(Run& run, Stage stage) {
+  const auto& plan = run.plan;
+  auto settle = [&] {
+    count(run.result.state);
+    if (storage::isTerminal(run.result.state)) secrets_.forget(run.id);
+  };
+  if (stage <= Stage::kDeliver && !deliver(run)) return settle();
+  if (stage <= Stage::kVerify && !verify(run)) return settle();
   if (!plan.immediate) {
-    if (!revokeOld(run, true)) return run.result;
+    if (!revokeOld(run, stage != Stage::kRevoke)) return settle();
     if (run.result.state == RotationState::kRevokeScheduled) {
       closeIssue(run);
-      return run.result;
+      secrets_.forget(run.id);   // delivered and verified: nothing left that needs a value
+      return settle();
     }
   }
   closeIssue(run);
-  finishWith(RotationState::kCompleted, "");
+  journaled(journal_.finish(run.id, RotationState::kCompleted, ""));
+  run.result.state = RotationState::kCompleted;
   run.result.summary = fmt::format("{}: old id {} → new id {}, expires {}", plan.target(), plan.oldToken.id,
                                    run.created->token.id, formatDate(plan.newSpec.expiresAt));
   audit(run, "complete", "ok");
-  return run.result;
+  settle();
+}
+
+void RotationEngine::stopForDecision(Run& run, const std::string& step, const nlohmann::json& detail) {
+  journaled(journal_.step(run.id, step, "failed", RotationState::kAwaitingDecision, detail));
+  run.result.state = RotationState::kAwaitingDecision;
+  std::vector<std::string> all;
+  for (const auto& c : run.plan.consumers) all.push_back(variableLabel(c));
+  std::vector<std::string> updated = step == kStepDeliver ? run.result.consumersUpdated : all;
+  if (run.plan.immediate && step == kStepRevoke) updated.clear();
+  run.result.decisions = decisionsFor(run.id, step, run.plan.immediate, updated);
 }
 
 bool RotationEngine::createNewToken(Run& run) {
@@ -256,8 +272,8 @@ bool RotationEngine::createNewToken(Run& run) {
   if (auto tokens = gitlab_.listTokens(run.plan.account)) {
     for (const auto& t : *tokens) before.insert(t.id);
   }
-  journaled(journal_.step(run.id, kCreate, "start", RotationState::kCreating));
-  run.mark(kCreate, StepState::kRunning);
+  journaled(journal_.step(run.id, kStepCreate, "start", RotationState::kCreating));
+  run.mark(kStepCreate, StepState::kRunning);
   auto spec = run.plan.newSpec;
   auto created = gitlab_.createToken(run.plan.account, spec);
   if (!created) {
@@ -280,9 +296,9 @@ bool RotationEngine::createNewToken(Run& run) {
         }
       }
     }
-    journaled(journal_.step(run.id, kCreate, "failed", RotationState::kFailed, {{"error", e.message}}));
+    journaled(journal_.step(run.id, kStepCreate, "failed", RotationState::kFailed, {{"error", e.message}}));
     journaled(journal_.finish(run.id, RotationState::kFailed, e.message));
-    run.mark(kCreate, StepState::kFailed, e.message);
+    run.mark(kStepCreate, StepState::kFailed, e.message);
     run.result.state = RotationState::kFailed;
     run.result.summary = fmt::format("{}: could not create the new token: {}. Nothing was changed.", run.plan.target(), e.message);
     audit(run, "create", "error", {{"error", e.message}});
@@ -290,9 +306,9 @@ bool RotationEngine::createNewToken(Run& run) {
   }
   run.created = std::move(*created);
   journaled(journal_.setNewToken(run.id, run.created->token.id));
-  journaled(journal_.step(run.id, kCreate, "done", RotationState::kCreated, {{"new_token_id", run.created->token.id}}));
+  journaled(journal_.step(run.id, kStepCreate, "done", RotationState::kCreated, {{"new_token_id", run.created->token.id}}));
   run.result.newToken = run.created->token;
-  run.mark(kCreate, StepState::kDone,
+  run.mark(kStepCreate, StepState::kDone,
            fmt::format("id {}, expires {}", run.created->token.id, formatDate(spec.expiresAt)));
   audit(run, "create", "ok", {{"expires_at", formatDate(spec.expiresAt)}});
   return true;
@@ -301,7 +317,7 @@ bool RotationEngine::createNewToken(Run& run) {
 void RotationEngine::rollBackNewToken(Run& run, const std::string& why) {
   journaled(journal_.step(run.id, "rollback", "start", RotationState::kRollingBack, {{"reason", why}}));
   auto revoked = gitlab_.revokeToken(run.plan.account, run.created->token.id);
-  if (revoked) {
+  if (revoked || revoked.error().kind == ErrorKind::kNotFound) {
     journaled(journal_.finish(run.id, RotationState::kRolledBack, why));
     run.result.state = RotationState::kRolledBack;
     audit(run, "rollback", "ok", {{"reason", why}});
@@ -313,22 +329,26 @@ void RotationEngine::rollBackNewToken(Run& run, const std::string& why) {
 }
 
 bool RotationEngine::deliver(Run& run) {
-  journaled(journal_.step(run.id, kDeliver, "start", RotationState::kDelivering));
-  run.mark(kDeliver, StepState::kRunning);
+  journaled(journal_.step(run.id, kStepDeliver, "start", RotationState::kDelivering));
+  run.mark(kStepDeliver, StepState::kRunning);
   if (run.plan.consumers.empty()) {
     run.result.revealed = run.created->value;
-    journaled(journal_.step(run.id, kDeliver, "done", RotationState::kDelivered, {{"revealed", true}}));
-    run.mark(kDeliver, StepState::kDone, "shown once to the requester");
+    journaled(journal_.step(run.id, kStepDeliver, "done", RotationState::kDelivered, {{"revealed", true}}));
+    run.mark(kStepDeliver, StepState::kDone, "shown once to the requester");
     audit(run, "deliver", "revealed");
     return true;
   }
   std::vector<std::string> done;
   for (const auto& c : run.plan.consumers) {
-    auto updated = gitlab_.updateVariable(c, run.created->value);
+    // The previous value, kept in memory only, so that Roll back can put it back.
+    auto current = gitlab_.getVariable(c);
+    if (current) secrets_.putPrevious(run.id, variableLabel(c), current->value);
+    auto updated = current ? gitlab_.updateVariable(c, run.created->value) : Status(current.error());
     if (!updated) {
       std::string why = fmt::format("{}: {}", variableLabel(c), updated.error().message);
-      run.mark(kDeliver, StepState::kFailed, why);
+      run.mark(kStepDeliver, StepState::kFailed, why);
       audit(run, "deliver", "error", {{"consumer", variableLabel(c)}, {"error", updated.error().message}, {"updated", done}});
+      run.result.consumersUpdated = done;
       if (done.empty()) {
         run.result.summary = fmt::format(
             "{}: could not update {}. The new token was revoked; the old one is untouched and still in use.",
@@ -336,20 +356,18 @@ bool RotationEngine::deliver(Run& run) {
         rollBackNewToken(run, "delivery failed: " + why);
       } else {
         // Some consumers already hold the new value: revoking it would break them.
-        journaled(journal_.step(run.id, kDeliver, "failed", RotationState::kAwaitingDecision, {{"error", why}, {"updated", done}}));
-        run.result.state = RotationState::kAwaitingDecision;
+        stopForDecision(run, kStepDeliver, {{"error", why}, {"updated", done}});
         run.result.summary = fmt::format(
             "{}: updated {} but not {}. Both tokens are kept so nothing breaks; fix the variable and retry, or roll back.",
             run.plan.target(), fmt::join(done, ", "), why);
       }
-      run.result.consumersUpdated = done;
       return false;
     }
     done.push_back(variableLabel(c));
   }
   run.result.consumersUpdated = done;
-  journaled(journal_.step(run.id, kDeliver, "done", RotationState::kDelivered, {{"updated", done}}));
-  run.mark(kDeliver, StepState::kDone, fmt::format("{}", fmt::join(done, ", ")));
+  journaled(journal_.step(run.id, kStepDeliver, "done", RotationState::kDelivered, {{"updated", done}}));
+  run.mark(kStepDeliver, StepState::kDone, fmt::format("{}", fmt::join(done, ", ")));
   audit(run, "deliver", "ok", {{"updated", done}});
   return true;
 }
@@ -383,21 +401,23 @@ Result<gitlab::Pipeline> RotationEngine::runVerifyPipeline(const PipelineRef& re
 }
 
 bool RotationEngine::verify(Run& run) {
-  journaled(journal_.step(run.id, kCheck, "start", RotationState::kVerifying));
-  run.mark(kCheck, StepState::kRunning);
-  auto self = gitlab_.tokenSelf(run.created->value);
+  journaled(journal_.step(run.id, kStepCheck, "start", RotationState::kVerifying));
+  run.mark(kStepCheck, StepState::kRunning);
+  // With the value: the new token itself answers /personal_access_tokens/self. Without it (a
+  // decision after a restart): the bot's own token reads it by id.
+  auto self = !run.created->value.empty() ? gitlab_.tokenSelf(run.created->value)
+                                          : gitlab_.getToken(run.plan.account, run.created->token.id);
   if (!self || !self->active) {
     std::string why = self ? "GitLab says the new token is not active" : self.error().message;
-    run.mark(kCheck, StepState::kFailed, why);
-    journaled(journal_.step(run.id, kCheck, "failed", RotationState::kAwaitingDecision, {{"error", why}}));
-    run.result.state = RotationState::kAwaitingDecision;
+    run.mark(kStepCheck, StepState::kFailed, why);
+    stopForDecision(run, kStepCheck, {{"error", why}});
     run.result.summary = fmt::format("{}: the new token did not pass its check ({}). Both tokens are kept.", run.plan.target(), why);
     audit(run, "verify", "error", {{"error", why}});
     return false;
   }
-  run.mark(kCheck, StepState::kDone, fmt::format("active, id {}", self->id));
+  run.mark(kStepCheck, StepState::kDone, fmt::format("active, id {}", self->id));
   if (run.plan.pipeline) {
-    run.mark(kPipeline, StepState::kRunning);
+    run.mark(kStepPipeline, StepState::kRunning);
     std::string note;
     auto pipeline = runVerifyPipeline(*run.plan.pipeline, note);
     if (pipeline) {
@@ -406,17 +426,16 @@ bool RotationEngine::verify(Run& run) {
     }
     if (!pipeline || pipeline->status != "success") {
       std::string why = pipeline ? fmt::format("pipeline {} ended {}", pipeline->id, pipeline->status) : pipeline.error().message;
-      run.mark(kPipeline, StepState::kFailed, why + (run.result.pipelineUrl.empty() ? "" : " " + run.result.pipelineUrl));
-      journaled(journal_.step(run.id, kPipeline, "failed", RotationState::kAwaitingDecision, {{"error", why}, {"url", run.result.pipelineUrl}}));
-      run.result.state = RotationState::kAwaitingDecision;
+      run.mark(kStepPipeline, StepState::kFailed, why + (run.result.pipelineUrl.empty() ? "" : " " + run.result.pipelineUrl));
+      stopForDecision(run, kStepPipeline, {{"error", why}, {"url", run.result.pipelineUrl}});
       run.result.summary = fmt::format("{}: verification failed ({}). Both tokens are kept: retry, roll back, or revoke the old one anyway.",
                                        run.plan.target(), why);
       audit(run, "verify", "error", {{"error", why}, {"pipeline", run.result.pipelineUrl}});
       return false;
     }
-    run.mark(kPipeline, StepState::kDone, fmt::format("{} succeeded {}", note, pipeline->webUrl));
+    run.mark(kStepPipeline, StepState::kDone, fmt::format("{} succeeded {}", note, pipeline->webUrl));
   }
-  journaled(journal_.step(run.id, kCheck, "done", RotationState::kVerified, {{"pipeline", run.result.pipelineUrl}}));
+  journaled(journal_.step(run.id, kStepCheck, "done", RotationState::kVerified, {{"pipeline", run.result.pipelineUrl}}));
   audit(run, "verify", "ok", {{"pipeline", run.result.pipelineUrl}});
   return true;
 }
@@ -425,34 +444,33 @@ bool RotationEngine::revokeOld(Run& run, bool scheduleIfGrace) {
   if (scheduleIfGrace && config_.rotation.revokeGraceHours > 0) {
     auto when = formatTimestamp(clock_.now() + std::chrono::hours(config_.rotation.revokeGraceHours));
     journaled(journal_.setRevokeAfter(run.id, when));
-    journaled(journal_.step(run.id, kRevoke, "scheduled", RotationState::kRevokeScheduled, {{"revoke_after", when}}));
-    run.mark(kRevoke, StepState::kPending, "scheduled for " + when);
+    journaled(journal_.step(run.id, kStepRevoke, "scheduled", RotationState::kRevokeScheduled, {{"revoke_after", when}}));
+    run.mark(kStepRevoke, StepState::kPending, "scheduled for " + when);
     run.result.state = RotationState::kRevokeScheduled;
     run.result.summary = fmt::format("{}: new id {} delivered and verified; old id {} will be revoked at {}",
                                      run.plan.target(), run.created->token.id, run.plan.oldToken.id, when);
     audit(run, "revoke", "scheduled", {{"revoke_after", when}});
     return true;
   }
-  journaled(journal_.step(run.id, kRevoke, "start", RotationState::kRevoking));
-  run.mark(kRevoke, StepState::kRunning);
+  journaled(journal_.step(run.id, kStepRevoke, "start", RotationState::kRevoking));
+  run.mark(kStepRevoke, StepState::kRunning);
   auto revoked = gitlab_.revokeToken(run.plan.account, run.plan.oldToken.id);
   if (!revoked && revoked.error().kind != ErrorKind::kNotFound) {
-    run.mark(kRevoke, StepState::kFailed, revoked.error().message);
-    journaled(journal_.step(run.id, kRevoke, "failed", RotationState::kAwaitingDecision, {{"error", revoked.error().message}}));
-    run.result.state = RotationState::kAwaitingDecision;
+    run.mark(kStepRevoke, StepState::kFailed, revoked.error().message);
+    stopForDecision(run, kStepRevoke, {{"error", revoked.error().message}});
     run.result.summary = fmt::format("{}: could not revoke the old token: {}", run.plan.target(), revoked.error().message);
     audit(run, "revoke", "error", {{"error", revoked.error().message}});
     return false;
   }
-  journaled(journal_.step(run.id, kRevoke, "done", run.plan.immediate ? RotationState::kCreated : RotationState::kVerified));
-  run.mark(kRevoke, StepState::kDone, fmt::format("id {}", run.plan.oldToken.id));
+  journaled(journal_.step(run.id, kStepRevoke, "done", run.plan.immediate ? RotationState::kCreated : RotationState::kVerified));
+  run.mark(kStepRevoke, StepState::kDone, fmt::format("id {}", run.plan.oldToken.id));
   audit(run, "revoke", "ok");
   return true;
 }
 
 void RotationEngine::closeIssue(Run& run) {
   if (!run.plan.issue) return;
-  run.mark(kIssue, StepState::kRunning);
+  run.mark(kStepIssue, StepState::kRunning);
   const auto& issue = *run.plan.issue;
   std::string body = fmt::format(
       "Token `{}` of service account `{}` was rotated by patbot for {}: old id {} → new id {}, new expiry {}.{}",
@@ -463,121 +481,12 @@ void RotationEngine::closeIssue(Run& run) {
   auto closed = noted ? gitlab_.closeIssue(issue.project, issue.iid) : Status(noted.error());
   if (!closed) {
     // The rotation itself succeeded; a tracking-issue failure is reported, not undone.
-    run.mark(kIssue, StepState::kFailed, closed.error().message);
+    run.mark(kStepIssue, StepState::kFailed, closed.error().message);
     audit(run, "issue", "error", {{"error", closed.error().message}});
     return;
   }
-  run.mark(kIssue, StepState::kDone);
+  run.mark(kStepIssue, StepState::kDone);
   audit(run, "issue", "ok", {{"issue", fmt::format("{}#{}", issue.project, issue.iid)}});
-}
-
-std::vector<std::string> RotationEngine::runDueRevokes() {
-  std::vector<std::string> lines;
-  auto due = journal_.dueRevokes(formatTimestamp(clock_.now()));
-  if (!due) {
-    spdlog::error("journal: {}", due.error().detail);
-    return lines;
-  }
-  for (const auto& r : *due) {
-    gitlab::ServiceAccount account{r.accountId, r.account, ""};
-    journaled(journal_.step(r.id, kRevoke, "start", RotationState::kRevoking));
-    auto revoked = gitlab_.revokeToken(account, r.oldTokenId);
-    if (revoked || revoked.error().kind == ErrorKind::kNotFound) {
-      journaled(journal_.step(r.id, kRevoke, "done", RotationState::kVerified));
-      journaled(journal_.finish(r.id, RotationState::kCompleted));
-      lines.push_back(fmt::format("{}/{}: old token {} revoked after the grace period (rotation #{})", r.account,
-                                  r.tokenName, r.oldTokenId, r.id));
-    } else {
-      journaled(journal_.step(r.id, kRevoke, "failed", RotationState::kRevokeScheduled, {{"error", revoked.error().message}}));
-      lines.push_back(fmt::format("{}/{}: revoking old token {} failed, will retry: {}", r.account, r.tokenName,
-                                  r.oldTokenId, revoked.error().message));
-    }
-  }
-  return lines;
-}
-
-std::vector<std::string> RotationEngine::recover() {
-  std::vector<std::string> lines;
-  auto open = journal_.unfinished();
-  if (!open) {
-    lines.push_back("could not read the rotation journal: " + open.error().message);
-    return lines;
-  }
-  for (const auto& r : *open) {
-    gitlab::ServiceAccount account{r.accountId, r.account, ""};
-    std::string name = fmt::format("{}/{} (rotation #{})", r.account, r.tokenName, r.id);
-    if (r.immediate && (r.state == RotationState::kCreated || r.state == RotationState::kRevoking)) {
-      // --immediate: the leaked old token is (being) revoked and the new value died with the process.
-      journaled(journal_.step(r.id, kRevoke, "interrupted", RotationState::kAwaitingDecision));
-      lines.push_back(fmt::format("{}: an --immediate rotation was interrupted after creating new token {}; its value "
-                                  "was never stored, so run the rotation again to deliver a fresh one",
-                                  name, r.newTokenId.value_or(0)));
-      continue;
-    }
-    switch (r.state) {
-      case RotationState::kPlanned:
-      case RotationState::kCreating:
-      case RotationState::kCreated:
-      case RotationState::kRollingBack: {
-        // The new value never reached a consumer (it is not stored anywhere): revoke whatever was made.
-        std::vector<int64_t> orphans;
-        if (r.newTokenId) orphans.push_back(*r.newTokenId);
-        if (auto tokens = gitlab_.listTokens(account)) {
-          for (const auto& t : *tokens) {
-            if (t.id > r.oldTokenId && t.name == r.tokenName && !t.revoked &&
-                std::find(orphans.begin(), orphans.end(), t.id) == orphans.end() && t.createdAt &&
-                formatTimestamp(*t.createdAt) >= r.createdAt) {
-              orphans.push_back(t.id);
-            }
-          }
-        }
-        bool ok = true;
-        for (auto id : orphans) {
-          auto rv = gitlab_.revokeToken(account, id);
-          ok = ok && (rv || rv.error().kind == ErrorKind::kNotFound);
-        }
-        journaled(journal_.finish(r.id, ok ? RotationState::kRolledBack : RotationState::kFailed, "interrupted before delivery"));
-        lines.push_back(fmt::format("{}: interrupted before delivery; {} new token(s) revoked, old token {} untouched", name,
-                                    orphans.size(), r.oldTokenId));
-        break;
-      }
-      case RotationState::kDelivering:
-        journaled(journal_.step(r.id, kDeliver, "interrupted", RotationState::kAwaitingDecision));
-        lines.push_back(fmt::format("{}: interrupted while updating consumers; both tokens kept (old {}, new {}). "
-                                    "Check the consumers, then rotate again or revoke the old one.",
-                                    name, r.oldTokenId, r.newTokenId.value_or(0)));
-        break;
-      case RotationState::kDelivered:
-      case RotationState::kVerifying: {
-        // Delivered: confirm the new token is active, then finish the runbook.
-        auto fresh = r.newTokenId ? gitlab_.getToken(account, *r.newTokenId) : Result<gitlab::AccessToken>(Error::make(ErrorKind::kNotFound, "no new token id"));
-        if (!fresh || !fresh->active) {
-          journaled(journal_.step(r.id, kCheck, "failed", RotationState::kAwaitingDecision));
-          lines.push_back(fmt::format("{}: delivered but the new token is not active; both kept for a decision", name));
-          break;
-        }
-        [[fallthrough]];
-      }
-      case RotationState::kVerified:
-      case RotationState::kRevoking: {
-        auto rv = gitlab_.revokeToken(account, r.oldTokenId);
-        if (rv || rv.error().kind == ErrorKind::kNotFound) {
-          journaled(journal_.finish(r.id, RotationState::kCompleted));
-          lines.push_back(fmt::format("{}: finished after restart; old token {} revoked", name, r.oldTokenId));
-        } else {
-          lines.push_back(fmt::format("{}: could not revoke old token {} after restart: {}", name, r.oldTokenId,
-                                      rv.error().message));
-        }
-        break;
-      }
-      case RotationState::kRevokeScheduled:
-      case RotationState::kAwaitingDecision:
-        break;   // the revoke scheduler and the operator handle these
-      default:
-        break;
-    }
-  }
-  return lines;
 }
 
 }  // namespace patbot::handlers

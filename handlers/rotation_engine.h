@@ -8,7 +8,8 @@
 // value lives only in memory during execute() and is never written anywhere but the consumers.
 // Failure rules: a delivery that reached no consumer revokes the new token and leaves the old one
 // alone; a delivery that reached some consumers, or a failed/timed-out verification, keeps both
-// tokens and stops in kAwaitingDecision (no consumer is ever left holding a revoked token).
+// tokens and stops in kAwaitingDecision (no consumer is ever left holding a revoked token) with
+// the decisions that are safe from there (decide(): Retry / Roll back / Revoke old anyway).
 // Thread-safe: concurrent rotations of different tokens may run; the journal refuses a second
 // rotation of the same token.
 #pragma once
@@ -21,8 +22,10 @@
 
 #include "bot/config.h"
 #include "core/clock.h"
+#include "core/metrics.h"
 #include "core/secret.h"
 #include "gitlab/gitlab_api.h"
+#include "handlers/rotation_secrets.h"
 #include "storage/audit_store.h"
 #include "storage/rotation_journal.h"
 
@@ -54,6 +57,29 @@ class NullProgressSink final : public ProgressSink {
   void show(const RotationProgress&) override {}
 };
 
+// What an operator may do with a rotation stopped in kAwaitingDecision.
+enum class Decision {
+  kRetry,       // continue from the step that stopped (deliver again, verify again, revoke again)
+  kRollBack,    // put every consumer's previous value back, then revoke the new token
+  kRevokeOld,   // accept the new token without (further) verification: revoke the old one now
+  kAbandon,     // close it as failed and change nothing (both tokens stay): the way out when
+                // patbot cannot finish by itself, e.g. after a restart lost the new value
+};
+// "retry", "roll_back", "revoke_old", "abandon"
+const char* decisionName(Decision d);
+std::optional<Decision> parseDecision(const std::string& name);
+
+// A rotation that is still running or waits for a decision, as the requester of a second
+// rotation of the same token must be told (SPEC §5.4).
+struct PendingRotation {
+  int64_t rotationId = 0;
+  storage::RotationState state = storage::RotationState::kPlanned;
+  std::string actor;                    // who started it
+  std::string startedAt;                // RFC 3339
+  std::string stoppedAt;                // for kAwaitingDecision: which step stopped and why
+  std::vector<Decision> decisions;      // what is safe to do now (may be empty)
+};
+
 struct RotationRequest {
   std::string tokenText;                 // TOKEN as typed
   std::optional<int> expiresInDays;      // --expires-in
@@ -74,6 +100,8 @@ struct RotationPlan {
   std::optional<IssueRef> issue;
   bool immediate = false;
   bool reveal = false;
+  // Set by plan() when another rotation of this token is unfinished; execute() would refuse.
+  std::optional<PendingRotation> blockedBy;
   std::string target() const;            // "ACCOUNT/NAME"
 };
 
@@ -87,6 +115,13 @@ struct RotationResult {
   std::string summary;                   // plain sentence for the announcement
   std::optional<Secret> revealed;        // only with --reveal and no consumers
   bool duplicate = false;                // the same request was already handled
+  std::vector<Decision> decisions;       // offered when state is kAwaitingDecision
+};
+
+// decide()'s answer: the plan rebuilt from the journal (for the messages) and the new result.
+struct DecisionOutcome {
+  RotationPlan plan;
+  RotationResult result;
 };
 
 struct EngineOptions {
@@ -94,6 +129,11 @@ struct EngineOptions {
   std::chrono::seconds pipelinePollInterval{1};
   std::chrono::seconds pipelinePollMax{15};
   std::function<void(std::chrono::milliseconds)> sleep;   // default: real sleep
+  // The tracking issue the watcher opened for a token (remembered in SQLite), used when the
+  // token's [[token]] entry names none. Called from plan(); must be thread-safe.
+  std::function<std::optional<IssueRef>(int64_t tokenId)> trackingIssueFor;
+  // When set, patbot_rotations_total{outcome} counts every rotation that ends or stops.
+  MetricsRegistry* metrics = nullptr;
 };
 
 class RotationEngine {
@@ -109,6 +149,12 @@ class RotationEngine {
   // the journal cannot be written); otherwise the result's state says how far it got.
   Result<RotationResult> execute(const RotationPlan& plan, const RotationRequest& request, ProgressSink& progress);
 
+  // Applies an operator's decision to a rotation in kAwaitingDecision (actor = who clicked).
+  // kNotFound for an unknown rotation; kConflict when it is not waiting (finished, or another
+  // click got there first); kInvalidInput when the decision is not safe from where it stopped
+  // (e.g. Roll back when a previous value is unknown), with a sentence saying why and what to do.
+  Result<DecisionOutcome> decide(int64_t rotationId, Decision decision, const std::string& actor, ProgressSink& progress);
+
   // Revokes old tokens whose grace period has passed. Returns one line per token handled.
   std::vector<std::string> runDueRevokes();
 
@@ -121,6 +167,14 @@ class RotationEngine {
 
  private:
   struct Run;
+  enum class Stage { kDeliver, kVerify, kRevoke };
+  void continueFrom(Run& run, Stage stage);
+  void stopForDecision(Run& run, const std::string& step, const nlohmann::json& detail);
+  // What is safe from `stoppedStep` given the consumers known to hold the new value.
+  std::vector<Decision> decisionsFor(int64_t rotationId, const std::string& stoppedStep, bool immediate,
+                                     const std::vector<std::string>& updated) const;
+  std::optional<PendingRotation> pendingFor(const storage::RotationRecord& record);
+  void count(storage::RotationState state);
   void audit(const Run& run, const std::string& step, const std::string& outcome, const nlohmann::json& detail = {});
   bool createNewToken(Run& run);
   bool deliver(Run& run);
@@ -137,6 +191,7 @@ class RotationEngine {
   const Clock& clock_;
   const Config& config_;
   EngineOptions options_;
+  RotationSecrets secrets_;
 };
 
 }  // namespace patbot::handlers

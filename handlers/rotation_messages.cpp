@@ -95,6 +95,64 @@ slack::Message resultMessage(const RotationPlan& p, const RotationResult& r, con
   m.text = fmt::format("{} {}", head, p.target());
   m.ephemeral = false;
   m.blocks.push_back(slack::section(lines));
+  if (r.state == storage::RotationState::kAwaitingDecision) {
+    if (auto buttons = decisionButtons(r.rotationId, r.decisions)) m.blocks.push_back(*buttons);
+  }
+  return m;
+}
+
+std::optional<nlohmann::json> decisionButtons(int64_t rotationId, const std::vector<Decision>& decisions) {
+  if (decisions.empty()) return std::nullopt;
+  std::vector<nlohmann::json> buttons;
+  std::string value = std::to_string(rotationId);
+  for (auto d : decisions) {
+    std::string action = std::string(kDecisionActionPrefix) + decisionName(d);
+    switch (d) {
+      case Decision::kRetry:
+        buttons.push_back(slack::button("Retry", action, value, "primary"));
+        break;
+      case Decision::kRollBack:
+        buttons.push_back(slack::button("Roll back", action, value));
+        break;
+      case Decision::kRevokeOld: {
+        auto b = slack::button("Revoke old anyway", action, value, "danger");
+        b["confirm"] = slack::confirmDialog("Revoke the old token?",
+                                            "Verification did not pass. Everything still using the old token stops "
+                                            "working at once.",
+                                            "Revoke old", "Keep both");
+        buttons.push_back(b);
+        break;
+      }
+      case Decision::kAbandon: {
+        auto b = slack::button("Close, keep both", action, value);
+        b["confirm"] = slack::confirmDialog("Close this rotation?",
+                                            "patbot stops here and changes nothing: both tokens stay valid and you "
+                                            "sort out the consumers by hand.",
+                                            "Close it", "Go back", "primary");
+        buttons.push_back(b);
+        break;
+      }
+    }
+  }
+  return slack::actions(buttons, "pat_decide_" + value);
+}
+
+slack::Message pendingRotationMessage(const std::string& target, const PendingRotation& pending) {
+  slack::Message m;
+  if (pending.state != storage::RotationState::kAwaitingDecision) {
+    m = slack::textMessage(fmt::format(
+        ":hourglass_flowing_sand: A rotation of `{}` started by <@{}> at {} is still running (#{}, {}). Wait for it to finish.",
+        slack::escapeMrkdwn(target), pending.actor, pending.startedAt, pending.rotationId,
+        storage::rotationStateName(pending.state)));
+    return m;
+  }
+  m.text = fmt::format("Rotation #{} of {} waits for a decision", pending.rotationId, target);
+  m.blocks.push_back(slack::section(fmt::format(
+      ":warning: Rotation #{} of `{}` (started by <@{}> at {}) stopped at {} and waits for a decision.{}",
+      pending.rotationId, slack::escapeMrkdwn(target), pending.actor, pending.startedAt,
+      slack::escapeMrkdwn(pending.stoppedAt),
+      "")));
+  if (auto buttons = decisionButtons(pending.rotationId, pending.decisions)) m.blocks.push_back(*buttons);
   return m;
 }
 

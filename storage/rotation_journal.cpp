@@ -236,6 +236,33 @@ Status RotationJournal::step(int64_t id, const std::string& step, const std::str
   }
 }
 
+Result<bool> RotationJournal::transition(int64_t id, RotationState expected, const std::string& step,
+                                         const std::string& phase, RotationState newState,
+                                         const nlohmann::json& detail) {
+  if (step.empty() || phase.empty()) {
+    return Error::make(ErrorKind::kInvalidInput, "a journal step needs a name and a phase");
+  }
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    auto& conn = db_.db();
+    SQLite::Transaction tx(conn, SQLite::TransactionBehavior::IMMEDIATE);
+    auto current = selectById(conn, id);
+    if (!current) return notFound(id);
+    if (current->state != expected) return false;
+    const std::string now = formatTimestamp(clock_.now());
+    insertStep(conn, id, step, phase, detail, now);
+    SQLite::Statement upd(conn, "UPDATE rotations SET state = ?, updated_at = ? WHERE id = ?");
+    upd.bind(1, rotationStateName(newState));
+    upd.bind(2, now);
+    upd.bind(3, id);
+    upd.exec();
+    tx.commit();
+    return true;
+  } catch (const std::exception& e) {
+    return storageError(e, fmt::format("journaling step {}/{} of rotation #{}", step, phase, id));
+  }
+}
+
 Status RotationJournal::setNewToken(int64_t id, int64_t newTokenId) {
   std::lock_guard lock(db_.writeMutex());
   try {

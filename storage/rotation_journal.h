@@ -105,6 +105,12 @@ class RotationJournal {
   Status step(int64_t id, const std::string& step, const std::string& phase,
               RotationState newState, const nlohmann::json& detail = {});
 
+  // Like step(), but only when the rotation is in `expected`: true when it moved, false (nothing
+  // written) when another state was found, e.g. a second click on the same decision button racing
+  // the first. kNotFound for an unknown id.
+  Result<bool> transition(int64_t id, RotationState expected, const std::string& step, const std::string& phase,
+                          RotationState newState, const nlohmann::json& detail = {});
+
   // Records the replacement token's id. Setting the same id again is a no-op; a different id
   // when one is already recorded is kConflict (a second create for one request). kNotFound for
   // an unknown id.

@@ -330,5 +330,178 @@ TEST_F(RotationEngineTest, PlanRefusesWithoutConsumersAndNamesAmbiguity) {
   EXPECT_NE(preflight.error().message.find("nothing was changed"), std::string::npos);
 }
 
+// --- Decisions after a stop (SPEC §5.5) -------------------------------------------------------
+
+class RotationDecisionTest : public RotationEngineTest {
+ protected:
+  // Every pipeline the fake reports is "failed" while failPipelines_ is set.
+  void failPipelines() {
+    transport_->intercept = [this](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
+      if (failPipelines_ && r.method == "GET" && r.url.find("/pipelines/") != std::string::npos) {
+        auto real = transport_->forward(r);
+        auto j = nlohmann::json::parse(real->body);
+        j["status"] = "failed";
+        return http::ClientResponse{200, real->headers, j.dump()};
+      }
+      return std::nullopt;
+    };
+  }
+  RotationResult stopAtVerification() {
+    failPipelines();
+    auto plan = engine_->plan(request());
+    EXPECT_TRUE(plan);
+    auto result = engine_->execute(*plan, request(), sink_);
+    EXPECT_TRUE(result);
+    EXPECT_EQ(result->state, RotationState::kAwaitingDecision);
+    failPipelines_ = false;
+    return *result;
+  }
+  static bool offers(const std::vector<Decision>& ds, Decision d) {
+    return std::find(ds.begin(), ds.end(), d) != ds.end();
+  }
+  bool failPipelines_ = true;
+};
+
+TEST_F(RotationDecisionTest, VerificationFailureOffersEveryDecision) {
+  auto stopped = stopAtVerification();
+  EXPECT_TRUE(offers(stopped.decisions, Decision::kRetry));
+  EXPECT_TRUE(offers(stopped.decisions, Decision::kRollBack));
+  EXPECT_TRUE(offers(stopped.decisions, Decision::kRevokeOld));
+  EXPECT_TRUE(offers(stopped.decisions, Decision::kAbandon));
+}
+
+TEST_F(RotationDecisionTest, RetryAfterTheCauseIsFixedFinishesTheRunbook) {
+  auto stopped = stopAtVerification();
+  auto outcome = engine_->decide(stopped.rotationId, Decision::kRetry, "U0BOB0002", sink_);
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  EXPECT_EQ(outcome->result.state, RotationState::kCompleted) << outcome->result.summary;
+  EXPECT_EQ(outcome->result.pipelineStatus, "success");
+  EXPECT_TRUE(token(101)["revoked"].get<bool>());
+  EXPECT_FALSE(token(stopped.newToken->id)["revoked"].get<bool>());
+  EXPECT_EQ(variableValue("GITLAB_API_TOKEN"), token(stopped.newToken->id)["value"]);
+}
+
+TEST_F(RotationDecisionTest, RollBackPutsThePreviousValuesBackThenRevokesTheNewToken) {
+  std::string before = variableValue("GITLAB_API_TOKEN");
+  std::string groupBefore = variableValue("INVENTORY_TOKEN");
+  auto stopped = stopAtVerification();
+  ASSERT_NE(variableValue("GITLAB_API_TOKEN"), before);
+  auto outcome = engine_->decide(stopped.rotationId, Decision::kRollBack, "U0BOB0002", sink_);
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  EXPECT_EQ(outcome->result.state, RotationState::kRolledBack) << outcome->result.summary;
+  EXPECT_EQ(variableValue("GITLAB_API_TOKEN"), before);
+  EXPECT_EQ(variableValue("INVENTORY_TOKEN"), groupBefore);
+  EXPECT_TRUE(token(stopped.newToken->id)["revoked"].get<bool>());
+  EXPECT_FALSE(token(101)["revoked"].get<bool>());
+}
+
+TEST_F(RotationDecisionTest, RevokeOldAnywayRevokesAndCloses) {
+  auto stopped = stopAtVerification();
+  auto outcome = engine_->decide(stopped.rotationId, Decision::kRevokeOld, "U0BOB0002", sink_);
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  EXPECT_EQ(outcome->result.state, RotationState::kCompleted);
+  EXPECT_TRUE(token(101)["revoked"].get<bool>());
+  EXPECT_FALSE(token(stopped.newToken->id)["revoked"].get<bool>());
+}
+
+TEST_F(RotationDecisionTest, SecondClickAndStaleOrUnknownRotationsChangeNothing) {
+  auto stopped = stopAtVerification();
+  ASSERT_TRUE(engine_->decide(stopped.rotationId, Decision::kRevokeOld, "U0BOB0002", sink_));
+  auto again = engine_->decide(stopped.rotationId, Decision::kRollBack, "U0BOB0002", sink_);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().kind, ErrorKind::kConflict);
+  EXPECT_NE(again.error().message.find("completed"), std::string::npos);
+  EXPECT_FALSE(token(stopped.newToken->id)["revoked"].get<bool>());
+  auto unknown = engine_->decide(9999, Decision::kRetry, "U0BOB0002", sink_);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().kind, ErrorKind::kNotFound);
+}
+
+TEST_F(RotationDecisionTest, AfterARestartRollBackIsRefusedButRetryStillWorks) {
+  auto stopped = stopAtVerification();
+  makeEngine();   // a fresh process: the values kept in memory are gone
+  auto plan = engine_->plan(request());
+  ASSERT_TRUE(plan);
+  ASSERT_TRUE(plan->blockedBy);
+  EXPECT_EQ(plan->blockedBy->rotationId, stopped.rotationId);
+  EXPECT_FALSE(offers(plan->blockedBy->decisions, Decision::kRollBack));
+  EXPECT_TRUE(offers(plan->blockedBy->decisions, Decision::kRetry));
+  auto rollBack = engine_->decide(stopped.rotationId, Decision::kRollBack, "U0BOB0002", sink_);
+  ASSERT_FALSE(rollBack);
+  EXPECT_EQ(rollBack.error().kind, ErrorKind::kInvalidInput);
+  EXPECT_NE(rollBack.error().message.find("by hand"), std::string::npos);
+  auto retry = engine_->decide(stopped.rotationId, Decision::kRetry, "U0BOB0002", sink_);
+  ASSERT_TRUE(retry) << retry.error().message;
+  EXPECT_EQ(retry->result.state, RotationState::kCompleted) << retry->result.summary;
+  EXPECT_TRUE(token(101)["revoked"].get<bool>());
+}
+
+TEST_F(RotationDecisionTest, PartialDeliveryRetriesEveryConsumerButNeverOffersRevokeOld) {
+  bool groupFails = true;
+  transport_->intercept = [&](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
+    if (groupFails && r.method == "PUT" && r.url.find("/groups/") != std::string::npos) {
+      return http::ClientResponse{403, {{"content-type", "application/json"}}, R"({"message":"403 Forbidden"})"};
+    }
+    return std::nullopt;
+  };
+  auto plan = engine_->plan(request());
+  ASSERT_TRUE(plan);
+  auto stopped = engine_->execute(*plan, request(), sink_);
+  ASSERT_TRUE(stopped);
+  ASSERT_EQ(stopped->state, RotationState::kAwaitingDecision);
+  EXPECT_TRUE(offers(stopped->decisions, Decision::kRetry));
+  EXPECT_TRUE(offers(stopped->decisions, Decision::kRollBack));
+  EXPECT_FALSE(offers(stopped->decisions, Decision::kRevokeOld));
+  auto refused = engine_->decide(stopped->rotationId, Decision::kRevokeOld, "U0BOB0002", sink_);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("revoked token"), std::string::npos);
+  groupFails = false;
+  auto retry = engine_->decide(stopped->rotationId, Decision::kRetry, "U0BOB0002", sink_);
+  ASSERT_TRUE(retry) << retry.error().message;
+  EXPECT_EQ(retry->result.state, RotationState::kCompleted) << retry->result.summary;
+  std::string value = token(stopped->newToken->id)["value"];
+  EXPECT_EQ(variableValue("GITLAB_API_TOKEN"), value);
+  EXPECT_EQ(variableValue("INVENTORY_TOKEN"), value);
+  EXPECT_TRUE(token(101)["revoked"].get<bool>());
+}
+
+TEST_F(RotationDecisionTest, AbandonLeavesBothTokensAndUnblocksTheToken) {
+  auto stopped = stopAtVerification();
+  auto outcome = engine_->decide(stopped.rotationId, Decision::kAbandon, "U0BOB0002", sink_);
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  EXPECT_EQ(outcome->result.state, RotationState::kFailed);
+  EXPECT_FALSE(token(101)["revoked"].get<bool>());
+  EXPECT_FALSE(token(stopped.newToken->id)["revoked"].get<bool>());
+  auto plan = engine_->plan(request("101", "k2"));
+  ASSERT_TRUE(plan);
+  EXPECT_FALSE(plan->blockedBy);
+}
+
+TEST_F(RotationEngineTest, RecoveryKeepsTheGracePeriodForADeliveredRotation) {
+  config_.rotation.revokeGraceHours = 24;
+  gitlab::ServiceAccount inventory{10, "inventory-bot", ""};
+  auto made = api_->createToken(inventory, {kName, std::nullopt, {"api"}, utcDay(clock_.now()) + std::chrono::days(30)});
+  ASSERT_TRUE(made);
+  storage::RotationRecord r;
+  r.requestKey = "crash-c";
+  r.actor = "U0ALICE001";
+  r.account = "inventory-bot";
+  r.accountId = 10;
+  r.tokenName = kName;
+  r.oldTokenId = 101;
+  auto begun = journal_->begin(r);
+  ASSERT_TRUE(begun);
+  ASSERT_TRUE(journal_->setNewToken(begun->record.id, made->token.id));
+  ASSERT_TRUE(journal_->step(begun->record.id, "deliver", "done", RotationState::kDelivered));
+  makeEngine();
+  auto lines = engine_->recover();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("will be revoked at"), std::string::npos) << lines[0];
+  EXPECT_FALSE(token(101)["revoked"].get<bool>());
+  clock_.advance(std::chrono::hours(25));
+  EXPECT_EQ(engine_->runDueRevokes().size(), 1u);
+  EXPECT_TRUE(token(101)["revoked"].get<bool>());
+}
+
 }  // namespace
 }  // namespace patbot::handlers
