@@ -219,14 +219,22 @@ Status App::start() {
       }
     }
   });
+  // The revoke scheduler: at start (revokes that fell due while patbot was down), then every minute.
   parts_->scheduler = std::thread([raw] {
     std::unique_lock lock(raw->schedulerMutex);
-    while (!raw->schedulerWake.wait_for(lock, std::chrono::minutes(1), [raw] { return raw->schedulerStop; })) {
+    do {
       lock.unlock();
       RequestScope scope(newRequestId());
-      for (const auto& line : raw->engine->runDueRevokes()) spdlog::info("revoke scheduler: {}", line);
+      for (const auto& line : raw->engine->runDueRevokes()) {
+        spdlog::info("revoke scheduler: {}", line);
+        if (raw->config.notifyChannel.empty()) continue;
+        if (auto posted = raw->notifier->post(raw->config.notifyChannel, slack::textMessage(":hourglass: " + line, false));
+            !posted) {
+          spdlog::warn("revoke notice not posted: {}", posted.error().message);
+        }
+      }
       lock.lock();
-    }
+    } while (!raw->schedulerWake.wait_for(lock, std::chrono::minutes(1), [raw] { return raw->schedulerStop; }));
   });
   return okStatus();
 }

@@ -255,7 +255,7 @@ void PatRotateHandler::onClick(const ClickContext& click) {
   auto confirmation = confirmations_.consume(click.value, click.userId);
   if (!confirmation) {
     // Second click, expired or unknown: nothing runs.
-    auto m = slack::textMessage(":information_source: " + confirmation.error().message);
+    auto m = slack::textMessage(":information_source: " + confirmation.error().message + ". Nothing was changed.");
     m.replaceOriginal = false;
     if (auto s = notifier_.respond(click.responseUrl, m); !s) spdlog::warn("could not answer the click: {}", s.error().message);
     return;

@@ -175,6 +175,8 @@ class RotationEngine {
                                      const std::vector<std::string>& updated) const;
   std::optional<PendingRotation> pendingFor(const storage::RotationRecord& record);
   void count(storage::RotationState state);
+  // recover() for one rotation; appends a line when it did something.
+  void recoverOne(const storage::RotationRecord& record, std::vector<std::string>& lines);
   void audit(const Run& run, const std::string& step, const std::string& outcome, const nlohmann::json& detail = {});
   bool createNewToken(Run& run);
   bool deliver(Run& run);

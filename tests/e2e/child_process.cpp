@@ -74,6 +74,14 @@ void ChildProcess::terminate() {
   }
 }
 
+void ChildProcess::kill9() {
+  if (pid_ <= 0 || exited_) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  exited_ = true;
+}
+
 std::string ChildProcess::output() const { return readFile(outPath_) + readFile(errPath_); }
 
 std::optional<std::string> ChildProcess::waitFor(const std::string& needle, std::chrono::milliseconds timeout) {

@@ -27,6 +27,8 @@ class ChildProcess {
   // Waits for exit; returns the exit code (-1 on timeout or signal).
   int wait(std::chrono::milliseconds timeout);
   void terminate();
+  // SIGKILL and reap: the process gets no chance to clean up (crash tests).
+  void kill9();
 
  private:
   pid_t pid_ = -1;

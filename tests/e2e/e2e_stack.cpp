@@ -84,12 +84,25 @@ E2eStack::E2eStack(StackOptions options) {
     env_["PATBOT_CONFIG"] = dir_ + "/policy.toml";
   }
   for (const auto& [k, v] : options.extraEnv) env_[k] = v;
+  ready_ = startBot();
+}
+
+bool E2eStack::startBot() {
   bot_ = std::make_unique<ChildProcess>(buildDir() + "/bot/patbot", std::vector<std::string>{"serve"}, env_);
   if (!bot_->waitFor("listening on", std::chrono::seconds(20))) {
     startupLog_ = "patbot serve did not start: " + bot_->output();
-    return;
+    return false;
   }
-  ready_ = true;
+  return true;
+}
+
+bool E2eStack::restartBot(bool crash) {
+  if (bot_) {
+    if (crash) bot_->kill9();
+    else bot_->terminate();
+    previousBotOutput_ += bot_->output();
+  }
+  return startBot();
 }
 
 E2eStack::~E2eStack() {
@@ -153,6 +166,21 @@ std::string E2eStack::textFor(const std::string& responseUrl, size_t minCount) {
   std::string out;
   for (const auto& m : messagesFor(responseUrl, minCount)) out += m["message"].dump() + "\n";
   return out;
+}
+
+std::string E2eStack::waitForText(const std::string& responseUrl, const std::string& needle,
+                                  std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string out;
+    auto all = nlohmann::json::parse(get(slackUrl + "/_fake/messages").body, nullptr, false);
+    for (const auto& m : all.is_array() ? all : nlohmann::json::array()) {
+      if (m.value("response_url", nlohmann::json()) == responseUrl) out += m["message"].dump() + "\n";
+    }
+    if (out.find(needle) != std::string::npos) return out;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return "";
 }
 
 std::pair<int, std::string> E2eStack::patbot(const std::vector<std::string>& args,

@@ -40,6 +40,10 @@ class E2eStack {
   // Waits until `minCount` messages arrived for that response_url; returns them (in order).
   std::vector<nlohmann::json> messagesFor(const std::string& responseUrl, size_t minCount,
                                           std::chrono::seconds timeout = std::chrono::seconds(30));
+  // Waits until the messages for that response_url contain `needle`; returns them all as text
+  // ("" on timeout).
+  std::string waitForText(const std::string& responseUrl, const std::string& needle,
+                          std::chrono::seconds timeout = std::chrono::seconds(60));
   // All message texts (fallback text plus every block's text) for that response_url, joined.
   std::string textFor(const std::string& responseUrl, size_t minCount = 1);
 
@@ -52,6 +56,11 @@ class E2eStack {
   std::vector<std::string> secrets() const;   // every secret value the stack knows
   std::string botUrl, gitlabUrl, slackUrl, dbPath;
   ChildProcess* bot() { return bot_.get(); }
+  // Stops `patbot serve` (SIGKILL when `crash`, else SIGTERM) and starts a new one with the same
+  // environment, port and database. False (with startupLog()) when it did not come back.
+  bool restartBot(bool crash);
+  // Output of every earlier bot process of this stack (restartBot keeps it).
+  std::string previousBotOutput() const { return previousBotOutput_; }
 
  private:
   nlohmann::json seed_;
@@ -61,6 +70,8 @@ class E2eStack {
   std::string dir_;
   bool ready_ = false;
   std::string startupLog_;
+  std::string previousBotOutput_;
+  bool startBot();
 };
 
 }  // namespace patbot::e2e

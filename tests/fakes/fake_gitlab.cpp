@@ -124,12 +124,15 @@ Faults faultsFromJson(const json& j) {
   f.rate500 = j.value("rate_500", 0.0);
   f.hang = j.value("hang", false);
   f.hangPathPrefix = j.value("hang_path_prefix", std::string());
+  f.hangMethod = j.value("hang_method", std::string());
+  f.holdAnswer = j.value("hold_answer", false);
   return f;
 }
 
 json faultsToJson(const Faults& f) {
   return {{"latency_ms", f.latencyMs}, {"latency_jitter_ms", f.latencyJitterMs}, {"rate_429", f.rate429},
-          {"rate_500", f.rate500}, {"hang", f.hang}, {"hang_path_prefix", f.hangPathPrefix}};
+          {"rate_500", f.rate500}, {"hang", f.hang}, {"hang_path_prefix", f.hangPathPrefix},
+          {"hang_method", f.hangMethod}, {"hold_answer", f.holdAnswer}};
 }
 
 // --- Impl: lifecycle, faults, dispatch ----------------------------------------------------------
@@ -183,8 +186,16 @@ http::Response FakeGitLab::Impl::handle(const http::Request& req) {
       if (auto fault = injectFault(req)) {
         res = std::move(*fault);
       } else {
-        std::lock_guard lock(mutex_);
-        res = handleApi(req, &authLabel);
+        {
+          std::lock_guard lock(mutex_);
+          res = handleApi(req, &authLabel);
+        }
+        std::unique_lock lock(faultsMutex_);
+        if (hangsNow(req, /*afterWork=*/true)) {
+          ++held_;
+          faultsCv_.wait_for(lock, kHangTime, [&] { return stopping_ || !hangsNow(req, true); });
+          --held_;
+        }
       }
       {
         std::lock_guard lock(mutex_);
@@ -214,6 +225,11 @@ http::Response FakeGitLab::Impl::handle(const http::Request& req) {
   return res;
 }
 
+bool FakeGitLab::Impl::hangsNow(const http::Request& req, bool afterWork) const {
+  return faults_.hang && faults_.holdAnswer == afterWork && req.path.rfind(faults_.hangPathPrefix, 0) == 0 &&
+         (faults_.hangMethod.empty() || faults_.hangMethod == req.method);
+}
+
 std::optional<http::Response> FakeGitLab::Impl::injectFault(const http::Request& req) {
   Faults f;
   {
@@ -227,9 +243,10 @@ std::optional<http::Response> FakeGitLab::Impl::injectFault(const http::Request&
     if (sleepMs > 0) {
       faultsCv_.wait_for(lock, std::chrono::milliseconds(sleepMs), [this] { return stopping_; });
     }
-    auto hangs = [&] { return faults_.hang && req.path.rfind(faults_.hangPathPrefix, 0) == 0; };
-    if (hangs()) {
-      faultsCv_.wait_for(lock, kHangTime, [&] { return stopping_ || !hangs(); });
+    if (hangsNow(req, /*afterWork=*/false)) {
+      ++held_;
+      faultsCv_.wait_for(lock, kHangTime, [&] { return stopping_ || !hangsNow(req, false); });
+      --held_;
     }
     if (stopping_) return messageError(503, "503 Service Unavailable");
     f = faults_;
@@ -289,7 +306,12 @@ http::Response FakeGitLab::Impl::handleControl(const http::Request& req) {
         return grapeError(400, std::string("bad faults: ") + e.what());
       }
     }
-    return jsonResponse(200, faultsToJson(faults()));
+    json out = faultsToJson(faults());
+    {
+      std::lock_guard lock(faultsMutex_);
+      out["held"] = held_;
+    }
+    return jsonResponse(200, out);
   }
   if (p == "/_fake/reset" && req.method == "POST") {
     json seed = json::parse(req.body, nullptr, false);

@@ -6,7 +6,8 @@
 //   GET  /_fake/calls[?since=SEQ]  every /api/v4 call: [{seq, method, path, query, status, auth}]
 //                                  where auth is "none" or "token:<id>"; never a token value
 //   POST /_fake/faults             {latency_ms, latency_jitter_ms, rate_429, rate_500, hang,
-//                                   hang_path_prefix} (missing keys reset to defaults)
+//                                   hang_path_prefix, hang_method, hold_answer} (missing keys reset
+//                                   to defaults); GET adds "held": requests hanging right now
 //   GET  /_fake/state              the whole state in seed format, token values included
 //   POST /_fake/reset              body = a new seed; clears the call log
 //   POST /_fake/clock              {"now":"RFC3339"}; only with a settable FakeClock, else 400
@@ -56,6 +57,9 @@ struct Faults {
   double rate500 = 0;            // probability of {"message":"500 Internal Server Error"}
   bool hang = false;             // sleep 10 minutes (or until released) before answering
   std::string hangPathPrefix;    // hang only paths starting with this (e.g. "/api/v4/groups")
+  std::string hangMethod;        // and only this method ("" = any)
+  bool holdAnswer = false;       // with hang: do the work first, then hold the answer (a caller
+                                 // killed meanwhile never learns that it happened)
 };
 
 class FakeGitLab {

@@ -54,6 +54,8 @@ class FakeGitLab::Impl {
   http::Response handleApi(const http::Request& req, std::string* authLabel);
   http::Response handleControl(const http::Request& req);
   std::optional<http::Response> injectFault(const http::Request& req);
+  // Whether `req` must hang now: before the work (hold_answer off) or after it (on). Needs faultsMutex_.
+  bool hangsNow(const http::Request& req, bool afterWork) const;
   http::Response authenticate(Ctx& ctx, const Route& route, const std::string& credential);
   void logCall(const http::Request& req, int status, const std::string& authLabel);
   std::string randomHex(size_t chars);
@@ -142,11 +144,12 @@ class FakeGitLab::Impl {
   std::mt19937_64 rng_;
   uint64_t rateLimitCount_ = 0;
 
-  mutable std::mutex faultsMutex_;      // guards faults_, stopping_, inFlight_
+  mutable std::mutex faultsMutex_;      // guards faults_, stopping_, inFlight_, held_
   std::condition_variable faultsCv_;
   Faults faults_;
   bool stopping_ = false;
   int inFlight_ = 0;
+  int held_ = 0;                        // requests hanging now (guarded by faultsMutex_)
 };
 
 }  // namespace patbot::fakes

@@ -1,0 +1,142 @@
+// SPEC §5.3 end to end: `patbot serve` is killed with SIGKILL in the middle of each rotation
+// step while the fake GitLab holds one answer, then started again on the same database. After
+// recovery no consumer holds a revoked token while a valid one exists, no token was created twice,
+// and the rotation is finished, undone, or waiting for a person as the spec says.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "tests/e2e/e2e_stack.h"
+
+namespace patbot::e2e {
+namespace {
+
+constexpr const char* kTokenName = "GitLab Security Service - Architecture - Inventory";
+
+const char* kPolicy = R"(
+[access]
+operators = ["U0ALICE001"]
+
+[[token]]
+account = "inventory-bot"
+name    = "GitLab Security Service - Architecture - Inventory"
+ci_variables    = [{ project = "sec/inventory-builder", key = "GITLAB_API_TOKEN" }]
+group_variables = [{ group = "sec", key = "INVENTORY_TOKEN" }]
+verify_pipeline = { project = "sec/inventory-builder", ref = "main" }
+)";
+
+struct CrashPoint {
+  const char* name;
+  const char* method;
+  const char* pathPrefix;
+  bool holdAnswer;           // GitLab did the work; patbot dies before it hears so
+  const char* finalState;    // the rotation's state after recovery
+};
+
+void PrintTo(const CrashPoint& p, std::ostream* os) { *os << p.name; }
+
+class CrashE2e : public ::testing::TestWithParam<CrashPoint> {
+ protected:
+  static nlohmann::json state(E2eStack& stack) {
+    return nlohmann::json::parse(stack.get(stack.gitlabUrl + "/_fake/state").body);
+  }
+  // Every CI variable that held a token of this name holds an active one, or (only when no
+  // active token of the name exists at all) a revoked one.
+  static void expectNoConsumerOnARevokedToken(const nlohmann::json& s) {
+    std::map<std::string, bool> activeByValue;
+    int active = 0, named = 0;
+    for (const auto& t : s["tokens"]) {
+      if (t["name"] != kTokenName) continue;
+      ++named;
+      bool isActive = !t["revoked"].get<bool>();
+      active += isActive;
+      activeByValue[t["value"].get<std::string>()] = isActive;
+    }
+    EXPECT_LE(named, 2) << "a token was created twice";
+    EXPECT_GE(active, 1) << "no active token is left";
+    auto check = [&](const nlohmann::json& v) {
+      auto it = activeByValue.find(v["value"].get<std::string>());
+      if (it == activeByValue.end()) return;
+      EXPECT_TRUE(it->second) << "variable " << v["key"].get<std::string>() << " holds a revoked token";
+    };
+    for (const auto& p : s["projects"]) {
+      for (const auto& v : p.value("variables", nlohmann::json::array())) check(v);
+    }
+    for (const auto& g : s["groups"]) {
+      for (const auto& v : g.value("variables", nlohmann::json::array())) check(v);
+    }
+  }
+  static int heldRequests(E2eStack& stack) {
+    auto f = nlohmann::json::parse(stack.get(stack.gitlabUrl + "/_fake/faults").body, nullptr, false);
+    return f.is_object() ? f.value("held", 0) : 0;
+  }
+};
+
+TEST_P(CrashE2e, RecoveryAfterKill9KeepsTheInvariant) {
+  const CrashPoint& point = GetParam();
+  StackOptions o;
+  o.demoSeed = true;
+  o.policyToml = kPolicy;
+  o.extraEnv = {{"PATBOT_NOTIFY_CHANNEL", "C0OPS00001"}};
+  E2eStack stack(o);
+  ASSERT_TRUE(stack.ready()) << stack.startupLog();
+
+  nlohmann::json faults = {{"hang", true}, {"hang_method", point.method}, {"hang_path_prefix", point.pathPrefix},
+                           {"hold_answer", point.holdAnswer}};
+  ASSERT_EQ(stack.post(stack.gitlabUrl + "/_fake/faults", faults.dump()).status, 200);
+  auto sent = stack.slash("rotate 101 --yes");
+  ASSERT_EQ(sent.value("status", 0), 200) << sent.dump();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (heldRequests(stack) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_GT(heldRequests(stack), 0) << "the rotation never reached " << point.name << "\n" << stack.bot()->output();
+
+  stack.bot()->kill9();
+  ASSERT_EQ(stack.post(stack.gitlabUrl + "/_fake/faults", "{}").status, 200);
+  ASSERT_TRUE(stack.restartBot(false)) << stack.startupLog();
+  ASSERT_TRUE(stack.bot()->waitFor("recovery:", std::chrono::seconds(30))) << stack.bot()->output();
+
+  auto s = state(stack);
+  expectNoConsumerOnARevokedToken(s);
+  auto [code, audit] = stack.patbot({"audit", "--format", "jsonl", "--limit", "500"});
+  ASSERT_EQ(code, 0) << audit;
+  std::string recovered;
+  std::istringstream lines(audit);
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object() && j.value("action", "") == "rotation.recover") recovered = j.value("outcome", "");
+  }
+  EXPECT_EQ(recovered, point.finalState) << audit;
+  auto [vcode, verify] = stack.patbot({"audit", "verify"});
+  EXPECT_EQ(vcode, 0) << verify;
+
+  // The restart was announced in the notification channel.
+  std::string messages;
+  for (int i = 0; i < 150 && messages.find("patbot restarted") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    messages = stack.get(stack.slackUrl + "/_fake/messages").body;
+  }
+  EXPECT_NE(messages.find("patbot restarted"), std::string::npos) << messages << "\n" << stack.bot()->output();
+  for (const auto& secret : stack.secrets()) {
+    EXPECT_EQ(stack.bot()->output().find(secret), std::string::npos) << "a secret is in the log";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryStep, CrashE2e,
+    ::testing::Values(
+        // The create happened; patbot never learned the new id: recovery finds it and revokes it.
+        CrashPoint{"CreateAnswerLost", "POST", "/api/v4/users/10/personal_access_tokens", true, "rolled_back"},
+        // The project variable holds the new value, the group one the old: both tokens stay.
+        CrashPoint{"FirstVariableUpdated", "PUT", "/api/v4/projects/", true, "awaiting_decision"},
+        // Delivered, the check never answered: the new token is active, so the old one goes.
+        CrashPoint{"CheckPending", "GET", "/api/v4/personal_access_tokens/self", false, "completed"},
+        // Delivered, the verify pipeline retried, patbot died waiting.
+        CrashPoint{"PipelineStarted", "POST", "/api/v4/projects/", true, "completed"},
+        // The old token was revoked; patbot died before hearing so.
+        CrashPoint{"RevokeAnswerLost", "DELETE", "/api/v4/personal_access_tokens/101", true, "completed"}),
+    [](const ::testing::TestParamInfo<CrashPoint>& p) { return std::string(p.param.name); });
+
+}  // namespace
+}  // namespace patbot::e2e
