@@ -71,6 +71,13 @@ int runRotate(const EnvLookup& env, const RotateOptions& options) {
   auto plan = engine.plan(request);
   if (!plan) return fail(fmt::format("cannot rotate {}: {}", options.token, plan.error().message));
   std::cout << slack::renderForTerminal(handlers::planMessage(*plan, "", options.dryRun)) << std::flush;
+  if (plan->blockedBy) {
+    std::cout << slack::renderForTerminal(handlers::pendingRotationMessage(plan->target(), *plan->blockedBy)) << std::flush;
+    if (!options.dryRun) {
+      return fail(fmt::format("rotation #{} of this token is unfinished ({}); decide it in Slack first",
+                              plan->blockedBy->rotationId, storage::rotationStateName(plan->blockedBy->state)));
+    }
+  }
   if (options.dryRun) return 0;
   if (!options.yes) {
     if (!isatty(STDIN_FILENO)) return fail("refusing to rotate without confirmation: add --yes when not on a terminal");

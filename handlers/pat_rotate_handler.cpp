@@ -63,15 +63,15 @@ Result<Prepared> PatRotateHandler::prepare(const CommandRequest& request) {
   p.ack = slack::textMessage(args->dryRun ? ":mag: Checking the rotation plan (dry run)…"
                                           : ":hourglass_flowing_sand: Preparing the rotation plan…");
   std::string key = request.triggerId.empty() ? request.requestId : "trigger:" + request.triggerId;
-  p.work = [this, a = *args, actor = request.actor, key, channel = request.channelId] {
-    return planOrRun(a, actor, key, channel);
+  p.work = [this, a = *args, actor = request.actor, key, channel = request.channelId, url = request.responseUrl] {
+    return planOrRun(a, actor, key, channel, url);
   };
   return p;
 }
 
 CommandOutput PatRotateHandler::planOrRun(const RotateArgs& a, const std::string& actor, const std::string& key,
-                                          const std::string& channel) {
-  if (!a.dryRun && a.yes) return runRotation(a, actor, key, channel);
+                                          const std::string& channel, const std::string& responseUrl) {
+  if (!a.dryRun && a.yes) return runRotation(a, actor, key, channel, responseUrl);
   RotationRequest rr{a.token, a.expiresInDays, a.dryRun, a.immediate, a.reveal, actor, key, channel};
   auto plan = engine_.plan(rr);
   CommandOutput out;
@@ -119,7 +119,7 @@ void PatRotateHandler::announce(const std::string& channel, const slack::Message
 }
 
 CommandOutput PatRotateHandler::runRotation(const RotateArgs& a, const std::string& actor, const std::string& requestKey,
-                                            const std::string& channel) {
+                                            const std::string& channel, const std::string& responseUrl) {
   CommandOutput out;
   RotationRequest rr{a.token, a.expiresInDays, false, a.immediate, a.reveal, actor, requestKey, channel};
   auto plan = engine_.plan(rr);
@@ -130,7 +130,7 @@ CommandOutput PatRotateHandler::runRotation(const RotateArgs& a, const std::stri
     return out;
   }
   if (plan->blockedBy) return blocked(*plan);
-  SlackProgressSink sink(notifier_, notifyChannel_.empty() ? channel : notifyChannel_);
+  SlackProgressSink sink(notifier_, notifyChannel_.empty() ? channel : notifyChannel_, responseUrl);
   auto result = engine_.execute(*plan, rr, sink);
   if (!result) {
     out.outcome = "error";
@@ -210,7 +210,7 @@ void PatRotateHandler::onDecision(const ClickContext& click) {
     return;
   }
   std::string channel = notifyChannel_.empty() ? click.channelId : notifyChannel_;
-  SlackProgressSink sink(notifier_, channel);
+  SlackProgressSink sink(notifier_, channel, click.responseUrl);
   auto outcome = engine_.decide(id, *decision, click.userId, sink);
   if (!outcome) {
     answer(click, slack::textMessage(":information_source: " + outcome.error().message + ". Nothing was changed."), false);
@@ -229,7 +229,7 @@ void PatRotateHandler::onDigestRotate(const ClickContext& click) {
   }
   RotateArgs a;
   a.token = click.value;
-  auto out = planOrRun(a, click.userId, "digest:" + click.requestId, click.channelId);
+  auto out = planOrRun(a, click.userId, "digest:" + click.requestId, click.channelId, click.responseUrl);
   for (const auto& m : out.messages) answer(click, m, false);
 }
 
@@ -271,7 +271,7 @@ void PatRotateHandler::onClick(const ClickContext& click) {
     a.immediate = req.value("immediate", false);
     a.reveal = req.value("reveal", false);
     a.yes = true;
-    out = runRotation(a, click.userId, "confirm:" + confirmation->id, confirmation->channelId);
+    out = runRotation(a, click.userId, "confirm:" + confirmation->id, confirmation->channelId, click.responseUrl);
   }
   for (size_t i = 0; i < out.messages.size(); ++i) {
     auto m = out.messages[i];

@@ -61,13 +61,14 @@ class PatRotateHandler final : public Command {
  private:
   // Dry run, or the plan with Confirm / Cancel, or (with --yes) the rotation itself.
   CommandOutput planOrRun(const RotateArgs& args, const std::string& actor, const std::string& key,
-                          const std::string& channel);
+                          const std::string& channel, const std::string& responseUrl);
   CommandOutput blocked(const RotationPlan& plan);
   void onDecision(const ClickContext& click);
   void onDigestRotate(const ClickContext& click);
   void answer(const ClickContext& click, slack::Message m, bool replaceOriginal);
+  // `responseUrl` carries the progress when there is no bot token (SlackProgressSink).
   CommandOutput runRotation(const RotateArgs& args, const std::string& actor, const std::string& requestKey,
-                            const std::string& channel);
+                            const std::string& channel, const std::string& responseUrl);
   CommandOutput runRevoke(const std::string& token, const std::string& actor, const std::string& channel);
   void announce(const std::string& channel, const slack::Message& message);
   // TOKEN against a fresh inventory; the Error is a sentence for the user.

@@ -74,6 +74,10 @@ RotationEngine::RotationEngine(gitlab::GitLabApi& gitlab, storage::RotationJourn
                                EngineOptions options)
     : gitlab_(gitlab), journal_(journal), audit_(audit), clock_(clock), config_(config), options_(std::move(options)) {
   if (!options_.sleep) options_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  if (options_.metrics) {
+    options_.metrics->declareCounter("patbot_rotations_total",
+                                     "Rotations that ended or stopped for a decision, by the state they reached.");
+  }
 }
 
 std::optional<TokenPolicy> RotationEngine::policyFor(const std::string& account, const std::string& name) const {

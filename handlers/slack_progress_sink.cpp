@@ -1,5 +1,7 @@
 #include "handlers/slack_progress_sink.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "handlers/rotation_messages.h"
@@ -7,20 +9,35 @@
 namespace patbot::handlers {
 
 void SlackProgressSink::show(const RotationProgress& progress) {
-  if (disabled_ || channel_.empty()) return;
+  if (noBotToken_ || channel_.empty()) return showThroughResponseUrl(progress);
   auto message = progressMessage(progress);
   if (!posted_) {
     auto posted = notifier_.post(channel_, message);
     if (!posted) {
-      spdlog::info("live progress disabled: {}", posted.error().message);
-      disabled_ = true;
-      return;
+      spdlog::info("live progress through chat.postMessage disabled: {}", posted.error().message);
+      noBotToken_ = true;
+      return showThroughResponseUrl(progress);
     }
     posted_ = *posted;
     return;
   }
   if (auto updated = notifier_.update(*posted_, message); !updated) {
     spdlog::warn("could not update the progress message: {}", updated.error().message);
+  }
+}
+
+void SlackProgressSink::showThroughResponseUrl(const RotationProgress& progress) {
+  if (responseUrl_.empty() || responseUrlUses_ >= kResponseUrlBudget) return;
+  size_t finished = static_cast<size_t>(std::count_if(progress.steps.begin(), progress.steps.end(), [](const StepView& s) {
+    return s.state == StepState::kDone || s.state == StepState::kFailed || s.state == StepState::kSkipped;
+  }));
+  if (finished <= finishedShown_) return;
+  finishedShown_ = finished;
+  ++responseUrlUses_;
+  auto message = progressMessage(progress);
+  message.replaceOriginal = true;
+  if (auto sent = notifier_.respond(responseUrl_, message); !sent) {
+    spdlog::warn("could not show progress through the response_url: {}", sent.error().message);
   }
 }
 

@@ -1,6 +1,8 @@
-// Shows rotation progress in Slack by posting one message with chat.postMessage and updating it
-// in place with chat.update (SPEC §4). Without a bot token (post fails) it stays silent and the
-// final result arrives through the response_url instead, to respect its 5-use limit.
+// Shows rotation progress in Slack (SPEC §4): with a bot token, one message posted with
+// chat.postMessage and updated in place with chat.update at every change. Without one (the post
+// fails), through the command's response_url instead, and then only when a step finishes and at
+// most kResponseUrlBudget times, so that the final result and a revealed value still fit in the
+// URL's 5 uses. Not thread-safe: one sink per rotation, called from the thread running it.
 #pragma once
 
 #include <optional>
@@ -13,14 +15,23 @@ namespace patbot::handlers {
 
 class SlackProgressSink final : public ProgressSink {
  public:
-  SlackProgressSink(slack::Notifier& notifier, std::string channel) : notifier_(notifier), channel_(std::move(channel)) {}
+  static constexpr int kResponseUrlBudget = 3;
+
+  // `responseUrl` "" = no fallback: without a bot token the progress is not shown.
+  SlackProgressSink(slack::Notifier& notifier, std::string channel, std::string responseUrl = "")
+      : notifier_(notifier), channel_(std::move(channel)), responseUrl_(std::move(responseUrl)) {}
   void show(const RotationProgress& progress) override;
 
  private:
+  void showThroughResponseUrl(const RotationProgress& progress);
+
   slack::Notifier& notifier_;
   std::string channel_;
+  std::string responseUrl_;
   std::optional<slack::PostedMessage> posted_;
-  bool disabled_ = false;
+  bool noBotToken_ = false;
+  int responseUrlUses_ = 0;
+  size_t finishedShown_ = 0;
 };
 
 }  // namespace patbot::handlers
