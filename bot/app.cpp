@@ -17,6 +17,7 @@
 #include "bot/slack_endpoints.h"
 #include "core/request_context.h"
 #include "gitlab/rest_gitlab_api.h"
+#include "handlers/expiry_watcher.h"
 #include "handlers/pat_audit_handler.h"
 #include "handlers/pat_help_handler.h"
 #include "handlers/pat_rotate_handler.h"
@@ -33,6 +34,7 @@
 #include "storage/database.h"
 #include "storage/rotation_journal.h"
 #include "storage/sqlite_audit_store.h"
+#include "storage/watcher_store.h"
 
 namespace patbot {
 
@@ -54,6 +56,8 @@ struct App::Parts {
   handlers::PatRotateHandler* rotate = nullptr;   // owned by the registry
   std::unique_ptr<slack::SlackNotifier> notifier;
   std::unique_ptr<slack::SignatureVerifier> verifier;
+  std::unique_ptr<storage::WatcherStore> watcherStore;
+  std::unique_ptr<handlers::ExpiryWatcher> watcher;   // after the engine, notifier and store it uses
   CommandRegistry registry;
   std::unique_ptr<ThreadPoolExecutor> executor;
   std::unique_ptr<CommandService> commands;
@@ -70,6 +74,7 @@ struct App::Parts {
   ~Parts() {
     if (server) server->stop();
     stopScheduler();
+    if (watcher) watcher->stop();
     if (executor) executor->shutdown(/*runQueued=*/false);
   }
   void stopScheduler() {
@@ -125,7 +130,7 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock) {
   gitlab::RestGitLabOptions gl = gitlabOptions(c);
   gl.metrics = &p->metrics;
   p->restGitLab = std::make_unique<gitlab::RestGitLabApi>(*p->gitlabTransport, gl);
-  p->gitlab = std::make_unique<ObservedGitLabApi>(*p->restGitLab);
+  p->gitlab = std::make_unique<ObservedGitLabApi>(*p->restGitLab, &clock);
 
   p->notifier = std::make_unique<slack::SlackNotifier>(*p->slackTransport, c.slackApiUrl, c.slackBotToken, clock,
                                                        &p->metrics);
@@ -133,14 +138,34 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock) {
 
   p->registry.add("help", "help", "Show this help.", handlers::Role::kReader, false,
                   std::make_unique<handlers::PatHelpHandler>(p->registry.usageLines()));
+  Parts* raw = p.get();
+  // The watcher's scan, unless a token was created or revoked since it was taken.
+  handlers::InventoryCache cache = [raw]() -> std::optional<handlers::InventorySnapshot> {
+    if (!raw->watcher) return std::nullopt;
+    auto snapshot = raw->watcher->latestInventory();
+    auto written = raw->gitlab->lastTokenWrite();
+    if (!snapshot || (written && *written >= snapshot->takenAt)) return std::nullopt;
+    return snapshot;
+  };
   p->registry.add("status", handlers::PatStatusHandler::kUsage,
                   "List service-account tokens with their expiry, most urgent first.", handlers::Role::kReader, false,
                   std::make_unique<handlers::PatStatusHandler>(*p->gitlab, clock, c.expiringWindowDays(),
-                                                               sourceLabel(c)));
+                                                               sourceLabel(c), cache));
 
   p->registry.add("audit", handlers::PatAuditHandler::kUsage, "The latest audit entries, newest first.",
                   handlers::Role::kReader, false, std::make_unique<handlers::PatAuditHandler>(*p->audit));
-  p->engine = std::make_unique<handlers::RotationEngine>(*p->gitlab, *p->journal, *p->audit, clock, p->config);
+  handlers::EngineOptions engineOptions;
+  engineOptions.metrics = &p->metrics;
+  engineOptions.trackingIssueFor = [raw](int64_t tokenId) -> std::optional<IssueRef> {
+    return raw->watcher ? raw->watcher->trackingIssueFor(tokenId) : std::nullopt;
+  };
+  p->engine = std::make_unique<handlers::RotationEngine>(*p->gitlab, *p->journal, *p->audit, clock, p->config,
+                                                         engineOptions);
+  p->watcherStore = std::make_unique<storage::WatcherStore>(*p->database, clock);
+  handlers::WatcherOptions watcherOptions;
+  watcherOptions.notifyChannel = c.notifyChannel;
+  p->watcher = std::make_unique<handlers::ExpiryWatcher>(*p->gitlab, *p->watcherStore, *p->notifier, p->engine.get(),
+                                                         clock, p->config, p->metrics, watcherOptions);
   auto access = p->config.access;
   auto isOperator = [access](const std::string& user) {
     return std::find(access.operators.begin(), access.operators.end(), user) != access.operators.end() ||
@@ -162,7 +187,6 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock) {
   p->endpoints = std::make_unique<SlackEndpoints>(*p->verifier, *p->commands, *p->audit, *p->executor,
                                                   *p->notifier, p->metrics, p->rotate);
 
-  Parts* raw = p.get();
   p->router.add("POST", "/slack/commands", [raw](const http::Request& r) { return raw->endpoints->commands(r); });
   p->router.add("POST", "/slack/interactions",
                 [raw](const http::Request& r) { return raw->endpoints->interactions(r); });
@@ -204,6 +228,13 @@ Status App::start() {
     } else {
       spdlog::error("GitLab check failed: {}", self.error().message);
     }
+    const std::string& tracking = raw->config.watch.trackingProject;
+    if (!tracking.empty()) {
+      if (auto project = raw->gitlab->getProject(tracking); !project) {
+        spdlog::error("[watch] tracking_project \"{}\" cannot be used, so no tracking issues will be opened: {}",
+                      tracking, project.error().message);
+      }
+    }
     // Finish or undo rotations a crash or restart interrupted (SPEC §5.3) and say so.
     auto lines = raw->engine->recover();
     if (!lines.empty()) {
@@ -219,6 +250,7 @@ Status App::start() {
       }
     }
   });
+  parts_->watcher->start();
   // The revoke scheduler: at start (revokes that fell due while patbot was down), then every minute.
   parts_->scheduler = std::thread([raw] {
     std::unique_lock lock(raw->schedulerMutex);
@@ -243,6 +275,7 @@ void App::stop() {
   if (!parts_) return;
   if (parts_->server) parts_->server->stop();
   parts_->stopScheduler();
+  if (parts_->watcher) parts_->watcher->stop();
   if (parts_->executor) parts_->executor->shutdown(/*runQueued=*/false);
 }
 

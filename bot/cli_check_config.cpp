@@ -61,6 +61,16 @@ int runCheckConfig(const EnvLookup& env) {
     } else {
       std::cout << "service accounts:  " << accounts->size() << " visible\n";
     }
+    if (!c.watch.trackingProject.empty()) {
+      auto project = api.getProject(c.watch.trackingProject);
+      if (!project) {
+        std::cout << "tracking project:  FAILED — [watch] tracking_project \"" << c.watch.trackingProject
+                  << "\": " << project.error().message << "\n";
+        ok = false;
+      } else {
+        std::cout << "tracking project:  " << project->pathWithNamespace << " (id " << project->id << ")\n";
+      }
+    }
   }
 
   std::cout << "what the bot may do:\n";
@@ -68,6 +78,13 @@ int runCheckConfig(const EnvLookup& env) {
   std::cout << "  rotate, revoke:      " << listOrNone(c.access.operators, "nobody until operators are configured") << "\n";
   std::cout << "  channels:            " << listOrNone(c.access.channels, "any channel") << "\n";
   std::cout << "  [[token]] entries:   " << c.tokens.size() << "\n";
+  std::cout << "  watcher:             every " << c.watch.intervalMinutes << " min, warn at "
+            << fmt::format("{}", fmt::join(c.watch.warnDays, ", ")) << " days, "
+            << (c.watch.autoRotateDaysBefore > 0
+                    ? fmt::format("auto-rotate {} days before expiry", c.watch.autoRotateDaysBefore)
+                    : std::string("no auto-rotation"))
+            << ", tracking issues " << (c.watch.trackingProject.empty() ? "off" : "in " + c.watch.trackingProject)
+            << "\n";
   std::cout << (ok ? "check-config: OK" : "check-config: problems found (see above)") << std::endl;
   return ok ? 0 : 1;
 }

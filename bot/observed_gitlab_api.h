@@ -1,5 +1,6 @@
-// A GitLabApi decorator that remembers whether the last call succeeded, for /readyz.
-// Thread-safe; forwards every call unchanged.
+// A GitLabApi decorator that remembers whether the last call succeeded, for /readyz, and when a
+// token was last created or revoked through it (so a cached inventory older than that is not
+// reused). Thread-safe; forwards every call unchanged.
 #pragma once
 
 #include <cstdint>
@@ -7,13 +8,15 @@
 #include <optional>
 #include <string>
 
+#include "core/clock.h"
 #include "gitlab/gitlab_api.h"
 
 namespace patbot {
 
 class ObservedGitLabApi final : public gitlab::GitLabApi {
  public:
-  explicit ObservedGitLabApi(gitlab::GitLabApi& inner) : inner_(inner) {}
+  // `clock`, when given, must outlive this object; without it lastTokenWrite() stays nullopt.
+  explicit ObservedGitLabApi(gitlab::GitLabApi& inner, const Clock* clock = nullptr) : inner_(inner), clock_(clock) {}
 
   Result<std::vector<gitlab::ServiceAccount>> listServiceAccounts() override { return note(inner_.listServiceAccounts()); }
   Result<std::vector<gitlab::AccessToken>> listTokens(const gitlab::ServiceAccount& a) override {
@@ -28,10 +31,14 @@ class ObservedGitLabApi final : public gitlab::GitLabApi {
     return note(inner_.getToken(owner, tokenId));
   }
   Result<gitlab::CreatedToken> createToken(const gitlab::ServiceAccount& owner, const gitlab::TokenSpec& spec) override {
-    return note(inner_.createToken(owner, spec));
+    auto r = note(inner_.createToken(owner, spec));
+    tokenWritten();
+    return r;
   }
   Status revokeToken(const gitlab::ServiceAccount& owner, int64_t tokenId) override {
-    return note(inner_.revokeToken(owner, tokenId));
+    auto r = note(inner_.revokeToken(owner, tokenId));
+    tokenWritten();
+    return r;
   }
   Result<gitlab::CiVariable> getVariable(const gitlab::VariableRef& ref) override { return note(inner_.getVariable(ref)); }
   Status updateVariable(const gitlab::VariableRef& ref, const Secret& value) override {
@@ -55,6 +62,18 @@ class ObservedGitLabApi final : public gitlab::GitLabApi {
     return note(inner_.addIssueNote(project, iid, body));
   }
   Status closeIssue(const std::string& project, int64_t iid) override { return note(inner_.closeIssue(project, iid)); }
+  Result<gitlab::Issue> createIssue(const std::string& project, const gitlab::IssueSpec& spec) override {
+    return note(inner_.createIssue(project, spec));
+  }
+  Result<std::vector<gitlab::Issue>> listIssues(const std::string& project, const gitlab::IssueQuery& query) override {
+    return note(inner_.listIssues(project, query));
+  }
+
+  // When createToken or revokeToken last returned (whatever the outcome); nullopt when never.
+  std::optional<TimePoint> lastTokenWrite() const {
+    std::lock_guard lock(mutex_);
+    return lastTokenWrite_;
+  }
 
   // "" when the last call succeeded; otherwise why it did not (or that none was made yet).
   std::string problem() const {
@@ -74,8 +93,16 @@ class ObservedGitLabApi final : public gitlab::GitLabApi {
     return r;
   }
 
+  void tokenWritten() {
+    if (!clock_) return;
+    std::lock_guard lock(mutex_);
+    lastTokenWrite_ = clock_->now();
+  }
+
   gitlab::GitLabApi& inner_;
+  const Clock* clock_;
   mutable std::mutex mutex_;
+  std::optional<TimePoint> lastTokenWrite_;
   std::string problem_ = "no GitLab call has completed yet";
 };
 

@@ -61,6 +61,14 @@ class GitLabApi {
   virtual Status addIssueNote(const std::string& project, int64_t iid, const std::string& body);
   // Closes an issue; closing a closed issue succeeds.
   virtual Status closeIssue(const std::string& project, int64_t iid);
+
+  // --- tracking issues (the expiry watcher); same kInternal default as above.
+
+  // Opens an issue. Never retried on failure: after a kTimeout or 5xx the caller looks for it
+  // with listIssues before trying again.
+  virtual Result<Issue> createIssue(const std::string& project, const IssueSpec& spec);
+  // The project's issues matching `query`, all pages.
+  virtual Result<std::vector<Issue>> listIssues(const std::string& project, const IssueQuery& query);
 };
 
 namespace detail {
@@ -90,5 +98,9 @@ inline Status GitLabApi::addIssueNote(const std::string&, int64_t, const std::st
   return detail::notSupported();
 }
 inline Status GitLabApi::closeIssue(const std::string&, int64_t) { return detail::notSupported(); }
+inline Result<Issue> GitLabApi::createIssue(const std::string&, const IssueSpec&) { return detail::notSupported(); }
+inline Result<std::vector<Issue>> GitLabApi::listIssues(const std::string&, const IssueQuery&) {
+  return detail::notSupported();
+}
 
 }  // namespace patbot::gitlab

@@ -109,6 +109,21 @@ struct Issue {
   std::string title;
   std::string state;    // "opened" or "closed"
   std::string webUrl;
+  std::vector<std::string> labels;
+};
+
+// A new issue (reference/gitlab-api.md §7): labels are sent comma-separated.
+struct IssueSpec {
+  std::string title;
+  std::string description;
+  std::vector<std::string> labels;
+};
+
+// Filters of GET /projects/:id/issues; empty members are not sent.
+struct IssueQuery {
+  std::string state = "opened";          // "opened", "closed" or "all"
+  std::vector<std::string> labels;       // an issue must carry all of them
+  std::string search;                    // in titles only (in=title)
 };
 
 }  // namespace patbot::gitlab

@@ -199,6 +199,7 @@ Result<Issue> issueFrom(const json& v, const std::string& where) {
   i.title = r.optionalString("title").value_or("");
   i.state = r.string("state", true);
   i.webUrl = r.optionalString("web_url").value_or("");
+  i.labels = r.strings("labels");
   if (r.failed()) return r.error();
   return i;
 }
@@ -313,6 +314,10 @@ Result<std::vector<Pipeline>> parsePipelines(const std::string& text) {
 
 Result<Issue> parseIssue(const std::string& text) { return objectFrom<Issue>(text, "issue", issueFrom); }
 
+Result<std::vector<Issue>> parseIssues(const std::string& text) {
+  return arrayFrom<Issue>(text, "issue", issueFrom);
+}
+
 Result<AccessToken> accessTokenFromJson(const nlohmann::json& value) {
   try {
     return tokenFrom(value, "token");
@@ -346,6 +351,18 @@ nlohmann::json toJson(const TokenSpec& spec) {
   j["scopes"] = spec.scopes;
   j["expires_at"] = formatDate(spec.expiresAt);
   if (spec.description) j["description"] = *spec.description;
+  return j;
+}
+
+nlohmann::json toJson(const IssueSpec& spec) {
+  json j = json::object();
+  j["title"] = spec.title;
+  j["description"] = spec.description;
+  if (!spec.labels.empty()) {
+    std::string labels;
+    for (const auto& l : spec.labels) labels += (labels.empty() ? "" : ",") + l;
+    j["labels"] = labels;
+  }
   return j;
 }
 

@@ -32,7 +32,8 @@ Result<CiVariable> parseCiVariable(const std::string& text);
 Result<Project> parseProject(const std::string& text);        // id, path_with_namespace, web_url
 Result<Pipeline> parsePipeline(const std::string& text);      // id, status, ref, web_url
 Result<std::vector<Pipeline>> parsePipelines(const std::string& text);
-Result<Issue> parseIssue(const std::string& text);            // iid, title, state, web_url
+Result<Issue> parseIssue(const std::string& text);            // iid, title, state, web_url, labels
+Result<std::vector<Issue>> parseIssues(const std::string& text);
 
 // The same mapping from an already-parsed value (e.g. a row cached as JSON in SQLite).
 Result<AccessToken> accessTokenFromJson(const nlohmann::json& value);
@@ -43,5 +44,7 @@ nlohmann::json toJson(const AccessToken& token);
 nlohmann::json toJson(const ServiceAccount& account);
 // The create-token body (§2.6, §3.2): {name, scopes, expires_at "YYYY-MM-DD"[, description]}.
 nlohmann::json toJson(const TokenSpec& spec);
+// The create-issue body (§7): {title, description, labels "a,b"} (labels only when set).
+nlohmann::json toJson(const IssueSpec& spec);
 
 }  // namespace patbot::gitlab

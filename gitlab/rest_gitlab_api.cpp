@@ -693,4 +693,42 @@ Status RestGitLabApi::closeIssue(const std::string& project, int64_t iid) {
   return okStatus();
 }
 
+Result<Issue> RestGitLabApi::createIssue(const std::string& project, const IssueSpec& spec) {
+  Call call;
+  call.method = "POST";
+  call.pathAndQuery = projectPath(project) + "/issues";
+  call.route = "/projects/:id/issues";
+  call.what = "opening an issue in project " + project;
+  auto body = jsonBody(toJson(spec), call.what);
+  if (!body) return body.error();
+  call.body = std::move(body).value();
+  auto response = executeOnce(call);
+  if (!response) return response.error();
+  return answerOf(parseIssue(response->body), call.what, call.route, response->status);
+}
+
+Result<std::vector<Issue>> RestGitLabApi::listIssues(const std::string& project, const IssueQuery& query) {
+  Call call;
+  call.pathAndQuery = projectPath(project) + "/issues?order_by=created_at&sort=asc";
+  if (!query.state.empty()) call.pathAndQuery += "&state=" + http::urlEncode(query.state);
+  if (!query.labels.empty()) {
+    std::string labels;
+    for (const auto& l : query.labels) labels += (labels.empty() ? "" : ",") + l;
+    call.pathAndQuery += "&labels=" + http::urlEncode(labels);
+  }
+  if (!query.search.empty()) call.pathAndQuery += "&search=" + http::urlEncode(query.search) + "&in=title";
+  call.route = "/projects/:id/issues";
+  call.what = "listing the issues of project " + project;
+  Operation op = startOperation();
+  std::vector<Issue> issues;
+  auto status = fetchAllPages(call, op, [&issues](const std::string& body) -> Result<size_t> {
+    auto page = parseIssues(body);
+    if (!page) return page.error();
+    issues.insert(issues.end(), page->begin(), page->end());
+    return page->size();
+  });
+  if (!status) return status.error();
+  return issues;
+}
+
 }  // namespace patbot::gitlab

@@ -87,6 +87,10 @@ class RestGitLabApi final : public GitLabApi {
   // PUT /projects/:id/issues/:iid {"state_event":"close"}; retried; fails unless the issue
   // GitLab returns is closed.
   Status closeIssue(const std::string& project, int64_t iid) override;
+  // POST /projects/:id/issues {title, description, labels "a,b"}; 201. Never retried.
+  Result<Issue> createIssue(const std::string& project, const IssueSpec& spec) override;
+  // GET /projects/:id/issues?state=&labels=&search=&in=title (each only when set), all pages.
+  Result<std::vector<Issue>> listIssues(const std::string& project, const IssueQuery& query) override;
 
  private:
   struct Operation;   // one public call: deadline, cancellation, request count

@@ -55,8 +55,12 @@ Result<StatusFilter> parseStatusArgs(const std::vector<std::string>& args) {
 }
 
 PatStatusHandler::PatStatusHandler(gitlab::GitLabApi& gitlab, const Clock& clock, int expiringWindowDays,
-                                   std::string sourceLabel)
-    : gitlab_(gitlab), clock_(clock), expiringWindowDays_(expiringWindowDays), sourceLabel_(std::move(sourceLabel)) {}
+                                   std::string sourceLabel, InventoryCache cache)
+    : gitlab_(gitlab),
+      clock_(clock),
+      expiringWindowDays_(expiringWindowDays),
+      sourceLabel_(std::move(sourceLabel)),
+      cache_(std::move(cache)) {}
 
 Result<Prepared> PatStatusHandler::prepare(const CommandRequest& request) {
   auto filter = parseStatusArgs(request.args);
@@ -70,7 +74,10 @@ Result<Prepared> PatStatusHandler::prepare(const CommandRequest& request) {
 
 CommandOutput PatStatusHandler::run(const StatusFilter& filter) {
   CommandOutput out;
-  auto inventory = gitlab_.inventory();
+  std::optional<InventorySnapshot> cached = cache_ ? cache_() : std::nullopt;
+  if (cached && cached->age >= kCachedInventoryMaxAge) cached.reset();
+  Result<gitlab::Inventory> inventory =
+      cached ? Result<gitlab::Inventory>(cached->inventory) : gitlab_.inventory();
   if (!inventory) {
     out.outcome = "error";
     out.detail = inventory.error().detail.empty() ? inventory.error().message : inventory.error().detail;
@@ -80,9 +87,15 @@ CommandOutput PatStatusHandler::run(const StatusFilter& filter) {
   }
   auto now = clock_.now();
   auto rows = statusRows(*inventory, utcDay(now), expiringWindowDays_, filter);
-  auto when = formatTimestamp(now);
-  std::vector<std::string> footer{fmt::format("Checked {} {} UTC · {} · {} GitLab calls", when.substr(0, 10),
-                                              when.substr(11, 5), sourceLabel_, inventory->requests)};
+  auto when = formatTimestamp(cached ? cached->takenAt : now);
+  std::string origin;
+  if (cached) {
+    auto minutes = std::chrono::duration_cast<std::chrono::minutes>(cached->age).count();
+    origin = minutes == 0 ? ", from the watcher's scan less than a minute ago"
+                          : fmt::format(", from the watcher's scan {} min ago", minutes);
+  }
+  std::vector<std::string> footer{fmt::format("Checked {} {} UTC{} · {} · {} GitLab calls", when.substr(0, 10),
+                                              when.substr(11, 5), origin, sourceLabel_, inventory->requests)};
   if (!filter.includeRevoked) footer.push_back("Revoked tokens hidden; add --all to show them.");
   out.messages = statusMessages(rows, expiringWindowDays_, footer);
   out.detail = fmt::format("{} rows", rows.size());

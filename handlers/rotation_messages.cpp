@@ -1,5 +1,8 @@
 #include "handlers/rotation_messages.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <fmt/format.h>
 
 #include "slack/block_kit.h"
@@ -16,6 +19,13 @@ const char* mark(StepState s) {
     case StepState::kSkipped: return "–";
   }
   return "?";
+}
+
+// A Slack user id becomes a mention; "watcher" or "cli:alice" is shown as it is.
+std::string who(const std::string& actor) {
+  bool slackUser = actor.size() >= 2 && (actor[0] == 'U' || actor[0] == 'W') &&
+                   std::all_of(actor.begin(), actor.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)); });
+  return slackUser ? "<@" + actor + ">" : "`" + slack::escapeMrkdwn(actor) + "`";
 }
 
 std::string consumersText(const RotationPlan& p) {
@@ -84,7 +94,7 @@ slack::Message resultMessage(const RotationPlan& p, const RotationResult& r, con
     case storage::RotationState::kAwaitingDecision: head = ":warning: Rotation needs a decision"; break;
     default: head = ":x: Rotation failed"; break;
   }
-  std::string lines = fmt::format("{} `{}` (asked by <@{}>)", head, slack::escapeMrkdwn(p.target()), actor);
+  std::string lines = fmt::format("{} `{}` (asked by {})", head, slack::escapeMrkdwn(p.target()), who(actor));
   if (r.state != storage::RotationState::kCompleted) lines += "\n" + slack::escapeMrkdwn(r.summary);
   if (r.newToken) {
     lines += fmt::format("\n*Old id* {} → *new id* {}, new expiry {}", p.oldToken.id, r.newToken->id, formatDate(p.newSpec.expiresAt));
@@ -141,17 +151,16 @@ slack::Message pendingRotationMessage(const std::string& target, const PendingRo
   slack::Message m;
   if (pending.state != storage::RotationState::kAwaitingDecision) {
     m = slack::textMessage(fmt::format(
-        ":hourglass_flowing_sand: A rotation of `{}` started by <@{}> at {} is still running (#{}, {}). Wait for it to finish.",
-        slack::escapeMrkdwn(target), pending.actor, pending.startedAt, pending.rotationId,
+        ":hourglass_flowing_sand: A rotation of `{}` started by {} at {} is still running (#{}, {}). Wait for it to finish.",
+        slack::escapeMrkdwn(target), who(pending.actor), pending.startedAt, pending.rotationId,
         storage::rotationStateName(pending.state)));
     return m;
   }
   m.text = fmt::format("Rotation #{} of {} waits for a decision", pending.rotationId, target);
   m.blocks.push_back(slack::section(fmt::format(
-      ":warning: Rotation #{} of `{}` (started by <@{}> at {}) stopped at {} and waits for a decision.{}",
-      pending.rotationId, slack::escapeMrkdwn(target), pending.actor, pending.startedAt,
-      slack::escapeMrkdwn(pending.stoppedAt),
-      "")));
+      ":warning: Rotation #{} of `{}` (started by {} at {}) stopped at {} and waits for a decision.",
+      pending.rotationId, slack::escapeMrkdwn(target), who(pending.actor), pending.startedAt,
+      slack::escapeMrkdwn(pending.stoppedAt))));
   if (auto buttons = decisionButtons(pending.rotationId, pending.decisions)) m.blocks.push_back(*buttons);
   return m;
 }

@@ -85,6 +85,41 @@ CREATE TABLE processed_requests (
 );
 CREATE INDEX processed_requests_first_seen ON processed_requests(first_seen);
 )sql"},
+      // Expiry watcher (storage/watcher_store.h): last complete inventory, announced thresholds,
+      // the outbox of notices, tracking issues. No secret values.
+      {3, R"sql(
+CREATE TABLE watcher_snapshot (
+  id        INTEGER PRIMARY KEY CHECK (id = 1),
+  taken_at  TEXT NOT NULL,
+  inventory TEXT NOT NULL
+);
+CREATE TABLE watcher_announcements (
+  token_id     INTEGER NOT NULL,
+  threshold    TEXT NOT NULL,
+  announced_at TEXT NOT NULL,
+  PRIMARY KEY (token_id, threshold)
+);
+CREATE TABLE watcher_outbox (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  channel         TEXT NOT NULL,
+  message         TEXT NOT NULL,
+  created_at      TEXT NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT NOT NULL,
+  sent_at         TEXT,
+  last_error      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX watcher_outbox_unsent ON watcher_outbox(id) WHERE sent_at IS NULL;
+CREATE TABLE tracking_issues (
+  token_id   INTEGER PRIMARY KEY,
+  project    TEXT NOT NULL,
+  iid        INTEGER NOT NULL,
+  state      TEXT NOT NULL,
+  web_url    TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+)sql"},
   };
   return kMigrations;
 }

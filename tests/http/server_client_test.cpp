@@ -215,12 +215,17 @@ TEST_F(HttpServerTest, ThrowingHandlerGives500AndServerKeepsServing) {
 }
 
 TEST_F(HttpServerTest, ClientDeadlineIsATotalBound) {
-  std::mutex mutex;
-  std::condition_variable released;
-  bool release = false;
-  startServer([&](const Request&) {
-    std::unique_lock lock(mutex);
-    released.wait_for(lock, 3s, [&] { return release; });
+  // Shared with the handler, which may start only after this test body has returned (a loaded
+  // machine can dispatch the request later than the client's deadline).
+  struct Gate {
+    std::mutex mutex;
+    std::condition_variable released;
+    bool release = false;
+  };
+  auto gate = std::make_shared<Gate>();
+  startServer([gate](const Request&) {
+    std::unique_lock lock(gate->mutex);
+    gate->released.wait_for(lock, 3s, [&] { return gate->release; });
     return Response::text(200, "late");
   });
   ClientRequest request;
@@ -230,10 +235,10 @@ TEST_F(HttpServerTest, ClientDeadlineIsATotalBound) {
   auto result = transport_->send(request);
   auto elapsed = std::chrono::steady_clock::now() - begin;
   {
-    std::lock_guard lock(mutex);
-    release = true;
+    std::lock_guard lock(gate->mutex);
+    gate->release = true;
   }
-  released.notify_all();
+  gate->released.notify_all();
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().kind, ErrorKind::kTimeout);
   EXPECT_LT(elapsed, 2s);

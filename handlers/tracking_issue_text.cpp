@@ -1,0 +1,53 @@
+#include "handlers/tracking_issue_text.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "handlers/expiry_digest.h"
+
+namespace patbot::handlers {
+
+std::string trackingIssueTitle(const std::string& account, const std::string& tokenName, int64_t tokenId) {
+  return fmt::format("Service account token expiring: {} / {} (id {})", account, tokenName, tokenId);
+}
+
+std::string trackingIssueDescription(const std::string& account, const gitlab::AccessToken& token, int daysLeft,
+                                     const TokenPolicy* policy, const Config& config) {
+  std::string out = "patbot found a service-account token that needs attention before something breaks.\n\n";
+  out += fmt::format("- Account: `{}`\n- Token: `{}` (id {})\n- Scopes: {}\n", account, token.name, token.id,
+                     token.scopes.empty() ? std::string("none") : fmt::format("{}", fmt::join(token.scopes, ", ")));
+  if (token.expiresAt) out += fmt::format("- Expiry: {}\n", expiryPhrase(daysLeft, *token.expiresAt));
+  std::vector<std::string> consumers;
+  if (policy) {
+    for (const auto& v : policy->ciVariables) consumers.push_back(fmt::format("CI/CD variable `{}` of project `{}`", v.key, v.project));
+    for (const auto& v : policy->groupVariables) consumers.push_back(fmt::format("CI/CD variable `{}` of group `{}`", v.key, v.group));
+  }
+  if (consumers.empty()) {
+    out += "- Consumers: none configured. Add a `[[token]]` entry to patbot's policy file so a rotation can update "
+           "them, or rotate with `--reveal` and update them by hand.\n";
+  } else {
+    out += "- Consumers patbot updates:\n";
+    for (const auto& c : consumers) out += "  - " + c + "\n";
+  }
+  if (policy && policy->verifyPipeline) {
+    out += fmt::format("- Verification pipeline: `{}` on `{}`\n", policy->verifyPipeline->project,
+                       policy->verifyPipeline->ref);
+  }
+  out += fmt::format("\n## What patbot does on `/pat rotate {}`\n\n", token.id);
+  out += "1. Create a replacement token with the same name, description and scopes and an explicit expiry ";
+  out += fmt::format("({} days, clamped to the instance maximum).\n", config.rotation.expiresInDays);
+  out += "2. Write the new value to every consumer listed above.\n";
+  out += "3. Verify: the new token answers `GET /personal_access_tokens/self` as active, and the verification "
+         "pipeline succeeds.\n";
+  out += config.rotation.revokeGraceHours > 0
+             ? fmt::format("4. Revoke the old token {} hours after the verification.\n", config.rotation.revokeGraceHours)
+             : std::string("4. Revoke the old token.\n");
+  out += "5. Comment on this issue and close it.\n";
+  if (config.watch.autoRotateDaysBefore > 0 && !consumers.empty()) {
+    out += fmt::format("\npatbot rotates this token automatically {} days before it expires.\n",
+                       config.watch.autoRotateDaysBefore);
+  }
+  return out;
+}
+
+}  // namespace patbot::handlers

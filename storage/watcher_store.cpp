@@ -1,0 +1,205 @@
+#include "storage/watcher_store.h"
+
+#include <mutex>
+
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include "core/time_format.h"
+#include "storage/json_column.h"
+#include "storage/sqlite_error.h"
+
+namespace patbot::storage {
+namespace {
+
+TimePoint timeColumn(const SQLite::Column& c) {
+  return parseTimestamp(c.getString()).value_or(TimePoint{});
+}
+
+}  // namespace
+
+WatcherStore::WatcherStore(Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+Status WatcherStore::saveSnapshot(const nlohmann::json& inventory, TimePoint takenAt) {
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    SQLite::Statement q(db_.db(),
+                        "INSERT INTO watcher_snapshot(id, taken_at, inventory) VALUES (1, ?, ?) "
+                        "ON CONFLICT(id) DO UPDATE SET taken_at = excluded.taken_at, inventory = excluded.inventory");
+    q.bind(1, formatTimestamp(takenAt));
+    q.bind(2, jsonColumnText(inventory));
+    q.exec();
+    return okStatus();
+  } catch (const std::exception& e) {
+    return storageError(e, "saving the watcher's inventory snapshot");
+  }
+}
+
+Result<std::optional<WatcherSnapshot>> WatcherStore::loadSnapshot() {
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    SQLite::Statement q(db_.db(), "SELECT taken_at, inventory FROM watcher_snapshot WHERE id = 1");
+    if (!q.executeStep()) return std::optional<WatcherSnapshot>();
+    WatcherSnapshot s;
+    s.takenAt = timeColumn(q.getColumn(0));
+    s.inventory = parseJsonColumn(q.getColumn(1).getString());
+    return std::optional<WatcherSnapshot>(std::move(s));
+  } catch (const std::exception& e) {
+    return storageError(e, "reading the watcher's inventory snapshot");
+  }
+}
+
+Result<std::map<int64_t, std::set<std::string>>> WatcherStore::announcements() {
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    std::map<int64_t, std::set<std::string>> out;
+    SQLite::Statement q(db_.db(), "SELECT token_id, threshold FROM watcher_announcements");
+    while (q.executeStep()) out[q.getColumn(0).getInt64()].insert(q.getColumn(1).getString());
+    return out;
+  } catch (const std::exception& e) {
+    return storageError(e, "reading the watcher's announcements");
+  }
+}
+
+Status WatcherStore::recordDigest(const std::vector<Announcement>& announced, const std::string& channel,
+                                  const std::vector<nlohmann::json>& messages) {
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    auto& conn = db_.db();
+    const std::string now = formatTimestamp(clock_.now());
+    SQLite::Transaction tx(conn, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement ann(conn,
+                          "INSERT OR IGNORE INTO watcher_announcements(token_id, threshold, announced_at) "
+                          "VALUES (?, ?, ?)");
+    for (const auto& a : announced) {
+      ann.bind(1, a.tokenId);
+      ann.bind(2, a.threshold);
+      ann.bind(3, now);
+      ann.exec();
+      ann.reset();
+    }
+    if (!channel.empty()) {
+      SQLite::Statement ins(conn,
+                            "INSERT INTO watcher_outbox(channel, message, created_at, next_attempt_at) "
+                            "VALUES (?, ?, ?, ?)");
+      for (const auto& m : messages) {
+        ins.bind(1, channel);
+        ins.bind(2, jsonColumnText(m));
+        ins.bind(3, now);
+        ins.bind(4, now);
+        ins.exec();
+        ins.reset();
+      }
+    }
+    tx.commit();
+    return okStatus();
+  } catch (const std::exception& e) {
+    return storageError(e, "recording the watcher's digest");
+  }
+}
+
+Result<std::vector<PendingNotice>> WatcherStore::pendingNotices() {
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    std::vector<PendingNotice> out;
+    SQLite::Statement q(db_.db(),
+                        "SELECT id, channel, message, created_at, attempts, next_attempt_at FROM watcher_outbox "
+                        "WHERE sent_at IS NULL ORDER BY id");
+    while (q.executeStep()) {
+      PendingNotice n;
+      n.id = q.getColumn(0).getInt64();
+      n.channel = q.getColumn(1).getString();
+      n.message = parseJsonColumn(q.getColumn(2).getString());
+      n.createdAt = timeColumn(q.getColumn(3));
+      n.attempts = q.getColumn(4).getInt();
+      n.nextAttemptAt = timeColumn(q.getColumn(5));
+      out.push_back(std::move(n));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return storageError(e, "reading the watcher's pending notices");
+  }
+}
+
+Result<int> WatcherStore::pendingCount() {
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    SQLite::Statement q(db_.db(), "SELECT COUNT(*) FROM watcher_outbox WHERE sent_at IS NULL");
+    q.executeStep();
+    return q.getColumn(0).getInt();
+  } catch (const std::exception& e) {
+    return storageError(e, "counting the watcher's pending notices");
+  }
+}
+
+Status WatcherStore::markSent(int64_t noticeId) {
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    SQLite::Statement q(db_.db(), "UPDATE watcher_outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?");
+    q.bind(1, formatTimestamp(clock_.now()));
+    q.bind(2, noticeId);
+    q.exec();
+    return okStatus();
+  } catch (const std::exception& e) {
+    return storageError(e, "marking a watcher notice sent");
+  }
+}
+
+Status WatcherStore::markFailed(int64_t noticeId, TimePoint nextAttemptAt, const std::string& error) {
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    SQLite::Statement q(db_.db(),
+                        "UPDATE watcher_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
+                        "WHERE id = ?");
+    q.bind(1, formatTimestamp(nextAttemptAt));
+    q.bind(2, error);
+    q.bind(3, noticeId);
+    q.exec();
+    return okStatus();
+  } catch (const std::exception& e) {
+    return storageError(e, "recording a failed watcher notice");
+  }
+}
+
+Result<std::optional<TrackingIssueRecord>> WatcherStore::trackingIssue(int64_t tokenId) {
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    SQLite::Statement q(db_.db(), "SELECT project, iid, state, web_url FROM tracking_issues WHERE token_id = ?");
+    q.bind(1, tokenId);
+    if (!q.executeStep()) return std::optional<TrackingIssueRecord>();
+    TrackingIssueRecord r;
+    r.tokenId = tokenId;
+    r.project = q.getColumn(0).getString();
+    r.iid = q.getColumn(1).getInt64();
+    r.state = q.getColumn(2).getString();
+    r.webUrl = q.getColumn(3).getString();
+    return std::optional<TrackingIssueRecord>(std::move(r));
+  } catch (const std::exception& e) {
+    return storageError(e, "reading a tracking issue");
+  }
+}
+
+Status WatcherStore::saveTrackingIssue(const TrackingIssueRecord& record) {
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    const std::string now = formatTimestamp(clock_.now());
+    SQLite::Statement q(db_.db(),
+                        "INSERT INTO tracking_issues(token_id, project, iid, state, web_url, created_at, updated_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(token_id) DO UPDATE SET project = excluded.project, "
+                        "iid = excluded.iid, state = excluded.state, web_url = excluded.web_url, "
+                        "updated_at = excluded.updated_at");
+    q.bind(1, record.tokenId);
+    q.bind(2, record.project);
+    q.bind(3, record.iid);
+    q.bind(4, record.state);
+    q.bind(5, record.webUrl);
+    q.bind(6, now);
+    q.bind(7, now);
+    q.exec();
+    return okStatus();
+  } catch (const std::exception& e) {
+    return storageError(e, "saving a tracking issue");
+  }
+}
+
+}  // namespace patbot::storage
