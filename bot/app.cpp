@@ -70,6 +70,8 @@ struct App::Parts {
   bool schedulerStop = false;
   std::thread scheduler;
 
+  AppOptions options;
+
   Parts(Config c, const Clock& k) : config(std::move(c)), clock(k) {}
   ~Parts() {
     if (server) server->stop();
@@ -109,8 +111,9 @@ std::string endpointLabel(const std::string& path) {
 App::App(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 App::~App() { stop(); }
 
-Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock) {
+Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock, AppOptions options) {
   auto p = std::make_unique<Parts>(std::move(config), clock);
+  p->options = options;
   const Config& c = p->config;
 
   p->metrics.declareCounter("patbot_http_requests_total", "HTTP requests by endpoint and status code.");
@@ -250,7 +253,7 @@ Status App::start() {
       }
     }
   });
-  parts_->watcher->start();
+  if (parts_->options.startWatcher) parts_->watcher->start();
   // The revoke scheduler: at start (revokes that fell due while patbot was down), then every minute.
   parts_->scheduler = std::thread([raw] {
     std::unique_lock lock(raw->schedulerMutex);
@@ -282,6 +285,10 @@ void App::stop() {
 uint16_t App::port() const { return parts_->server->port(); }
 void App::drain() { parts_->executor->drain(); }
 MetricsRegistry& App::metrics() { return parts_->metrics; }
+int App::runWatcherScan() {
+  RequestScope scope(newRequestId());
+  return parts_->watcher->runOnce().newlyAnnounced;
+}
 storage::AuditStore& App::audit() { return *parts_->audit; }
 
 }  // namespace patbot

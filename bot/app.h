@@ -18,9 +18,14 @@ namespace storage {
 class AuditStore;
 }
 
+struct AppOptions {
+  // false: the expiry watcher does not scan by itself; runWatcherScan() does (the demo, tests).
+  bool startWatcher = true;
+};
+
 class App {
  public:
-  static Result<std::unique_ptr<App>> create(Config config, const Clock& clock);
+  static Result<std::unique_ptr<App>> create(Config config, const Clock& clock, AppOptions options = {});
   ~App();
 
   Status start();
@@ -30,6 +35,10 @@ class App {
   uint16_t port() const;
   // Waits until no background job is queued or running.
   void drain();
+
+  // One expiry-watcher scan now, its digest posted before it returns; the number of tokens the
+  // digest announced.
+  int runWatcherScan();
 
   MetricsRegistry& metrics();
   storage::AuditStore& audit();

@@ -85,6 +85,14 @@ class Conversation {
     return true;
   }
 
+  // The expiry watcher's scan (patbot serve runs it at start and every [watch] interval_minutes).
+  bool watcherScan() {
+    std::cout << "\n(the expiry watcher scans GitLab, as patbot serve does at start and every 6 hours)\n";
+    int announced = app_.runWatcherScan();
+    printNewMessages();
+    return announced > 0;
+  }
+
   static std::string confirmationIn(const nlohmann::json& body) {
     for (const auto& b : body.value("blocks", nlohmann::json::array())) {
       if (b.value("type", "") != "actions") continue;
@@ -200,7 +208,10 @@ int runDemo(const DemoOptions& options) {
   inventory.verifyPipeline = PipelineRef{"sec/inventory-builder", "main"};
   inventory.trackingIssue = IssueRef{"sec/team", 262};
   config.tokens = {inventory};
-  auto app = App::create(config, clock);
+  config.watch.warnDays = {30, 14, 7, 3, 1};
+  AppOptions appOptions;
+  appOptions.startWatcher = false;   // the scan runs at a fixed point of the conversation below
+  auto app = App::create(config, clock, appOptions);
   if (!app) return fail("demo: " + app.error().message);
   if (auto s = (*app)->start(); !s) return fail("demo: cannot start patbot: " + s.error().message);
   std::string botUrl = fmt::format("http://127.0.0.1:{}", (*app)->port());
@@ -211,22 +222,13 @@ int runDemo(const DemoOptions& options) {
             << "real HTTP request signed the way Slack signs it.\n";
 
   Conversation talk(slack, **app, {{kAlice, "alice"}, {kBob, "bob"}});
-  bool ok = talk.say(kAlice, "help") && talk.say(kAlice, "status") && talk.say(kBob, "status --expiring 14") &&
-            talk.say(kBob, "status inventory") && talk.say(kBob, "frobnicate") &&
+  bool ok = talk.say(kAlice, "help") && talk.say(kAlice, "status") && talk.watcherScan() &&
+            talk.say(kBob, "status --expiring 14") && talk.say(kBob, "status inventory") && talk.say(kBob, "frobnicate") &&
             talk.say(kBob, "rotate inventory-bot/\"GitLab Security Service - Architecture - Inventory\"") &&
             talk.say(kAlice, "rotate inventory-bot/\"GitLab Security Service - Architecture - Inventory\"") &&
-            talk.click(kAlice, "pat_confirm") && talk.say(kAlice, "status inventory");
+            talk.click(kAlice, "pat_confirm") && talk.say(kAlice, "status inventory") &&
+            talk.say(kBob, "audit --limit 8");
 
-  std::cout << "\n$ patbot audit --limit 12\n";
-  storage::AuditQuery q;
-  q.limit = 12;
-  auto rows = (*app)->audit().latest(q);
-  if (rows) {
-    for (auto it = rows->rbegin(); it != rows->rend(); ++it) {
-      std::cout << "  " << it->ts << "  #" << it->id << "  " << it->record.actor << "  " << it->record.action << "  "
-                << it->record.outcome << "\n";
-    }
-  }
   auto verified = (*app)->audit().verify();
   std::cout << "\n$ patbot audit verify\n  "
             << (verified && !verified->firstBadId ? fmt::format("audit chain intact: {} rows verified", verified->rowsChecked)
@@ -234,7 +236,8 @@ int runDemo(const DemoOptions& options) {
             << "\n";
 
   std::cout << "\nWhat happened: patbot answered every slash command within milliseconds and did the slow work\n"
-               "in the background: the status table (most urgent first), then the rotation an operator confirmed —\n"
+               "in the background: the status table (most urgent first), the watcher's digest of tokens that need\n"
+               "attention, then the rotation an operator confirmed —\n"
                "new token created with the same name and scopes, written to the CI/CD variable, checked against\n"
                "GitLab, proven by the pipeline, and only then the old token revoked and the tracking issue closed.\n"
                "A reader asking to rotate was refused. Every request and step is in the SQLite audit trail, whose\n"

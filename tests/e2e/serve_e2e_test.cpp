@@ -233,8 +233,14 @@ TEST(CliE2e, ScanAndCheckConfigAgainstTheFake) {
 TEST(CliE2e, DemoRunsToTheEnd) {
   auto [code, out] = runToCompletion(buildDir() + "/bot/patbot", {"demo"}, {}, std::chrono::seconds(60));
   EXPECT_EQ(code, 0) << out;
-  EXPECT_NE(out.find("GitLab service-account tokens"), std::string::npos) << out;
-  EXPECT_NE(out.find("audit chain intact"), std::string::npos) << out;
+  // Issue 5: the table, the watcher's digest, the plan with its buttons, the steps turning ✓,
+  // the announcement, /pat audit, then audit verify and the summary.
+  for (const char* part : {"GitLab service-account tokens", "service account tokens need attention", "[ Rotate ]",
+                           "[ Confirm rotation ]", "alice clicks [Confirm rotation]",
+                           "✓ check the new token answers GitLab", ":white_check_mark: Rotated", "== Audit trail ==",
+                           "audit chain intact", "What happened:"}) {
+    EXPECT_NE(out.find(part), std::string::npos) << "missing: " << part << "\n" << out;
+  }
   EXPECT_EQ(out.find("glpat-"), std::string::npos) << "a token value was printed";
 }
 
