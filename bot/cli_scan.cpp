@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -34,9 +36,18 @@ int runScan(const EnvLookup& env, const ScanOptions& options) {
 
   auto transport = http::makeCpprestTransport(http::ClientOptions{config->gitlabCaFile, "patbot/" PATBOT_VERSION});
   gitlab::RestGitLabOptions gl = gitlabOptions(*config);
+  // On a terminal, a progress line on stderr; piped or redirected, nothing.
+  const bool showProgress = isatty(STDERR_FILENO) != 0;
+  if (showProgress) {
+    gl.onInventoryProgress = [](size_t done, size_t total, int requests) {
+      std::cerr << "\rscanning: " << done << "/" << total << " service accounts, " << requests << " GitLab calls"
+                << std::flush;
+    };
+  }
   gitlab::RestGitLabApi api(*transport, gl);
 
   auto inventory = api.inventory();
+  if (showProgress) std::cerr << "\r\033[K" << std::flush;
   if (!inventory) return fail("scan failed: " + inventory.error().message, 2);
 
   SystemClock clock;

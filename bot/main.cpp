@@ -14,11 +14,16 @@ int main(int argc, char** argv) {
   app.footer("Configuration comes from the environment (see README.md); e.g. GITLAB_URL, GITLAB_TOKEN, "
              "SLACK_SIGNING_SECRET, PATBOT_CONFIG.");
 
-  auto* serve = app.add_subcommand("serve", "Run the bot: the HTTP server for Slack.");
+  auto* serve = app.add_subcommand("serve", "Run the bot: the HTTP server for Slack, the expiry watcher, the rotation engine.");
+  serve->footer("Example: SLACK_SIGNING_SECRET_FILE=/run/secrets/slack GITLAB_URL=https://gitlab.example.com "
+                "GITLAB_TOKEN_FILE=/run/secrets/gitlab PATBOT_CONFIG=/etc/patbot/policy.toml patbot serve\n"
+                "Endpoints: POST /slack/commands, POST /slack/interactions, GET /healthz, /readyz, /metrics.");
 
   cli::DemoOptions demo;
   auto* demoCmd = app.add_subcommand("demo", "Simulated GitLab and Slack on loopback, a scripted conversation.");
   demoCmd->add_flag("--keep-running", demo.keepRunning, "Leave the bot and the fakes running afterwards.");
+  demoCmd->footer("Examples:\n  patbot demo                  # about 5 seconds, exits 0\n"
+                  "  patbot demo --keep-running   # then curl the printed URLs; Ctrl-C to stop");
 
   cli::ScanOptions scan;
   auto* scanCmd = app.add_subcommand("scan", "Scan every service-account token once and print a table.");
@@ -27,7 +32,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 3650))
       ->capture_default_str();
   scanCmd->footer("Exit status: 0 all fine, 1 a token expires within --warn-days, 2 a token has expired or the "
-                  "scan failed.");
+                  "scan failed.\nExamples:\n  patbot scan --warn-days 7          # in a scheduled CI job\n"
+                  "  patbot scan --json | jq '.tokens[] | select(.days_left != null and .days_left < 30)'");
 
   cli::RotateOptions rotate;
   auto* rotateCmd = app.add_subcommand("rotate", "Rotate a token from a terminal (break-glass), with step progress.");
@@ -39,9 +45,13 @@ int main(int argc, char** argv) {
   rotateCmd->add_flag("--immediate", rotate.immediate, "Revoke the old token at once (a leaked token).");
   rotateCmd->add_flag("--reveal", rotate.reveal, "For a token without consumers: print the new value once.");
   rotateCmd->add_option("--poll-seconds", rotate.pollSeconds, "Pipeline poll interval.")->check(CLI::Range(0, 600));
-  rotateCmd->footer("Example: patbot rotate 'inventory-bot/GitLab Security Service - Architecture - Inventory' --yes");
+  rotateCmd->footer("Examples:\n  patbot rotate 'inventory-bot/GitLab Security Service - Architecture - Inventory' --dry-run\n"
+                    "  patbot rotate 101 --yes\n  patbot rotate 101 --yes --immediate   # the old token leaked\n"
+                    "  patbot rotate backup-bot/nightly-backup --yes --reveal   # no consumers: print the value once");
 
   auto* checkCmd = app.add_subcommand("check-config", "Validate configuration, reach GitLab, print what the bot may do.");
+  checkCmd->footer("Example: PATBOT_CONFIG=deploy/patbot.example.toml GITLAB_URL=... GITLAB_TOKEN=... patbot check-config\n"
+                   "Exit status: 0 usable, 1 a problem (each one named), 2 the configuration does not load.");
 
   cli::AuditOptions audit;
   auto* auditCmd = app.add_subcommand("audit", "Read the audit trail.");
@@ -52,7 +62,11 @@ int main(int argc, char** argv) {
   auditCmd->add_option("--format", audit.format, "table, jsonl or csv.")
       ->check(CLI::IsMember({"table", "jsonl", "csv"}))
       ->capture_default_str();
+  auditCmd->footer("Examples:\n  patbot audit --limit 50\n  patbot audit --token 101 --format jsonl\n"
+                   "  patbot audit --actor watcher --since 2026-11-01T00:00:00Z --format csv > audit.csv\n"
+                   "  patbot audit verify");
   auto* verifyCmd = auditCmd->add_subcommand("verify", "Check the audit hash chain; exit 1 naming the first bad row.");
+  verifyCmd->footer("Reads the whole chain in order, in constant memory. Example: patbot audit verify && echo intact");
 
   try {
     app.parse(argc, argv);

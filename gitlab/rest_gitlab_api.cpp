@@ -400,6 +400,8 @@ Result<Inventory> RestGitLabApi::inventory() {
   std::atomic<size_t> nextIndex{0};
   std::mutex errorMutex;
   std::optional<Error> firstError;
+  std::mutex progressMutex;
+  size_t done = 0;
 
   auto worker = [&] {
     for (;;) {
@@ -418,6 +420,10 @@ Result<Inventory> RestGitLabApi::inventory() {
         return;
       }
       results[i] = AccountTokens{(*accounts)[i], std::move(tokens).value()};
+      if (options_.onInventoryProgress) {
+        std::lock_guard lock(progressMutex);
+        options_.onInventoryProgress(++done, n, op.requests.load());
+      }
     }
   };
 

@@ -38,6 +38,9 @@ struct RestGitLabOptions {
   // Monotonic time for deadlines; default std::chrono::steady_clock::now. Tests pair it with
   // `sleep` to run retries and deadlines on virtual time.
   std::function<std::chrono::steady_clock::time_point()> now;
+  // Called by inventory() after each account's tokens are listed, with how many accounts are
+  // done, the total and the HTTP requests so far; from the listing threads, one call at a time.
+  std::function<void(size_t done, size_t total, int requests)> onInventoryProgress;
 };
 
 class RestGitLabApi final : public GitLabApi {

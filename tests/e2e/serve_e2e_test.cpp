@@ -225,6 +225,13 @@ TEST(CliE2e, ScanAndCheckConfigAgainstTheFake) {
   auto [tcode, table] = stack.patbot({"scan"});
   EXPECT_EQ(tcode, 2);
   EXPECT_NE(table.find("days left"), std::string::npos);
+  EXPECT_EQ(table.find("scanning:"), std::string::npos) << "piped: no progress line";
+  // On a terminal (script(1) gives it a pty) the scan shows how far it got.
+  auto env = stack.env();
+  env["PATBOT_LOG_LEVEL"] = "warn";
+  auto [pcode, onTty] = runToCompletion("/usr/bin/script", {"-qec", buildDir() + "/bot/patbot scan", "/dev/null"}, env);
+  EXPECT_EQ(pcode, 2) << onTty;
+  EXPECT_NE(onTty.find("scanning: 25/25 service accounts"), std::string::npos) << onTty;
   auto [ccode, check] = stack.patbot({"check-config"});
   EXPECT_EQ(ccode, 0) << check;
   EXPECT_NE(check.find("service accounts:  25 visible"), std::string::npos) << check;
