@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <iostream>
 
 #include "bot/cli.h"
@@ -31,7 +32,14 @@ int runAudit(const EnvLookup& env, const AuditOptions& options) {
   storage::SqliteAuditStore store(**db, clock);
   storage::AuditQuery q;
   q.limit = options.limit;
-  q.target = options.token;
+  // A number is a token id (also found in rotation rows' detail); anything else an exact target.
+  if (options.token && !options.token->empty() &&
+      std::all_of(options.token->begin(), options.token->end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+      options.token->size() < 19) {
+    q.tokenId = std::stoll(*options.token);
+  } else {
+    q.target = options.token;
+  }
   q.actor = options.actor;
   q.since = options.since;
   auto rows = store.latest(q);

@@ -13,6 +13,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>  // 3.3.0 on Debian 12 ships toml.h, not toml.hpp
 
+#include "bot/config_keys.h"
+
 namespace patbot {
 namespace {
 
@@ -352,7 +354,7 @@ class PolicyReader {
   }
 
   // Reports keys of `t` not in `known` as "unknown key 'k' in <where>".
-  void rejectUnknown(const toml::table& t, std::initializer_list<std::string_view> known,
+  void rejectUnknown(const toml::table& t, const std::vector<std::string_view>& known,
                      const std::string& where) {
     for (auto&& [key, node] : t) {
       bool ok = false;
@@ -425,7 +427,7 @@ class PolicyReader {
 
   void readAccess(const toml::table& t, AccessPolicy& a) {
     const std::string w = "[access]";
-    rejectUnknown(t, {"readers", "operators", "channels"}, w);
+    rejectUnknown(t, policyKeysIn("access"), w);
     stringList(t, "readers", w, a.readers);
     stringList(t, "operators", w, a.operators);
     stringList(t, "channels", w, a.channels);
@@ -433,7 +435,7 @@ class PolicyReader {
 
   void readRotation(const toml::table& t, RotationPolicy& r) {
     const std::string w = "[rotation]";
-    rejectUnknown(t, {"expires_in_days", "revoke_grace_hours", "verify_timeout_minutes"}, w);
+    rejectUnknown(t, policyKeysIn("rotation"), w);
     if (auto v = integer(t, "expires_in_days", w, 1, 365, "an integer from 1 to 365"))
       r.expiresInDays = *v;
     if (auto v =
@@ -445,8 +447,7 @@ class PolicyReader {
 
   void readWatch(const toml::table& t, WatchPolicy& wp) {
     const std::string w = "[watch]";
-    rejectUnknown(
-        t, {"interval_minutes", "warn_days", "tracking_project", "auto_rotate_days_before"}, w);
+    rejectUnknown(t, policyKeysIn("watch"), w);
     if (auto v =
             integer(t, "interval_minutes", w, 1, 525600, "an integer from 1 to 525600 (a year)"))
       wp.intervalMinutes = *v;
@@ -530,7 +531,7 @@ class PolicyReader {
   }
 
   std::optional<CiVariableRef> ciVariable(const toml::table& t, const std::string& where) {
-    rejectUnknown(t, {"project", "key", "environment_scope"}, where);
+    rejectUnknown(t, policyKeysIn("token.ci_variables"), where);
     auto project = requiredString(t, "project", where, true);
     auto key = requiredString(t, "key", where, false);
     auto scope = optionalString(t, "environment_scope", where);
@@ -539,7 +540,7 @@ class PolicyReader {
   }
 
   std::optional<GroupVariableRef> groupVariable(const toml::table& t, const std::string& where) {
-    rejectUnknown(t, {"group", "key", "environment_scope"}, where);
+    rejectUnknown(t, policyKeysIn("token.group_variables"), where);
     auto group = requiredString(t, "group", where, true);
     auto key = requiredString(t, "key", where, false);
     auto scope = optionalString(t, "environment_scope", where);
@@ -558,10 +559,7 @@ class PolicyReader {
     for (const auto& el : *arr) {
       const auto& t = *el.as_table();
       const std::string w = "[[token]]";
-      rejectUnknown(t,
-                    {"account", "name", "ci_variables", "group_variables", "verify_pipeline",
-                     "tracking_issue"},
-                    w);
+      rejectUnknown(t, policyKeysIn("token"), w);
       TokenPolicy tp;
       auto account = requiredString(t, "account", w, false);
       auto name = requiredString(t, "name", w, false);
@@ -573,7 +571,7 @@ class PolicyReader {
       if (const toml::node* n = t.get("verify_pipeline")) {
         const std::string wh = w + " verify_pipeline";
         if (auto* vt = n->as_table()) {
-          rejectUnknown(*vt, {"project", "ref"}, wh);
+          rejectUnknown(*vt, policyKeysIn("token.verify_pipeline"), wh);
           auto project = requiredString(*vt, "project", wh, true);
           auto ref = requiredString(*vt, "ref", wh, false);
           if (project && ref) tp.verifyPipeline = PipelineRef{*project, *ref};
@@ -584,7 +582,7 @@ class PolicyReader {
       if (const toml::node* n = t.get("tracking_issue")) {
         const std::string wh = w + " tracking_issue";
         if (auto* it = n->as_table()) {
-          rejectUnknown(*it, {"project", "iid"}, wh);
+          rejectUnknown(*it, policyKeysIn("token.tracking_issue"), wh);
           auto project = requiredString(*it, "project", wh, true);
           std::optional<int64_t> iid;
           if (const toml::node* in = it->get("iid")) {

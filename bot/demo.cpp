@@ -248,6 +248,7 @@ int runDemo(const DemoOptions& options) {
               << "  curl " << botUrl << "/metrics\n  curl " << botUrl << "/readyz\n"
               << "  curl -X POST " << slackUrl << "/_fake/slash -d '{\"text\":\"status\",\"user_id\":\"" << kAlice
               << "\"}'\n  curl " << slackUrl << "/_fake/messages\n  curl " << gitlabUrl << "/_fake/calls\n";
+    std::cout << std::flush;
     for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
   }
   (*app)->stop();

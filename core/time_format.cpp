@@ -17,6 +17,11 @@ bool readInt(std::string_view s, size_t pos, size_t len, int& out) {
   return true;
 }
 
+// TimePoint counts nanoseconds in an int64 (about 1677-09-22 to 2262-04-11). Whole years well
+// inside that range, so that adding a time of day and a UTC offset cannot overflow.
+constexpr int kFirstTimestampYear = 1678;
+constexpr int kLastTimestampYear = 2261;
+
 std::optional<Date> makeDate(int y, int m, int d) {
   std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
                                   std::chrono::day{static_cast<unsigned>(d)}};
@@ -44,6 +49,8 @@ std::string formatDate(Date date) {
 std::optional<TimePoint> parseTimestamp(std::string_view s) {
   auto date = parseDate(s.substr(0, std::min<size_t>(10, s.size())));
   if (!date) return std::nullopt;
+  const int year = static_cast<int>(std::chrono::year_month_day{*date}.year());
+  if (year < kFirstTimestampYear || year > kLastTimestampYear) return std::nullopt;
   TimePoint t = *date;
   if (s.size() == 10) return t;
   if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return std::nullopt;

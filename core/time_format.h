@@ -17,6 +17,7 @@ std::optional<Date> parseDate(std::string_view text);
 std::string formatDate(Date date);
 
 // ISO 8601 / RFC 3339 timestamp ("2024-10-13T12:28:02.879Z", "...+00:00", no fraction) -> time.
+// nullopt for years outside 1678..2261, which TimePoint (nanoseconds) cannot hold.
 std::optional<TimePoint> parseTimestamp(std::string_view text);
 // RFC 3339 UTC with milliseconds: "2024-10-13T12:28:02.879Z".
 std::string formatTimestamp(TimePoint t);

@@ -149,7 +149,7 @@ Error make(ErrorKind kind, std::string message, int status, const std::string& b
   std::string detail = "HTTP " + std::to_string(status) + " while " + what;
   std::string shown = trim(body);
   if (!shown.empty()) detail += "; body: " + redactTokens(clip(shown, kMaxDetailBody));
-  Error e = Error::make(kind, std::move(message), std::move(detail));
+  Error e = Error::make(kind, redactTokens(std::move(message)), std::move(detail));
   e.httpStatus = status;
   return e;
 }
@@ -262,7 +262,7 @@ Error errorFromResponse(int status, const http::Headers& headers, const std::str
     Error e = make(ErrorKind::kRateLimited, "GitLab is limiting how often patbot may call it " + st + during +
                                                 ": " + when,
                    status, body, what);
-    if (!said.empty()) e.detail += "; GitLab said: " + clip(said, kMaxReason);
+    if (!said.empty()) e.detail += "; GitLab said: " + redactTokens(clip(said, kMaxReason));
     if (after) e.retryAfter = *after;
     return e;
   }

@@ -93,8 +93,7 @@ class FieldReader {
   std::optional<TimePoint> timestamp(const char* key) {
     auto text = optionalString(key);
     if (!text) return std::nullopt;
-    if (auto t = parseTimestamp(*text)) return t;
-    if (auto d = parseDate(*text)) return TimePoint(*d);
+    if (auto t = parseTimestamp(*text)) return t;   // also takes a bare YYYY-MM-DD
     fail(std::string("field \"") + key + "\" is not a timestamp");
     return std::nullopt;
   }

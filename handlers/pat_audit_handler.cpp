@@ -1,5 +1,7 @@
 #include "handlers/pat_audit_handler.h"
 
+#include <algorithm>
+
 #include <charconv>
 
 #include <fmt/format.h>
@@ -33,6 +35,8 @@ Result<storage::AuditQuery> parseAuditArgs(const std::vector<std::string>& args)
         q.actor = a.substr(2, a.find_first_of("|>") - 2);   // <@U123|alice> -> U123
       } else if (a[0] == '@') {
         q.actor = a.substr(1);
+      } else if (a.size() < 19 && std::all_of(a.begin(), a.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        q.tokenId = std::stoll(a);   // a token id: also the rotation rows that name it in detail
       } else {
         q.target = a;
       }

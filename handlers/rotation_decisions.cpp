@@ -90,8 +90,13 @@ std::vector<Decision> RotationEngine::decisionsFor(int64_t id, const std::string
                                    [&](const std::string& c) { return secrets_.previous(id, c).has_value(); });
   std::vector<Decision> out;
   if (immediate) {
-    // Nothing was delivered: Retry revokes the old token again and delivers; Roll back drops the new one.
-    if (haveNew) out = {Decision::kRetry, Decision::kRollBack};
+    // The old token is (being) revoked: there is nothing to roll back to once anything was delivered.
+    if (stoppedStep == kStepRevoke) {
+      // Nothing was delivered: Retry revokes the old token again and delivers; Roll back drops the new one.
+      if (haveNew) out = {Decision::kRetry, Decision::kRollBack};
+    } else if (stoppedStep == kStepCheck || stoppedStep == kStepPipeline || haveNew) {
+      out.push_back(Decision::kRetry);
+    }
     out.push_back(Decision::kAbandon);
     return out;
   }
@@ -199,7 +204,7 @@ Result<DecisionOutcome> RotationEngine::decide(int64_t rotationId, Decision deci
       continueFrom(run, Stage::kRevoke);
       break;
     case Decision::kRetry:
-      if (plan.immediate) {
+      if (plan.immediate && stop.step == kStepRevoke) {
         if (revokeOld(run, false)) continueFrom(run, Stage::kDeliver);
         else count(run.result.state);
       } else if (stop.step == kStepRevoke) {

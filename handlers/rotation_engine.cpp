@@ -342,6 +342,14 @@ bool RotationEngine::deliver(Run& run) {
     audit(run, "deliver", "revealed");
     return true;
   }
+  if (run.created->value.empty()) {
+    // Never write an empty value: decide() guarantees the value is known before it delivers.
+    std::string why = "the new token's value is not known to this process";
+    run.mark(kStepDeliver, StepState::kFailed, why);
+    stopForDecision(run, kStepDeliver, {{"error", why}, {"updated", run.result.consumersUpdated}});
+    run.result.summary = fmt::format("{}: {}; nothing was written.", run.plan.target(), why);
+    return false;
+  }
   std::vector<std::string> done;
   for (const auto& c : run.plan.consumers) {
     // The previous value, kept in memory only, so that Roll back can put it back.
@@ -415,7 +423,9 @@ bool RotationEngine::verify(Run& run) {
     std::string why = self ? "GitLab says the new token is not active" : self.error().message;
     run.mark(kStepCheck, StepState::kFailed, why);
     stopForDecision(run, kStepCheck, {{"error", why}});
-    run.result.summary = fmt::format("{}: the new token did not pass its check ({}). Both tokens are kept.", run.plan.target(), why);
+    run.result.summary = fmt::format("{}: the new token did not pass its check ({}). {}", run.plan.target(), why,
+                                     run.plan.immediate ? "The old token was already revoked (--immediate)."
+                                                        : "Both tokens are kept.");
     audit(run, "verify", "error", {{"error", why}});
     return false;
   }
@@ -432,8 +442,14 @@ bool RotationEngine::verify(Run& run) {
       std::string why = pipeline ? fmt::format("pipeline {} ended {}", pipeline->id, pipeline->status) : pipeline.error().message;
       run.mark(kStepPipeline, StepState::kFailed, why + (run.result.pipelineUrl.empty() ? "" : " " + run.result.pipelineUrl));
       stopForDecision(run, kStepPipeline, {{"error", why}, {"url", run.result.pipelineUrl}});
-      run.result.summary = fmt::format("{}: verification failed ({}). Both tokens are kept: retry, roll back, or revoke the old one anyway.",
-                                       run.plan.target(), why);
+      run.result.summary =
+          run.plan.immediate
+              ? fmt::format("{}: verification failed ({}). The old token was already revoked (--immediate); the new "
+                            "one is kept: retry once the cause is fixed.",
+                            run.plan.target(), why)
+              : fmt::format("{}: verification failed ({}). Both tokens are kept: retry, roll back, or revoke the old "
+                            "one anyway.",
+                            run.plan.target(), why);
       audit(run, "verify", "error", {{"error", why}, {"pipeline", run.result.pipelineUrl}});
       return false;
     }

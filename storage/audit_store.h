@@ -37,6 +37,9 @@ struct AuditEntry {
 struct AuditQuery {
   int limit = 20;
   std::optional<std::string> target;   // exact match
+  // Rows about this token: target equal to the id, or detail naming it as old_token_id,
+  // new_token_id or token_id (rotation steps are targeted "ACCOUNT/NAME").
+  std::optional<int64_t> tokenId;
   std::optional<std::string> actor;    // exact match
   std::optional<std::string> since;    // ts >= since (RFC 3339)
 };

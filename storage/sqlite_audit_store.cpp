@@ -159,6 +159,10 @@ Result<std::vector<AuditEntry>> SqliteAuditStore::latest(const AuditQuery& query
   }
   std::string sql = fmt::format("SELECT {} FROM audit WHERE 1=1", kColumns);
   if (query.target) sql += " AND target = :target";
+  if (query.tokenId) {
+    sql += " AND (target = :token_text OR json_extract(detail, '$.old_token_id') = :token_id"
+           " OR json_extract(detail, '$.new_token_id') = :token_id OR json_extract(detail, '$.token_id') = :token_id)";
+  }
   if (query.actor) sql += " AND actor = :actor";
   if (query.since) sql += " AND ts >= :since";
   sql += " ORDER BY id DESC LIMIT :limit";
@@ -167,6 +171,10 @@ Result<std::vector<AuditEntry>> SqliteAuditStore::latest(const AuditQuery& query
   try {
     SQLite::Statement q(db_.db(), sql);
     if (query.target) q.bind(":target", *query.target);
+    if (query.tokenId) {
+      q.bind(":token_text", std::to_string(*query.tokenId));
+      q.bind(":token_id", *query.tokenId);
+    }
     if (query.actor) q.bind(":actor", *query.actor);
     if (query.since) q.bind(":since", since);
     q.bind(":limit", query.limit);

@@ -145,12 +145,12 @@ int freePort() {
 
 std::string buildDir() {
   const char* d = std::getenv("PATBOT_BUILD_DIR");
-  return d ? d : ".";
+  return d && *d ? d : PATBOT_TEST_BUILD_DIR;
 }
 
 std::string sourceDir() {
   const char* d = std::getenv("PATBOT_SOURCE_DIR");
-  return d ? d : ".";
+  return d && *d ? d : PATBOT_TEST_SOURCE_DIR;
 }
 
 }  // namespace patbot::e2e

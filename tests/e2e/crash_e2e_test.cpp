@@ -80,6 +80,9 @@ TEST_P(CrashE2e, RecoveryAfterKill9KeepsTheInvariant) {
   o.extraEnv = {{"PATBOT_NOTIFY_CHANNEL", "C0OPS00001"}};
   E2eStack stack(o);
   ASSERT_TRUE(stack.ready()) << stack.startupLog();
+  // The bot's own start-up check is a GET /personal_access_tokens/self too: let it finish before
+  // arming the fault, or a slow machine holds that call instead of the rotation's.
+  ASSERT_TRUE(stack.bot()->waitFor("GitLab reachable", std::chrono::seconds(30))) << stack.bot()->output();
 
   nlohmann::json faults = {{"hang", true}, {"hang_method", point.method}, {"hang_path_prefix", point.pathPrefix},
                            {"hold_answer", point.holdAnswer}};

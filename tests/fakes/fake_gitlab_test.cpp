@@ -705,7 +705,7 @@ TEST(SeedsTest, CredentialHelpersFindTheBotTokens) {
 
 TEST(SeedsTest, TestdataSeedLoads) {
   const char* src = std::getenv("PATBOT_SOURCE_DIR");
-  std::string path = std::string(src ? src : "/work/main") + "/tests/fakes/testdata/minimal_seed.json";
+  std::string path = std::string(src && *src ? src : PATBOT_TEST_SOURCE_DIR) + "/tests/fakes/testdata/minimal_seed.json";
   std::ifstream in(path);
   ASSERT_TRUE(in.good()) << path;
   auto seed = json::parse(in);

@@ -146,6 +146,29 @@ TEST_F(StorageAuditStoreTest, LatestRejectsBadQueries) {
   EXPECT_EQ(r.error().kind, ErrorKind::kInvalidInput);
 }
 
+TEST_F(StorageAuditStoreTest, LatestByTokenIdFindsTargetAndRotationDetail) {
+  ASSERT_TRUE(store_->append(rec("U1", "command.revoke", "101")));
+  ASSERT_TRUE(store_->append(rec("U1", "rotation.create", "bot/name", {{"old_token_id", 101}, {"new_token_id", 202}})));
+  ASSERT_TRUE(store_->append(rec("U1", "rotation.revoke", "bot/name", {{"token_id", 202}})));
+  ASSERT_TRUE(store_->append(rec("U1", "command.revoke", "1010", {{"token_id", 1010}})));
+  AuditQuery q;
+  q.limit = 100;
+  q.tokenId = 101;
+  auto old = store_->latest(q);
+  ASSERT_TRUE(old);
+  ASSERT_EQ(old->size(), 2u);
+  EXPECT_EQ((*old)[0].record.action, "rotation.create");
+  EXPECT_EQ((*old)[1].record.action, "command.revoke");
+  q.tokenId = 202;
+  auto fresh = store_->latest(q);
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(fresh->size(), 2u);
+  q.tokenId = 7;
+  auto none = store_->latest(q);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+}
+
 TEST_F(StorageAuditStoreTest, DetailRoundTripsUnicode) {
   nlohmann::json detail = {{"name", "Ünïcødé ✓ 日本語 🚀"},
                            {"nested", {{"list", {1, 2.5, "x"}}, {"null", nullptr}}},
