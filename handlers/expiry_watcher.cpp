@@ -351,7 +351,8 @@ void ExpiryWatcher::updateTokenGauges(const gitlab::Inventory& inventory) {
     for (const auto& t : entry.tokens) {
       if (t.revoked || !t.expiresAt) continue;
       Labels labels{{"account", entry.account.username}, {"token_name", t.name}, {"token_id", std::to_string(t.id)}};
-      metrics_.set(kExpiryGauge, labels, epochSeconds(TimePoint(*t.expiresAt)));
+      // Straight from days (never through nanoseconds, which end in 2262).
+      metrics_.set(kExpiryGauge, labels, std::chrono::duration<double>(t.expiresAt->time_since_epoch()).count());
       metrics_.set(kDaysGauge, labels, static_cast<double>((*t.expiresAt - today).count()));
     }
   }
