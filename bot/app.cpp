@@ -174,8 +174,12 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock, AppO
     return std::find(access.operators.begin(), access.operators.end(), user) != access.operators.end() ||
            std::find(access.operators.begin(), access.operators.end(), "*") != access.operators.end();
   };
+  // Announcements go through the watcher's SQLite outbox: delayed, not lost, when Slack fails.
+  auto announcer = [raw](const std::string& channel, const slack::Message& message) {
+    raw->watcher->notify(channel, message);
+  };
   auto rotate = std::make_unique<handlers::PatRotateHandler>(*p->engine, *p->gitlab, *p->confirmations, *p->notifier,
-                                                             isOperator, c.notifyChannel);
+                                                             isOperator, c.notifyChannel, announcer);
   p->rotate = rotate.get();
   auto revoke = std::make_unique<handlers::PatRotateHandler::Revoke>(*rotate);
   p->registry.add("rotate", handlers::PatRotateHandler::kUsage,
@@ -188,7 +192,7 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock, AppO
   p->commands = std::make_unique<CommandService>(p->registry, c.access, *p->audit, *p->executor, *p->notifier,
                                                  p->metrics, clock);
   p->endpoints = std::make_unique<SlackEndpoints>(*p->verifier, *p->commands, *p->audit, *p->executor,
-                                                  *p->notifier, p->metrics, p->rotate);
+                                                  *p->notifier, p->metrics, clock, p->rotate);
 
   p->router.add("POST", "/slack/commands", [raw](const http::Request& r) { return raw->endpoints->commands(r); });
   p->router.add("POST", "/slack/interactions",
@@ -246,11 +250,7 @@ Status App::start() {
         spdlog::warn("recovery: {}", l);
         text += "\n• " + l;
       }
-      if (!raw->config.notifyChannel.empty()) {
-        if (auto posted = raw->notifier->post(raw->config.notifyChannel, slack::textMessage(text, false)); !posted) {
-          spdlog::warn("recovery report not posted: {}", posted.error().message);
-        }
-      }
+      raw->watcher->notify(raw->config.notifyChannel, slack::textMessage(text, false));
     }
   });
   if (parts_->options.startWatcher) parts_->watcher->start();
@@ -260,13 +260,10 @@ Status App::start() {
     do {
       lock.unlock();
       RequestScope scope(newRequestId());
+      raw->endpoints->flushRejectedAudit();
       for (const auto& line : raw->engine->runDueRevokes()) {
         spdlog::info("revoke scheduler: {}", line);
-        if (raw->config.notifyChannel.empty()) continue;
-        if (auto posted = raw->notifier->post(raw->config.notifyChannel, slack::textMessage(":hourglass: " + line, false));
-            !posted) {
-          spdlog::warn("revoke notice not posted: {}", posted.error().message);
-        }
+        raw->watcher->notify(raw->config.notifyChannel, slack::textMessage(":hourglass: " + line, false));
       }
       lock.lock();
     } while (!raw->schedulerWake.wait_for(lock, std::chrono::minutes(1), [raw] { return raw->schedulerStop; }));
@@ -277,6 +274,7 @@ Status App::start() {
 void App::stop() {
   if (!parts_) return;
   if (parts_->server) parts_->server->stop();
+  if (parts_->endpoints) parts_->endpoints->flushRejectedAudit(/*all=*/true);
   parts_->stopScheduler();
   if (parts_->watcher) parts_->watcher->stop();
   if (parts_->executor) parts_->executor->shutdown(/*runQueued=*/false);

@@ -64,8 +64,9 @@ slack::Message CommandService::handle(const slack::SlashCommand& command, const 
       spdlog::error("audit append failed, refusing the request: {}", appended.error().detail);
       count(record.action.substr(record.action.find('.') + 1), "audit_failed");
       return slack::textMessage(
-          ":x: patbot cannot write its audit trail right now, so it did nothing. Please try again "
-          "in a minute; if it keeps failing, tell the patbot operators (request " + requestId + ").");
+          ":x: patbot cannot write its audit trail right now (" + appended.error().message +
+          "), so it did nothing. Please try again in a minute; if it keeps failing, tell the patbot operators "
+          "(request " + requestId + ").");
     }
     return reply;
   };

@@ -18,10 +18,32 @@ http::Response ackJson(const slack::Message& m) { return http::Response::json(20
 
 SlackEndpoints::SlackEndpoints(const slack::SignatureVerifier& verifier, CommandService& commands,
                                storage::AuditStore& audit, Executor& executor, slack::Notifier& notifier,
-                               MetricsRegistry& metrics, handlers::PatRotateHandler* rotations)
+                               MetricsRegistry& metrics, const Clock& clock, handlers::PatRotateHandler* rotations)
     : verifier_(verifier), commands_(commands), audit_(audit), executor_(executor), notifier_(notifier),
-      metrics_(metrics), rotations_(rotations) {
+      metrics_(metrics), clock_(clock), rotations_(rotations) {
   metrics_.declareCounter("patbot_slack_rejected_total", "Slack requests refused before routing, by reason.");
+}
+
+void SlackEndpoints::auditRejectedSummary(const RejectedSummary& summary) {
+  std::string requestId = newRequestId();
+  RequestScope scope(requestId);
+  nlohmann::json detail = summary.toJson();
+  spdlog::warn("{} more refused Slack requests between {} and {} audited as one row: reasons {}, remotes {}",
+               summary.suppressed, detail["window_start"].get<std::string>(),
+               detail["window_end"].get<std::string>(), detail["reasons"].dump(), detail["remotes"].dump());
+  storage::AuditRecord record;
+  record.actor = "-";
+  record.action = "request.rejected.aggregate";
+  record.target = summary.byPath.size() == 1 ? summary.byPath.begin()->first : std::string("/slack/*");
+  record.outcome = "rejected";
+  record.requestId = requestId;
+  record.detail = std::move(detail);
+  if (auto r = audit_.append(record); !r) spdlog::error("audit append failed: {}", r.error().detail);
+}
+
+void SlackEndpoints::flushRejectedAudit(bool all) {
+  auto summary = all ? rejected_.takeAll() : rejected_.takeDue(clock_.now());
+  if (summary) auditRejectedSummary(*summary);
 }
 
 std::optional<http::Response> SlackEndpoints::rejectUnsigned(const http::Request& request,
@@ -29,9 +51,20 @@ std::optional<http::Response> SlackEndpoints::rejectUnsigned(const http::Request
   auto failure = verifier_.verify(request.headers, request.body);
   if (!failure) return std::nullopt;
   const char* reason = slack::signatureFailureName(*failure);
+  metrics_.inc("patbot_slack_rejected_total", {{"reason", reason}});
+  auto decision = rejected_.record({reason, request.path, request.remote}, clock_.now());
+  if (decision.closed) auditRejectedSummary(*decision.closed);
+  if (!decision.individual) {
+    if (decision.firstSuppressed) {
+      spdlog::warn("rejected {} from {}: signature {}; more than {} refusals within {} s, further ones are "
+                   "counted and audited as one row when the window ends",
+                   request.path, request.remote, reason, rejected_.individualPerWindow(),
+                   rejected_.window().count());
+    }
+    return http::Response::text(401, "");
+  }
   spdlog::warn("rejected {} from {}: signature {} ({} bytes)", request.path, request.remote, reason,
                request.body.size());
-  metrics_.inc("patbot_slack_rejected_total", {{"reason", reason}});
   storage::AuditRecord record;
   record.actor = "-";
   record.action = "request.rejected";

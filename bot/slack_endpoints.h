@@ -1,9 +1,13 @@
 // The two Slack-facing HTTP endpoints (SPEC §3): verify the signature on the raw bytes first
 // (401, nothing logged of the body), answer ssl_check, parse, and hand over to the
-// CommandService. Every request is audited, including rejected ones. Thread-safe.
+// CommandService. Every request is audited, including rejected ones: refused requests one by one
+// up to a rate, beyond it as one aggregate row per window (RejectedAuditThrottle), so a flood of
+// badly signed requests cannot fill the disk. Thread-safe.
 #pragma once
 
 #include "bot/command_service.h"
+#include "bot/rejected_audit_throttle.h"
+#include "core/clock.h"
 #include "handlers/pat_rotate_handler.h"
 #include "core/metrics.h"
 #include "http/http_types.h"
@@ -16,8 +20,11 @@ namespace patbot {
 class SlackEndpoints {
  public:
   SlackEndpoints(const slack::SignatureVerifier& verifier, CommandService& commands, storage::AuditStore& audit,
-                 Executor& executor, slack::Notifier& notifier, MetricsRegistry& metrics,
+                 Executor& executor, slack::Notifier& notifier, MetricsRegistry& metrics, const Clock& clock,
                  handlers::PatRotateHandler* rotations = nullptr);
+  // Writes the aggregate audit row of refused requests once its window has ended (`all`: also
+  // the window still open, for shutdown). Call it periodically and at stop; cheap when idle.
+  void flushRejectedAudit(bool all = false);
 
   http::Response commands(const http::Request& request);
   http::Response interactions(const http::Request& request);
@@ -25,6 +32,7 @@ class SlackEndpoints {
  private:
   // Returns a 401 response when the signature is bad (and audits it), nullopt when it is good.
   std::optional<http::Response> rejectUnsigned(const http::Request& request, const std::string& requestId);
+  void auditRejectedSummary(const RejectedSummary& summary);
 
   const slack::SignatureVerifier& verifier_;
   CommandService& commands_;
@@ -32,7 +40,9 @@ class SlackEndpoints {
   Executor& executor_;
   slack::Notifier& notifier_;
   MetricsRegistry& metrics_;
+  const Clock& clock_;
   handlers::PatRotateHandler* rotations_;   // handles Confirm / Cancel clicks; may be null
+  RejectedAuditThrottle rejected_;
 };
 
 }  // namespace patbot

@@ -53,7 +53,11 @@ bool retryableMethod(const std::string& method) {
 
 bool retryableStatus(int status) { return status == 429 || (status >= 500 && status <= 599); }
 
-bool retryableTransport(ErrorKind kind) { return kind == ErrorKind::kUnavailable || kind == ErrorKind::kTimeout; }
+// Any transport failure means no complete answer arrived (http_types.h): refused, reset, timed out,
+// or closed before or during the answer (kProtocol). An idempotent request may be sent again.
+bool retryableTransport(ErrorKind kind) {
+  return kind == ErrorKind::kUnavailable || kind == ErrorKind::kTimeout || kind == ErrorKind::kProtocol;
+}
 
 // Backoff with jitter: a uniform wait in [base/2, base].
 milliseconds jittered(milliseconds base) {
@@ -266,7 +270,7 @@ Result<http::ClientResponse> RestGitLabApi::execute(const Call& call, Operation&
         transportError.detail = scrubbed(transportError.detail, *call.scrub);
       }
       failure = errorFromTransport(transportError, host_, call.what);
-      retryable = retryableTransport(answer.error().kind);
+      retryable = mayRetry && retryableTransport(answer.error().kind);
       wait = jittered(backoff);
     } else {
       int status = answer->status;
@@ -279,7 +283,9 @@ Result<http::ClientResponse> RestGitLabApi::execute(const Call& call, Operation&
       std::string body = call.scrub ? scrubbed(answer->body, *call.scrub) : answer->body;
       failure = errorFromResponse(status, answer->headers, body, call.what, call.role);
       if (call.refine) call.refine(*failure, status, body);
-      retryable = retryableStatus(status);
+      // A 429 was refused before any work (Rack::Attack or an application limiter), so even a
+      // POST may be sent again after Retry-After; a 5xx may come after the work was done.
+      retryable = mayRetry ? retryableStatus(status) : status == 429;
       if (status != 429) {
         wait = jittered(backoff);
       } else {
@@ -293,7 +299,7 @@ Result<http::ClientResponse> RestGitLabApi::execute(const Call& call, Operation&
       failure->detail = scrubbed(failure->detail, *call.scrub);
     }
     lastProblem = failure->detail;
-    if (!mayRetry || !retryable || attempt >= options_.maxAttempts) {
+    if (!retryable || attempt >= options_.maxAttempts) {
       spdlog::warn("GitLab {} {} failed after {} attempt(s): {}", call.method, call.route, attempt, failure->detail);
       return *failure;
     }

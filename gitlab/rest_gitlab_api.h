@@ -2,8 +2,10 @@
 // http::Transport. Thread-safe: any number of threads may call it at once, and together they
 // never have more than `concurrency` requests in flight. Every public call is bounded by
 // operationDeadline (all pages, retries and waits included) and returns an Error, never throws.
-// GET, PUT and DELETE are retried on 5xx, 429 and transport failures with capped exponential
-// backoff; POST (token create, pipeline create/retry, issue note) is never retried.
+// GET, PUT and DELETE are retried on 5xx, 429 and transport failures (any of them: no complete
+// answer arrived) with capped exponential backoff; POST (token create, pipeline create/retry,
+// issue note) only after a 429, which GitLab sends before doing any work, never after a 5xx or a
+// lost answer.
 #pragma once
 
 #include <chrono>
@@ -63,8 +65,8 @@ class RestGitLabApi final : public GitLabApi {
   // owner's tokens and picks the id, kNotFound when absent.
   Result<AccessToken> getToken(const ServiceAccount& owner, int64_t tokenId) override;
   // Instance mode: POST /users/:user_id/personal_access_tokens; group mode:
-  // POST /groups/:id/service_accounts/:user_id/personal_access_tokens. One request, never
-  // repeated. When the request may have reached GitLab without an answer (transport failure,
+  // POST /groups/:id/service_accounts/:user_id/personal_access_tokens. Repeated only after a
+  // 429. When the request may have reached GitLab without an answer (transport failure,
   // 5xx, unreadable 2xx) Error::detail says "the create may or may not have happened".
   Result<CreatedToken> createToken(const ServiceAccount& owner, const TokenSpec& spec) override;
   // Instance mode: DELETE /personal_access_tokens/:id; group mode:

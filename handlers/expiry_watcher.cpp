@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -319,9 +320,14 @@ void ExpiryWatcher::flushOutbox() {
     spdlog::error("watcher: cannot read the outbox: {}", pending.error().detail);
     return;
   }
+  std::set<std::string> held;   // channels with an earlier notice waiting: nothing overtakes it
   for (const auto& n : *pending) {
+    if (held.count(n.channel)) continue;
     const TimePoint now = clock_.now();
-    if (n.nextAttemptAt > now) break;   // keeps the order: nothing overtakes a waiting notice
+    if (n.nextAttemptAt > now) {
+      held.insert(n.channel);
+      continue;
+    }
     slack::Message message;
     message.text = n.message.value("text", "");
     message.blocks = n.message.value("blocks", nlohmann::json::array());
@@ -338,9 +344,24 @@ void ExpiryWatcher::flushOutbox() {
     if (auto s = store_.markFailed(n.id, now + wait, posted.error().message); !s) {
       spdlog::error("watcher: {}", s.error().detail);
     }
-    break;
+    held.insert(n.channel);
   }
   updatePendingGauge();
+}
+
+void ExpiryWatcher::notify(const std::string& channel, const slack::Message& message) {
+  if (channel.empty()) return;
+  nlohmann::json stored = {{"text", message.text}, {"blocks", message.blocks}};
+  if (auto queued = store_.recordDigest({}, channel, {stored}); !queued) {
+    spdlog::error("outbox: cannot queue a notice ({}); posting it once directly", queued.error().detail);
+    slack::Message m = message;
+    m.ephemeral = false;
+    if (auto posted = notifier_.post(channel, m); !posted) {
+      spdlog::warn("notice not posted: {}", posted.error().message);
+    }
+    return;
+  }
+  flushOutbox();
 }
 
 void ExpiryWatcher::updateTokenGauges(const gitlab::Inventory& inventory) {
@@ -417,12 +438,14 @@ void ExpiryWatcher::loop() {
     lock.unlock();
     try {
       RequestScope scope(newRequestId());
-      if (clock_.now() >= nextScan) {
+      const TimePoint now = clock_.now();
+      if (now >= nextScan) {
         auto r = runOnce();
         spdlog::info("watcher: scan {}: {} token(s) need attention, {} newly announced",
                      r.scanned ? "complete" : "failed (" + r.error + ")", r.tokensNeedingAttention, r.newlyAnnounced);
         double extra = std::clamp(options_.jitter(), 0.0, 1.0) * 0.1;
-        nextScan = clock_.now() + std::chrono::duration_cast<TimePoint::duration>(interval * (1.0 + extra));
+        // Counted from the scan's start, so a clock that moves while the scan runs is not lost.
+        nextScan = now + std::chrono::duration_cast<TimePoint::duration>(interval * (1.0 + extra));
       } else {
         flushOutbox();
       }

@@ -8,8 +8,10 @@
 // threshold it has reached, and "expired", is announced once (remembered in SQLite across
 // restarts): all newly crossed tokens of a scan go into one digest (digestMessages), queued in
 // the SQLite outbox and then posted to the notification channel in order. A notice that Slack
-// refuses is retried with back-off (30 s doubling to 15 min) on later loop iterations and sent
-// once. Without a notification channel, notices go to the log only.
+// refuses is retried with back-off (5 s doubling to 15 min) on later loop iterations and sent
+// once; it holds up later notices of its own channel only. Without a notification channel,
+// notices go to the log only. Other parts of patbot queue their announcements in the same outbox
+// through notify(), so that Slack failing delays them instead of losing them.
 //
 // With [watch] tracking_project set, a token crossing a threshold gets one open GitLab issue
 // (label pat-expiry): an open one found by title is reused, else one is created; its iid is
@@ -53,9 +55,9 @@ inline constexpr const char* kTrackingLabel = "pat-expiry";
 
 struct WatcherOptions {
   std::string notifyChannel;                       // "" = log and metrics only
-  std::chrono::seconds firstBackoff{30};           // after a failed post; doubles each time
+  std::chrono::seconds firstBackoff{5};            // after a failed post; doubles each time
   std::chrono::seconds maxBackoff{15 * 60};
-  std::chrono::milliseconds tick{30000};           // how often the background thread wakes
+  std::chrono::milliseconds tick{5000};            // how often the background thread wakes
   std::function<double()> jitter;                  // in [0, 1); default uniform random
 };
 
@@ -82,8 +84,13 @@ class ExpiryWatcher {
 
   // One scan, then an outbox flush. Never throws.
   ScanReport runOnce();
-  // Posts due notices in order, stopping at the first failure (which is rescheduled).
+  // Posts due notices in order; a failure is rescheduled and holds up the later notices of its
+  // channel (other channels go on).
   void flushOutbox();
+  // Queues `message` for `channel` in the outbox and flushes it: posted now if Slack takes it,
+  // else retried with the back-off above, never twice. When the outbox cannot be written (the
+  // database failing) the message is posted once directly. Any thread; blocks while posting.
+  void notify(const std::string& channel, const slack::Message& message);
 
   void start();
   void stop();

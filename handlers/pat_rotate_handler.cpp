@@ -51,9 +51,10 @@ Result<RotateArgs> parseRotateArgs(const std::vector<std::string>& args) {
 
 PatRotateHandler::PatRotateHandler(RotationEngine& engine, gitlab::GitLabApi& gitlab,
                                    storage::ConfirmationStore& confirmations, slack::Notifier& notifier,
-                                   std::function<bool(const std::string&)> isOperator, std::string notifyChannel)
+                                   std::function<bool(const std::string&)> isOperator, std::string notifyChannel,
+                                   Announcer announcer)
     : engine_(engine), gitlab_(gitlab), confirmations_(confirmations), notifier_(notifier),
-      isOperator_(std::move(isOperator)), notifyChannel_(std::move(notifyChannel)) {}
+      isOperator_(std::move(isOperator)), notifyChannel_(std::move(notifyChannel)), announcer_(std::move(announcer)) {}
 
 Result<Prepared> PatRotateHandler::prepare(const CommandRequest& request) {
   auto args = parseRotateArgs(request.args);
@@ -113,6 +114,7 @@ CommandOutput PatRotateHandler::blocked(const RotationPlan& plan) {
 void PatRotateHandler::announce(const std::string& channel, const slack::Message& message) {
   std::string where = notifyChannel_.empty() ? channel : notifyChannel_;
   if (where.empty()) return;
+  if (announcer_) return announcer_(where, message);
   if (auto posted = notifier_.post(where, message); !posted) {
     spdlog::info("announcement not posted: {}", posted.error().message);
   }

@@ -37,10 +37,15 @@ struct ClickContext {
 
 class PatRotateHandler final : public Command {
  public:
+  // Posts an announcement to a channel (patbot serve queues it in the durable outbox, so that
+  // Slack failing delays it instead of losing it).
+  using Announcer = std::function<void(const std::string& channel, const slack::Message& message)>;
+
   // `isOperator` re-authorises whoever clicks Confirm. `notifyChannel` "" = the command's channel.
+  // `announcer` empty = post announcements once with `notifier`.
   PatRotateHandler(RotationEngine& engine, gitlab::GitLabApi& gitlab, storage::ConfirmationStore& confirmations,
                    slack::Notifier& notifier, std::function<bool(const std::string&)> isOperator,
-                   std::string notifyChannel);
+                   std::string notifyChannel, Announcer announcer = {});
 
   Result<Prepared> prepare(const CommandRequest& request) override;
 
@@ -80,6 +85,7 @@ class PatRotateHandler final : public Command {
   slack::Notifier& notifier_;
   std::function<bool(const std::string&)> isOperator_;
   std::string notifyChannel_;
+  Announcer announcer_;
 };
 
 class PatRotateHandler::Revoke final : public Command {

@@ -272,11 +272,33 @@ void RotationEngine::stopForDecision(Run& run, const std::string& step, const nl
 }
 
 bool RotationEngine::createNewToken(Run& run) {
+  auto fail = [&](const std::string& why, const std::string& summary, const nlohmann::json& detail) {
+    journaled(journal_.step(run.id, kStepCreate, "failed", RotationState::kFailed, {{"error", why}}));
+    journaled(journal_.finish(run.id, RotationState::kFailed, why));
+    run.mark(kStepCreate, StepState::kFailed, why);
+    run.result.state = RotationState::kFailed;
+    run.result.summary = summary;
+    audit(run, "create", "error", detail);
+    return false;
+  };
+  // The tokens that exist before the create: after an unanswered create, a token of the name
+  // that is not among them is ours. Without this list an old token could not be told apart
+  // from the new one, so nothing is created.
   std::set<int64_t> before;
-  if (auto tokens = gitlab_.listTokens(run.plan.account)) {
-    for (const auto& t : *tokens) before.insert(t.id);
+  auto listed = gitlab_.listTokens(run.plan.account);
+  if (!listed) {
+    return fail(listed.error().message,
+                fmt::format("{}: could not list the account's tokens before creating one: {}. Nothing was changed.",
+                            run.plan.target(), listed.error().message),
+                {{"error", listed.error().message}});
   }
-  journaled(journal_.step(run.id, kStepCreate, "start", RotationState::kCreating));
+  for (const auto& t : *listed) before.insert(t.id);
+  // Journaled before it runs (SPEC §5.3), or not run at all.
+  if (auto s = journal_.step(run.id, kStepCreate, "start", RotationState::kCreating); !s) {
+    journaled(s);
+    std::string why = "the rotation journal cannot be written (" + s.error().message + ")";
+    return fail(why, fmt::format("{}: {}. Nothing was changed.", run.plan.target(), why), {{"error", why}});
+  }
   run.mark(kStepCreate, StepState::kRunning);
   auto spec = run.plan.newSpec;
   auto created = gitlab_.createToken(run.plan.account, spec);
@@ -289,24 +311,44 @@ bool RotationEngine::createNewToken(Run& run) {
   }
   if (!created) {
     const Error& e = created.error();
-    if (e.kind == ErrorKind::kTimeout || e.kind == ErrorKind::kUnavailable) {
-      // The create may have happened without us seeing the answer: look, never create again.
-      if (auto tokens = gitlab_.listTokens(run.plan.account)) {
-        for (const auto& t : *tokens) {
-          if (!before.count(t.id) && t.name == spec.name && !t.revoked) {
-            auto revoked = gitlab_.revokeToken(run.plan.account, t.id);
-            audit(run, "create", "unknown_outcome", {{"orphan_token_id", t.id}, {"orphan_revoked", static_cast<bool>(revoked)}});
-          }
+    nlohmann::json detail = {{"error", e.message}};
+    std::string summary =
+        fmt::format("{}: could not create the new token: {}. Nothing was changed.", run.plan.target(), e.message);
+    // No answer, a 5xx, or an unreadable one (kProtocol: the connection closed before or during
+    // the answer): the create may have happened. Look, never create again.
+    if (e.kind == ErrorKind::kTimeout || e.kind == ErrorKind::kUnavailable || e.kind == ErrorKind::kProtocol) {
+      std::optional<std::vector<gitlab::AccessToken>> after;
+      for (int attempt = 0; attempt < 3 && !after; ++attempt) {
+        if (auto tokens = gitlab_.listTokens(run.plan.account)) after = std::move(*tokens);
+      }
+      std::vector<int64_t> orphans, kept;
+      if (after) {
+        for (const auto& t : *after) {
+          if (before.count(t.id) || t.name != spec.name || t.revoked) continue;
+          auto revoked = gitlab_.revokeToken(run.plan.account, t.id);
+          (revoked || revoked.error().kind == ErrorKind::kNotFound ? orphans : kept).push_back(t.id);
         }
       }
+      detail["orphans_revoked"] = orphans;
+      detail["orphans_left"] = kept;
+      detail["orphan_search"] = after ? "done" : "failed";
+      audit(run, "create", "unknown_outcome", detail);
+      if (!after) {
+        summary = fmt::format("{}: could not create the new token: {}. GitLab may have created it anyway, and its "
+                              "tokens could not be listed to check: look for an unused token named \"{}\" on {} "
+                              "and revoke it. The old token is untouched.",
+                              run.plan.target(), e.message, spec.name, run.plan.account.username);
+      } else if (!kept.empty()) {
+        summary = fmt::format("{}: could not create the new token: {}. GitLab created it anyway (id {}) and "
+                              "revoking it failed: revoke it by hand. The old token is untouched.",
+                              run.plan.target(), e.message, fmt::join(kept, ", "));
+      } else if (!orphans.empty()) {
+        summary = fmt::format("{}: could not create the new token: {}. GitLab had created it anyway (id {}); it was "
+                              "revoked. Nothing else was changed.",
+                              run.plan.target(), e.message, fmt::join(orphans, ", "));
+      }
     }
-    journaled(journal_.step(run.id, kStepCreate, "failed", RotationState::kFailed, {{"error", e.message}}));
-    journaled(journal_.finish(run.id, RotationState::kFailed, e.message));
-    run.mark(kStepCreate, StepState::kFailed, e.message);
-    run.result.state = RotationState::kFailed;
-    run.result.summary = fmt::format("{}: could not create the new token: {}. Nothing was changed.", run.plan.target(), e.message);
-    audit(run, "create", "error", {{"error", e.message}});
-    return false;
+    return fail(e.message, summary, detail);
   }
   run.created = std::move(*created);
   journaled(journal_.setNewToken(run.id, run.created->token.id));
@@ -333,7 +375,22 @@ void RotationEngine::rollBackNewToken(Run& run, const std::string& why) {
 }
 
 bool RotationEngine::deliver(Run& run) {
-  journaled(journal_.step(run.id, kStepDeliver, "start", RotationState::kDelivering));
+  // Journaled before it runs (SPEC §5.3): recovery revokes a new token it does not know was being
+  // delivered, so writing it to a consumer without this row could strand the consumer. (An
+  // --immediate rotation goes on: its old token is already revoked, the new one is all there is,
+  // and recovery never revokes it.)
+  auto started = journal_.step(run.id, kStepDeliver, "start", RotationState::kDelivering);
+  journaled(started);
+  if (!started && !run.plan.immediate) {
+    std::string why = "the rotation journal cannot be written (" + started.error().message + ")";
+    run.mark(kStepDeliver, StepState::kFailed, why);
+    audit(run, "deliver", "error", {{"error", why}, {"updated", nlohmann::json::array()}});
+    run.result.summary = fmt::format(
+        "{}: {}, so no consumer was updated. The new token was revoked; the old one is untouched and still in use.",
+        run.plan.target(), why);
+    rollBackNewToken(run, "delivery not started: " + why);
+    return false;
+  }
   run.mark(kStepDeliver, StepState::kRunning);
   if (run.plan.consumers.empty()) {
     run.result.revealed = run.created->value;

@@ -14,7 +14,9 @@ struct ClientOptions {
 };
 
 // TLS is always verified (system store plus extraCaFile). Each request honours its own deadline
-// as a total bound (a cancellation token, not just a socket timeout). Thread-safe.
+// as a total bound (a cancellation token, not just a socket timeout). GET, PUT and DELETE reuse
+// pooled connections; POST and PATCH use a connection of their own and are sent exactly once
+// (cpprest re-sends silently on a pooled connection that closes before the answer). Thread-safe.
 std::unique_ptr<Transport> makeCpprestTransport(ClientOptions options = {});
 
 // Percent-encodes a path segment or query value (RFC 3986 unreserved characters kept).

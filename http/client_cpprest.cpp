@@ -96,7 +96,11 @@ class CpprestTransport final : public Transport {
     http_request outgoing;
     std::shared_ptr<http_client> client;
     try {
-      client = clientFor(*url);
+      // cpprest silently sends a request again when a pooled connection closes before the status
+      // line: harmless for GET, PUT and DELETE, but a repeated POST creates a second token (or
+      // posts a Slack message twice). POST and PATCH therefore get a connection of their own,
+      // which cpprest never re-sends on; their failure comes back to the caller instead.
+      client = request.method == "POST" || request.method == "PATCH" ? makeClient(*url) : clientFor(*url);
       outgoing.set_method(request.method);
       outgoing.set_request_uri(web::uri(url->pathAndQuery));
       if (!request.body.empty()) {
@@ -203,12 +207,20 @@ class CpprestTransport final : public Transport {
     }
   }
 
+  // The shared client of url's origin (its connections are pooled and reused).
   std::shared_ptr<http_client> clientFor(const ParsedUrl& url) {
     std::string base = url.scheme + "://" + hostPort(url);
     std::lock_guard lock(mutex_);
     auto it = clients_.find(base);
     if (it != clients_.end()) return it->second;
+    auto client = makeClient(url);
+    clients_.emplace(base, client);
+    return client;
+  }
 
+  // A client of its own, with an empty connection pool.
+  std::shared_ptr<http_client> makeClient(const ParsedUrl& url) const {
+    std::string base = url.scheme + "://" + hostPort(url);
     http_client_config config;
     config.set_validate_certificates(true);
     config.set_timeout(kSocketTimeout);
@@ -222,9 +234,7 @@ class CpprestTransport final : public Transport {
         if (ec) spdlog::error("http: CA file {} not loaded: {}", caFile, ec.message());
       });
     }
-    auto client = std::make_shared<http_client>(web::uri(base), config);
-    clients_.emplace(base, client);
-    return client;
+    return std::make_shared<http_client>(web::uri(base), config);
   }
 
   ClientOptions options_;

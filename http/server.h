@@ -21,6 +21,7 @@ struct ServerOptions {
   std::string host = "127.0.0.1";   // "0.0.0.0" for all interfaces ("*" binds IPv6 only in cpprest)
   uint16_t port = 8080;             // 0 = pick a free port; see Server::port()
   size_t maxBodyBytes = 64 * 1024;  // larger bodies get 413 (Content-Length checked before reading)
+  size_t maxHeaderBytes = 16 * 1024;  // larger request line + headers get 431 (http/request_limits.h)
 };
 
 class Server {
@@ -29,7 +30,8 @@ class Server {
   // Starts listening; returns once the socket accepts connections. Error (kUnavailable) when the
   // address cannot be bound.
   virtual Status start() = 0;
-  // Stops accepting and waits for in-flight handlers. Idempotent.
+  // Waits for in-flight handlers (answering new requests 503 meanwhile), then stops accepting.
+  // Idempotent.
   virtual void stop() = 0;
   // The bound port (the real one when ServerOptions::port was 0). Valid after start().
   virtual uint16_t port() const = 0;

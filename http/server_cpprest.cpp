@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -22,6 +21,8 @@
 #include <pplx/threadpool.h>
 #include <spdlog/spdlog.h>
 
+#include "core/request_context.h"
+#include "http/request_limits.h"
 #include "http/server.h"
 
 namespace patbot::http {
@@ -38,7 +39,7 @@ constexpr int kPortAttempts = 5;
 // so that it outlives the server object if a continuation runs late.
 struct ServerState {
   RequestHandler handler;
-  size_t maxBodyBytes = 0;
+  RequestLimits limits;
 
   std::mutex mutex;
   std::condition_variable idle;
@@ -86,7 +87,7 @@ void sendResponse(http_request& raw, const Response& response) noexcept {
 }
 
 // Reads and discards the rest of a rejected body so the connection's buffer stays small; cpprest
-// sends the queued response once the whole request has arrived.
+// sends the queued response only once the whole declared body has arrived.
 void drainBody(std::shared_ptr<PendingRequest> pending) noexcept {
   try {
     auto buffer = pending->raw.body().streambuf();
@@ -100,10 +101,16 @@ void drainBody(std::shared_ptr<PendingRequest> pending) noexcept {
   }
 }
 
-void rejectTooLarge(const std::shared_ptr<PendingRequest>& pending) {
-  spdlog::warn("http: {} {} from {} rejected: body over {} bytes", pending->request.method, pending->request.path,
-               pending->request.remote, pending->state->maxBodyBytes);
-  sendResponse(pending->raw, Response::text(413, "request body too large"));
+void reject(const std::shared_ptr<PendingRequest>& pending, int status, const std::string& reason) {
+  RequestScope scope(newRequestId());   // refused before routing: the log line gets an id of its own
+  spdlog::warn("http: {} {} from {} rejected with {}: {}", pending->request.method, pending->request.path,
+               pending->request.remote, status, reason);
+  const char* text = status == 413 ? "request body too large"
+                     : status == 431 ? "request header fields too large"
+                                     : "bad request";
+  Response response = Response::text(status, text);
+  response.headers["Connection"] = "close";   // cpprest then closes the connection once it is sent
+  sendResponse(pending->raw, response);
   drainBody(pending);
 }
 
@@ -128,12 +135,12 @@ void callHandler(const std::shared_ptr<PendingRequest>& pending) {
                   pending->request.path);
     response = Response::text(500, "internal error");
   }
+  sendResponse(pending->raw, response);   // queued while in flight: stop() closes the listener after it
   {
     std::lock_guard lock(state.mutex);
     --state.inFlight;
   }
   state.idle.notify_all();
-  sendResponse(pending->raw, response);
 }
 
 void readBody(std::shared_ptr<PendingRequest> pending) noexcept {
@@ -146,8 +153,8 @@ void readBody(std::shared_ptr<PendingRequest> pending) noexcept {
           callHandler(pending);
           return;
         }
-        if (pending->request.body.size() + n > pending->state->maxBodyBytes) {
-          rejectTooLarge(pending);
+        if (pending->request.body.size() + n > pending->state->limits.maxBodyBytes) {
+          reject(pending, 413, fmt::format("body over {} bytes", pending->state->limits.maxBodyBytes));
           return;
         }
         pending->request.body.append(reinterpret_cast<const char*>(pending->chunk.data()), n);
@@ -181,19 +188,12 @@ void acceptRequest(const std::shared_ptr<ServerState>& state, http_request raw) 
     for (const auto& [name, value] : raw.headers()) {
       request.headers[lowerCase(name)] = value;
     }
-    if (const std::string* length = request.header("content-length")) {
-      uint64_t declared = 0;
-      auto [end, ec] = std::from_chars(length->data(), length->data() + length->size(), declared);
-      if (ec != std::errc{} || end != length->data() + length->size()) {
-        sendResponse(raw, Response::text(400, "bad content-length"));
-        return;
-      }
-      if (declared > state->maxBodyBytes) {
-        rejectTooLarge(pending);
-        return;
-      }
-      request.body.reserve(static_cast<size_t>(declared));
+    HeadCheck check = checkRequestHead(request, state->limits);
+    if (check.status != 0) {
+      reject(pending, check.status, check.reason);
+      return;
     }
+    if (check.contentLength) request.body.reserve(static_cast<size_t>(*check.contentLength));
     if (!raw.body()) {
       callHandler(pending);
       return;
@@ -241,7 +241,8 @@ class CpprestServer final : public Server {
   CpprestServer(ServerOptions options, RequestHandler handler)
       : options_(std::move(options)), state_(std::make_shared<ServerState>()) {
     state_->handler = std::move(handler);
-    state_->maxBodyBytes = options_.maxBodyBytes;
+    state_->limits.maxBodyBytes = options_.maxBodyBytes;
+    state_->limits.maxHeaderBytes = options_.maxHeaderBytes;
   }
 
   ~CpprestServer() override { stop(); }
@@ -284,8 +285,12 @@ class CpprestServer final : public Server {
     std::lock_guard lock(lifecycle_);
     if (!listener_) return;
     {
-      std::lock_guard stateLock(state_->mutex);
+      // New requests get 503 while the handlers in flight finish and queue their replies. Only
+      // then does the listener close: cpprest never completes a reply to a connection it has
+      // already closed, and the pplx continuation waiting on that reply would leak.
+      std::unique_lock stateLock(state_->mutex);
       state_->stopped = true;
+      state_->idle.wait(stateLock, [this] { return state_->inFlight == 0; });
     }
     try {
       listener_->close().wait();
@@ -293,8 +298,6 @@ class CpprestServer final : public Server {
       spdlog::warn("http: closing the listener failed: {}", e.what());
     }
     listener_.reset();
-    std::unique_lock stateLock(state_->mutex);
-    state_->idle.wait(stateLock, [this] { return state_->inFlight == 0; });
   }
 
   uint16_t port() const override { return port_; }

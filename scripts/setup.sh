@@ -11,6 +11,9 @@ packages=(build-essential cmake ninja-build ccache pkg-config openssl ca-certifi
   libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev)
 if [ "$what" = test ]; then
   packages+=(libgtest-dev libgmock-dev googletest sqlite3 curl prometheus nginx systemd python3-yaml)
+  # scripts/sanitize.sh builds with clang: its UBSan reports honour log_path inside the ASan
+  # runtime (g++'s separate libubsan writes them to stderr only). The runtimes are in libclang-rt.
+  packages+=(clang libclang-rt-14-dev)
 fi
 
 missing=()

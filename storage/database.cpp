@@ -16,6 +16,10 @@ namespace patbot::storage {
 namespace {
 
 constexpr mode_t kFileMode = 0600;
+// How long a statement waits for another process's lock. A slash command's acknowledgement
+// writes an audit row and must reach Slack within 3 s, refusal included; patbot's own
+// transactions last milliseconds, so a longer wait only means a lock held elsewhere.
+constexpr int kBusyTimeoutMs = 1000;
 
 // False for in-memory databases and "file:" URIs, whose files open() does not manage.
 bool isPlainFile(const std::string& path) {
@@ -73,7 +77,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path,
         path.empty() ? std::string(":memory:") : path,
         SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX |
             (path.rfind("file:", 0) == 0 ? SQLite::OPEN_URI : 0));
-    conn->exec("PRAGMA busy_timeout = 5000");
+    conn->exec(fmt::format("PRAGMA busy_timeout = {}", kBusyTimeoutMs));
     conn->exec("PRAGMA journal_mode = WAL");
     conn->exec("PRAGMA synchronous = NORMAL");
     conn->exec("PRAGMA foreign_keys = ON");

@@ -1,8 +1,9 @@
 // Database: the one SQLite connection patbot uses (audit trail, rotation journal, watcher state).
 //
 // open() creates the file with mode 0600 (and narrows a wider existing file to 0600, likewise
-// its -wal and -shm files), sets WAL journaling, synchronous=NORMAL, busy_timeout=5000 ms and
-// foreign keys, then applies the schema migrations (migrations.h). It refuses, with kStorage, a
+// its -wal and -shm files), sets WAL journaling, synchronous=NORMAL, busy_timeout=1000 ms (so that
+// a request refused because another process holds the database is still answered within Slack's
+// 3 s) and foreign keys, then applies the schema migrations (migrations.h). It refuses, with kStorage, a
 // database whose schema is newer than this binary knows.
 //
 // Threading: the connection is opened in SQLite's serialized mode, so single calls are safe from

@@ -195,6 +195,9 @@ Result<std::vector<AuditEntry>> SqliteAuditStore::latest(const AuditQuery& query
 Result<VerifyReport> SqliteAuditStore::verify() {
   std::lock_guard lock(db_.writeMutex());
   try {
+    // One read snapshot for the rows and the id sequence: another process (patbot serve) may
+    // append in between, and a row appended after the scan would read as a missing one.
+    SQLite::Transaction snapshot(db_.db(), SQLite::TransactionBehavior::DEFERRED);
     SQLite::Statement q(db_.db(), fmt::format("SELECT {} FROM audit ORDER BY id", kColumns));
     VerifyReport report;
     int64_t expectedId = 1;

@@ -77,4 +77,4 @@ print(f"ratios: requests/s patbot/bolt = {p['rps']/b['rps']:.1f}x (target >= 10x
       f"p99 patbot/bolt = {p['p99_ms']/b['p99_ms']:.3f} (target <= 0.2); "
       f"idle RSS patbot/bolt = {p['idle_rss_kib']/b['idle_rss_kib']:.3f} (target <= 0.25)")
 PY
-echo "machine: $(nproc) cores, $(uname -r); load generator and servers share the cores"
+echo "machine: $(nproc) cores, $(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed "s/^ *//"), $(uname -r); load:$(uptime | sed "s/.*load average://"); load generator and servers share the cores"

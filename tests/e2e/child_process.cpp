@@ -31,14 +31,25 @@ std::string tempPath(const char* tag) {
   return buf.data();
 }
 
+// The sanitizer runtimes' settings (scripts/sanitize.sh) reach the children too, so that a
+// finding in patbot or a fake lands in the same report directory as one in the test itself.
+void inheritSanitizerOptions(std::map<std::string, std::string>& env) {
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"}) {
+    const char* value = std::getenv(name);
+    if (value && !env.count(name)) env[name] = value;
+  }
+}
+
 }  // namespace
 
 ChildProcess::ChildProcess(const std::string& program, const std::vector<std::string>& args,
                            const std::map<std::string, std::string>& env) {
   outPath_ = tempPath("out");
   errPath_ = tempPath("err");
+  auto fullEnv = env;
+  inheritSanitizerOptions(fullEnv);
   std::vector<std::string> envStrings;
-  for (const auto& [k, v] : env) envStrings.push_back(k + "=" + v);
+  for (const auto& [k, v] : fullEnv) envStrings.push_back(k + "=" + v);
   pid_ = fork();
   if (pid_ == 0) {
     int out = open(outPath_.c_str(), O_WRONLY | O_TRUNC);

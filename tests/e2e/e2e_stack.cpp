@@ -38,7 +38,7 @@ E2eStack::E2eStack(StackOptions options) {
   client_ = http::makeCpprestTransport();
   dir_ = (std::filesystem::temp_directory_path() / ("patbot-e2e-" + randomHex(6))).string();
   std::filesystem::create_directories(dir_);
-  dbPath = dir_ + "/patbot.db";
+  dbPath = options.dbPath.empty() ? dir_ + "/patbot.db" : options.dbPath;
 
   SystemClock clock;
   seed_ = options.demoSeed ? fakes::demoSeed(utcDay(clock.now()))
@@ -46,8 +46,9 @@ E2eStack::E2eStack(StackOptions options) {
   std::string seedPath = dir_ + "/seed.json";
   std::ofstream(seedPath) << seed_.dump();
 
-  gitlab_ = std::make_unique<ChildProcess>(buildDir() + "/tests/fakes/fake_gitlab",
-                                           std::vector<std::string>{"--port", "0", "--seed", seedPath},
+  std::vector<std::string> gitlabArgs{"--port", "0", "--seed", seedPath};
+  gitlabArgs.insert(gitlabArgs.end(), options.gitlabArgs.begin(), options.gitlabArgs.end());
+  gitlab_ = std::make_unique<ChildProcess>(buildDir() + "/tests/fakes/fake_gitlab", gitlabArgs,
                                            std::map<std::string, std::string>{});
   auto gl = urlFrom(gitlab_->waitFor("listening on", std::chrono::seconds(20)));
   if (!gl) {
@@ -84,7 +85,7 @@ E2eStack::E2eStack(StackOptions options) {
     env_["PATBOT_CONFIG"] = dir_ + "/policy.toml";
   }
   for (const auto& [k, v] : options.extraEnv) env_[k] = v;
-  ready_ = startBot();
+  ready_ = options.startBot ? startBot() : true;
 }
 
 bool E2eStack::startBot() {

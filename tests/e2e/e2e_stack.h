@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +21,9 @@ struct StackOptions {
   bool demoSeed = false;         // fakes::demoSeed (projects, variables, pipelines, issues) instead of a generated one
   std::string policyToml;        // written to a file named by PATBOT_CONFIG when not empty
   std::map<std::string, std::string> extraEnv;
+  std::vector<std::string> gitlabArgs;   // extra fake_gitlab arguments, e.g. "--drop-proxy"
+  std::string dbPath;            // PATBOT_DB; "" = patbot.db in the stack's own temp directory
+  bool startBot = true;          // false: only the fakes; start patbot later with restartBot(false)
 };
 
 class E2eStack {

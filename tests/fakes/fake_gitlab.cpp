@@ -114,6 +114,7 @@ http::Response FakeGitLab::handle(const http::Request& req) { return impl_->hand
 json FakeGitLab::state() const { return impl_->state(); }
 void FakeGitLab::setFaults(const Faults& faults) { impl_->setFaults(faults); }
 Faults FakeGitLab::faults() const { return impl_->faults(); }
+void FakeGitLab::setDropsSupported(bool supported) { impl_->setDropsSupported(supported); }
 
 Faults faultsFromJson(const json& j) {
   Faults f;
@@ -126,13 +127,19 @@ Faults faultsFromJson(const json& j) {
   f.hangPathPrefix = j.value("hang_path_prefix", std::string());
   f.hangMethod = j.value("hang_method", std::string());
   f.holdAnswer = j.value("hold_answer", false);
+  f.dropRate = j.value("drop_rate", 0.0);
+  f.dropPathPrefix = j.value("drop_path_prefix", std::string());
+  f.dropMethod = j.value("drop_method", std::string());
+  f.dropAfterWork = j.value("drop_after_work", false);
   return f;
 }
 
 json faultsToJson(const Faults& f) {
   return {{"latency_ms", f.latencyMs}, {"latency_jitter_ms", f.latencyJitterMs}, {"rate_429", f.rate429},
           {"rate_500", f.rate500}, {"hang", f.hang}, {"hang_path_prefix", f.hangPathPrefix},
-          {"hang_method", f.hangMethod}, {"hold_answer", f.holdAnswer}};
+          {"hang_method", f.hangMethod}, {"hold_answer", f.holdAnswer}, {"drop_rate", f.dropRate},
+          {"drop_path_prefix", f.dropPathPrefix}, {"drop_method", f.dropMethod},
+          {"drop_after_work", f.dropAfterWork}};
 }
 
 // --- Impl: lifecycle, faults, dispatch ----------------------------------------------------------
@@ -164,6 +171,18 @@ Faults FakeGitLab::Impl::faults() const {
   return faults_;
 }
 
+void FakeGitLab::Impl::setDropsSupported(bool supported) {
+  std::lock_guard lock(faultsMutex_);
+  dropsSupported_ = supported;
+}
+
+bool FakeGitLab::Impl::dropsNow(const http::Request& req, const Faults& f) {
+  if (f.dropRate <= 0 || req.path.rfind(f.dropPathPrefix, 0) != 0) return false;
+  if (!f.dropMethod.empty() && f.dropMethod != req.method) return false;
+  std::lock_guard lock(mutex_);
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < f.dropRate;
+}
+
 std::string FakeGitLab::Impl::randomHex(size_t chars) {
   static const char* kHex = "0123456789abcdef";
   std::string out;
@@ -183,8 +202,18 @@ http::Response FakeGitLab::Impl::handle(const http::Request& req) {
       res = handleControl(req);
     } else if (path == kApiPrefix || path.rfind(std::string(kApiPrefix) + "/", 0) == 0) {
       std::string authLabel = "none";
-      if (auto fault = injectFault(req)) {
+      bool dropped = false;
+      bool dropAfterWork = false;
+      auto fault = injectFault(req);
+      if (!fault) {
+        Faults now = faults();
+        dropped = dropsNow(req, now);
+        dropAfterWork = now.dropAfterWork;
+      }
+      if (fault) {
         res = std::move(*fault);
+      } else if (dropped && !dropAfterWork) {
+        res = messageError(502, "502 Bad Gateway");   // never sent: the front closes the connection
       } else {
         {
           std::lock_guard lock(mutex_);
@@ -197,6 +226,7 @@ http::Response FakeGitLab::Impl::handle(const http::Request& req) {
           --held_;
         }
       }
+      if (dropped) res.headers[kDropHeader] = "1";
       {
         std::lock_guard lock(mutex_);
         if (authLabel == "none") {
@@ -204,7 +234,8 @@ http::Response FakeGitLab::Impl::handle(const http::Request& req) {
           auto it = world_.tokenByValue.find(credentialOf(req, params ? &*params : nullptr));
           if (it != world_.tokenByValue.end()) authLabel = "token:" + std::to_string(it->second);
         }
-        logCall(req, res.status, authLabel);
+        // A connection dropped before the work is logged with status 0: GitLab did nothing.
+        logCall(req, dropped && !dropAfterWork ? 0 : res.status, authLabel, dropped);
         std::string requestId = randomHex(26);
         res.headers["x-request-id"] = requestId;
         res.headers["x-gitlab-meta"] = json{{"correlation_id", requestId}, {"version", "1"}}.dump();
@@ -273,11 +304,12 @@ std::optional<http::Response> FakeGitLab::Impl::injectFault(const http::Request&
   return std::nullopt;
 }
 
-void FakeGitLab::Impl::logCall(const http::Request& req, int status, const std::string& authLabel) {
+void FakeGitLab::Impl::logCall(const http::Request& req, int status, const std::string& authLabel, bool dropped) {
   constexpr size_t kMaxCalls = 200000;
   if (calls_.size() >= kMaxCalls) calls_.erase(calls_.begin(), calls_.begin() + kMaxCalls / 10);
   calls_.push_back({{"seq", ++callSeq_}, {"method", req.method}, {"path", req.path},
                     {"query", redactQuery(req.query)}, {"status", status}, {"auth", authLabel}});
+  if (dropped) calls_.back()["dropped"] = true;
 }
 
 http::Response FakeGitLab::Impl::handleControl(const http::Request& req) {
@@ -301,7 +333,16 @@ http::Response FakeGitLab::Impl::handleControl(const http::Request& req) {
       json body = json::parse(req.body.empty() ? std::string("{}") : req.body, nullptr, false);
       if (body.is_discarded() || !body.is_object()) return grapeError(400, "faults must be a JSON object");
       try {
-        setFaults(faultsFromJson(body));
+        Faults wanted = faultsFromJson(body);
+        bool supported = false;
+        {
+          std::lock_guard lock(faultsMutex_);
+          supported = dropsSupported_;
+        }
+        if (wanted.dropRate > 0 && !supported) {
+          return grapeError(400, "drop faults need the fake_gitlab process started with --drop-proxy");
+        }
+        setFaults(wanted);
       } catch (const json::exception& e) {
         return grapeError(400, std::string("bad faults: ") + e.what());
       }

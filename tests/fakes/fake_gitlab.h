@@ -6,8 +6,9 @@
 //   GET  /_fake/calls[?since=SEQ]  every /api/v4 call: [{seq, method, path, query, status, auth}]
 //                                  where auth is "none" or "token:<id>"; never a token value
 //   POST /_fake/faults             {latency_ms, latency_jitter_ms, rate_429, rate_500, hang,
-//                                   hang_path_prefix, hang_method, hold_answer} (missing keys reset
-//                                   to defaults); GET adds "held": requests hanging right now
+//                                   hang_path_prefix, hang_method, hold_answer, drop_rate,
+//                                   drop_path_prefix, drop_method, drop_after_work} (missing keys
+//                                   reset to defaults); GET adds "held": requests hanging right now
 //   GET  /_fake/state              the whole state in seed format, token values included
 //   POST /_fake/reset              body = a new seed; clears the call log
 //   POST /_fake/clock              {"now":"RFC3339"}; only with a settable FakeClock, else 400
@@ -60,7 +61,17 @@ struct Faults {
   std::string hangMethod;        // and only this method ("" = any)
   bool holdAnswer = false;       // with hang: do the work first, then hold the answer (a caller
                                  // killed meanwhile never learns that it happened)
+  // Dropped connections: the connection is closed without an answer. Only the fake_gitlab
+  // process started with --drop-proxy can close a connection (its TCP front, drop_proxy.h);
+  // handle() marks the response with kDropHeader and the front closes instead of answering.
+  double dropRate = 0;           // probability that a matching request's connection is dropped
+  std::string dropPathPrefix;    // drop only paths starting with this ("" = any /api/v4 path)
+  std::string dropMethod;        // and only this method ("" = any)
+  bool dropAfterWork = false;    // carry the request out first, then drop (the answer is lost)
 };
+
+// Marks a response whose connection the TCP front must close without answering.
+inline constexpr const char* kDropHeader = "x-fake-drop-connection";
 
 class FakeGitLab {
  public:
@@ -78,6 +89,9 @@ class FakeGitLab {
   nlohmann::json state() const;
   void setFaults(const Faults& faults);
   Faults faults() const;
+  // Whether something in front of handle() honours kDropHeader; until then POST /_fake/faults
+  // refuses a drop_rate above 0 (400) rather than let it do nothing.
+  void setDropsSupported(bool supported);
 
   class Impl;
 

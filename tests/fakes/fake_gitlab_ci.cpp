@@ -426,8 +426,9 @@ http::Response FakeGitLab::Impl::listIssues(Ctx& ctx) {
   std::vector<const FakeIssue*> rows;
   for (const auto& [iid, is] : p->issues) {
     if (state != "all" && is.state != state) continue;
-    bool hasAll = std::all_of(labels.begin(), labels.end(), [&](const std::string& l) {
-      return std::find(is.labels.begin(), is.labels.end(), l) != is.labels.end();
+    // The labels are captured by name: clang 14 (scripts/sanitize.sh) cannot capture a binding.
+    bool hasAll = std::all_of(labels.begin(), labels.end(), [&has = is.labels](const std::string& l) {
+      return std::find(has.begin(), has.end(), l) != has.end();
     });
     if (!hasAll) continue;
     if (search) {

@@ -28,6 +28,7 @@ class FakeGitLab::Impl {
   nlohmann::json state() const;
   void setFaults(const Faults& faults);
   Faults faults() const;
+  void setDropsSupported(bool supported);
 
   // One authenticated /api/v4 request.
   struct Ctx {
@@ -56,8 +57,10 @@ class FakeGitLab::Impl {
   std::optional<http::Response> injectFault(const http::Request& req);
   // Whether `req` must hang now: before the work (hold_answer off) or after it (on). Needs faultsMutex_.
   bool hangsNow(const http::Request& req, bool afterWork) const;
+  // Whether the connection of `req` is to be dropped (rolls the dice once per request).
+  bool dropsNow(const http::Request& req, const Faults& f);
   http::Response authenticate(Ctx& ctx, const Route& route, const std::string& credential);
-  void logCall(const http::Request& req, int status, const std::string& authLabel);
+  void logCall(const http::Request& req, int status, const std::string& authLabel, bool dropped = false);
   std::string randomHex(size_t chars);
 
   // --- shared helpers (mutex_ held) ---
@@ -150,6 +153,7 @@ class FakeGitLab::Impl {
   bool stopping_ = false;
   int inFlight_ = 0;
   int held_ = 0;                        // requests hanging now (guarded by faultsMutex_)
+  bool dropsSupported_ = false;         // guarded by faultsMutex_
 };
 
 }  // namespace patbot::fakes

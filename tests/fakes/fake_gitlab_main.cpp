@@ -1,12 +1,16 @@
 // fake_gitlab: the simulated GitLab as a process, for end-to-end tests and benches.
 //   fake_gitlab [--host 127.0.0.1] [--port 0] [--seed FILE | --generate ACCOUNTS,TOKENS]
 //               [--group-mode] [--latency-ms N] [--rate-429 P] [--rate-500 P] [--port-file FILE]
+//               [--drop-proxy]
 // Prints one line "fake_gitlab listening on http://HOST:PORT" once it accepts connections and
 // serves until SIGINT or SIGTERM. Without --seed or --generate it serves demoSeed(today).
+// --drop-proxy puts a TCP front (drop_proxy.h) on HOST:PORT, in front of the server on a port of
+// its own, so that the drop_* faults can close connections without answering.
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
@@ -15,6 +19,7 @@
 
 #include "core/clock.h"
 #include "http/server.h"
+#include "tests/fakes/drop_proxy.h"
 #include "tests/fakes/fake_gitlab.h"
 #include "tests/fakes/seeds.h"
 
@@ -34,6 +39,7 @@ int main(int argc, char** argv) {
   uint16_t port = 0;
   std::string seedFile, generate, portFile;
   bool groupMode = false;
+  bool dropProxy = false;
   fakes::Faults faults;
   cli.add_option("--host", host, "address to bind");
   cli.add_option("--port", port, "port (0 = any free port)");
@@ -44,6 +50,7 @@ int main(int argc, char** argv) {
   cli.add_option("--rate-429", faults.rate429, "probability of a 429")->check(CLI::Range(0.0, 1.0));
   cli.add_option("--rate-500", faults.rate500, "probability of a 500")->check(CLI::Range(0.0, 1.0));
   cli.add_option("--port-file", portFile, "write the bound port to this file");
+  cli.add_flag("--drop-proxy", dropProxy, "serve through a TCP front that can drop connections (drop_* faults)");
   CLI11_PARSE(cli, argc, argv);
 
   // stdout carries exactly the one "listening on" line; the http layer's own log lines (its info
@@ -84,18 +91,27 @@ int main(int argc, char** argv) {
   try {
     fakes::FakeGitLab gitlab(seed, clock);
     gitlab.setFaults(faults);
-    auto server = http::makeCpprestServer({host, port, 64 * 1024 * 1024},
+    gitlab.setDropsSupported(dropProxy);
+    auto server = http::makeCpprestServer({host, dropProxy ? uint16_t{0} : port, 64 * 1024 * 1024},
                                           [&](const http::Request& r) { return gitlab.handle(r); });
     if (auto s = server->start(); !s) return fail("cannot listen: " + s.error().message);
+    std::unique_ptr<fakes::DropProxy> front;
+    uint16_t publicPort = server->port();
+    if (dropProxy) {
+      front = std::make_unique<fakes::DropProxy>(host, server->port());
+      if (auto s = front->start(port); !s) return fail("cannot listen: " + s.error().message + " " + s.error().detail);
+      publicPort = front->port();
+    }
     if (!portFile.empty()) {
       std::string tmp = portFile + ".tmp";
-      std::ofstream(tmp) << server->port() << "\n";
+      std::ofstream(tmp) << publicPort << "\n";
       std::rename(tmp.c_str(), portFile.c_str());
     }
-    std::cout << "fake_gitlab listening on http://" << host << ":" << server->port() << std::endl;
+    std::cout << "fake_gitlab listening on http://" << host << ":" << publicPort << std::endl;
     int sig = 0;
     sigwait(&signals, &sig);
     gitlab.setFaults({});
+    if (front) front->stop();
     server->stop();
   } catch (const std::exception& e) {
     return fail(e.what());

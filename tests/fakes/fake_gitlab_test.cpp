@@ -576,6 +576,31 @@ TEST_F(FakeGitLabTest, HangIsReleasedBySetFaults) {
   EXPECT_EQ(hung.get().status, 200);
 }
 
+TEST_F(FakeGitLabTest, DropFaultsMarkTheAnswerForTheFrontAndAreRefusedWithoutOne) {
+  EXPECT_EQ(call("POST", "/_fake/faults", "", R"({"drop_rate":1})").status, 400);   // no --drop-proxy
+  gl->setDropsSupported(true);
+  ASSERT_EQ(call("POST", "/_fake/faults", "", R"({"drop_rate":1,"drop_method":"POST"})").status, 200);
+  EXPECT_EQ(hdr(call("GET", "/api/v4/personal_access_tokens/self", admin()), kDropHeader), "<absent>");
+  std::string spec = R"({"name":"dropped","scopes":["api"],"expires_at":"2025-12-01"})";
+  auto before = gl->state()["tokens"].size();
+  // Before the work: nothing is created, the call is logged with status 0.
+  EXPECT_EQ(hdr(call("POST", "/api/v4/users/10/personal_access_tokens", admin(), spec), kDropHeader), "1");
+  EXPECT_EQ(gl->state()["tokens"].size(), before);
+  // After the work: the token exists, only the answer is lost.
+  ASSERT_EQ(call("POST", "/_fake/faults", "", R"({"drop_rate":1,"drop_after_work":true})").status, 200);
+  auto res = call("POST", "/api/v4/users/10/personal_access_tokens", admin(), spec);
+  EXPECT_EQ(res.status, 201);
+  EXPECT_EQ(hdr(res, kDropHeader), "1");
+  EXPECT_EQ(gl->state()["tokens"].size(), before + 1);
+  auto log = parse(call("GET", "/_fake/calls", ""));
+  ASSERT_GE(log.size(), 3u);
+  EXPECT_EQ(log[log.size() - 2]["status"], 0);
+  EXPECT_EQ(log[log.size() - 2]["dropped"], true);
+  EXPECT_EQ(log.back()["status"], 201);
+  EXPECT_EQ(log.back()["dropped"], true);
+  EXPECT_EQ(parse(call("GET", "/_fake/faults", ""))["drop_after_work"], true);
+}
+
 TEST_F(FakeGitLabTest, CallLogNeverHoldsTokenValues) {
   call("GET", "/api/v4/personal_access_tokens/self", admin());
   call("GET", "/api/v4/personal_access_tokens", "", "", "private_token=" + admin() + "&per_page=5");

@@ -54,10 +54,14 @@ http::Response setFault(FakeSlackState& s, const http::Request& req) {
     return slackJsonResponse(400, {{"error", "post_fail must be ratelimited, invalid_auth, down or none"}});
   }
   if (count < 0) return slackJsonResponse(400, {{"error", "count must be a non-negative integer"}});
+  json methodValue = body.value("method", json(""));
+  if (!methodValue.is_string()) return slackJsonResponse(400, {{"error", "method must be a Web API method name"}});
   std::lock_guard lock(s.mu);
   s.faultMode = mode == "none" ? "" : mode;
   s.faultRemaining = s.faultMode.empty() ? 0 : count;
-  return slackJsonResponse(200, {{"ok", true}, {"post_fail", s.faultMode}, {"count", s.faultRemaining}});
+  s.faultMethod = methodValue.get<std::string>();
+  return slackJsonResponse(200, {{"ok", true}, {"post_fail", s.faultMode}, {"count", s.faultRemaining},
+                                 {"method", s.faultMethod}});
 }
 
 http::Response route(FakeSlackState& s, const http::Request& req) {
@@ -182,6 +186,7 @@ void FakeSlackState::resetLocked() {
   userNames.clear();
   faultMode.clear();
   faultRemaining = 0;
+  faultMethod.clear();
 }
 
 FakeSlack::FakeSlack(FakeSlackOptions options, const Clock& clock, http::Transport& transport)

@@ -16,7 +16,9 @@
 //   GET  /_fake/messages[?since=SEQ]   every message received, in order
 //   GET  /_fake/calls                  every Web API call: method, status, error (never a token)
 //   GET  /_fake/history?channel=C&ts=T every version of one posted message
-//   POST /_fake/fault   {"post_fail":"ratelimited"|"invalid_auth"|"down","count":N}
+//   POST /_fake/fault   {"post_fail":"ratelimited"|"invalid_auth"|"down","count":N,"method":M}
+//                       the next N Web API calls (of method M only, when given) fail: 429 with
+//                       Retry-After: 1 and ok:false ratelimited, 200 ok:false invalid_auth, or 503
 //   POST /_fake/reset   forget everything
 //
 // Time (response_url expiry, rate limits, ts, request timestamps) comes from the Clock.

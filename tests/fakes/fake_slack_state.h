@@ -50,6 +50,7 @@ struct FakeSlackState {
   std::map<std::string, std::string> userNames;                                 // user id -> name
   std::string faultMode;
   int faultRemaining = 0;
+  std::string faultMethod;     // "" = every Web API method
 
   std::string mintTsLocked();
   std::string randomCharsLocked(size_t n, const char* alphabet);

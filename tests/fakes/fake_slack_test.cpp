@@ -472,6 +472,19 @@ TEST_F(FakeSlackTest, FaultModeFailsTheNextCalls) {
   EXPECT_EQ(call("POST", "/_fake/fault", R"({"post_fail":"weird"})").status, 400);
 }
 
+TEST_F(FakeSlackTest, FaultCanBeLimitedToOneMethod) {
+  auto set = callJson("POST", "/_fake/fault", {{"post_fail", "ratelimited"}, {"count", 1}, {"method", "chat.postMessage"}});
+  EXPECT_EQ(set["method"], "chat.postMessage");
+  // chat.update is not counted against the fault; the next chat.postMessage is refused.
+  EXPECT_EQ(json::parse(api("chat.update", {{"channel", "C0PATBOT01"}, {"ts", "1.1"}, {"text", "x"}}).body)["error"],
+            "message_not_found");
+  auto limited = api("chat.postMessage", {{"channel", "C0PATBOT01"}, {"text", "x"}});
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.headers.at("retry-after"), "1");
+  EXPECT_EQ(api("chat.postMessage", {{"channel", "C0PATBOT01"}, {"text", "x"}}).status, 200);
+  EXPECT_EQ(call("POST", "/_fake/fault", R"({"post_fail":"down","method":5})").status, 400);
+}
+
 // --- click ------------------------------------------------------------------------------------
 
 TEST_F(FakeSlackTest, ClickSendsSignedBlockActionsPayload) {

@@ -224,7 +224,7 @@ http::Response webApi(FakeSlackState& s, const http::Request& req, const std::st
   if (req.method != "POST") return textResponse(405, "method_not_allowed");
   std::lock_guard lock(s.mu);
   Outcome o;
-  if (s.faultRemaining > 0) {
+  if (s.faultRemaining > 0 && (s.faultMethod.empty() || s.faultMethod == method)) {
     --s.faultRemaining;
     o = faultOutcome(s.faultMode);
   } else {

@@ -193,6 +193,18 @@ TEST_F(GitLabRestApiTest, RetriesATransportErrorThenSucceeds) {
   EXPECT_EQ(time_.sleeps().size(), 2u);
 }
 
+TEST_F(GitLabRestApiTest, RetriesAConnectionClosedBeforeTheAnswer) {
+  // A dropped connection reaches us as kProtocol ("the answer could not be read"): no complete
+  // answer arrived, so a GET is simply sent again.
+  transport_.push(transportError(ErrorKind::kProtocol, "the answer from gitlab.example.com could not be read"));
+  transport_.push(answer(200, tokenJson(9, 3)));
+  RestGitLabApi api(transport_, options());
+  auto self = api.selfToken();
+  ASSERT_TRUE(self.ok()) << self.error().message;
+  EXPECT_EQ(transport_.requestCount(), 2u);
+  EXPECT_EQ(time_.sleeps().size(), 1u);
+}
+
 TEST_F(GitLabRestApiTest, GivesUpWhenAttemptsAreExhausted) {
   transport_.setHandler([](const http::ClientRequest&) -> Result<http::ClientResponse> {
     return answer(503, R"({"message":"503 Service Unavailable"})");

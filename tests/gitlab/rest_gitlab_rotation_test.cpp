@@ -170,6 +170,31 @@ TEST_F(GitLabRotationApiTest, CreateTokenIsNotRetriedOnTimeout) {
   EXPECT_TRUE(time_.sleeps().empty());
 }
 
+TEST_F(GitLabRotationApiTest, CreateTokenIsSentAgainAfterA429OnlyAfterRetryAfter) {
+  // GitLab throttles before doing anything: a 429 proves no token was made.
+  transport_.push(answer(429, "Retry later", {{"retry-after", "2"}, {"content-type", "text/plain"}}));
+  transport_.push(answer(201, createdJson(305, 10, "glpat-AfterTheRateLimit0005")));
+  RestGitLabApi api(transport_, options());
+  auto created = api.createToken(kInventory, spec());
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_EQ(created->token.id, 305);
+  EXPECT_EQ(transport_.requestCount(), 2u);
+  EXPECT_EQ(time_.sleeps(), (std::vector<milliseconds>{2000ms}));
+}
+
+TEST_F(GitLabRotationApiTest, CreateTokenIsNotSentAgainWhenTheConnectionClosedWithoutAnAnswer) {
+  // The connection ended before a status line: GitLab may have created the token.
+  transport_.push(transportError(ErrorKind::kProtocol, "the answer from gitlab.example.com could not be read"));
+  transport_.push(answer(201, createdJson(306, 10, "glpat-NeverReached000000006")));
+  RestGitLabApi api(transport_, options());
+  auto created = api.createToken(kInventory, spec());
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().kind, ErrorKind::kProtocol);
+  EXPECT_NE(created.error().detail.find("the create may or may not have happened"), std::string::npos)
+      << created.error().detail;
+  EXPECT_EQ(transport_.requestCount(), 1u);
+}
+
 TEST_F(GitLabRotationApiTest, CreateTokenRefusalsAreCertainAndKeepGitLabsSentence) {
   transport_.push(answer(422, R"({"message":"Expiration date must be before 2027-11-29"})"));
   transport_.push(answer(403, R"({"message":"403 Forbidden"})"));

@@ -45,7 +45,7 @@ class RecordingNotifier final : public slack::Notifier {
   Result<slack::PostedMessage> post(const std::string& channel, const slack::Message& message) override {
     std::lock_guard lock(mutex_);
     ++attempts;
-    if (down) return Error::make(ErrorKind::kUnavailable, "Slack is unreachable");
+    if (down || channel == downChannel) return Error::make(ErrorKind::kUnavailable, "Slack is unreachable");
     posted.push_back({channel, message});
     return slack::PostedMessage{channel, std::to_string(posted.size())};
   }
@@ -57,6 +57,7 @@ class RecordingNotifier final : public slack::Notifier {
 
   std::mutex mutex_;
   bool down = false;
+  std::string downChannel;   // only posts to this channel fail
   int attempts = 0;
   std::vector<std::pair<std::string, slack::Message>> posted;
 };
@@ -137,6 +138,7 @@ class WatcherTest : public ::testing::Test {
     WatcherOptions wo;
     wo.notifyChannel = channel_;
     wo.tick = std::chrono::milliseconds(20);
+    wo.firstBackoff = seconds(30);
     watcher_ = std::make_unique<ExpiryWatcher>(*api_, *store_, slack_, engine_.get(), clock_, config_, metrics_, wo);
   }
 
@@ -411,6 +413,31 @@ TEST_F(WatcherTest, FiftyTokensCrossingAtOnceGiveOneDigest) {
   EXPECT_NE(slack_.posted[0].second.text.find("53 service account tokens need attention"), std::string::npos);
   EXPECT_NE(slack_.posted[1].second.text.find("(part 2 of 2)"), std::string::npos);
   EXPECT_EQ(allText(slack_.posted[0].second).find("glpat-"), std::string::npos);
+}
+
+TEST_F(WatcherTest, NotifiedAnnouncementsAreDelayedNotLostAndHoldUpOnlyTheirChannel) {
+  restart();
+  slack_.downChannel = "C0ELSEWHERE";
+  watcher_->notify("C0ELSEWHERE", slack::textMessage("first, elsewhere", false));
+  watcher_->notify(kChannel, slack::textMessage("second, notify channel", false));
+  watcher_->notify("C0ELSEWHERE", slack::textMessage("third, elsewhere", false));
+  // The failing channel does not hold up the other one; its own notices keep their order.
+  ASSERT_EQ(slack_.posted.size(), 1u);
+  EXPECT_EQ(slack_.posted[0].second.text, "second, notify channel");
+  EXPECT_NE(metrics_.render().find("patbot_watcher_notices_pending 2\n"), std::string::npos);
+
+  slack_.downChannel.clear();
+  clock_.advance(seconds(29));
+  watcher_->flushOutbox();   // still backing off
+  EXPECT_EQ(slack_.posted.size(), 1u);
+  clock_.advance(seconds(2));
+  restart();                 // the queue survives a restart
+  watcher_->flushOutbox();
+  ASSERT_EQ(slack_.posted.size(), 3u);
+  EXPECT_EQ(slack_.posted[1].second.text, "first, elsewhere");
+  EXPECT_EQ(slack_.posted[2].second.text, "third, elsewhere");
+  watcher_->flushOutbox();
+  EXPECT_EQ(slack_.posted.size(), 3u) << "a delivered notice must not be sent again";
 }
 
 TEST_F(WatcherTest, SlackFailingThenRecoveringDeliversEveryNoticeOnceInOrder) {

@@ -238,6 +238,73 @@ TEST_F(RotationEngineTest, CreateTimeoutIsNeverRepeatedAndTheOrphanIsRevoked) {
   EXPECT_FALSE(token(101)["revoked"].get<bool>());
 }
 
+TEST_F(RotationEngineTest, ConnectionClosedAfterTheCreateIsNeverRepeatedAndTheOrphanIsRevoked) {
+  // A dropped connection reaches the engine as kProtocol ("the answer could not be read").
+  int creates = 0;
+  transport_->intercept = [&](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
+    if (r.method == "POST" && r.url.find("/users/10/personal_access_tokens") != std::string::npos) {
+      ++creates;
+      (void)transport_->forward(r);
+      return Result<http::ClientResponse>(Error::make(ErrorKind::kProtocol, "the answer could not be read"));
+    }
+    return std::nullopt;
+  };
+  auto plan = engine_->plan(request());
+  ASSERT_TRUE(plan);
+  auto result = engine_->execute(*plan, request(), sink_);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->state, RotationState::kFailed);
+  EXPECT_EQ(creates, 1);
+  EXPECT_EQ(activeNamed(kName), 1) << "the token GitLab made without answering is still active";
+  EXPECT_FALSE(token(101)["revoked"].get<bool>());
+  EXPECT_NE(result->summary.find("it was revoked"), std::string::npos) << result->summary;
+}
+
+TEST_F(RotationEngineTest, NoCreateWhenTheTokensCannotBeListedFirst) {
+  // Without the list of existing tokens an unanswered create could not be told apart from the
+  // old token (which has the same name): the old one would have been revoked as an orphan.
+  bool listing = false;   // the plan lists them fine; only the engine's own listing fails
+  int creates = 0;
+  transport_->intercept = [&](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
+    if (r.method == "GET" && r.url.find("/personal_access_tokens?user_id=10") != std::string::npos && listing) {
+      return Result<http::ClientResponse>(Error::make(ErrorKind::kUnavailable, "connection refused"));
+    }
+    if (r.method == "POST" && r.url.find("/users/10/personal_access_tokens") != std::string::npos) {
+      ++creates;
+      (void)transport_->forward(r);
+      return Result<http::ClientResponse>(Error::make(ErrorKind::kTimeout, "timed out"));
+    }
+    return std::nullopt;
+  };
+  auto plan = engine_->plan(request());
+  ASSERT_TRUE(plan);
+  listing = true;
+  auto result = engine_->execute(*plan, request(), sink_);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->state, RotationState::kFailed);
+  EXPECT_EQ(creates, 0);
+  EXPECT_FALSE(token(101)["revoked"].get<bool>());
+  EXPECT_NE(result->summary.find("Nothing was changed"), std::string::npos) << result->summary;
+}
+
+TEST_F(RotationEngineTest, NoDeliveryWhenTheJournalCannotRecordIt) {
+  // The database refuses the "delivering" row (a full disk, a lock held elsewhere): a crash after
+  // delivering would make recovery revoke the token the consumers hold, so nothing is delivered.
+  db_->db().exec("CREATE TRIGGER refuse_delivering BEFORE UPDATE OF state ON rotations "
+                 "WHEN NEW.state = 'delivering' BEGIN SELECT RAISE(FAIL, 'disk full'); END");
+  std::string before = variableValue("GITLAB_API_TOKEN");
+  auto plan = engine_->plan(request());
+  ASSERT_TRUE(plan);
+  auto result = engine_->execute(*plan, request(), sink_);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->state, RotationState::kRolledBack);
+  EXPECT_EQ(variableValue("GITLAB_API_TOKEN"), before);
+  EXPECT_EQ(variableValue("INVENTORY_TOKEN"), token(101)["value"]);
+  EXPECT_EQ(activeNamed(kName), 1);
+  EXPECT_FALSE(token(101)["revoked"].get<bool>());
+  EXPECT_NE(result->summary.find("journal cannot be written"), std::string::npos) << result->summary;
+}
+
 TEST_F(RotationEngineTest, GracePeriodSchedulesTheRevokeAndTheSchedulerDoesIt) {
   config_.rotation.revokeGraceHours = 24;
   makeEngine();

@@ -176,6 +176,29 @@ TEST_F(HttpServerTest, ChunkedBodyOverTheLimitGets413) {
   EXPECT_EQ(calls.load(), 1);
 }
 
+TEST_F(HttpServerTest, OversizedHeadersGet431AndTheConnectionCloses) {
+  std::atomic<int> calls{0};
+  startServer([&](const Request&) {
+    ++calls;
+    return Response::text(200, "ok");
+  });
+  auto requestWith = [](size_t padBytes) {
+    return "POST /slack/commands HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + std::string(padBytes, 'p') +
+           "\r\nContent-Length: 5\r\n\r\nhello";
+  };
+  // Keep-alive is the default: the 200 leaves the connection open (read times out), the 431 closes it.
+  auto start = std::chrono::steady_clock::now();
+  std::string big = testing::rawExchange(server_->port(), requestWith(20 * 1024), 4096, 10s);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "the 431 must close the connection";
+  ASSERT_EQ(big.rfind("HTTP/1.1 431", 0), 0u) << big.substr(0, 200);
+  EXPECT_NE(big.find("Connection: close"), std::string::npos) << big;
+  EXPECT_EQ(calls.load(), 0);
+
+  std::string fits = testing::rawExchange(server_->port(), requestWith(8 * 1024), 4096, 1s);
+  ASSERT_EQ(fits.rfind("HTTP/1.1 200", 0), 0u) << fits.substr(0, 200);
+  EXPECT_EQ(calls.load(), 1);
+}
+
 TEST_F(HttpServerTest, RouterAnswers404And405ThroughTheServer) {
   Router router;
   router.add("POST", "/slack/commands", [](const Request&) { return Response::text(200, "ok"); });

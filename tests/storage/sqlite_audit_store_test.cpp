@@ -324,6 +324,84 @@ TEST_F(StorageAuditStoreTest, TwoConnectionsOnOneFileKeepAValidChain) {
   EXPECT_FALSE(v->firstBadId) << v->reason;
 }
 
+TEST_F(StorageAuditStoreTest, ALockHeldElsewhereFailsWithinASecondAndTheChainStaysValid) {
+  appendMany(3);
+  auto other = raw();
+  other.exec("BEGIN EXCLUSIVE");
+  auto started = std::chrono::steady_clock::now();
+  auto id = store_->append(rec("U1", "command.status", ""));
+  auto waited = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(id);
+  EXPECT_EQ(id.error().kind, ErrorKind::kStorage);
+  EXPECT_EQ(id.error().message, "the database is locked");
+  EXPECT_LT(waited, 2s) << "a slash command's acknowledgement must still reach Slack within 3 s";
+  other.exec("ROLLBACK");
+  ASSERT_TRUE(store_->append(rec("U1", "command.status", "")));
+  auto v = store_->verify();
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->rowsChecked, 4);
+  EXPECT_FALSE(v->firstBadId) << v->reason;
+}
+
+TEST_F(StorageAuditStoreTest, AFullDiskFailsTheAppendAndTheChainStaysValid) {
+  appendMany(3);
+  // No page may be added: as a full disk, without filling one.
+  int pages = db_->db().execAndGet("PRAGMA page_count").getInt();
+  db_->db().exec("PRAGMA max_page_count = " + std::to_string(pages));
+  bool refused = false;
+  for (int i = 0; i < 200 && !refused; ++i) {
+    auto id = store_->append(rec("U1", "command.status", "", {{"padding", std::string(2000, 'x')}}));
+    if (!id) {
+      refused = true;
+      EXPECT_EQ(id.error().message, "the disk is full");
+    }
+  }
+  ASSERT_TRUE(refused);
+  db_->db().exec("PRAGMA max_page_count = 1073741823");
+  ASSERT_TRUE(store_->append(rec("U1", "command.status", "")));
+  auto v = store_->verify();
+  ASSERT_TRUE(v);
+  EXPECT_FALSE(v->firstBadId) << v->reason;
+}
+
+TEST_F(StorageAuditStoreTest, VerifyWhileAnotherProcessAppendsSeesOneConsistentSnapshot) {
+  // `patbot audit verify` runs while `patbot serve` appends: the rows and the id sequence must be
+  // read in one snapshot, or a row appended in between reads as a missing row (a broken chain).
+  appendMany(3);
+  auto other = Database::open(dir_.file("audit.db"));
+  ASSERT_TRUE(other);
+  SqliteAuditStore writer(**other, clock_);
+  std::atomic<bool> stop{false};
+  std::atomic<int> failedAppends{0};
+  std::thread appender([&] {
+    // No ASSERT here: returning early would leave the loop below verifying forever.
+    for (int i = 0; i < 400 && !stop; ++i) {
+      if (!writer.append(rec("serve", "command.status", ""))) ++failedAppends;
+      std::this_thread::sleep_for(200us);
+    }
+    stop = true;
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  int broken = 0;
+  std::string reason;
+  while (!stop && std::chrono::steady_clock::now() < deadline) {
+    auto v = store_->verify();
+    if (!v) {
+      stop = true;
+      appender.join();
+      FAIL() << v.error().detail;
+    }
+    if (v->firstBadId) {
+      ++broken;
+      reason = v->reason;
+    }
+  }
+  stop = true;
+  appender.join();
+  EXPECT_EQ(failedAppends, 0);
+  EXPECT_EQ(broken, 0) << "verify reported an intact chain as broken: " << reason;
+}
+
 TEST_F(StorageAuditStoreTest, StorageFailureIsAnErrorNotAnException) {
   {
     auto conn = raw();

@@ -1,0 +1,40 @@
+// Limits on the head of an incoming request (request line and headers), checked by the server
+// adapter as soon as the head is parsed and before any of the body is read.
+//
+// checkRequestHead() returns status 0 when the request may proceed, else the refusal:
+//   431 when the request line and headers together exceed maxHeaderBytes,
+//   400 when Content-Length is present but not a plain decimal number,
+//   413 when the declared Content-Length exceeds maxBodyBytes (SPEC §3: over 64 KiB).
+// Header bytes are counted as on the wire: method, path, query and, per header, name + value + 4
+// (": " and CRLF). The check bounds what reaches the handler, not what the listener buffered
+// before the head was complete: cpprest reads a head of any size into memory first (measured by
+// tests/e2e/hostile_clients_measure.cpp; deploy/nginx/patbot.conf caps it in front).
+// Pure function of its arguments; thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "http/http_types.h"
+
+namespace patbot::http {
+
+struct RequestLimits {
+  size_t maxHeaderBytes = 16 * 1024;
+  size_t maxBodyBytes = 64 * 1024;
+};
+
+struct HeadCheck {
+  int status = 0;                          // 0: proceed; else 400, 413 or 431
+  std::string reason;                      // for the log: sizes only, never header values
+  std::optional<uint64_t> contentLength;   // the declared length, when present and well-formed
+};
+
+// Bytes of the request line and headers as counted above.
+size_t requestHeadBytes(const Request& head);
+
+HeadCheck checkRequestHead(const Request& head, const RequestLimits& limits);
+
+}  // namespace patbot::http
