@@ -124,6 +124,11 @@ CommandOutput PatRotateHandler::runRotation(const RotateArgs& a, const std::stri
                                             const std::string& channel, const std::string& responseUrl) {
   CommandOutput out;
   RotationRequest rr{a.token, a.expiresInDays, false, a.immediate, a.reveal, actor, requestKey, channel};
+  if (auto earlier = engine_.alreadyHandled(requestKey); earlier && *earlier) {
+    out.detail = (*earlier)->summary;
+    out.messages.push_back(slack::textMessage(":information_source: " + (*earlier)->summary));
+    return out;
+  }
   auto plan = engine_.plan(rr);
   if (!plan) {
     out.outcome = "error";

@@ -38,6 +38,17 @@ nlohmann::json planJson(const RotationPlan& p) {
   return j;
 }
 
+// What a repeated request is told about the rotation its first delivery began.
+RotationResult duplicateOf(const storage::RotationRecord& record) {
+  RotationResult dup;
+  dup.rotationId = record.id;
+  dup.state = record.state;
+  dup.duplicate = true;
+  dup.summary = fmt::format("this request was already handled (rotation #{}, {})", record.id,
+                            storage::rotationStateName(record.state));
+  return dup;
+}
+
 }  // namespace
 
 void journaled(const Status& written) {
@@ -193,6 +204,14 @@ void RotationEngine::count(RotationState state) {
   options_.metrics->inc("patbot_rotations_total", {{"outcome", storage::rotationStateName(state)}});
 }
 
+Result<std::optional<RotationResult>> RotationEngine::alreadyHandled(const std::string& requestKey) {
+  if (requestKey.empty()) return std::optional<RotationResult>();
+  auto found = journal_.findByRequestKey(requestKey);
+  if (!found) return found.error();
+  if (!*found) return std::optional<RotationResult>();
+  return std::optional<RotationResult>(duplicateOf(**found));
+}
+
 Result<RotationResult> RotationEngine::execute(const RotationPlan& plan, const RotationRequest& request,
                                                ProgressSink& sink) {
   storage::RotationRecord record;
@@ -207,15 +226,7 @@ Result<RotationResult> RotationEngine::execute(const RotationPlan& plan, const R
   record.channelId = request.channelId;
   auto begun = journal_.begin(record);
   if (!begun) return begun.error();
-  if (!begun->created) {
-    RotationResult dup;
-    dup.rotationId = begun->record.id;
-    dup.state = begun->record.state;
-    dup.duplicate = true;
-    dup.summary = fmt::format("this request was already handled (rotation #{}, {})", begun->record.id,
-                              storage::rotationStateName(begun->record.state));
-    return dup;
-  }
+  if (!begun->created) return duplicateOf(begun->record);
 
   Run run{plan, request, sink, {fmt::format("Rotating {}", plan.target()), initialSteps(plan)},
           Run::keysFor(plan), begun->record.id, {}, {}};

@@ -145,6 +145,11 @@ class RotationEngine {
   // can be read with the bot's token and the pipeline project exists. Error = a sentence to show.
   Result<RotationPlan> plan(const RotationRequest& request);
 
+  // The rotation a request with this key already began, as execute() would report it for a
+  // repeat (duplicate = true); nullopt for a new key. Checked before planning, because once
+  // the first delivery has rotated the token, a repeat could no longer even plan.
+  Result<std::optional<RotationResult>> alreadyHandled(const std::string& requestKey);
+
   // Runs the plan. Error only when nothing was started (another rotation of the token is running,
   // the journal cannot be written); otherwise the result's state says how far it got.
   Result<RotationResult> execute(const RotationPlan& plan, const RotationRequest& request, ProgressSink& progress);

@@ -53,12 +53,29 @@ bool isTlsFailure(const web::http::http_exception& e) {
   return false;
 }
 
+// The connection was made and then closed or reset before a whole answer arrived: the request
+// may have been received (and acted on), unlike a connection that could not be made.
+bool isDroppedConnection(const web::http::http_exception& e) {
+  const std::error_code& code = e.error_code();
+  static const std::errc kDroppedErrors[] = {
+      std::errc::connection_reset, std::errc::connection_aborted, std::errc::broken_pipe,
+  };
+  for (std::errc candidate : kDroppedErrors) {
+    if (code == std::make_error_code(candidate)) return true;
+  }
+  std::string what = lowerCase(e.what());
+  for (const char* marker : {"end of file", "connection reset", "broken pipe"}) {
+    if (what.find(marker) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// No connection could be made (refused, unreachable, name not resolved).
 bool isConnectionFailure(const web::http::http_exception& e) {
   const std::error_code& code = e.error_code();
   static const std::errc kConnectionErrors[] = {
-      std::errc::host_unreachable,   std::errc::connection_refused, std::errc::network_unreachable,
-      std::errc::network_down,       std::errc::connection_reset,   std::errc::connection_aborted,
-      std::errc::broken_pipe,        std::errc::not_connected,      std::errc::address_not_available,
+      std::errc::host_unreachable, std::errc::connection_refused, std::errc::network_unreachable,
+      std::errc::network_down,     std::errc::not_connected,      std::errc::address_not_available,
   };
   for (std::errc candidate : kConnectionErrors) {
     if (code == std::make_error_code(candidate)) return true;
@@ -190,6 +207,10 @@ class CpprestTransport final : public Transport {
       if (isTlsFailure(e)) {
         return Error::make(ErrorKind::kUnavailable,
                            fmt::format("could not set up a trusted TLS connection to {}", url.host), detail);
+      }
+      if (isDroppedConnection(e)) {
+        return Error::make(ErrorKind::kUnavailable,
+                           fmt::format("the connection to {} closed before an answer arrived", url.host), detail);
       }
       if (isConnectionFailure(e)) {
         return Error::make(ErrorKind::kUnavailable, fmt::format("could not connect to {}", url.host), detail);

@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -37,6 +38,8 @@ constexpr int kPortAttempts = 5;
 
 // Everything an in-flight request needs; shared by the listener callback and its continuations
 // so that it outlives the server object if a continuation runs late.
+struct PendingRequest;
+
 struct ServerState {
   RequestHandler handler;
   RequestLimits limits;
@@ -45,6 +48,11 @@ struct ServerState {
   std::condition_variable idle;
   size_t inFlight = 0;
   bool stopped = false;
+  bool listenerClosed = false;   // connections are gone: a reply would never complete
+  // Requests whose body is being read (or drained after a refusal). A pending body read holds
+  // its request alive through its own continuation, so one whose connection cpprest drops at
+  // close would never end; stop() ends their reads. Entries erase themselves on destruction.
+  std::unordered_map<const PendingRequest*, std::weak_ptr<PendingRequest>> reading;
 };
 
 // One request while its body is read.
@@ -53,7 +61,38 @@ struct PendingRequest {
   http_request raw;
   Request request;
   std::vector<uint8_t> chunk = std::vector<uint8_t>(kReadChunk);
+
+  ~PendingRequest() {
+    std::lock_guard lock(state->mutex);
+    state->reading.erase(this);
+  }
 };
+
+// Registers `pending` as reading its body, for stop() to end.
+void trackBodyRead(const std::shared_ptr<PendingRequest>& pending) {
+  std::lock_guard lock(pending->state->mutex);
+  pending->state->reading.emplace(pending.get(), pending);
+}
+
+// Ends every body read still pending: closing the write end of a body buffer completes its
+// outstanding read with end of input, so each read chain stops and releases its request.
+void endBodyReads(ServerState& state) {
+  std::vector<std::weak_ptr<PendingRequest>> pending;
+  {
+    std::lock_guard lock(state.mutex);
+    state.listenerClosed = true;
+    for (const auto& [key, weak] : state.reading) pending.push_back(weak);
+  }
+  for (const auto& weak : pending) {
+    if (auto request = weak.lock()) {
+      try {
+        request->raw.body().streambuf().close(std::ios_base::out).wait();
+      } catch (...) {
+        // Already closed or failed: its read has ended either way.
+      }
+    }
+  }
+}
 
 std::string lowerCase(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -111,6 +150,7 @@ void reject(const std::shared_ptr<PendingRequest>& pending, int status, const st
   Response response = Response::text(status, text);
   response.headers["Connection"] = "close";   // cpprest then closes the connection once it is sent
   sendResponse(pending->raw, response);
+  trackBodyRead(pending);
   drainBody(pending);
 }
 
@@ -119,7 +159,8 @@ void callHandler(const std::shared_ptr<PendingRequest>& pending) {
   {
     std::lock_guard lock(state.mutex);
     if (state.stopped) {
-      sendResponse(pending->raw, Response::text(503, "shutting down"));
+      // After the listener closed, the reply would wait forever on a connection that is gone.
+      if (!state.listenerClosed) sendResponse(pending->raw, Response::text(503, "shutting down"));
       return;
     }
     ++state.inFlight;
@@ -198,6 +239,7 @@ void acceptRequest(const std::shared_ptr<ServerState>& state, http_request raw) 
       callHandler(pending);
       return;
     }
+    trackBodyRead(pending);
     readBody(std::move(pending));
   } catch (const std::exception& e) {
     spdlog::error("http: could not accept a request: {}", e.what());
@@ -269,6 +311,7 @@ class CpprestServer final : public Server {
         {
           std::lock_guard stateLock(state_->mutex);
           state_->stopped = false;
+          state_->listenerClosed = false;
         }
         spdlog::info("http: listening on {}:{}", options_.host, port_);
         return okStatus();
@@ -297,6 +340,7 @@ class CpprestServer final : public Server {
     } catch (const std::exception& e) {
       spdlog::warn("http: closing the listener failed: {}", e.what());
     }
+    endBodyReads(*state_);   // a body still arriving when its connection closed
     listener_.reset();
   }
 

@@ -13,8 +13,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::chrono::milliseconds kRequestDeadline{15000};
-constexpr std::chrono::minutes kResponseUrlLifetime{30};
-constexpr std::size_t kPruneThreshold = 256;
 constexpr std::size_t kMaxDetailBody = 200;
 constexpr const char* kMetric = "patbot_slack_requests_total";
 
@@ -158,26 +156,65 @@ Result<http::ClientResponse> SlackNotifier::sendWithRetry(const std::string& met
   }
 }
 
+uint64_t SlackNotifier::responseUrlKey(std::string_view url) {
+  // FNV-1a over the bytes, then MurmurHash3's 64-bit finaliser so every bit of the URL reaches
+  // every bit of the key. Not keyed: response_urls are minted by Slack and arrive in signed
+  // requests, so nobody can choose URLs that collide (and a collision only refuses a reply).
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (const unsigned char c : url) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
+size_t SlackNotifier::trackedResponseUrls() const {
+  std::lock_guard lock(mutex_);
+  return responseUrlUses_.size();
+}
+
+// Forgets the URLs first used more than 30 minutes ago: O(1) amortised, each entry is pushed and
+// popped once. Entries are pushed in clock order; should the clock step back, a younger entry
+// ahead of an older one only delays the older one's pruning until the younger one's turn.
+void SlackNotifier::pruneResponseUrlsLocked(TimePoint now) {
+  while (!responseUrlFirstUses_.empty() && now - responseUrlFirstUses_.front().at > kResponseUrlLifetime) {
+    responseUrlUses_.erase(responseUrlFirstUses_.front().key);
+    responseUrlFirstUses_.pop_front();
+  }
+}
+
 Status SlackNotifier::reserveResponseUrlUse(const std::string& url) {
+  const uint64_t key = responseUrlKey(url);
   std::lock_guard lock(mutex_);
   const TimePoint now = clock_.now();
-  if (responseUrlUses_.size() > kPruneThreshold) {
-    std::erase_if(responseUrlUses_,
-                  [now](const auto& entry) { return now - entry.second.firstUse > kResponseUrlLifetime; });
+  pruneResponseUrlsLocked(now);
+  auto [it, inserted] = responseUrlUses_.try_emplace(key, 0);
+  if (inserted) {
+    try {
+      responseUrlFirstUses_.push_back({key, now});
+    } catch (...) {
+      responseUrlUses_.erase(it);  // keep the map and the deque one-to-one
+      throw;
+    }
   }
-  auto [it, inserted] = responseUrlUses_.try_emplace(url, UrlUses{0, now});
-  if (it->second.uses >= kMaxUsesPerResponseUrl) {
+  if (it->second >= kMaxUsesPerResponseUrl) {
     return Error::make(ErrorKind::kConflict, "this Slack response URL has been used 5 times",
                        "response_url at " + urlHost(url) + " used up");
   }
-  ++it->second.uses;
+  ++it->second;
   return okStatus();
 }
 
 void SlackNotifier::releaseResponseUrlUse(const std::string& url) {
+  const uint64_t key = responseUrlKey(url);
   std::lock_guard lock(mutex_);
-  auto it = responseUrlUses_.find(url);
-  if (it != responseUrlUses_.end() && it->second.uses > 0) --it->second.uses;
+  auto it = responseUrlUses_.find(key);
+  if (it != responseUrlUses_.end() && it->second > 0) --it->second;
 }
 
 Status SlackNotifier::respond(const std::string& responseUrl, const Message& message) {

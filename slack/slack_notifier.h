@@ -8,10 +8,14 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 
 #include "core/clock.h"
 #include "core/metrics.h"
@@ -26,6 +30,7 @@ class SlackNotifier final : public Notifier {
   using SleepFunction = std::function<void(std::chrono::milliseconds)>;
 
   static constexpr int kMaxUsesPerResponseUrl = 5;
+  static constexpr std::chrono::minutes kResponseUrlLifetime{30};
   static constexpr int kMaxRetriesOn429 = 3;
   static constexpr std::chrono::seconds kDefaultRetryAfter{1};
   static constexpr std::chrono::seconds kMaxRetryAfter{30};
@@ -36,11 +41,12 @@ class SlackNotifier final : public Notifier {
   SlackNotifier(http::Transport& transport, std::string apiBaseUrl, Secret botToken,
                 const Clock& clock, MetricsRegistry* metrics, SleepFunction sleep = {});
 
-  // POST msg.toResponseJson() as application/json. At most 5 uses per URL (a use is an attempt
-  // that reached Slack with a status other than 429); the 6th call fails with kConflict without
-  // sending. 429: sleep Retry-After (default 1 s, at most 30 s) and retry up to 3 times, then
-  // kRateLimited. Other non-2xx: kUnavailable with httpStatus. Transport failure: its kind,
-  // not retried (a retry could show the message twice).
+  // POST msg.toResponseJson() as application/json. At most 5 uses per URL within 30 minutes of
+  // its first use (a use is an attempt that reached Slack with a status other than 429); the 6th
+  // call fails with kConflict without sending. After 30 minutes the URL's count is forgotten
+  // (Slack has expired the URL by then). 429: sleep Retry-After (default 1 s, at most 30 s) and
+  // retry up to 3 times, then kRateLimited. Other non-2xx: kUnavailable with httpStatus.
+  // Transport failure: its kind, not retried (a retry could show the message twice).
   Status respond(const std::string& responseUrl, const Message& message) override;
 
   // chat.postMessage {channel, text, blocks}. At most one message per second per channel: waits
@@ -53,10 +59,15 @@ class SlackNotifier final : public Notifier {
   // updated once per step).
   Status update(const PostedMessage& where, const Message& message) override;
 
+  // How many response_urls' uses are being counted (those first used in the last 30 minutes).
+  size_t trackedResponseUrls() const;
+
  private:
-  struct UrlUses {
-    int uses = 0;
-    TimePoint firstUse;
+  // When a response_url was first used; responseUrlFirstUses_ holds one per responseUrlUses_
+  // entry, oldest first, so pruning pops from its front.
+  struct FirstUse {
+    uint64_t key;
+    TimePoint at;
   };
 
   // Sends with the 429 policy. `reserveUse` runs before each attempt and may refuse it;
@@ -65,8 +76,11 @@ class SlackNotifier final : public Notifier {
                                              const http::ClientRequest& request,
                                              const std::function<Status()>& reserveUse,
                                              const std::function<void()>& releaseUse);
+  // The key under which a response_url's uses are counted: a 64-bit hash of the whole URL.
+  static uint64_t responseUrlKey(std::string_view url);
   Status reserveResponseUrlUse(const std::string& url);
   void releaseResponseUrlUse(const std::string& url);
+  void pruneResponseUrlsLocked(TimePoint now);
   Result<nlohmann::json> callApi(const std::string& method, const nlohmann::json& body,
                                  const std::string& channel);
   void waitForChannelSlot(const std::string& channel);
@@ -80,9 +94,17 @@ class SlackNotifier final : public Notifier {
   MetricsRegistry* metrics_;
   SleepFunction sleep_;
 
-  std::mutex mutex_;
-  std::map<std::string, UrlUses> responseUrlUses_;  // pruned after 30 min
-  std::map<std::string, TimePoint> nextChannelSlot_;
+  mutable std::mutex mutex_;
+  // Uses per response_url, keyed by responseUrlKey(url) rather than by the URL (a credential; a
+  // std::map keyed by the URL cost 192 heap bytes per 80-character URL, this ~58 with the deque
+  // entry), kept 30 minutes: at most 30 min × the rate of replies through new response_urls.
+  // Two URLs whose keys collide share one count: patbot then refuses one of them early
+  // (kConflict before sending; every caller of respond() logs it and drops that reply), but
+  // never sends a 6th use of any URL. With 64 bits the chance of any collision among even
+  // 100,000 live URLs is about 3e-10.
+  std::unordered_map<uint64_t, int> responseUrlUses_;
+  std::deque<FirstUse> responseUrlFirstUses_;
+  std::map<std::string, TimePoint> nextChannelSlot_;  // one entry per channel posted to
 };
 
 // "host[:port]" of an absolute URL ("" when there is none): the only part of a response_url

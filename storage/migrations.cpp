@@ -120,6 +120,24 @@ CREATE TABLE tracking_issues (
   updated_at TEXT NOT NULL
 );
 )sql"},
+      // The audit trail by token id (AuditQuery::tokenId): one partial expression index per
+      // detail key that names a token; the target part uses audit_target. The indexed
+      // expressions are exactly the ones SqliteAuditStore::latest() compares (it names these
+      // indexes with INDEXED BY, so a mismatch fails loudly instead of scanning). json_valid()
+      // guards the extraction: a detail SQLite cannot parse (nlohmann can write JSON nested
+      // deeper than SQLite's 2000 levels) is simply not indexed, rather than failing the append.
+      // Only index b-trees are written: the audit rows and their hash chain stay as they are.
+      {4, R"sql(
+CREATE INDEX audit_old_token_id
+  ON audit(CASE WHEN json_valid(detail) THEN json_extract(detail, '$.old_token_id') END)
+  WHERE CASE WHEN json_valid(detail) THEN json_extract(detail, '$.old_token_id') END IS NOT NULL;
+CREATE INDEX audit_new_token_id
+  ON audit(CASE WHEN json_valid(detail) THEN json_extract(detail, '$.new_token_id') END)
+  WHERE CASE WHEN json_valid(detail) THEN json_extract(detail, '$.new_token_id') END IS NOT NULL;
+CREATE INDEX audit_token_id
+  ON audit(CASE WHEN json_valid(detail) THEN json_extract(detail, '$.token_id') END)
+  WHERE CASE WHEN json_valid(detail) THEN json_extract(detail, '$.token_id') END IS NOT NULL;
+)sql"},
   };
   return kMigrations;
 }

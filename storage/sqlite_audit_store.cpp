@@ -35,6 +35,84 @@ AuditEntry readRow(SQLite::Statement& q, std::string& detailText) {
   return e;
 }
 
+// The ways a row can be about a token (AuditQuery::tokenId), each answered by one index: the
+// target column (audit_target) and the three detail keys (migration 4's partial expression
+// indexes, whose expressions these conditions repeat exactly). INDEXED BY makes preparing the
+// query fail, rather than silently scan a million rows, if an index is missing or no longer
+// matches its condition. Against the pre-index query (target = :token_text OR
+// json_extract(detail, '$.old_token_id') = :token_id OR ...), the json_valid() guard changes
+// nothing for a detail SQLite can parse, which is every detail auditDetailText() writes short
+// of 2000 levels of nesting.
+struct TokenBranch {
+  const char* index;
+  const char* condition;
+};
+constexpr TokenBranch kTokenBranches[] = {
+    {"audit_target", "target = :token_text"},
+    {"audit_old_token_id",
+     "CASE WHEN json_valid(detail) THEN json_extract(detail, '$.old_token_id') END = :token_id"},
+    {"audit_new_token_id",
+     "CASE WHEN json_valid(detail) THEN json_extract(detail, '$.new_token_id') END = :token_id"},
+    {"audit_token_id",
+     "CASE WHEN json_valid(detail) THEN json_extract(detail, '$.token_id') END = :token_id"},
+};
+
+// Checks the parts of `query` SQLite cannot; returns `since` in the stored timestamp form ("" when
+// absent).
+Result<std::string> checkQuery(const AuditQuery& query) {
+  if (query.limit < 1 || query.limit > SqliteAuditStore::kMaxLimit) {
+    return Error::make(ErrorKind::kInvalidInput,
+                       fmt::format("the limit must be from 1 to {} (got {})",
+                                   SqliteAuditStore::kMaxLimit, query.limit));
+  }
+  if (!query.since) return std::string();
+  auto t = parseTimestamp(*query.since);
+  if (!t) {
+    return Error::make(ErrorKind::kInvalidInput,
+                       "the start time must be an RFC 3339 timestamp, e.g. "
+                       "2025-01-31T00:00:00Z");
+  }
+  return formatTimestamp(*t);
+}
+
+// The SQL of latest(query); parameters :target, :token_text, :token_id, :actor, :since, :limit.
+// Without a token id, one walk of the primary key or of the filter's index, newest first.
+// With one, each branch of kTokenBranches yields its newest `limit` ids that pass the other
+// filters (walking its index backwards, no sort), and the newest `limit` rows among them are
+// read. That is the old single query's answer: a row among its newest `limit` matches one
+// branch, and fewer than `limit` rows of that branch (all of them matches too) are newer.
+std::string latestSql(const AuditQuery& query) {
+  std::string filters;
+  if (query.target) filters += " AND target = :target";
+  if (query.actor) filters += " AND actor = :actor";
+  if (query.since) filters += " AND ts >= :since";
+  if (!query.tokenId) {
+    return fmt::format("SELECT {} FROM audit WHERE 1=1{} ORDER BY id DESC LIMIT :limit", kColumns,
+                       filters);
+  }
+  std::string ids;
+  for (const auto& b : kTokenBranches) {
+    if (!ids.empty()) ids += " UNION ALL ";
+    ids += fmt::format(
+        "SELECT id FROM (SELECT id FROM audit INDEXED BY {} WHERE {}{} "
+        "ORDER BY id DESC LIMIT :limit)",
+        b.index, b.condition, filters);
+  }
+  return fmt::format("SELECT {} FROM audit WHERE id IN ({}) ORDER BY id DESC LIMIT :limit",
+                     kColumns, ids);
+}
+
+void bindQuery(SQLite::Statement& q, const AuditQuery& query, const std::string& since) {
+  if (query.target) q.bind(":target", *query.target);
+  if (query.tokenId) {
+    q.bind(":token_text", std::to_string(*query.tokenId));
+    q.bind(":token_id", *query.tokenId);
+  }
+  if (query.actor) q.bind(":actor", *query.actor);
+  if (query.since) q.bind(":since", since);
+  q.bind(":limit", query.limit);
+}
+
 }  // namespace
 
 // Prepared once: compiling them on every append costs more than the append itself.
@@ -142,42 +220,13 @@ std::vector<Result<int64_t>> SqliteAuditStore::commitBatch(const std::vector<Pen
 }
 
 Result<std::vector<AuditEntry>> SqliteAuditStore::latest(const AuditQuery& query) {
-  if (query.limit < 1 || query.limit > kMaxLimit) {
-    return Error::make(
-        ErrorKind::kInvalidInput,
-        fmt::format("the limit must be from 1 to {} (got {})", kMaxLimit, query.limit));
-  }
-  std::string since;
-  if (query.since) {
-    auto t = parseTimestamp(*query.since);
-    if (!t) {
-      return Error::make(ErrorKind::kInvalidInput,
-                         "the start time must be an RFC 3339 timestamp, e.g. "
-                         "2025-01-31T00:00:00Z");
-    }
-    since = formatTimestamp(*t);
-  }
-  std::string sql = fmt::format("SELECT {} FROM audit WHERE 1=1", kColumns);
-  if (query.target) sql += " AND target = :target";
-  if (query.tokenId) {
-    sql += " AND (target = :token_text OR json_extract(detail, '$.old_token_id') = :token_id"
-           " OR json_extract(detail, '$.new_token_id') = :token_id OR json_extract(detail, '$.token_id') = :token_id)";
-  }
-  if (query.actor) sql += " AND actor = :actor";
-  if (query.since) sql += " AND ts >= :since";
-  sql += " ORDER BY id DESC LIMIT :limit";
-
+  auto since = checkQuery(query);
+  if (!since) return since.error();
+  const std::string sql = latestSql(query);
   std::lock_guard lock(db_.writeMutex());
   try {
     SQLite::Statement q(db_.db(), sql);
-    if (query.target) q.bind(":target", *query.target);
-    if (query.tokenId) {
-      q.bind(":token_text", std::to_string(*query.tokenId));
-      q.bind(":token_id", *query.tokenId);
-    }
-    if (query.actor) q.bind(":actor", *query.actor);
-    if (query.since) q.bind(":since", since);
-    q.bind(":limit", query.limit);
+    bindQuery(q, query, *since);
     std::vector<AuditEntry> out;
     std::string detailText;
     while (q.executeStep()) {
@@ -189,6 +238,22 @@ Result<std::vector<AuditEntry>> SqliteAuditStore::latest(const AuditQuery& query
     return out;
   } catch (const std::exception& ex) {
     return storageError(ex, "reading the audit trail");
+  }
+}
+
+Result<std::vector<std::string>> SqliteAuditStore::explainLatest(const AuditQuery& query) {
+  auto since = checkQuery(query);
+  if (!since) return since.error();
+  const std::string sql = "EXPLAIN QUERY PLAN " + latestSql(query);
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    SQLite::Statement q(db_.db(), sql);
+    bindQuery(q, query, *since);
+    std::vector<std::string> plan;
+    while (q.executeStep()) plan.push_back(q.getColumn(3).getString());
+    return plan;
+  } catch (const std::exception& ex) {
+    return storageError(ex, "explaining an audit query");
   }
 }
 

@@ -1,4 +1,5 @@
-// SqliteAuditStore: AuditStore over the `audit` table of a Database (migration 1).
+// SqliteAuditStore: AuditStore over the `audit` table of a Database (migration 1; the token-id
+// filter of latest() needs migration 4's indexes).
 //
 // append() holds the Database's write mutex and one BEGIN IMMEDIATE transaction while it reads
 // the chain's head and inserts the next row with an explicit id (head id + 1, never below
@@ -12,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include <SQLiteCpp/Statement.h>
@@ -35,7 +37,13 @@ class SqliteAuditStore final : public AuditStore {
   // still returns only once its own row is committed, with its own id or the batch's error.
   Result<int64_t> append(const AuditRecord& record) override;
   // query.limit must be 1..kMaxLimit; query.since must be an RFC 3339 timestamp.
+  // With query.tokenId, the newest `limit` matching ids are taken from each of audit_target and
+  // migration 4's three detail indexes and the newest `limit` of their union are read: the cost
+  // depends on the rows about that token, not on the size of the trail.
   Result<std::vector<AuditEntry>> latest(const AuditQuery& query) override;
+  // The plan SQLite chooses for latest(query): the detail column of EXPLAIN QUERY PLAN, one
+  // line per step (for tests that assert no step scans the audit table).
+  Result<std::vector<std::string>> explainLatest(const AuditQuery& query);
   // Checks, in id order: ids run 1, 2, 3… without gaps ("id gap"), each prev_hash equals the
   // previous row's hash (the first: 64 zeros), each hash recomputes ("hash mismatch").
   // Rows deleted from the end show as a gap against sqlite_sequence (firstBadId = the first

@@ -8,7 +8,11 @@
 #      `/pat audit` through `patbot serve` with a signed request (curl once, then wrk, one
 #      connection, each request also appending its row through the real append path).
 #   3. `patbot audit verify` again: the bulk rows and the bot's own appended rows form one chain.
-# Targets: last 20 entries < 5 ms on 1M rows; verify in constant memory.
+#   4. Schema migration 4 (the token-id indexes) on an existing trail of that size: a copy with
+#      the three indexes dropped and version 4 unrecorded (exactly schema version 3, as migration
+#      4 adds nothing else) is opened by `patbot audit`, three times; then `patbot audit verify`.
+# Targets: last 20 entries < 5 ms on 1M rows (token-id filter included); verify in constant
+# memory.
 # Usage: bench/audit/run.sh [rows=1000000] [wrk-seconds=10]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -93,3 +97,16 @@ kill "$PATBOT_PID"; wait "$PATBOT_PID" 2>/dev/null || true
 echo "== after the bot's own appends"
 verify
 echo "database: $(du -h "$DB" | cut -f1), $(sqlite3 "$DB" 'SELECT count(*) FROM audit') rows"
+
+echo "== schema migration 4 (token-id indexes) on the existing trail, as at an upgrade (3 runs)"
+V3=$bench_work/v3.db
+sqlite3 "$DB" ".backup '$V3'"
+for _ in 1 2 3; do
+  sqlite3 "$V3" "DROP INDEX audit_old_token_id; DROP INDEX audit_new_token_id; DROP INDEX audit_token_id;
+                 DELETE FROM schema_migrations WHERE version = 4;"
+  PATBOT_DB=$V3 /usr/bin/time -f "%e %M" -o "$bench_work/migrate.time" "$PATBOT" audit >/dev/null
+  read -r secs kib <"$bench_work/migrate.time"
+  echo "patbot audit on $(sqlite3 "$V3" 'SELECT count(*) FROM audit') rows at schema 3: $secs s wall (migration 4 included), peak RSS $((kib / 1024)) MiB, now at schema $(sqlite3 "$V3" 'SELECT MAX(version) FROM schema_migrations')"
+done
+PATBOT_DB=$V3 "$PATBOT" audit verify | tail -1
+rm -f "$V3" "$V3-wal" "$V3-shm"

@@ -19,6 +19,7 @@
 
 #include "tests/e2e/e2e_stack.h"
 #include "tests/e2e/raw_client.h"
+#include "tests/sanitizers/sanitizer_build.h"
 
 namespace patbot::e2e {
 namespace {
@@ -158,6 +159,8 @@ TEST_F(HostileClients, IdleConnectionsAndSlowSendersDoNotDelayASignedAck) {
   closeAll(idle);
 }
 
+using patbot::sanitizers::kAddressSanitizer;
+
 TEST_F(HostileClients, OversizedBodiesGet413WithoutBeingBuffered) {
   long rssBefore = rssKiB(pid_);
   // Declared too large: refused on the head; the body is read and thrown away, never kept.
@@ -195,8 +198,14 @@ TEST_F(HostileClients, OversizedBodiesGet413WithoutBeingBuffered) {
                            "RSS {} -> {} -> {} KiB\n",
                            reply.status, reply.elapsed.count(), chunkedReply.status, chunkedReply.elapsed.count(),
                            rssBefore, rssAfterDeclared, rssAfterChunked);
-  EXPECT_LT(rssAfterDeclared - rssBefore, kBoundKiB) << "patbot kept the body";
-  EXPECT_LT(rssAfterChunked - rssBefore, kBoundKiB) << "patbot kept the chunked body";
+  if (kAddressSanitizer) {
+    // ASan's quarantine holds every freed block (up to 256 MiB) before reuse, so RSS measures the
+    // bytes read, not the bytes kept; the plain build of this same test checks the bound.
+    std::cout << "[hostile] RSS bound not checked under AddressSanitizer\n";
+  } else {
+    EXPECT_LT(rssAfterDeclared - rssBefore, kBoundKiB) << "patbot kept the body";
+    EXPECT_LT(rssAfterChunked - rssBefore, kBoundKiB) << "patbot kept the chunked body";
+  }
   EXPECT_EQ(signedStatus().status, 200);
 }
 

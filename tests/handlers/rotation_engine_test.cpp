@@ -163,6 +163,29 @@ TEST_F(RotationEngineTest, SameRequestTwiceRotatesOnce) {
   EXPECT_EQ(activeNamed(kName), 1);
 }
 
+// A repeat that arrives after the first delivery finished can no longer plan (the token is
+// revoked); alreadyHandled() answers it from the journal before any planning.
+TEST_F(RotationEngineTest, AlreadyHandledFindsAFinishedRequestBeforePlanning) {
+  auto none = engine_->alreadyHandled(request().requestKey);
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(*none);
+  auto plan = engine_->plan(request());
+  ASSERT_TRUE(plan);
+  auto first = engine_->execute(*plan, request(), sink_);
+  ASSERT_TRUE(first);
+  EXPECT_FALSE(engine_->plan(request())) << "the rotated token cannot be planned again";
+  auto repeat = engine_->alreadyHandled(request().requestKey);
+  ASSERT_TRUE(repeat);
+  ASSERT_TRUE(*repeat);
+  EXPECT_TRUE((*repeat)->duplicate);
+  EXPECT_EQ((*repeat)->rotationId, first->rotationId);
+  EXPECT_NE((*repeat)->summary.find("already handled"), std::string::npos);
+  auto empty = engine_->alreadyHandled("");
+  ASSERT_TRUE(empty);
+  EXPECT_FALSE(*empty);
+  EXPECT_EQ(activeNamed(kName), 1);
+}
+
 TEST_F(RotationEngineTest, FirstConsumerFailingRevokesTheNewTokenAndKeepsTheOld) {
   transport_->intercept = [](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
     if (r.method == "PUT" && r.url.find("/variables/") != std::string::npos) {

@@ -132,7 +132,12 @@ TEST(HttpClientResend, APostWhoseConnectionClosesIsReportedNotSentAgain) {
     post.headers["Content-Type"] = "application/json";
     post.deadline = 5s;
     auto created = transport->send(post);
-    EXPECT_FALSE(created.ok()) << "the server never answered the POST";
+    ASSERT_FALSE(created.ok()) << "the server never answered the POST";
+    // The request went out: saying the connection could not be made would be wrong.
+    EXPECT_EQ(created.error().message.find("could not connect"), std::string::npos) << created.error().message;
+    EXPECT_NE(created.error().message.find("closed before an answer arrived"), std::string::npos)
+        << created.error().message;
+    EXPECT_EQ(created.error().kind, ErrorKind::kUnavailable) << created.error().detail;
     EXPECT_EQ(server.seen("POST"), round + 1) << "the POST was sent again after its connection closed";
   }
 }

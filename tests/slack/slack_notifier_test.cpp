@@ -2,9 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
+#include <iostream>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "slack/block_kit.h"
+#include "tests/sanitizers/sanitizer_build.h"
 
 namespace patbot::slack {
 namespace {
@@ -259,6 +266,157 @@ TEST_F(SlackNotifierTest, RespondFailuresNameOnlyTheHost) {
     EXPECT_NE(s.error().message.find("hooks.slack.com"), std::string::npos) << s.error().message;
   }
   EXPECT_EQ(transport_.requests.size(), 2u) << "a failed response_url POST is not retried";
+}
+
+// Answers 200 "ok" and keeps nothing, so the heap holds only what the notifier keeps.
+class OkTransport final : public http::Transport {
+ public:
+  Result<http::ClientResponse> send(const http::ClientRequest&) override {
+    http::ClientResponse r;
+    r.status = 200;
+    r.body = "ok";
+    return r;
+  }
+};
+
+// A response_url shaped like the ones Slack mints (80 characters), distinct for each i.
+std::string responseUrl(int i) {
+  std::string id = std::to_string(i);
+  return "https://hooks.slack.com/commands/T0PATBOT1/" + std::string(12 - std::min<size_t>(12, id.size()), '0') + id +
+         "/96rGlfmibIGlgcZRskXaIFfN";
+}
+
+TEST_F(SlackNotifierTest, FiveUsesPerUrlWhateverTheInterleaving) {
+  SlackNotifier n = make();
+  constexpr int kUrls = 50;
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < kUrls; ++i) {
+      transport_.answer(200, "ok");
+      ASSERT_TRUE(n.respond(responseUrl(i), message()).ok()) << "url " << i << " use " << round + 1;
+    }
+  }
+  for (int i = 0; i < kUrls; ++i) {
+    const Status sixth = n.respond(responseUrl(i), message());
+    ASSERT_FALSE(sixth.ok()) << i;
+    EXPECT_EQ(sixth.error().kind, ErrorKind::kConflict);
+  }
+  EXPECT_EQ(transport_.requests.size(), 5u * kUrls) << "a refused use sends nothing";
+  EXPECT_EQ(n.trackedResponseUrls(), static_cast<size_t>(kUrls));
+}
+
+TEST_F(SlackNotifierTest, UsesCountForThirtyMinutesFromTheFirstUse) {
+  for (int i = 0; i < 7; ++i) transport_.answer(200, "ok");
+  SlackNotifier n = make();
+  ASSERT_TRUE(n.respond(kResponseUrl, message()).ok());
+  clock_.advance(std::chrono::minutes(20));
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(n.respond(kResponseUrl, message()).ok()) << i;
+  clock_.advance(std::chrono::minutes(10));  // exactly 30 minutes after the first use: still counted
+  EXPECT_EQ(n.respond(kResponseUrl, message()).error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(n.trackedResponseUrls(), 1u);
+  EXPECT_EQ(transport_.requests.size(), 5u);
+
+  // The window runs from the first use, not the last: one second later the count is forgotten
+  // (Slack has expired the URL; what it answers is its business) and the URL is tracked afresh.
+  clock_.advance(seconds(1));
+  EXPECT_TRUE(n.respond(kResponseUrl, message()).ok());
+  EXPECT_EQ(n.trackedResponseUrls(), 1u);
+  EXPECT_EQ(transport_.requests.size(), 6u);
+}
+
+TEST_F(SlackNotifierTest, UrlsOlderThanThirtyMinutesArePruned) {
+  for (int i = 0; i < 20; ++i) transport_.answer(200, "ok");
+  SlackNotifier n = make();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(n.respond(responseUrl(i), message()).ok());
+  clock_.advance(std::chrono::minutes(20));
+  for (int i = 3; i < 5; ++i) ASSERT_TRUE(n.respond(responseUrl(i), message()).ok());
+  EXPECT_EQ(n.trackedResponseUrls(), 5u);
+
+  // 31 minutes after the first three: any use prunes them, and only them.
+  clock_.advance(std::chrono::minutes(11));
+  ASSERT_TRUE(n.respond(responseUrl(3), message()).ok());
+  EXPECT_EQ(n.trackedResponseUrls(), 2u);
+  // The survivors keep their counts: url 3 has 2 uses, so 3 more are allowed, then none.
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(n.respond(responseUrl(3), message()).ok()) << i;
+  EXPECT_EQ(n.respond(responseUrl(3), message()).error().kind, ErrorKind::kConflict);
+
+  clock_.advance(std::chrono::minutes(30));
+  ASSERT_TRUE(n.respond(responseUrl(9), message()).ok());
+  EXPECT_EQ(n.trackedResponseUrls(), 1u) << "only the URL just used is left";
+}
+
+TEST_F(SlackNotifierTest, TrackedUrlsStayBoundedByTheThirtyMinuteWindow) {
+  // One new response_url a second for two hours, as a busy workspace would send: the count of
+  // tracked URLs levels off at the 30-minute window (1,801 first uses within it, both ends
+  // counted) instead of growing with the total.
+  OkTransport transport;
+  SlackNotifier n(transport, "https://slack.test/api", Secret(kToken), clock_, nullptr, [](milliseconds) {});
+  size_t most = 0;
+  for (int i = 0; i < 7200; ++i) {
+    ASSERT_TRUE(n.respond(responseUrl(i), message()).ok()) << i;
+    most = std::max(most, n.trackedResponseUrls());
+    clock_.advance(seconds(1));
+  }
+  EXPECT_EQ(most, 1801u);
+  EXPECT_EQ(n.trackedResponseUrls(), 1801u);
+}
+
+TEST_F(SlackNotifierTest, FailedAttemptsReleaseTheirUse) {
+  transport_.fail(ErrorKind::kUnavailable, "connection refused");
+  transport_.fail(ErrorKind::kTimeout, "deadline passed");
+  for (int i = 0; i < 6; ++i) transport_.answer(200, "ok");
+  SlackNotifier n = make();
+  EXPECT_EQ(n.respond(kResponseUrl, message()).error().kind, ErrorKind::kUnavailable);
+  EXPECT_EQ(n.respond(kResponseUrl, message()).error().kind, ErrorKind::kTimeout);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(n.respond(kResponseUrl, message()).ok()) << "use " << i + 1;
+  EXPECT_EQ(n.respond(kResponseUrl, message()).error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(transport_.requests.size(), 7u);
+  // Releasing one URL's attempts never gives uses to another.
+  EXPECT_TRUE(n.respond(responseUrl(1), message()).ok());
+  EXPECT_EQ(n.trackedResponseUrls(), 2u);
+}
+
+TEST_F(SlackNotifierTest, RefusedUsesAreNotReleased) {
+  // A 6th call is refused before sending; it must not give back one of the five real uses.
+  for (int i = 0; i < 5; ++i) transport_.answer(200, "ok");
+  SlackNotifier n = make();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(n.respond(kResponseUrl, message()).ok());
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(n.respond(kResponseUrl, message()).error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(transport_.requests.size(), 5u);
+}
+
+using patbot::sanitizers::kMallocReplaced;
+
+// What the response_url bookkeeping costs per URL on the heap: glibc's count of bytes in use,
+// allocator overhead and mmapped blocks (a large bucket array) included. A std::map keyed by the
+// full URL cost 192 bytes per 80-character URL (bench/soak: RSS grew with every /pat status);
+// the bound catches a return to that. About 58 now.
+TEST(SlackNotifierMemoryTest, ResponseUrlBookkeepingCostsUnder100BytesPerUrl) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+  if (kMallocReplaced) GTEST_SKIP() << "a sanitizer replaces malloc; mallinfo2 does not see its heap";
+  OkTransport transport;
+  FakeClock clock{TimePoint(seconds(1700000000))};
+  SlackNotifier n(transport, "https://slack.test/api", Secret(kToken), clock, nullptr, [](milliseconds) {});
+  const Message m = textMessage("done", false);
+  ASSERT_TRUE(n.respond(responseUrl(0), m).ok());  // first-use allocations (spdlog, json) out of the way
+  constexpr int kUrls = 20000;
+  auto heapInUse = [] {
+    const struct mallinfo2 info = mallinfo2();
+    return info.uordblks + info.hblkhd;
+  };
+  const size_t before = heapInUse();
+  for (int i = 1; i <= kUrls; ++i) {
+    ASSERT_TRUE(n.respond(responseUrl(i), m).ok());
+  }
+  const size_t after = heapInUse();
+  ASSERT_EQ(n.trackedResponseUrls(), static_cast<size_t>(kUrls) + 1);
+  const double perUrl = (static_cast<double>(after) - static_cast<double>(before)) / kUrls;
+  std::cout << "[memory] response_url bookkeeping: " << perUrl << " heap bytes per URL (" << kUrls << " URLs of "
+            << responseUrl(0).size() << " characters)\n";
+  RecordProperty("heap_bytes_per_url", static_cast<int>(perUrl));
+  EXPECT_LT(perUrl, 100.0);
+#else
+  GTEST_SKIP() << "needs glibc's mallinfo2";
+#endif
 }
 
 TEST(UrlHostTest, ExtractsHostAndPort) {
