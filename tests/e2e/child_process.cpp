@@ -33,11 +33,19 @@ std::string tempPath(const char* tag) {
 
 // The sanitizer runtimes' settings (scripts/sanitize.sh) reach the children too, so that a
 // finding in patbot or a fake lands in the same report directory as one in the test itself.
-void inheritSanitizerOptions(std::map<std::string, std::string>& env) {
+// One exception: the fake GitLab and Slack servers (tests/fakes) run without LeakSanitizer. They
+// stand in for services, and their listener, when torn down at exit, sometimes leaves one 80-byte
+// object that libcpprest itself allocated (no frame of ours on the stack, about one run in two of
+// the whole suite); no suppression can name it without hiding patbot's own leaks under
+// libcpprest frames. AddressSanitizer's other checks stay on in the fakes, and patbot's own
+// processes keep the leak check.
+void inheritSanitizerOptions(const std::string& program, std::map<std::string, std::string>& env) {
   for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"}) {
     const char* value = std::getenv(name);
     if (value && !env.count(name)) env[name] = value;
   }
+  const bool fake = program.find("/tests/fakes/") != std::string::npos;
+  if (fake && env.count("ASAN_OPTIONS")) env["ASAN_OPTIONS"] += ":detect_leaks=0";
 }
 
 }  // namespace
@@ -47,7 +55,7 @@ ChildProcess::ChildProcess(const std::string& program, const std::vector<std::st
   outPath_ = tempPath("out");
   errPath_ = tempPath("err");
   auto fullEnv = env;
-  inheritSanitizerOptions(fullEnv);
+  inheritSanitizerOptions(program, fullEnv);
   std::vector<std::string> envStrings;
   for (const auto& [k, v] : fullEnv) envStrings.push_back(k + "=" + v);
   pid_ = fork();

@@ -1,7 +1,10 @@
 // AuditQuery::tokenId through migration 4's indexes: the same rows as the query it replaced,
 // no step that scans the audit table, and an in-place upgrade that leaves the hash chain alone.
+#include <pthread.h>
+
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <random>
 #include <string>
@@ -325,38 +328,57 @@ TEST_F(StorageAuditTokenIndex, Migration4UpgradesAnOldDatabaseInPlaceAndTheChain
   EXPECT_EQ(report->rowsChecked, rowsBefore + 1);
 }
 
-TEST_F(StorageAuditTokenIndex, ADetailTooDeepForSqliteJsonStillAppendsAndIsNotMatched) {
-  auto db = Database::open(dir_.file("audit.db"));
-  ASSERT_TRUE(db) << db.error().detail;
-  SqliteAuditStore store(**db, clock_);
-  nlohmann::json deep = 1;
-  for (int i = 0; i < 2100; ++i) deep = nlohmann::json::array({deep});   // SQLite stops at 2000
-  AuditRecord r;
-  r.actor = "U1";
-  r.action = "command.revoke";
-  r.target = "77";
-  r.outcome = "ok";
-  r.detail = {{"token_id", 5}, {"deep", deep}};
-  r.requestId = "req";
-  ASSERT_TRUE(store.append(r));   // an unguarded json_extract index would refuse the row
-  r.detail = {{"token_id", 5}};
-  ASSERT_TRUE(store.append(r));
-  auto v = store.verify();
-  ASSERT_TRUE(v);
-  EXPECT_FALSE(v->firstBadId) << v->reason;
+// Runs `f` on a thread with a 256 MiB stack and waits for it. nlohmann's copy and dump recurse
+// once per nesting level; 2,100 levels overflow the 8 MiB main stack in an -O0 AddressSanitizer
+// build (scripts/sanitize.sh), where every frame is several times larger.
+void onLargeStack(const std::function<void()>& f) {
+  pthread_attr_t attr;
+  ASSERT_EQ(pthread_attr_init(&attr), 0);
+  ASSERT_EQ(pthread_attr_setstacksize(&attr, size_t{256} << 20), 0);
+  pthread_t thread;
+  auto run = [](void* arg) -> void* {
+    (*static_cast<const std::function<void()>*>(arg))();
+    return nullptr;
+  };
+  ASSERT_EQ(pthread_create(&thread, &attr, run, const_cast<std::function<void()>*>(&f)), 0);
+  pthread_attr_destroy(&attr);
+  pthread_join(thread, nullptr);
+}
 
-  AuditQuery q;
-  q.tokenId = 5;
-  auto rows = store.latest(q);
-  ASSERT_TRUE(rows) << rows.error().detail;
-  ASSERT_EQ(rows->size(), 1u);   // the deep row's detail is not readable JSON to SQLite
-  EXPECT_EQ((*rows)[0].id, 2);
-  // The unindexed query failed outright on such a trail.
-  EXPECT_THROW(unindexedLatest((*db)->db(), q), SQLite::Exception);
-  q.tokenId = 77;
-  rows = store.latest(q);
-  ASSERT_TRUE(rows) << rows.error().detail;
-  EXPECT_EQ(rows->size(), 2u);   // both still found by target
+TEST_F(StorageAuditTokenIndex, ADetailTooDeepForSqliteJsonStillAppendsAndIsNotMatched) {
+  onLargeStack([&] {
+    auto db = Database::open(dir_.file("audit.db"));
+    ASSERT_TRUE(db) << db.error().detail;
+    SqliteAuditStore store(**db, clock_);
+    nlohmann::json deep = 1;
+    for (int i = 0; i < 2100; ++i) deep = nlohmann::json::array({deep});   // SQLite stops at 2000
+    AuditRecord r;
+    r.actor = "U1";
+    r.action = "command.revoke";
+    r.target = "77";
+    r.outcome = "ok";
+    r.detail = {{"token_id", 5}, {"deep", deep}};
+    r.requestId = "req";
+    ASSERT_TRUE(store.append(r));   // an unguarded json_extract index would refuse the row
+    r.detail = {{"token_id", 5}};
+    ASSERT_TRUE(store.append(r));
+    auto v = store.verify();
+    ASSERT_TRUE(v);
+    EXPECT_FALSE(v->firstBadId) << v->reason;
+
+    AuditQuery q;
+    q.tokenId = 5;
+    auto rows = store.latest(q);
+    ASSERT_TRUE(rows) << rows.error().detail;
+    ASSERT_EQ(rows->size(), 1u);   // the deep row's detail is not readable JSON to SQLite
+    EXPECT_EQ((*rows)[0].id, 2);
+    // The unindexed query failed outright on such a trail.
+    EXPECT_THROW(unindexedLatest((*db)->db(), q), SQLite::Exception);
+    q.tokenId = 77;
+    rows = store.latest(q);
+    ASSERT_TRUE(rows) << rows.error().detail;
+    EXPECT_EQ(rows->size(), 2u);   // both still found by target
+  });
 }
 
 }  // namespace
