@@ -17,6 +17,14 @@ slack::Message errorMessage(const std::string& what, const Error& e) {
   return slack::textMessage(fmt::format(":x: {}: {}", what, e.message));
 }
 
+// The answer to a request the journal shows was already handled (same request key).
+CommandOutput alreadyHandledOutput(const RotationResult& earlier) {
+  CommandOutput out;
+  out.detail = earlier.summary;
+  out.messages.push_back(slack::textMessage(":information_source: " + earlier.summary));
+  return out;
+}
+
 }  // namespace
 
 Result<RotateArgs> parseRotateArgs(const std::vector<std::string>& args) {
@@ -125,9 +133,7 @@ CommandOutput PatRotateHandler::runRotation(const RotateArgs& a, const std::stri
   CommandOutput out;
   RotationRequest rr{a.token, a.expiresInDays, false, a.immediate, a.reveal, actor, requestKey, channel};
   if (auto earlier = engine_.alreadyHandled(requestKey); earlier && *earlier) {
-    out.detail = (*earlier)->summary;
-    out.messages.push_back(slack::textMessage(":information_source: " + (*earlier)->summary));
-    return out;
+    return alreadyHandledOutput(**earlier);
   }
   auto plan = engine_.plan(rr);
   if (!plan) {
@@ -145,11 +151,7 @@ CommandOutput PatRotateHandler::runRotation(const RotateArgs& a, const std::stri
     out.messages.push_back(errorMessage("Rotation of " + plan->target() + " did not start", result.error()));
     return out;
   }
-  if (result->duplicate) {
-    out.detail = result->summary;
-    out.messages.push_back(slack::textMessage(":information_source: " + result->summary));
-    return out;
-  }
+  if (result->duplicate) return alreadyHandledOutput(*result);
   auto message = resultMessage(*plan, *result, actor);
   out.outcome = result->state == storage::RotationState::kCompleted || result->state == storage::RotationState::kRevokeScheduled
                     ? "ok"

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <fstream>
 #include <future>
+#include <initializer_list>
 #include <mutex>
 #include <system_error>
 #include <unordered_map>
@@ -45,46 +46,38 @@ std::string formatSeconds(std::chrono::milliseconds d) {
   return fmt::format("{:.1f} s", static_cast<double>(d.count()) / 1000.0);
 }
 
-bool isTlsFailure(const web::http::http_exception& e) {
+// Whether `e` carries one of `codes` or its text (lower-cased) contains one of `markers`.
+bool matchesFailure(const web::http::http_exception& e, std::initializer_list<std::errc> codes,
+                    std::initializer_list<const char*> markers) {
+  const std::error_code& code = e.error_code();
+  for (std::errc candidate : codes) {
+    if (code == std::make_error_code(candidate)) return true;
+  }
   std::string what = lowerCase(e.what());
-  for (const char* marker : {"ssl", "handshake", "certificate"}) {
+  for (const char* marker : markers) {
     if (what.find(marker) != std::string::npos) return true;
   }
   return false;
+}
+
+bool isTlsFailure(const web::http::http_exception& e) {
+  return matchesFailure(e, {}, {"ssl", "handshake", "certificate"});
 }
 
 // The connection was made and then closed or reset before a whole answer arrived: the request
 // may have been received (and acted on), unlike a connection that could not be made.
 bool isDroppedConnection(const web::http::http_exception& e) {
-  const std::error_code& code = e.error_code();
-  static const std::errc kDroppedErrors[] = {
-      std::errc::connection_reset, std::errc::connection_aborted, std::errc::broken_pipe,
-  };
-  for (std::errc candidate : kDroppedErrors) {
-    if (code == std::make_error_code(candidate)) return true;
-  }
-  std::string what = lowerCase(e.what());
-  for (const char* marker : {"end of file", "connection reset", "broken pipe"}) {
-    if (what.find(marker) != std::string::npos) return true;
-  }
-  return false;
+  return matchesFailure(e, {std::errc::connection_reset, std::errc::connection_aborted, std::errc::broken_pipe},
+                        {"end of file", "connection reset", "broken pipe"});
 }
 
-// No connection could be made (refused, unreachable, name not resolved).
+// No connection could be made (refused, unreachable, name not resolved). Ask after
+// isDroppedConnection: "connect" is also in "connection reset".
 bool isConnectionFailure(const web::http::http_exception& e) {
-  const std::error_code& code = e.error_code();
-  static const std::errc kConnectionErrors[] = {
-      std::errc::host_unreachable, std::errc::connection_refused, std::errc::network_unreachable,
-      std::errc::network_down,     std::errc::not_connected,      std::errc::address_not_available,
-  };
-  for (std::errc candidate : kConnectionErrors) {
-    if (code == std::make_error_code(candidate)) return true;
-  }
-  std::string what = lowerCase(e.what());
-  for (const char* marker : {"resolv", "connect"}) {
-    if (what.find(marker) != std::string::npos) return true;
-  }
-  return false;
+  return matchesFailure(e,
+                        {std::errc::host_unreachable, std::errc::connection_refused, std::errc::network_unreachable,
+                         std::errc::network_down, std::errc::not_connected, std::errc::address_not_available},
+                        {"resolv", "connect"});
 }
 
 // What the request chain hands back to the waiting send().

@@ -159,14 +159,10 @@ TEST(DecisionE2e, TheSameSlashCommandDeliveredTwiceRotatesOnce) {
   EXPECT_EQ(named, 2) << "old + exactly one replacement";
   EXPECT_EQ(activeNamed(s).size(), 1u);
   // The repeat's answer may come after the first rotation's last message.
-  std::string told;
-  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-       std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(std::chrono::milliseconds(100))) {
-    told = stack.textFor(second["response_url"]);
-    if (told.find("already handled") != std::string::npos || told.find("still running") != std::string::npos) break;
-  }
+  auto told = stack.waitForAnyText(second["response_url"], {"already handled", "still running"},
+                                   std::chrono::seconds(30));
   EXPECT_TRUE(told.find("already handled") != std::string::npos || told.find("still running") != std::string::npos)
-      << told;
+      << stack.textFor(second["response_url"]);
 }
 
 TEST(DecisionE2e, StaleUnknownAndForeignButtonsChangeNothing) {

@@ -171,6 +171,11 @@ std::string E2eStack::textFor(const std::string& responseUrl, size_t minCount) {
 
 std::string E2eStack::waitForText(const std::string& responseUrl, const std::string& needle,
                                   std::chrono::seconds timeout) {
+  return waitForAnyText(responseUrl, {needle}, timeout);
+}
+
+std::string E2eStack::waitForAnyText(const std::string& responseUrl, const std::vector<std::string>& needles,
+                                     std::chrono::seconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     std::string out;
@@ -178,7 +183,9 @@ std::string E2eStack::waitForText(const std::string& responseUrl, const std::str
     for (const auto& m : all.is_array() ? all : nlohmann::json::array()) {
       if (m.value("response_url", nlohmann::json()) == responseUrl) out += m["message"].dump() + "\n";
     }
-    if (out.find(needle) != std::string::npos) return out;
+    for (const auto& needle : needles) {
+      if (out.find(needle) != std::string::npos) return out;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return "";

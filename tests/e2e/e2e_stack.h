@@ -48,6 +48,9 @@ class E2eStack {
   // ("" on timeout).
   std::string waitForText(const std::string& responseUrl, const std::string& needle,
                           std::chrono::seconds timeout = std::chrono::seconds(60));
+  // Same, until they contain any one of `needles`.
+  std::string waitForAnyText(const std::string& responseUrl, const std::vector<std::string>& needles,
+                             std::chrono::seconds timeout = std::chrono::seconds(60));
   // All message texts (fallback text plus every block's text) for that response_url, joined.
   std::string textFor(const std::string& responseUrl, size_t minCount = 1);
 
