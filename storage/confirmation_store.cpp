@@ -1,6 +1,5 @@
 #include "storage/confirmation_store.h"
 
-#include <mutex>
 #include <utility>
 
 #include <SQLiteCpp/Statement.h>
@@ -10,7 +9,6 @@
 
 #include "core/time_format.h"
 #include "storage/json_column.h"
-#include "storage/sqlite_error.h"
 
 namespace patbot::storage {
 namespace {
@@ -98,7 +96,8 @@ Result<Confirmation> ConfirmationStore::create(std::string kind, std::string req
   const std::string requestText = jsonColumnText(request);
   c.request = parseJsonColumn(requestText);
 
-  std::lock_guard lock(db_.writeMutex());
+  Database::WriteLock lock(db_, "storing a confirmation");
+  if (lock.refusal()) return *lock.refusal();
   try {
     SQLite::Statement ins(db_.db(),
                           "INSERT INTO confirmations(id, kind, requested_by, channel_id, request, "
@@ -113,7 +112,7 @@ Result<Confirmation> ConfirmationStore::create(std::string kind, std::string req
     ins.exec();
     return c;
   } catch (const std::exception& e) {
-    return storageError(e, "storing a confirmation");
+    return lock.fail(e);
   }
 }
 
@@ -130,7 +129,8 @@ Status ConfirmationStore::cancel(const std::string& id, const std::string& by) {
 Result<Confirmation> ConfirmationStore::resolve(const std::string& id, const std::string& by,
                                                 const char* resolution) {
   const std::string now = formatTimestamp(clock_.now());
-  std::lock_guard lock(db_.writeMutex());
+  Database::WriteLock lock(db_, "using a confirmation");
+  if (lock.refusal()) return *lock.refusal();
   try {
     auto& conn = db_.db();
     SQLite::Transaction tx(conn, SQLite::TransactionBehavior::IMMEDIATE);
@@ -159,7 +159,7 @@ Result<Confirmation> ConfirmationStore::resolve(const std::string& id, const std
     }
     return expiredError(row->c);
   } catch (const std::exception& e) {
-    return storageError(e, "using a confirmation");
+    return lock.fail(e);
   }
 }
 

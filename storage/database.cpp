@@ -6,9 +6,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include <SQLiteCpp/Statement.h>
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include "storage/sqlite_error.h"
 
@@ -95,6 +97,49 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path,
     }
   }
   return database;
+}
+
+Database::WriteLock::WriteLock(Database& db, std::string what)
+    : db_(db), what_(std::move(what)) {
+  uint64_t busyReleasesBefore = 0;
+  bool refusing = false;  // writers waiting at the last busy release are still waiting
+  {
+    std::lock_guard busy(db_.busyMutex_);
+    busyReleasesBefore = db_.busyReleases_;
+    refusing = db_.refusedWaiting_ > 0;
+    ++db_.writersWaiting_;
+  }
+  lock_ = std::unique_lock(db_.writeMutex_);
+  {
+    std::lock_guard busy(db_.busyMutex_);
+    --db_.writersWaiting_;
+    // A busy release while we waited: we were waiting at the last one, so we are counted there.
+    if (db_.busyReleases_ != busyReleasesBefore) {
+      --db_.refusedWaiting_;
+      refusing = true;
+    }
+  }
+  if (refusing) {
+    refusal_ = Error::make(
+        ErrorKind::kStorage, sqliteErrorSentence(SQLITE_BUSY),
+        fmt::format("{}: not tried: a write ahead of it found the database locked by another "
+                    "connection (busy timeout {} ms)",
+                    what_, kBusyTimeoutMs));
+  }
+}
+
+Database::WriteLock::~WriteLock() {
+  if (foundBusy_) {
+    std::lock_guard busy(db_.busyMutex_);
+    ++db_.busyReleases_;
+    db_.refusedWaiting_ = db_.writersWaiting_;
+  }
+  // lock_ releases the write mutex after this.
+}
+
+Error Database::WriteLock::fail(const std::exception& e) {
+  if (isBusyOrLocked(e)) foundBusy_ = true;
+  return storageError(e, what_);
 }
 
 bool Database::healthy() {

@@ -7,13 +7,30 @@
 // database whose schema is newer than this binary knows.
 //
 // Threading: the connection is opened in SQLite's serialized mode, so single calls are safe from
-// any thread. Code that writes, or that runs more than one statement as a unit, holds
-// writeMutex() for the whole unit so that transactions of different threads never interleave on
-// the shared connection. Nothing here throws: SQLite failures come back as Error kStorage.
+// any thread. Every unit of work holds writeMutex() for the whole unit so that transactions of
+// different threads never interleave on the shared connection: a unit that writes through a
+// WriteLock (below), a unit that only reads through a plain std::lock_guard on writeMutex().
+// Nothing here throws: SQLite failures come back as Error kStorage.
+//
+// Another process holding the database: each write waits out the busy timeout while it holds the
+// write mutex, so without more, N writers queued behind each other would be refused only after
+// N seconds. The rule (WriteLock): when a write unit that found the database busy or locked
+// (SQLITE_BUSY/SQLITE_LOCKED) releases the write mutex, the writers waiting for the mutex at that
+// moment are refused, and so is every writer that arrives while one of those is still waiting
+// (else a thread that takes the mutex again straight after releasing it, as a loop of writes
+// does, would slip in ahead of them and wait out another busy timeout). Refused means: on
+// getting the mutex, fail at once, without touching SQLite, with the same Error as a write that
+// found the database busy ("the database is locked"). Any other writer tries SQLite as usual:
+// once the writers waiting at the failure have had their turn, the next writer tries again, so
+// writes resume as soon as the other process lets go. A refusal is not itself a busy failure.
+// With the database not held elsewhere, no writer is ever refused. Readers are unaffected.
 #pragma once
 
+#include <cstdint>
+#include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +43,40 @@ namespace patbot::storage {
 
 class Database {
  public:
+  // The write mutex for one unit that writes, held from construction to destruction:
+  //
+  //   Database::WriteLock lock(db_, "recording a request key");
+  //   if (lock.refusal()) return *lock.refusal();
+  //   try { ...statements... } catch (const std::exception& e) { return lock.fail(e); }
+  //
+  // Neither copyable nor movable; use it on one thread, for one unit.
+  class WriteLock {
+   public:
+    // Waits for the write mutex. `what` names the unit in error details ("<what>: ...").
+    WriteLock(Database& db, std::string what);
+    // If fail() saw the database busy or locked, marks that (for the writers waiting now, see
+    // the rule above) just before releasing the mutex.
+    ~WriteLock();
+    WriteLock(const WriteLock&) = delete;
+    WriteLock& operator=(const WriteLock&) = delete;
+
+    // Set when this unit must not touch SQLite (the rule above): Error kStorage, message "the
+    // database is locked". The mutex is held all the same; return the error as it is.
+    const std::optional<Error>& refusal() const { return refusal_; }
+
+    // The Error for an exception caught in the unit: storageError(e, what) (sqlite_error.h).
+    // When it is SQLite's SQLITE_BUSY or SQLITE_LOCKED, also records that this unit found the
+    // database busy. Call it for every exception the unit turns into its result.
+    Error fail(const std::exception& e);
+
+   private:
+    Database& db_;
+    std::string what_;
+    std::unique_lock<std::mutex> lock_;
+    std::optional<Error> refusal_;
+    bool foundBusy_ = false;
+  };
+
   // `path` is a file name or ":memory:". Applies schemaMigrations().
   static Result<std::unique_ptr<Database>> open(const std::string& path);
   // As above with an explicit migration list (tests, and tools that need an older schema).
@@ -37,6 +88,7 @@ class Database {
   ~Database();
 
   SQLite::Database& db() { return *db_; }
+  // For units that only read; a unit that writes takes a WriteLock instead.
   std::mutex& writeMutex() { return writeMutex_; }
   const std::string& path() const { return path_; }
 
@@ -52,6 +104,12 @@ class Database {
   std::string path_;
   std::unique_ptr<SQLite::Database> db_;
   std::mutex writeMutex_;
+  // The refusal rule's state (WriteLock), guarded by busyMutex_, which is held only for a few
+  // instructions and never while waiting for writeMutex_.
+  std::mutex busyMutex_;
+  uint64_t busyReleases_ = 0;  // releases of writeMutex_ by units that found the database busy
+  int writersWaiting_ = 0;     // WriteLocks between their call and getting writeMutex_
+  int refusedWaiting_ = 0;     // of those, the ones that were waiting at the last busy release
   int schemaVersion_ = 0;
 };
 

@@ -156,7 +156,8 @@ Result<RotationJournal::BeginResult> RotationJournal::begin(const RotationRecord
     }
     revokeAfter = formatTimestamp(*when);
   }
-  std::lock_guard lock(db_.writeMutex());
+  Database::WriteLock lock(db_, "starting a rotation");
+  if (lock.refusal()) return *lock.refusal();
   try {
     auto& conn = db_.db();
     SQLite::Transaction tx(conn, SQLite::TransactionBehavior::IMMEDIATE);
@@ -206,7 +207,7 @@ Result<RotationJournal::BeginResult> RotationJournal::begin(const RotationRecord
     tx.commit();
     return BeginResult{std::move(*created), true};
   } catch (const std::exception& e) {
-    return storageError(e, "starting a rotation");
+    return lock.fail(e);
   }
 }
 
@@ -215,7 +216,9 @@ Status RotationJournal::step(int64_t id, const std::string& step, const std::str
   if (step.empty() || phase.empty()) {
     return Error::make(ErrorKind::kInvalidInput, "a journal step needs a name and a phase");
   }
-  std::lock_guard lock(db_.writeMutex());
+  Database::WriteLock lock(db_,
+                          fmt::format("journaling step {}/{} of rotation #{}", step, phase, id));
+  if (lock.refusal()) return *lock.refusal();
   try {
     auto& conn = db_.db();
     SQLite::Transaction tx(conn, SQLite::TransactionBehavior::IMMEDIATE);
@@ -232,7 +235,7 @@ Status RotationJournal::step(int64_t id, const std::string& step, const std::str
     tx.commit();
     return okStatus();
   } catch (const std::exception& e) {
-    return storageError(e, fmt::format("journaling step {}/{} of rotation #{}", step, phase, id));
+    return lock.fail(e);
   }
 }
 
@@ -242,7 +245,9 @@ Result<bool> RotationJournal::transition(int64_t id, RotationState expected, con
   if (step.empty() || phase.empty()) {
     return Error::make(ErrorKind::kInvalidInput, "a journal step needs a name and a phase");
   }
-  std::lock_guard lock(db_.writeMutex());
+  Database::WriteLock lock(db_,
+                          fmt::format("journaling step {}/{} of rotation #{}", step, phase, id));
+  if (lock.refusal()) return *lock.refusal();
   try {
     auto& conn = db_.db();
     SQLite::Transaction tx(conn, SQLite::TransactionBehavior::IMMEDIATE);
@@ -259,12 +264,13 @@ Result<bool> RotationJournal::transition(int64_t id, RotationState expected, con
     tx.commit();
     return true;
   } catch (const std::exception& e) {
-    return storageError(e, fmt::format("journaling step {}/{} of rotation #{}", step, phase, id));
+    return lock.fail(e);
   }
 }
 
 Status RotationJournal::setNewToken(int64_t id, int64_t newTokenId) {
-  std::lock_guard lock(db_.writeMutex());
+  Database::WriteLock lock(db_, fmt::format("recording the new token of rotation #{}", id));
+  if (lock.refusal()) return *lock.refusal();
   try {
     auto& conn = db_.db();
     SQLite::Transaction tx(conn, SQLite::TransactionBehavior::IMMEDIATE);
@@ -285,7 +291,7 @@ Status RotationJournal::setNewToken(int64_t id, int64_t newTokenId) {
     tx.commit();
     return okStatus();
   } catch (const std::exception& e) {
-    return storageError(e, fmt::format("recording the new token of rotation #{}", id));
+    return lock.fail(e);
   }
 }
 
@@ -295,7 +301,8 @@ Status RotationJournal::setRevokeAfter(int64_t id, const std::string& rfc3339) {
     return Error::make(ErrorKind::kInvalidInput,
                        "the revoke time must be an RFC 3339 timestamp, e.g. 2025-01-31T00:00:00Z");
   }
-  std::lock_guard lock(db_.writeMutex());
+  Database::WriteLock lock(db_, fmt::format("scheduling the revoke of rotation #{}", id));
+  if (lock.refusal()) return *lock.refusal();
   try {
     SQLite::Statement upd(db_.db(),
                           "UPDATE rotations SET revoke_after = ?, updated_at = ? WHERE id = ?");
@@ -305,7 +312,7 @@ Status RotationJournal::setRevokeAfter(int64_t id, const std::string& rfc3339) {
     if (upd.exec() == 0) return notFound(id);
     return okStatus();
   } catch (const std::exception& e) {
-    return storageError(e, fmt::format("scheduling the revoke of rotation #{}", id));
+    return lock.fail(e);
   }
 }
 
@@ -315,7 +322,8 @@ Status RotationJournal::finish(int64_t id, RotationState terminal, const std::st
                        fmt::format("a rotation cannot finish in state {}",
                                    rotationStateName(terminal)));
   }
-  std::lock_guard lock(db_.writeMutex());
+  Database::WriteLock lock(db_, fmt::format("finishing rotation #{}", id));
+  if (lock.refusal()) return *lock.refusal();
   try {
     auto& conn = db_.db();
     SQLite::Transaction tx(conn, SQLite::TransactionBehavior::IMMEDIATE);
@@ -347,7 +355,7 @@ Status RotationJournal::finish(int64_t id, RotationState terminal, const std::st
     tx.commit();
     return okStatus();
   } catch (const std::exception& e) {
-    return storageError(e, fmt::format("finishing rotation #{}", id));
+    return lock.fail(e);
   }
 }
 

@@ -140,7 +140,7 @@ Result<int64_t> SqliteAuditStore::append(const AuditRecord& record) {
     ticket = ++nextTicket_;
     pending_.push_back(Pending{ticket, formatTimestamp(clock_.now()), record});
   }
-  std::lock_guard lock(db_.writeMutex());
+  Database::WriteLock lock(db_, "appending an audit row");
   std::vector<Pending> batch;
   {
     std::lock_guard q(queueMutex_);
@@ -150,9 +150,18 @@ Result<int64_t> SqliteAuditStore::append(const AuditRecord& record) {
       done_.erase(it);
       return result;
     }
+    if (lock.refusal()) {
+      // Not in done_, so no committer took our row (they finish under the write lock, which we
+      // hold): it is still queued. Withdraw only it; each other caller is refused or not by the
+      // rule applied to its own wait.
+      auto mine = std::find_if(pending_.begin(), pending_.end(),
+                               [&](const Pending& p) { return p.ticket == ticket; });
+      if (mine != pending_.end()) pending_.erase(mine);
+      return *lock.refusal();
+    }
     batch.swap(pending_);
   }
-  auto results = commitBatch(batch);
+  auto results = commitBatch(batch, lock);
   std::optional<Result<int64_t>> mine;
   {
     std::lock_guard q(queueMutex_);
@@ -164,7 +173,8 @@ Result<int64_t> SqliteAuditStore::append(const AuditRecord& record) {
   return std::move(*mine);
 }
 
-std::vector<Result<int64_t>> SqliteAuditStore::commitBatch(const std::vector<Pending>& batch) {
+std::vector<Result<int64_t>> SqliteAuditStore::commitBatch(const std::vector<Pending>& batch,
+                                                           Database::WriteLock& lock) {
   std::vector<Result<int64_t>> results;
   try {
     auto& conn = db_.db();
@@ -214,7 +224,7 @@ std::vector<Result<int64_t>> SqliteAuditStore::commitBatch(const std::vector<Pen
     return results;
   } catch (const std::exception& ex) {
     append_.reset();  // re-prepare next time (the schema may have changed)
-    Error error = storageError(ex, "appending an audit row");
+    Error error = lock.fail(ex);
     return std::vector<Result<int64_t>>(batch.size(), Result<int64_t>(error));
   }
 }

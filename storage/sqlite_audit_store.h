@@ -35,6 +35,8 @@ class SqliteAuditStore final : public AuditStore {
   // Group commit: concurrent callers queue their rows and whichever holds the write lock first
   // commits every queued row in one transaction (one WAL write for the batch); each caller
   // still returns only once its own row is committed, with its own id or the batch's error.
+  // A caller refused by the write lock (Database::WriteLock, the database held by another
+  // process) withdraws its row, which is then never written, and returns the refusal.
   Result<int64_t> append(const AuditRecord& record) override;
   // query.limit must be 1..kMaxLimit; query.since must be an RFC 3339 timestamp.
   // With query.tokenId, the newest `limit` matching ids are taken from each of audit_target and
@@ -58,8 +60,9 @@ class SqliteAuditStore final : public AuditStore {
     std::string ts;
     AuditRecord record;
   };
-  // Commits `batch` in one transaction under the write lock; one result per entry.
-  std::vector<Result<int64_t>> commitBatch(const std::vector<Pending>& batch);
+  // Commits `batch` in one transaction under `lock`; one result per entry.
+  std::vector<Result<int64_t>> commitBatch(const std::vector<Pending>& batch,
+                                           Database::WriteLock& lock);
 
   Database& db_;
   const Clock& clock_;

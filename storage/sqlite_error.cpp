@@ -39,6 +39,13 @@ const char* sqliteErrorSentence(int code) {
   }
 }
 
+bool isBusyOrLocked(const std::exception& e) {
+  const auto* sq = dynamic_cast<const SQLite::Exception*>(&e);
+  if (!sq) return false;
+  const int primary = sq->getErrorCode() & 0xff;
+  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+}
+
 Error storageError(const std::exception& e, std::string_view what) {
   std::string detail = std::string(what) + ": " + e.what();
   if (const auto* sq = dynamic_cast<const SQLite::Exception*>(&e)) {

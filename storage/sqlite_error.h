@@ -12,6 +12,10 @@ namespace patbot::storage {
 // "the disk is full", ...).
 const char* sqliteErrorSentence(int code);
 
+// True when `e` is SQLite reporting SQLITE_BUSY or SQLITE_LOCKED (any extended code of them):
+// the failures sqliteErrorSentence() words "the database is locked".
+bool isBusyOrLocked(const std::exception& e);
+
 // Error of kind kStorage for an exception caught while doing `what`. `message` is the sentence
 // for the SQLite code (or a generic one for other exceptions); `detail` is "<what>: <e.what()>".
 Error storageError(const std::exception& e, std::string_view what);

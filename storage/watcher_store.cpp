@@ -21,7 +21,8 @@ TimePoint timeColumn(const SQLite::Column& c) {
 WatcherStore::WatcherStore(Database& db, const Clock& clock) : db_(db), clock_(clock) {}
 
 Status WatcherStore::saveSnapshot(const nlohmann::json& inventory, TimePoint takenAt) {
-  std::lock_guard lock(db_.writeMutex());
+  Database::WriteLock lock(db_, "saving the watcher's inventory snapshot");
+  if (lock.refusal()) return *lock.refusal();
   try {
     SQLite::Statement q(db_.db(),
                         "INSERT INTO watcher_snapshot(id, taken_at, inventory) VALUES (1, ?, ?) "
@@ -31,7 +32,7 @@ Status WatcherStore::saveSnapshot(const nlohmann::json& inventory, TimePoint tak
     q.exec();
     return okStatus();
   } catch (const std::exception& e) {
-    return storageError(e, "saving the watcher's inventory snapshot");
+    return lock.fail(e);
   }
 }
 
@@ -63,7 +64,8 @@ Result<std::map<int64_t, std::set<std::string>>> WatcherStore::announcements() {
 
 Status WatcherStore::recordDigest(const std::vector<Announcement>& announced, const std::string& channel,
                                   const std::vector<nlohmann::json>& messages) {
-  std::lock_guard lock(db_.writeMutex());
+  Database::WriteLock lock(db_, "recording the watcher's digest");
+  if (lock.refusal()) return *lock.refusal();
   try {
     auto& conn = db_.db();
     const std::string now = formatTimestamp(clock_.now());
@@ -94,7 +96,7 @@ Status WatcherStore::recordDigest(const std::vector<Announcement>& announced, co
     tx.commit();
     return okStatus();
   } catch (const std::exception& e) {
-    return storageError(e, "recording the watcher's digest");
+    return lock.fail(e);
   }
 }
 
@@ -133,7 +135,8 @@ Result<int> WatcherStore::pendingCount() {
 }
 
 Status WatcherStore::markSent(int64_t noticeId) {
-  std::lock_guard lock(db_.writeMutex());
+  Database::WriteLock lock(db_, "marking a watcher notice sent");
+  if (lock.refusal()) return *lock.refusal();
   try {
     SQLite::Statement q(db_.db(), "UPDATE watcher_outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?");
     q.bind(1, formatTimestamp(clock_.now()));
@@ -141,12 +144,13 @@ Status WatcherStore::markSent(int64_t noticeId) {
     q.exec();
     return okStatus();
   } catch (const std::exception& e) {
-    return storageError(e, "marking a watcher notice sent");
+    return lock.fail(e);
   }
 }
 
 Status WatcherStore::markFailed(int64_t noticeId, TimePoint nextAttemptAt, const std::string& error) {
-  std::lock_guard lock(db_.writeMutex());
+  Database::WriteLock lock(db_, "recording a failed watcher notice");
+  if (lock.refusal()) return *lock.refusal();
   try {
     SQLite::Statement q(db_.db(),
                         "UPDATE watcher_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
@@ -157,7 +161,7 @@ Status WatcherStore::markFailed(int64_t noticeId, TimePoint nextAttemptAt, const
     q.exec();
     return okStatus();
   } catch (const std::exception& e) {
-    return storageError(e, "recording a failed watcher notice");
+    return lock.fail(e);
   }
 }
 
@@ -180,7 +184,8 @@ Result<std::optional<TrackingIssueRecord>> WatcherStore::trackingIssue(int64_t t
 }
 
 Status WatcherStore::saveTrackingIssue(const TrackingIssueRecord& record) {
-  std::lock_guard lock(db_.writeMutex());
+  Database::WriteLock lock(db_, "saving a tracking issue");
+  if (lock.refusal()) return *lock.refusal();
   try {
     const std::string now = formatTimestamp(clock_.now());
     SQLite::Statement q(db_.db(),
@@ -198,7 +203,7 @@ Status WatcherStore::saveTrackingIssue(const TrackingIssueRecord& record) {
     q.exec();
     return okStatus();
   } catch (const std::exception& e) {
-    return storageError(e, "saving a tracking issue");
+    return lock.fail(e);
   }
 }
 
