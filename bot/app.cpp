@@ -91,6 +91,8 @@ struct App::Parts {
 
 namespace {
 
+constexpr size_t kHttpThreads = 4;   // patbot serve's listener threads (see where the server is made)
+
 std::string sourceLabel(const Config& config) {
   auto url = http::parseUrl(config.gitlabUrl);
   std::string host = url ? url->host : config.gitlabUrl;
@@ -213,7 +215,11 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock, AppO
   http::ServerOptions so;
   so.host = c.listenHost;
   so.port = c.listenPort;
-  p->server = http::makeCpprestServer(so, [raw](const http::Request& r) {
+  // Handlers run on these threads and may wait for the audit trail's group commit (a few ms) or,
+  // with the database locked by another process, for SQLite's busy timeout: four keep acks
+  // flowing while a few of them wait, on a 2-core machine as on larger ones.
+  so.threads = kHttpThreads;
+  p->server = http::makeBeastServer(so, [raw](const http::Request& r) {
     http::Response response = raw->router.handle(r);
     raw->metrics.inc("patbot_http_requests_total",
                      {{"endpoint", endpointLabel(r.path)}, {"code", std::to_string(response.status)}});

@@ -6,9 +6,10 @@
 //   400 when Content-Length is present but not a plain decimal number,
 //   413 when the declared Content-Length exceeds maxBodyBytes (SPEC §3: over 64 KiB).
 // Header bytes are counted as on the wire: method, path, query and, per header, name + value + 4
-// (": " and CRLF). The check bounds what reaches the handler, not what the listener buffered
-// before the head was complete: cpprest reads a head of any size into memory first (measured by
-// tests/e2e/hostile_clients_measure.cpp; deploy/nginx/patbot.conf caps it in front).
+// (": " and CRLF). The check bounds what reaches the handler. What a listener buffers before the
+// head is complete differs: the Beast server (patbot serve) stops reading at maxHeaderBytes plus
+// a few hundred bytes and answers 431; the cpprest listener (the fakes) reads a head of any size
+// into memory first.
 // Pure function of its arguments; thread-safe.
 #pragma once
 

@@ -1,6 +1,7 @@
 // An HTTP/1.1 server on one address. The application sees only plain Request/Response structs.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -22,6 +23,15 @@ struct ServerOptions {
   uint16_t port = 8080;             // 0 = pick a free port; see Server::port()
   size_t maxBodyBytes = 64 * 1024;  // larger bodies get 413 (Content-Length checked before reading)
   size_t maxHeaderBytes = 16 * 1024;  // larger request line + headers get 431 (http/request_limits.h)
+
+  // Beast server only (the cpprest listener has no such controls):
+  size_t threads = 2;                  // I/O threads; handlers run on them
+  size_t maxConnections = 0;           // connections held at once; 0 = open-file limit less 256
+  // Slack gives up after 3 s, so a legitimate request is never near these.
+  std::chrono::milliseconds idleTimeout{15000};   // a connection waiting for its next request
+  std::chrono::milliseconds headTimeout{5000};    // a head, from its first byte to its end
+  std::chrono::milliseconds bodyTimeout{5000};    // a body, once its head is in
+  std::chrono::milliseconds writeTimeout{5000};   // writing an answer
 };
 
 class Server {
@@ -37,7 +47,14 @@ class Server {
   virtual uint16_t port() const = 0;
 };
 
+// cpprestsdk's http_listener on the shared pplx I/O pool (see configureIoThreads). Used by the
+// fakes and the demo's simulated services, whose handlers may sleep (injected latency).
 std::unique_ptr<Server> makeCpprestServer(ServerOptions options, RequestHandler handler);
+
+// Boost.Beast on its own ServerOptions::threads; head/body/write deadlines, a connection cap,
+// heads over the limit refused before they are buffered (http/server_beast.cpp). patbot serve's
+// listener. Handlers must be quick: they run on the I/O threads.
+std::unique_ptr<Server> makeBeastServer(ServerOptions options, RequestHandler handler);
 
 // Sets the size of the shared I/O thread pool used by the server and client. Call once, before
 // any server or client is created; later calls do nothing.

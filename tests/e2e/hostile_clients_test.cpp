@@ -4,10 +4,13 @@
 // - oversized bodies get 413 and oversized heads 431 without patbot's memory growing with them;
 // - a flood of badly signed requests costs a bounded number of audit rows (one aggregate row per
 //   window beyond the first 20), the chain still verifies, and the server stays healthy.
-// What the cpprest listener cannot hold (no idle or head timeout, a head buffered whole, the
-// open-file limit) is measured by tests/e2e/hostile_clients_measure.cpp, not asserted here; the
-// reverse proxy in deploy/nginx/patbot.conf covers it.
+// - stalled clients (idle, a head or a body that stops arriving) are disconnected at the
+//   listener's deadlines (http/server.h: idle 15 s, head 5 s, body 5 s), so they cannot pile up.
+// Figures beyond these bounds (5000 idle connections, huge heads, the open-file limit) come from
+// tests/e2e/hostile_clients_measure.cpp.
 #include <gtest/gtest.h>
+
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -159,6 +162,49 @@ TEST_F(HostileClients, IdleConnectionsAndSlowSendersDoNotDelayASignedAck) {
   closeAll(idle);
 }
 
+TEST_F(HostileClients, StalledClientsAreDisconnectedAtTheListenersDeadlines) {
+  ASSERT_EQ(signedStatus().status, 200) << "warm-up";
+  long fdsBefore = openFds(pid_);
+  auto connectMany = [this](int count, const std::string& opening) {
+    std::vector<int> fds;
+    for (int i = 0; i < count; ++i) {
+      int fd = connectLoopback(port_);
+      if (fd >= 0 && (opening.empty() || sendAll(fd, opening))) fds.push_back(fd);
+      else if (fd >= 0) ::close(fd);
+    }
+    return fds;
+  };
+  auto idle = connectMany(40, "");
+  auto partialHeads = connectMany(40, "POST /slack/commands HTTP/1.1\r\nHost: x\r\nX-Half: ");
+  auto partialBodies = connectMany(40, "POST /slack/commands HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\nab");
+  ASSERT_EQ(idle.size() + partialHeads.size() + partialBodies.size(), 120u);
+  auto until = std::chrono::steady_clock::now() + 10s;
+  while (openFds(pid_) < fdsBefore + 115 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(50ms);
+  EXPECT_GE(openFds(pid_), fdsBefore + 115) << "the server holds them";
+
+  // Head and body deadlines (5 s) first, then the idle one (15 s); a margin for a loaded machine.
+  auto closedWithin = [this](long atMost, std::chrono::seconds limit) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (openFds(pid_) > atMost && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(100ms);
+    return openFds(pid_);
+  };
+  long afterHeadDeadline = closedWithin(fdsBefore + 45, 10s);
+  EXPECT_LE(afterHeadDeadline, fdsBefore + 45) << "partial heads and bodies must be dropped after 5 s";
+  long afterIdleDeadline = closedWithin(fdsBefore + 5, 20s);
+  EXPECT_LE(afterIdleDeadline, fdsBefore + 5) << "idle connections must be dropped after 15 s";
+  for (auto* group : {&idle, &partialHeads, &partialBodies}) {
+    for (int fd : *group) {
+      char byte;
+      EXPECT_EQ(::recv(fd, &byte, 1, MSG_DONTWAIT), 0) << "closed by the server without an answer";
+    }
+    closeAll(*group);
+  }
+  EXPECT_EQ(signedStatus().status, 200);
+  std::cout << fmt::format("[hostile] stalled: patbot fds {} with 120 stalled connections, {} after the head/body "
+                           "deadline, {} after the idle deadline\n",
+                           fdsBefore + 120, afterHeadDeadline, afterIdleDeadline);
+}
+
 using patbot::sanitizers::kAddressSanitizer;
 
 TEST_F(HostileClients, OversizedBodiesGet413WithoutBeingBuffered) {
@@ -179,7 +225,7 @@ TEST_F(HostileClients, OversizedBodiesGet413WithoutBeingBuffered) {
   }
   piece.pop_back();
   ASSERT_TRUE(sendAll(fd, piece));
-  auto reply = exchangeOn(fd, "a", 30s);   // the last byte; cpprest answers once the body is in
+  auto reply = exchangeOn(fd, "a", 30s);   // the last byte; the 413 has been waiting since the head
   ::close(fd);
   EXPECT_EQ(reply.status, 413) << reply.head;
   EXPECT_TRUE(reply.peerClosed) << "a refused request's connection is closed";

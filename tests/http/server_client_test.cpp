@@ -1,4 +1,5 @@
-// The cpprest server and client transport against each other on loopback.
+// Both server implementations (cpprest, Beast) and the cpprest client transport against each
+// other on loopback; every server test runs once per implementation.
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -11,6 +12,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <ostream>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -25,14 +27,24 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class HttpServerTest : public ::testing::Test {
+using ServerFactory = std::unique_ptr<Server> (*)(ServerOptions, RequestHandler);
+
+struct NamedFactory {
+  const char* name;
+  ServerFactory make;
+};
+
+// Names the parameter in test listings (gtest would print its bytes).
+void PrintTo(const NamedFactory& factory, std::ostream* out) { *out << factory.name; }
+
+class HttpServerTest : public ::testing::TestWithParam<NamedFactory> {
  protected:
   void startServer(RequestHandler handler, size_t maxBody = 64 * 1024) {
     ServerOptions options;
     options.host = "127.0.0.1";
     options.port = 0;
     options.maxBodyBytes = maxBody;
-    server_ = makeCpprestServer(options, std::move(handler));
+    server_ = GetParam().make(options, std::move(handler));
     Status started = server_->start();
     ASSERT_TRUE(started.ok()) << started.error().detail;
     ASSERT_NE(server_->port(), 0);
@@ -50,7 +62,7 @@ class HttpServerTest : public ::testing::Test {
   std::unique_ptr<Server> server_;
 };
 
-TEST_F(HttpServerTest, EchoRoundTripKeepsEverything) {
+TEST_P(HttpServerTest, EchoRoundTripKeepsEverything) {
   std::mutex mutex;
   std::optional<Request> seen;
   startServer([&](const Request& request) {
@@ -100,7 +112,7 @@ TEST_F(HttpServerTest, EchoRoundTripKeepsEverything) {
   EXPECT_NE(seen->remote.find("127.0.0.1"), std::string::npos) << seen->remote;
 }
 
-TEST_F(HttpServerTest, GetWithoutBodyReachesHandler) {
+TEST_P(HttpServerTest, GetWithoutBodyReachesHandler) {
   startServer([](const Request& request) { return Response::text(200, "got " + request.method + " " + request.path); });
   ClientRequest request;
   request.url = url("/healthz");
@@ -112,7 +124,7 @@ TEST_F(HttpServerTest, GetWithoutBodyReachesHandler) {
   EXPECT_EQ(*result->header("content-type"), "text/plain; charset=utf-8");
 }
 
-TEST_F(HttpServerTest, ContentLengthLimitIsInclusive) {
+TEST_P(HttpServerTest, ContentLengthLimitIsInclusive) {
   std::atomic<int> calls{0};
   std::atomic<size_t> lastSize{0};
   startServer([&](const Request& request) {
@@ -158,7 +170,7 @@ std::string chunkedRequest(size_t chunks, size_t chunkSize) {
   return raw;
 }
 
-TEST_F(HttpServerTest, ChunkedBodyOverTheLimitGets413) {
+TEST_P(HttpServerTest, ChunkedBodyOverTheLimitGets413) {
   std::atomic<int> calls{0};
   std::atomic<size_t> lastSize{0};
   startServer([&](const Request& request) {
@@ -176,7 +188,7 @@ TEST_F(HttpServerTest, ChunkedBodyOverTheLimitGets413) {
   EXPECT_EQ(calls.load(), 1);
 }
 
-TEST_F(HttpServerTest, OversizedHeadersGet431AndTheConnectionCloses) {
+TEST_P(HttpServerTest, OversizedHeadersGet431AndTheConnectionCloses) {
   std::atomic<int> calls{0};
   startServer([&](const Request&) {
     ++calls;
@@ -199,7 +211,7 @@ TEST_F(HttpServerTest, OversizedHeadersGet431AndTheConnectionCloses) {
   EXPECT_EQ(calls.load(), 1);
 }
 
-TEST_F(HttpServerTest, RouterAnswers404And405ThroughTheServer) {
+TEST_P(HttpServerTest, RouterAnswers404And405ThroughTheServer) {
   Router router;
   router.add("POST", "/slack/commands", [](const Request&) { return Response::text(200, "ok"); });
   startServer(router);
@@ -218,7 +230,7 @@ TEST_F(HttpServerTest, RouterAnswers404And405ThroughTheServer) {
   EXPECT_EQ(unknown->body, "not found");
 }
 
-TEST_F(HttpServerTest, ThrowingHandlerGives500AndServerKeepsServing) {
+TEST_P(HttpServerTest, ThrowingHandlerGives500AndServerKeepsServing) {
   startServer([](const Request& request) -> Response {
     if (request.path == "/boom") throw std::runtime_error("handler exploded");
     return Response::text(200, "fine");
@@ -237,7 +249,7 @@ TEST_F(HttpServerTest, ThrowingHandlerGives500AndServerKeepsServing) {
   EXPECT_EQ(next->body, "fine");
 }
 
-TEST_F(HttpServerTest, ClientDeadlineIsATotalBound) {
+TEST_P(HttpServerTest, ClientDeadlineIsATotalBound) {
   // Shared with the handler, which may start only after this test body has returned (a loaded
   // machine can dispatch the request later than the client's deadline).
   struct Gate {
@@ -271,7 +283,7 @@ TEST_F(HttpServerTest, ClientDeadlineIsATotalBound) {
   EXPECT_EQ(result.error().detail.find("do-not-log-me"), std::string::npos);
 }
 
-TEST_F(HttpServerTest, ConnectionRefusedIsUnavailable) {
+TEST_P(HttpServerTest, ConnectionRefusedIsUnavailable) {
   uint16_t port = testing::unusedLoopbackPort();
   ASSERT_NE(port, 0);
   ClientRequest request;
@@ -289,7 +301,7 @@ TEST_F(HttpServerTest, ConnectionRefusedIsUnavailable) {
   }
 }
 
-TEST_F(HttpServerTest, UnknownHostIsUnavailable) {
+TEST_P(HttpServerTest, UnknownHostIsUnavailable) {
   ClientRequest request;
   request.url = "http://patbot-no-such-host.invalid/";
   request.deadline = 10s;
@@ -299,7 +311,7 @@ TEST_F(HttpServerTest, UnknownHostIsUnavailable) {
       << errorKindName(result.error().kind) << ": " << result.error().detail;
 }
 
-TEST_F(HttpServerTest, InvalidUrlIsAnError) {
+TEST_P(HttpServerTest, InvalidUrlIsAnError) {
   ClientRequest request;
   request.url = "not a url";
   auto result = transport_->send(request);
@@ -307,7 +319,7 @@ TEST_F(HttpServerTest, InvalidUrlIsAnError) {
   EXPECT_EQ(result.error().kind, ErrorKind::kProtocol);
 }
 
-TEST_F(HttpServerTest, FiftyConcurrentRequestsAllSucceed) {
+TEST_P(HttpServerTest, FiftyConcurrentRequestsAllSucceed) {
   startServer([](const Request& request) { return Response::text(200, "echo " + request.query); });
   constexpr int kThreads = 50;
   std::vector<std::thread> threads;
@@ -333,7 +345,7 @@ TEST_F(HttpServerTest, FiftyConcurrentRequestsAllSucceed) {
   }
 }
 
-TEST_F(HttpServerTest, StopIsIdempotentAndRefusesAfterwards) {
+TEST_P(HttpServerTest, StopIsIdempotentAndRefusesAfterwards) {
   startServer([](const Request&) { return Response::text(200, "ok"); });
   uint16_t port = server_->port();
   server_->stop();
@@ -346,7 +358,7 @@ TEST_F(HttpServerTest, StopIsIdempotentAndRefusesAfterwards) {
   EXPECT_EQ(result.error().kind, ErrorKind::kUnavailable) << result.error().detail;
 }
 
-TEST_F(HttpServerTest, StopWaitsForInFlightHandlers) {
+TEST_P(HttpServerTest, StopWaitsForInFlightHandlers) {
   std::atomic<bool> entered{false};
   std::atomic<bool> finished{false};
   startServer([&](const Request&) {
@@ -369,7 +381,7 @@ TEST_F(HttpServerTest, StopWaitsForInFlightHandlers) {
   caller.join();
 }
 
-TEST(HttpServer, BusyFixedPortFailsToStart) {
+TEST_P(HttpServerTest, BusyFixedPortFailsToStart) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_GE(fd, 0);
   sockaddr_in addr{};
@@ -381,12 +393,17 @@ TEST(HttpServer, BusyFixedPortFailsToStart) {
   ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length), 0);
   ServerOptions options;
   options.port = ntohs(addr.sin_port);
-  auto server = makeCpprestServer(options, [](const Request&) { return Response::text(200, "ok"); });
+  auto server = GetParam().make(options, [](const Request&) { return Response::text(200, "ok"); });
   Status started = server->start();
   ::close(fd);
   ASSERT_FALSE(started.ok());
   EXPECT_EQ(started.error().kind, ErrorKind::kUnavailable);
 }
+
+INSTANTIATE_TEST_SUITE_P(Servers, HttpServerTest,
+                         ::testing::Values(NamedFactory{"Cpprest", &makeCpprestServer},
+                                           NamedFactory{"Beast", &makeBeastServer}),
+                         [](const ::testing::TestParamInfo<NamedFactory>& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace patbot::http

@@ -60,6 +60,37 @@ bool waitForListening(uint16_t port, std::chrono::milliseconds timeout) {
   return false;
 }
 
+int connectWithTimeout(uint16_t port, std::chrono::milliseconds timeout) {
+  int fd = connectTo(port);
+  if (fd < 0) return -1;
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  return fd;
+}
+
+bool readUntil(int fd, const std::string& until, std::string& received) {
+  char buffer[4096];
+  while (received.find(until) == std::string::npos) {
+    ssize_t got = ::recv(fd, buffer, sizeof(buffer), 0);
+    if (got <= 0) return false;
+    received.append(buffer, static_cast<size_t>(got));
+  }
+  return true;
+}
+
+bool sendAllBytes(int fd, const std::string& bytes) {
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    ssize_t wrote = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (wrote <= 0) return false;
+    sent += static_cast<size_t>(wrote);
+  }
+  return true;
+}
+
 std::string rawExchange(uint16_t port, const std::string& bytes, size_t pieceSize,
                         std::chrono::milliseconds timeout) {
   int fd = connectTo(port);
