@@ -36,6 +36,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -74,7 +75,7 @@ struct ServerState {
   bool stopped = false;
   // Live connections, for stop() to close; each session erases itself when destroyed.
   std::unordered_map<const Session*, std::weak_ptr<Session>> sessions;
-  Clock::time_point lastCapWarning{};
+  Clock::time_point lastWarning{};   // see BeastServer::warnRateLimited
 };
 
 // The parser's own head limit. checkRequestHead() decides 431 by its exact count (http/
@@ -364,6 +365,7 @@ class BeastServer final : public Server {
     state_ = std::move(state);
     io_ = std::move(io);
     acceptor_ = std::move(acceptor);
+    retry_ = std::make_unique<net::steady_timer>(acceptor_->get_executor());
     accept();
     for (size_t i = 0; i < std::max<size_t>(1, options_.threads); ++i) {
       threads_.emplace_back([io = io_.get()] { io->run(); });
@@ -385,9 +387,10 @@ class BeastServer final : public Server {
         if (auto session = weak.lock()) open.push_back(std::move(session));
       }
     }
-    net::post(acceptor_->get_executor(), [acceptor = acceptor_.get()] {
+    net::post(acceptor_->get_executor(), [this] {
       beast::error_code ignored;
-      acceptor->close(ignored);
+      acceptor_->close(ignored);
+      retry_->cancel();
     });
     for (const auto& session : open) session->closeSoon();
     open.clear();
@@ -398,6 +401,7 @@ class BeastServer final : public Server {
     io_->stop();   // anything still pending is destroyed with the io_context below
     for (auto& thread : threads_) thread.join();
     threads_.clear();
+    retry_.reset();
     acceptor_.reset();
     io_.reset();
   }
@@ -421,10 +425,14 @@ class BeastServer final : public Server {
     acceptor_->async_accept(net::make_strand(*io_), [this](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted || !acceptor_->is_open()) return;
       if (ec) {
-        spdlog::warn("http: accept failed: {}", ec.message());
-        // Out of descriptors: give the open connections a moment before accepting again.
-        if (ec == net::error::no_descriptors) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        return accept();
+        // Out of descriptors (or another transient failure): give the open connections a moment
+        // to end before accepting again, without holding an I/O thread.
+        warnRateLimited(fmt::format("accept failed: {}; retrying in 100 ms", ec.message()));
+        retry_->expires_after(std::chrono::milliseconds(100));
+        retry_->async_wait([this](beast::error_code waited) {
+          if (!waited && acceptor_->is_open()) accept();
+        });
+        return;
       }
       if (admit()) {
         socket.set_option(tcp::no_delay(true), ec);
@@ -436,16 +444,23 @@ class BeastServer final : public Server {
     });
   }
 
-  // False (and a warning at most every 10 s) when the connection cap is reached.
+  // False (and a warning) when the connection cap is reached.
   bool admit() {
-    std::lock_guard lock(state_->mutex);
-    if (state_->sessions.size() < cap_) return true;
-    auto now = Clock::now();
-    if (now - state_->lastCapWarning > std::chrono::seconds(10)) {
-      state_->lastCapWarning = now;
-      spdlog::warn("http: {} connections open, the limit: new connections are closed at once", cap_);
+    {
+      std::lock_guard lock(state_->mutex);
+      if (state_->sessions.size() < cap_) return true;
     }
+    warnRateLimited(fmt::format("{} connections open, the limit: new connections are closed at once", cap_));
     return false;
+  }
+
+  // Logs `text` unless a warning was logged in the last 10 s (a flood must not flood the log).
+  void warnRateLimited(const std::string& text) {
+    std::lock_guard lock(state_->mutex);
+    auto now = Clock::now();
+    if (now - state_->lastWarning < std::chrono::seconds(10)) return;
+    state_->lastWarning = now;
+    spdlog::warn("http: {}", text);
   }
 
   ServerOptions options_;
@@ -454,6 +469,7 @@ class BeastServer final : public Server {
   std::shared_ptr<ServerState> state_;
   std::unique_ptr<net::io_context> io_;
   std::unique_ptr<tcp::acceptor> acceptor_;
+  std::unique_ptr<net::steady_timer> retry_;   // accept retry after a failure; on the acceptor's strand
   std::vector<std::thread> threads_;
   size_t cap_ = 0;
   uint16_t port_ = 0;

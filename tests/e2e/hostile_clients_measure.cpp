@@ -1,8 +1,8 @@
 // hostile_clients_measure: figures for the operations section of the README (issue 6), taken
 // against the real `patbot serve` between the fakes. Not a test: it asserts nothing and is not
-// registered with CTest; it prints what the cpprest listener does under hostile clients,
-// including what it cannot hold (no idle or head timeout, heads and chunk sizes buffered whole,
-// the open-file limit).
+// registered with CTest; it prints what patbot serve's listener (Boost.Beast, http/server_beast.cpp)
+// does under hostile clients: idle connections by the thousand, endless heads and chunks, huge
+// declared bodies, and the open-file limit.
 //
 //   build/tests/e2e/hostile_clients_measure [--idle 0,100,500,1000] [--fd-limit 256] [--skip-memory]
 #include <sys/resource.h>
