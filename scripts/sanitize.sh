@@ -43,9 +43,11 @@ TSAN_TESTS=(
   tests/bot/bot_command_service_test
   tests/http/http_deadline_timer_test
   tests/http/http_server_test
+  tests/http/http_server_beast_test
   tests/handlers/handlers_rotation_engine_test
   tests/handlers/handlers_expiry_watcher_test
   tests/storage/storage_audit_store_test
+  tests/storage/storage_database_test
   tests/storage/storage_rotation_test
   tests/gitlab/gitlab_rest_gitlab_api_test
   tests/fakes/fakes_gitlab_test
