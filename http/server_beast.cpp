@@ -261,7 +261,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void write(const Response& response, bool counted) {
     auto out = std::make_shared<bhttp::response<bhttp::string_body>>();
     out->version(version_ == 10 ? 10 : 11);
-    out->result(static_cast<unsigned>(response.status));
+    // Beast throws on a status outside 100..999; no handler returns one, but an I/O thread must
+    // never see an exception.
+    bool valid = response.status >= 100 && response.status <= 999;
+    out->result(static_cast<unsigned>(valid ? response.status : 500));
     for (const auto& [name, value] : response.headers) {
       if (beast::iequals(name, "content-length") || beast::iequals(name, "transfer-encoding") ||
           beast::iequals(name, "connection")) {
@@ -324,6 +327,22 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<char[]> scratch_;   // only while draining
 };
 
+// Runs `io` until it is stopped or out of work. Handlers catch what they expect; anything that
+// still escapes one (bad_alloc, say) is logged and the thread goes on serving, rather than
+// ending the process through std::terminate.
+void runLogged(net::io_context& io) {
+  for (;;) {
+    try {
+      io.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::error("http: an I/O handler failed: {}", e.what());
+    } catch (...) {
+      spdlog::error("http: an I/O handler failed");
+    }
+  }
+}
+
 // The connection cap when ServerOptions::maxConnections is 0: the open-file limit less a reserve
 // for the database, outgoing HTTP and logs.
 size_t defaultConnectionCap() {
@@ -368,7 +387,7 @@ class BeastServer final : public Server {
     retry_ = std::make_unique<net::steady_timer>(acceptor_->get_executor());
     accept();
     for (size_t i = 0; i < std::max<size_t>(1, options_.threads); ++i) {
-      threads_.emplace_back([io = io_.get()] { io->run(); });
+      threads_.emplace_back([io = io_.get()] { runLogged(*io); });
     }
     spdlog::info("http: listening on {}:{}", options_.host, port_);
     return okStatus();
