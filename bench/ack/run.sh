@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # bench/ack: signed `/pat status` acks per second, latency and memory — patbot serve against the
 # Slack Bolt peer (../shared/peers/bolt), same machine, same run, same request body.
-# patbot's background work hits a fake GitLab that answers every call in 2 s.
+# Each `/pat status` also queues its real work; so that the figures compare acks with acks (Bolt
+# does nothing after its ack), that work is kept waiting: the fake GitLab answers every call in
+# 2 s, and the expiry watcher's start-up scan is made to fail (the fake refuses patbot's token
+# until it has), so no command can answer from the watcher's snapshot. ACK_WITH_SNAPSHOT=1 lets
+# the scan succeed instead: then every ack is followed by a full status render and its post to
+# the fake Slack on the same cores (patbot's throughput with its real work, not an ack figure).
 # Usage: bench/ack/run.sh [seconds=20] [connections=16]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,11 +41,35 @@ start slack env FAKE_SLACK_SIGNING_SECRET=$SECRET "$BUILD_DIR/tests/fakes/fake_s
 for _ in $(seq 1 100); do [ -s "$work/gl.port" ] && [ -s "$work/sl.port" ] && break; sleep 0.1; done
 GL=http://127.0.0.1:$(cat "$work/gl.port"); SL=http://127.0.0.1:$(cat "$work/sl.port")
 ADMIN=$(curl -s "$GL/_fake/state" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(next(t["value"] for t in s["tokens"] if any(u["id"]==t["user_id"] and u.get("admin") for u in s["users"])))')
+fake_post() { curl -sf -o /dev/null -X POST "$GL$1" -H 'Content-Type: application/json' --data-binary @"$2"; }
+echo '{"latency_ms": 2000}' >"$work/faults.json"
+if [ "${ACK_WITH_SNAPSHOT:-0}" != 1 ]; then   # refuse patbot's token until the watcher's scan has failed
+  (umask 077; curl -s "$GL/_fake/state" >"$work/seed.json")   # token values: stay in the work directory
+  python3 - "$work/seed.json" "$work/refusing.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+admins = {u["id"] for u in s["users"] if u.get("admin")}
+for t in s["tokens"]:
+    if t["user_id"] in admins:
+        t["value"] = t["value"] + "-not-any-more"
+json.dump(s, open(sys.argv[2], "w"))
+PY
+  fake_post /_fake/reset "$work/refusing.json"
+  fake_post /_fake/faults "$work/faults.json"
+fi
 
 PORT=18080
 SLACK_SIGNING_SECRET=$SECRET GITLAB_URL=$GL GITLAB_TOKEN=$ADMIN SLACK_API_URL=$SL/api PATBOT_DB=$work/patbot.db \
-  PATBOT_LISTEN=127.0.0.1:$PORT PATBOT_LOG_LEVEL=error "$BUILD_DIR/bot/patbot" serve >"$work/patbot.log" 2>&1 &
+  PATBOT_LISTEN=127.0.0.1:$PORT PATBOT_LOG_LEVEL=$([ "${ACK_WITH_SNAPSHOT:-0}" = 1 ] && echo info || echo warn) "$BUILD_DIR/bot/patbot" serve >"$work/patbot.log" 2>&1 &
 PATBOT_PID=$!; pids+=($PATBOT_PID)
+wait_log() { for _ in $(seq 1 600); do grep -q "$1" "$work/patbot.log" && return 0; sleep 0.1; done; echo "patbot did not log \"$1\"" >&2; exit 1; }
+if [ "${ACK_WITH_SNAPSHOT:-0}" != 1 ]; then
+  wait_log "watcher: scan failed"
+  fake_post /_fake/reset "$work/seed.json"
+  fake_post /_fake/faults "$work/faults.json"
+else
+  wait_log "watcher: scan complete"
+fi
 
 cp -r "$BOLT_DIR" "$work/bolt"; chmod -R u+w "$work/bolt"
 (cd "$work/bolt" && npm ci --no-audit --no-fund --silent >/dev/null 2>&1)
@@ -77,4 +106,5 @@ print(f"ratios: requests/s patbot/bolt = {p['rps']/b['rps']:.1f}x (target >= 10x
       f"p99 patbot/bolt = {p['p99_ms']/b['p99_ms']:.3f} (target <= 0.2); "
       f"idle RSS patbot/bolt = {p['idle_rss_kib']/b['idle_rss_kib']:.3f} (target <= 0.25)")
 PY
+echo "mode: $([ "${ACK_WITH_SNAPSHOT:-0}" = 1 ] && echo "status answered from the watcher's snapshot (real work after each ack)" || echo "acks only (status work waits on GitLab's 2 s)"); build: $BUILD_DIR"
 echo "machine: $(nproc) cores, $(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed "s/^ *//"), $(uname -r); load:$(uptime | sed "s/.*load average://"); load generator and servers share the cores"
