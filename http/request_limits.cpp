@@ -42,4 +42,13 @@ HeadCheck checkRequestHead(const Request& head, const RequestLimits& limits) {
   return check;
 }
 
+Response refusalResponse(int status) {
+  const char* text = status == 413 ? "request body too large"
+                     : status == 431 ? "request header fields too large"
+                                     : "bad request";
+  Response response = Response::text(status, text);
+  response.headers["Connection"] = "close";
+  return response;
+}
+
 }  // namespace patbot::http

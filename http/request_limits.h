@@ -38,4 +38,8 @@ size_t requestHeadBytes(const Request& head);
 
 HeadCheck checkRequestHead(const Request& head, const RequestLimits& limits);
 
+// The answer to a request refused before routing (400, 413 or 431): a short plain-text reason and
+// "Connection: close", after which the server closes the connection.
+Response refusalResponse(int status);
+
 }  // namespace patbot::http

@@ -86,15 +86,6 @@ uint32_t headLimit(const RequestLimits& limits) {
   return static_cast<uint32_t>(limits.maxHeaderBytes + kHeadSlack);
 }
 
-Response refusal(int status) {
-  const char* text = status == 413 ? "request body too large"
-                     : status == 431 ? "request header fields too large"
-                                     : "bad request";
-  Response response = Response::text(status, text);
-  response.headers["Connection"] = "close";
-  return response;
-}
-
 bool wantsClose(const Response& response) {
   for (const auto& [name, value] : response.headers) {
     if (beast::iequals(name, "connection") && beast::iequals(value, "close")) return true;
@@ -140,6 +131,8 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(headLimit(state_->limits));
     parser_->body_limit(state_->limits.maxBodyBytes);
     if (buffer_.size() > 0) return readRestOfHead();
+    // An idle connection keeps no more than its first read's buffer (a large body's is released).
+    if (buffer_.capacity() > 2 * kFirstRead) buffer_.shrink_to_fit();
     stream_.expires_after(state_->options.idleTimeout);
     stream_.async_read_some(buffer_.prepare(kFirstRead), [self = shared_from_this()](beast::error_code ec, size_t n) {
       if (ec) return self->close();   // idle too long, the peer left, or the server is stopping
@@ -255,7 +248,7 @@ class Session : public std::enable_shared_from_this<Session> {
                  request_.path.empty() ? "?" : request_.path, remote_, status, reason);
     keepAlive_ = false;
     draining_ = true;
-    write(refusal(status), false);
+    write(refusalResponse(status), false);
   }
 
   void write(const Response& response, bool counted) {

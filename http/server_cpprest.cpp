@@ -144,12 +144,7 @@ void reject(const std::shared_ptr<PendingRequest>& pending, int status, const st
   RequestScope scope(newRequestId());   // refused before routing: the log line gets an id of its own
   spdlog::warn("http: {} {} from {} rejected with {}: {}", pending->request.method, pending->request.path,
                pending->request.remote, status, reason);
-  const char* text = status == 413 ? "request body too large"
-                     : status == 431 ? "request header fields too large"
-                                     : "bad request";
-  Response response = Response::text(status, text);
-  response.headers["Connection"] = "close";   // cpprest then closes the connection once it is sent
-  sendResponse(pending->raw, response);
+  sendResponse(pending->raw, refusalResponse(status));   // cpprest closes the connection once it is sent
   trackBodyRead(pending);
   drainBody(pending);
 }

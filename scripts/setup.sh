@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 what=${1:-test}
 
 packages=(build-essential cmake ninja-build ccache pkg-config openssl ca-certificates
-  libcpprest-dev libssl-dev libboost-system-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev
+  libcpprest-dev libssl-dev libboost-dev libboost-system-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev
   libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev)
 if [ "$what" = test ]; then
   packages+=(libgtest-dev libgmock-dev googletest sqlite3 curl prometheus nginx systemd python3-yaml)
