@@ -45,15 +45,7 @@ fake_post() { curl -sf -o /dev/null -X POST "$GL$1" -H 'Content-Type: applicatio
 echo '{"latency_ms": 2000}' >"$work/faults.json"
 if [ "${ACK_WITH_SNAPSHOT:-0}" != 1 ]; then   # refuse patbot's token until the watcher's scan has failed
   (umask 077; curl -s "$GL/_fake/state" >"$work/seed.json")   # token values: stay in the work directory
-  python3 - "$work/seed.json" "$work/refusing.json" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))
-admins = {u["id"] for u in s["users"] if u.get("admin")}
-for t in s["tokens"]:
-    if t["user_id"] in admins:
-        t["value"] = t["value"] + "-not-any-more"
-json.dump(s, open(sys.argv[2], "w"))
-PY
+  python3 bench/lib/refusing_seed.py "$work/seed.json" "$work/refusing.json"
   fake_post /_fake/reset "$work/refusing.json"
   fake_post /_fake/faults "$work/faults.json"
 fi

@@ -21,15 +21,7 @@ bench_machine
 bench_fake_gitlab gitlab --generate 500,6 --latency-ms "$LAT"
 umask 077
 curl -s "$GL/_fake/state" >"$bench_work/seed.json"   # token values: stays in the work directory
-python3 - "$bench_work/seed.json" "$bench_work/refusing.json" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))
-admins = {u["id"] for u in s["users"] if u.get("admin")}
-for t in s["tokens"]:
-    if t["user_id"] in admins:
-        t["value"] = t["value"] + "-not-any-more"
-json.dump(s, open(sys.argv[2], "w"))
-PY
+python3 bench/lib/refusing_seed.py "$bench_work/seed.json" "$bench_work/refusing.json"
 fake_post() { curl -sf -o /dev/null -X POST "$GL$1" -H 'Content-Type: application/json' --data-binary @"$2"; }
 echo "{\"latency_ms\": $LAT}" >"$bench_work/faults.json"
 fake_post /_fake/reset "$bench_work/refusing.json"
