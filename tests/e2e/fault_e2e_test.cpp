@@ -450,7 +450,9 @@ TEST(FaultE2e, DatabaseLockedByAnotherProcessRefusesClearlyAndKeepsTheChain) {
   ASSERT_TRUE(stack.bot()->waitFor("GitLab reachable", 30s)) << stack.bot()->output();
   {
     // Another writer holds the database (as `sqlite3 patbot.db 'BEGIN EXCLUSIVE; ...'` would).
-    SQLite::Database other(stack.dbPath, SQLite::OPEN_READWRITE);
+    // patbot may be writing at this moment (the watcher's start-up scan): wait for its
+    // transaction to end rather than fail (SQLiteCpp's default busy timeout is 0).
+    SQLite::Database other(stack.dbPath, SQLite::OPEN_READWRITE, 5000);
     other.exec("BEGIN EXCLUSIVE");
     expectRefusedWithin3s(stack.slash("status"), "the database is locked");
     expectRefusedWithin3s(stack.slash("rotate 101 --yes"), "the database is locked");
