@@ -99,8 +99,11 @@ TEST_F(BeastServerTest, ConnectionsOverTheCapAreClosedAndServiceResumesBelowIt) 
     int fd = testing::connectWithTimeout(server_->port(), 5s);
     ASSERT_GE(fd, 0);
     held.push_back(fd);
+    // One answered request each: the server has certainly accepted and kept the connection.
+    std::string got;
+    ASSERT_TRUE(testing::sendAllBytes(fd, "GET /held HTTP/1.1\r\nHost: x\r\n\r\n"));
+    ASSERT_TRUE(testing::readUntil(fd, "seen /held 0", got)) << got;
   }
-  std::this_thread::sleep_for(200ms);   // let the server accept them
   std::string refused = testing::rawExchange(server_->port(), "GET /over HTTP/1.1\r\nHost: x\r\n\r\n", 4096, 3s);
   EXPECT_EQ(refused, "") << "the fourth connection is closed unanswered";
   ::close(held.back());
