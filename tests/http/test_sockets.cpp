@@ -93,13 +93,8 @@ bool sendAllBytes(int fd, const std::string& bytes) {
 
 std::string rawExchange(uint16_t port, const std::string& bytes, size_t pieceSize,
                         std::chrono::milliseconds timeout) {
-  int fd = connectTo(port);
+  int fd = connectWithTimeout(port, timeout);
   if (fd < 0) return {};
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
   size_t sent = 0;
   while (sent < bytes.size()) {
     size_t n = std::min(pieceSize, bytes.size() - sent);
