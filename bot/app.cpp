@@ -22,6 +22,7 @@
 #include "handlers/pat_help_handler.h"
 #include "handlers/pat_rotate_handler.h"
 #include "handlers/rotation_engine.h"
+#include "handlers/rotation_engine_parts.h"
 #include "handlers/pat_status_handler.h"
 #include "http/client.h"
 #include "http/router.h"
@@ -52,11 +53,11 @@ struct App::Parts {
   std::unique_ptr<storage::SqliteAuditStore> audit;
   std::unique_ptr<storage::RotationJournal> journal;
   std::unique_ptr<storage::ConfirmationStore> confirmations;
-  std::unique_ptr<handlers::RotationEngine> engine;
+  handlers::RotationEngineParts rotation;   // the engine, the watcher's store, its tracking issues
+  handlers::RotationEngine* engine = nullptr;   // rotation.engine
   handlers::PatRotateHandler* rotate = nullptr;   // owned by the registry
   std::unique_ptr<slack::SlackNotifier> notifier;
   std::unique_ptr<slack::SignatureVerifier> verifier;
-  std::unique_ptr<storage::WatcherStore> watcherStore;
   std::unique_ptr<handlers::ExpiryWatcher> watcher;   // after the engine, notifier and store it uses
   CommandRegistry registry;
   std::unique_ptr<ThreadPoolExecutor> executor;
@@ -161,15 +162,12 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock, AppO
                   handlers::Role::kReader, false, std::make_unique<handlers::PatAuditHandler>(*p->audit));
   handlers::EngineOptions engineOptions;
   engineOptions.metrics = &p->metrics;
-  engineOptions.trackingIssueFor = [raw](int64_t tokenId) -> std::optional<IssueRef> {
-    return raw->watcher ? raw->watcher->trackingIssueFor(tokenId) : std::nullopt;
-  };
-  p->engine = std::make_unique<handlers::RotationEngine>(*p->gitlab, *p->journal, *p->audit, clock, p->config,
-                                                         engineOptions);
-  p->watcherStore = std::make_unique<storage::WatcherStore>(*p->database, clock);
+  p->rotation = handlers::makeRotationEngine(*p->gitlab, *p->database, *p->journal, *p->audit, clock, p->config,
+                                             engineOptions);
+  p->engine = p->rotation.engine.get();
   handlers::WatcherOptions watcherOptions;
   watcherOptions.notifyChannel = c.notifyChannel;
-  p->watcher = std::make_unique<handlers::ExpiryWatcher>(*p->gitlab, *p->watcherStore, *p->notifier, p->engine.get(),
+  p->watcher = std::make_unique<handlers::ExpiryWatcher>(*p->gitlab, *p->rotation.watcherStore, *p->notifier, p->engine,
                                                          clock, p->config, p->metrics, watcherOptions);
   auto access = p->config.access;
   auto isOperator = [access](const std::string& user) {

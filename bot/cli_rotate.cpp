@@ -11,6 +11,7 @@
 #include "bot/logging.h"
 #include "gitlab/rest_gitlab_api.h"
 #include "handlers/rotation_engine.h"
+#include "handlers/rotation_engine_parts.h"
 #include "handlers/rotation_messages.h"
 #include "http/client.h"
 #include "slack/terminal_renderer.h"
@@ -30,6 +31,13 @@ class TerminalProgress final : public handlers::ProgressSink {
     if (live_) std::cerr << last_ << std::flush;
   }
   const std::string& last() const { return last_; }
+  // --reveal's delivery step: the value goes to stdout before anything is revoked; a write that
+  // fails (closed pipe, full disk) is a failed delivery.
+  Status reveal(const std::string&, const Secret& value) override {
+    std::cout << "New token value (shown once; store it now): " << value.reveal() << std::endl;
+    if (!std::cout) return Error::make(ErrorKind::kUnavailable, "standard output could not be written");
+    return okStatus();
+  }
 
  private:
   bool live_;
@@ -64,7 +72,8 @@ int runRotate(const EnvLookup& env, const RotateOptions& options) {
   gitlab::RestGitLabApi api(*transport, gl);
   handlers::EngineOptions eo;
   if (options.pollSeconds) eo.pipelinePollInterval = std::chrono::seconds(*options.pollSeconds);
-  handlers::RotationEngine engine(api, journal, audit, clock, *config, eo);
+  auto parts = handlers::makeRotationEngine(api, **database, journal, audit, clock, *config, eo);
+  handlers::RotationEngine& engine = *parts.engine;
 
   handlers::RotationRequest request{options.token, options.expiresInDays, options.dryRun, options.immediate,
                                     options.reveal, cliActor(), randomKey(), ""};
@@ -91,9 +100,6 @@ int runRotate(const EnvLookup& env, const RotateOptions& options) {
   if (!result) return fail(result.error().message);
   if (!isatty(STDERR_FILENO)) std::cout << progress.last();
   std::cout << result->summary << std::endl;
-  if (result->revealed) {
-    std::cout << "New token value (shown once; store it now): " << result->revealed->reveal() << std::endl;
-  }
   bool ok = result->state == storage::RotationState::kCompleted || result->state == storage::RotationState::kRevokeScheduled;
   return ok ? 0 : 1;
 }

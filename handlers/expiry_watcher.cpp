@@ -1,5 +1,7 @@
 #include "handlers/expiry_watcher.h"
 
+#include "handlers/tracking_issues.h"
+
 #include <algorithm>
 #include <random>
 #include <set>
@@ -402,9 +404,7 @@ std::optional<InventorySnapshot> ExpiryWatcher::latestInventory() {
 }
 
 std::optional<IssueRef> ExpiryWatcher::trackingIssueFor(int64_t tokenId) {
-  auto r = store_.trackingIssue(tokenId);
-  if (!r || !*r || (*r)->state != "opened") return std::nullopt;
-  return IssueRef{(*r)->project, (*r)->iid};
+  return TrackingIssues(store_).openFor(tokenId);
 }
 
 const TokenPolicy* ExpiryWatcher::policyFor(const std::string& account, const std::string& name) const {

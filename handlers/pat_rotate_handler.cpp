@@ -158,12 +158,6 @@ CommandOutput PatRotateHandler::runRotation(const RotateArgs& a, const std::stri
                     : "error";
   out.detail = std::string(storage::rotationStateName(result->state));
   out.messages.push_back(message);
-  if (result->revealed) {
-    // Shown once, to the requester alone (an ephemeral response_url message); never logged.
-    out.messages.push_back(slack::textMessage(
-        fmt::format(":key: New value of `{}` (shown once, only to you; store it now): `{}`",
-                    slack::escapeMrkdwn(plan->target()), result->revealed->reveal())));
-  }
   announce(channel, message);
   return out;
 }
@@ -182,8 +176,19 @@ CommandOutput PatRotateHandler::runRevoke(const std::string& token, const std::s
     out.messages.push_back(errorMessage("Cannot revoke " + token, resolved.error()));
     return out;
   }
-  auto revoked = gitlab_.revokeToken(resolved->account, resolved->token.id);
   std::string target = resolved->account.username + "/" + resolved->token.name;
+  // A token an unfinished rotation owns (the one it replaces or the one it created) is that
+  // rotation's to revoke: revoking it here could leave a consumer on a revoked token.
+  auto owner = engine_.rotationOwning(resolved->token.id);
+  if (!owner || *owner) {
+    out.outcome = "refused";
+    out.detail = owner ? fmt::format("token {} belongs to unfinished rotation #{}", resolved->token.id, (*owner)->rotationId)
+                       : owner.error().message;
+    out.messages.push_back(owner ? pendingRotationMessage(target, **owner)
+                                 : errorMessage("Cannot revoke " + target, owner.error()));
+    return out;
+  }
+  auto revoked = gitlab_.revokeToken(resolved->account, resolved->token.id);
   if (!revoked) {
     out.outcome = "error";
     out.detail = revoked.error().message;

@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "handlers/consumer_holdings.h"
 #include "handlers/rotation_engine.h"
 #include "handlers/rotation_run.h"
 
@@ -38,33 +39,11 @@ StopPoint stopPointOf(const std::vector<storage::JournalStep>& steps) {
   return stop;
 }
 
-RotationPlan planFromRecord(const storage::RotationRecord& r) {
-  RotationPlan p;
-  p.account = gitlab::ServiceAccount{r.accountId, r.account, ""};
-  p.oldToken.id = r.oldTokenId;
-  p.oldToken.name = r.tokenName;
-  p.newSpec.name = r.tokenName;
-  if (auto d = parseDate(r.plan.value("new_expires_at", std::string()))) p.newSpec.expiresAt = *d;
-  p.immediate = r.immediate;
-  for (const auto& c : r.plan.value("consumer_refs", nlohmann::json::array())) {
-    p.consumers.push_back({c.value("kind", "project") == "group" ? gitlab::VariableOwnerKind::kGroup
-                                                                 : gitlab::VariableOwnerKind::kProject,
-                           c.value("owner", ""), c.value("key", ""), c.value("environment_scope", "")});
-  }
-  if (r.plan.contains("pipeline")) {
-    p.pipeline = PipelineRef{r.plan["pipeline"].value("project", ""), r.plan["pipeline"].value("ref", "")};
-  }
-  if (r.plan.contains("issue")) {
-    p.issue = IssueRef{r.plan["issue"].value("project", ""), r.plan["issue"].value("iid", int64_t{0})};
-  }
-  return p;
-}
-
 std::string refusal(Decision d, const std::string& target, const StopPoint& stop) {
   switch (d) {
     case Decision::kRetry:
       return fmt::format("cannot retry {}: the new token's value is no longer known to patbot (it restarted since, "
-                         "and values are never stored), so the consumers cannot be updated again",
+                         "values are never stored, and no consumer holds it), so the consumers cannot be updated again",
                          target);
     case Decision::kRollBack:
       return fmt::format("cannot roll back {}: patbot does not know the previous value of every updated consumer "
@@ -145,6 +124,11 @@ Result<DecisionOutcome> RotationEngine::decide(int64_t rotationId, Decision deci
   auto steps = journal_.steps(rotationId);
   if (!steps) return steps.error();
   auto stop = stopPointOf(*steps);
+  if (!secrets_.newValue(rotationId) && !record.newValueSha256.empty()) {
+    // After a restart the value is gone from memory; a consumer holding it gives it back.
+    auto holdings = inspectConsumers(gitlab_, planFromRecord(record).consumers, record.newValueSha256);
+    if (holdings.value) secrets_.putNew(rotationId, *holdings.value);
+  }
   auto pending = pendingFor(record);
   if (!pending || std::find(pending->decisions.begin(), pending->decisions.end(), decision) == pending->decisions.end()) {
     return Error::make(ErrorKind::kInvalidInput, refusal(decision, target, stop));

@@ -9,6 +9,7 @@
 
 #include "handlers/rotation_run.h"
 #include "handlers/token_resolver.h"
+#include "storage/audit_hash.h"
 
 namespace patbot::handlers {
 
@@ -76,6 +77,32 @@ std::optional<Decision> parseDecision(const std::string& name) {
     if (name == decisionName(d)) return d;
   }
   return std::nullopt;
+}
+
+Status ProgressSink::reveal(const std::string&, const Secret&) {
+  return Error::make(ErrorKind::kInvalidInput, "this way of running a rotation cannot show a token value");
+}
+
+RotationPlan planFromRecord(const storage::RotationRecord& r) {
+  RotationPlan p;
+  p.account = gitlab::ServiceAccount{r.accountId, r.account, ""};
+  p.oldToken.id = r.oldTokenId;
+  p.oldToken.name = r.tokenName;
+  p.newSpec.name = r.tokenName;
+  if (auto d = parseDate(r.plan.value("new_expires_at", std::string()))) p.newSpec.expiresAt = *d;
+  p.immediate = r.immediate;
+  for (const auto& c : r.plan.value("consumer_refs", nlohmann::json::array())) {
+    p.consumers.push_back({c.value("kind", "project") == "group" ? gitlab::VariableOwnerKind::kGroup
+                                                                 : gitlab::VariableOwnerKind::kProject,
+                           c.value("owner", ""), c.value("key", ""), c.value("environment_scope", "")});
+  }
+  if (r.plan.contains("pipeline")) {
+    p.pipeline = PipelineRef{r.plan["pipeline"].value("project", ""), r.plan["pipeline"].value("ref", "")};
+  }
+  if (r.plan.contains("issue")) {
+    p.issue = IssueRef{r.plan["issue"].value("project", ""), r.plan["issue"].value("iid", int64_t{0})};
+  }
+  return p;
 }
 
 std::string RotationPlan::target() const { return account.username + "/" + oldToken.name; }
@@ -150,12 +177,10 @@ Result<RotationPlan> RotationEngine::plan(const RotationRequest& request) {
     p.pipeline = policy->verifyPipeline;
     p.issue = policy->trackingIssue;
   }
-  if (!p.issue && options_.trackingIssueFor) p.issue = options_.trackingIssueFor(fresh->id);
-  if (auto open = journal_.unfinished()) {
-    for (const auto& r : *open) {
-      if (r.oldTokenId == fresh->id) p.blockedBy = pendingFor(r);
-    }
-  }
+  if (!p.issue && options_.trackingIssues) p.issue = options_.trackingIssues->openFor(fresh->id);
+  auto owner = rotationOwning(fresh->id);
+  if (!owner) return owner.error();
+  p.blockedBy = *owner;
   if (p.consumers.empty() && !p.reveal) {
     return Error::make(ErrorKind::kInvalidInput,
                        fmt::format("{} has no [[token]] entry with consumers in the policy file, so patbot would not know "
@@ -202,6 +227,34 @@ void RotationEngine::audit(const Run& run, const std::string& step, const std::s
 void RotationEngine::count(RotationState state) {
   if (!options_.metrics) return;
   options_.metrics->inc("patbot_rotations_total", {{"outcome", storage::rotationStateName(state)}});
+}
+
+Result<std::optional<PendingRotation>> RotationEngine::rotationOwning(int64_t tokenId) {
+  auto open = journal_.unfinished();
+  if (!open) return open.error();
+  for (const auto& r : *open) {
+    if (r.oldTokenId == tokenId || (r.newTokenId && *r.newTokenId == tokenId)) return pendingFor(r);
+  }
+  return std::optional<PendingRotation>();
+}
+
+std::set<int64_t> RotationEngine::tokensOwnedByOthers(int64_t exceptRotation) {
+  std::set<int64_t> owned;
+  if (auto open = journal_.unfinished()) {
+    for (const auto& r : *open) {
+      if (r.id == exceptRotation) continue;
+      owned.insert(r.oldTokenId);
+      if (r.newTokenId) owned.insert(*r.newTokenId);
+    }
+  }
+  return owned;
+}
+
+std::mutex& RotationEngine::createMutexFor(int64_t accountId) {
+  std::lock_guard lock(createMutexesGuard_);
+  auto& m = createMutexes_[accountId];
+  if (!m) m = std::make_unique<std::mutex>();
+  return *m;
 }
 
 Result<std::optional<RotationResult>> RotationEngine::alreadyHandled(const std::string& requestKey) {
@@ -294,7 +347,9 @@ bool RotationEngine::createNewToken(Run& run) {
   };
   // The tokens that exist before the create: after an unanswered create, a token of the name
   // that is not among them is ours. Without this list an old token could not be told apart
-  // from the new one, so nothing is created.
+  // from the new one, so nothing is created. Held for list → create → search, so that another
+  // rotation on this account cannot create a token of the same name in between.
+  std::lock_guard createLock(createMutexFor(run.plan.account.id));
   std::set<int64_t> before;
   auto listed = gitlab_.listTokens(run.plan.account);
   if (!listed) {
@@ -334,8 +389,9 @@ bool RotationEngine::createNewToken(Run& run) {
       }
       std::vector<int64_t> orphans, kept;
       if (after) {
+        auto owned = tokensOwnedByOthers(run.id);
         for (const auto& t : *after) {
-          if (before.count(t.id) || t.name != spec.name || t.revoked) continue;
+          if (before.count(t.id) || t.name != spec.name || t.revoked || owned.count(t.id)) continue;
           auto revoked = gitlab_.revokeToken(run.plan.account, t.id);
           (revoked || revoked.error().kind == ErrorKind::kNotFound ? orphans : kept).push_back(t.id);
         }
@@ -362,7 +418,7 @@ bool RotationEngine::createNewToken(Run& run) {
     return fail(e.message, summary, detail);
   }
   run.created = std::move(*created);
-  journaled(journal_.setNewToken(run.id, run.created->token.id));
+  journaled(journal_.setNewToken(run.id, run.created->token.id, storage::sha256Hex(run.created->value.reveal())));
   journaled(journal_.step(run.id, kStepCreate, "done", RotationState::kCreated, {{"new_token_id", run.created->token.id}}));
   run.result.newToken = run.created->token;
   run.mark(kStepCreate, StepState::kDone,
@@ -403,13 +459,7 @@ bool RotationEngine::deliver(Run& run) {
     return false;
   }
   run.mark(kStepDeliver, StepState::kRunning);
-  if (run.plan.consumers.empty()) {
-    run.result.revealed = run.created->value;
-    journaled(journal_.step(run.id, kStepDeliver, "done", RotationState::kDelivered, {{"revealed", true}}));
-    run.mark(kStepDeliver, StepState::kDone, "shown once to the requester");
-    audit(run, "deliver", "revealed");
-    return true;
-  }
+  if (run.plan.consumers.empty()) return reveal(run);
   if (run.created->value.empty()) {
     // Never write an empty value: decide() guarantees the value is known before it delivers.
     std::string why = "the new token's value is not known to this process";
@@ -422,14 +472,25 @@ bool RotationEngine::deliver(Run& run) {
   for (const auto& c : run.plan.consumers) {
     // The previous value, kept in memory only, so that Roll back can put it back.
     auto current = gitlab_.getVariable(c);
-    if (current) secrets_.putPrevious(run.id, variableLabel(c), current->value);
+    // A consumer already holding the new value (a delivery finished after a restart) has no
+    // previous value patbot knows: recording the new one as "previous" would make Roll back a no-op.
+    if (current && !(current->value && *current->value == run.created->value)) {
+      secrets_.putPrevious(run.id, variableLabel(c), current->value);
+    }
     auto updated = current ? gitlab_.updateVariable(c, run.created->value) : Status(current.error());
     if (!updated) {
       std::string why = fmt::format("{}: {}", variableLabel(c), updated.error().message);
       run.mark(kStepDeliver, StepState::kFailed, why);
       audit(run, "deliver", "error", {{"consumer", variableLabel(c)}, {"error", updated.error().message}, {"updated", done}});
       run.result.consumersUpdated = done;
-      if (done.empty()) {
+      if (done.empty() && run.plan.immediate) {
+        // --immediate: the old token is already revoked, so the new one is the only valid token.
+        stopForDecision(run, kStepDeliver, {{"error", why}, {"updated", done}});
+        run.result.summary = fmt::format(
+            "{}: could not update {}. The old token was already revoked (--immediate), so the new token (id {}) is "
+            "kept as the only valid one: fix the variable, then Retry delivery.",
+            run.plan.target(), why, run.created->token.id);
+      } else if (done.empty()) {
         run.result.summary = fmt::format(
             "{}: could not update {}. The new token was revoked; the old one is untouched and still in use.",
             run.plan.target(), why);
@@ -450,6 +511,35 @@ bool RotationEngine::deliver(Run& run) {
   run.mark(kStepDeliver, StepState::kDone, fmt::format("{}", fmt::join(done, ", ")));
   audit(run, "deliver", "ok", {{"updated", done}});
   return true;
+}
+
+bool RotationEngine::reveal(Run& run) {
+  // The reveal is the delivery: until the requester has the value, nothing is revoked.
+  auto shown = run.created->value.empty()
+                   ? Status(Error::make(ErrorKind::kInvalidInput, "the new token's value is not known to this process"))
+                   : run.sink.reveal(run.plan.target(), run.created->value);
+  if (shown) {
+    run.result.revealed = true;
+    journaled(journal_.step(run.id, kStepDeliver, "done", RotationState::kDelivered, {{"revealed", true}}));
+    run.mark(kStepDeliver, StepState::kDone, "shown once to the requester");
+    audit(run, "deliver", "revealed");
+    return true;
+  }
+  std::string why = "the new value could not be shown: " + shown.error().message;
+  run.mark(kStepDeliver, StepState::kFailed, why);
+  audit(run, "deliver", "error", {{"error", why}, {"updated", nlohmann::json::array()}});
+  if (run.plan.immediate) {
+    stopForDecision(run, kStepDeliver, {{"error", why}, {"updated", nlohmann::json::array()}});
+    run.result.summary = fmt::format(
+        "{}: {}. The old token was already revoked (--immediate), so the new token (id {}) is kept as the only valid "
+        "one: Retry to show its value again.",
+        run.plan.target(), why, run.created->token.id);
+    return false;
+  }
+  run.result.summary = fmt::format("{}: {}. The new token was revoked; the old one is untouched and still in use.",
+                                   run.plan.target(), why);
+  rollBackNewToken(run, "reveal failed: " + why);
+  return false;
 }
 
 Result<gitlab::Pipeline> RotationEngine::runVerifyPipeline(const PipelineRef& ref, std::string& note) {

@@ -16,7 +16,11 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,6 +30,7 @@
 #include "core/secret.h"
 #include "gitlab/gitlab_api.h"
 #include "handlers/rotation_secrets.h"
+#include "handlers/tracking_issues.h"
 #include "storage/audit_store.h"
 #include "storage/rotation_journal.h"
 
@@ -50,6 +55,11 @@ class ProgressSink {
  public:
   virtual ~ProgressSink() = default;
   virtual void show(const RotationProgress& progress) = 0;
+  // The delivery step of a --reveal rotation (no consumers): shows the new value once, to the
+  // requester alone. It runs before anything is revoked, and an Error (the value was not shown)
+  // is a failed delivery. The value must not be kept, logged or put anywhere else. The default
+  // has no way to show a value.
+  virtual Status reveal(const std::string& target, const Secret& value);
 };
 
 class NullProgressSink final : public ProgressSink {
@@ -113,7 +123,7 @@ struct RotationResult {
   std::string pipelineUrl;
   std::string pipelineStatus;
   std::string summary;                   // plain sentence for the announcement
-  std::optional<Secret> revealed;        // only with --reveal and no consumers
+  bool revealed = false;                 // --reveal: the value was shown to the requester
   bool duplicate = false;                // the same request was already handled
   std::vector<Decision> decisions;       // offered when state is kAwaitingDecision
 };
@@ -129,9 +139,9 @@ struct EngineOptions {
   std::chrono::seconds pipelinePollInterval{1};
   std::chrono::seconds pipelinePollMax{15};
   std::function<void(std::chrono::milliseconds)> sleep;   // default: real sleep
-  // The tracking issue the watcher opened for a token (remembered in SQLite), used when the
-  // token's [[token]] entry names none. Called from plan(); must be thread-safe.
-  std::function<std::optional<IssueRef>(int64_t tokenId)> trackingIssueFor;
+  // The tracking issues the watcher opened (remembered in SQLite), used when the token's
+  // [[token]] entry names none. Borrowed; must outlive the engine. nullptr: none are looked up.
+  const TrackingIssues* trackingIssues = nullptr;
   // When set, patbot_rotations_total{outcome} counts every rotation that ends or stops.
   MetricsRegistry* metrics = nullptr;
 };
@@ -160,6 +170,10 @@ class RotationEngine {
   // (e.g. Roll back when a previous value is unknown), with a sentence saying why and what to do.
   Result<DecisionOutcome> decide(int64_t rotationId, Decision decision, const std::string& actor, ProgressSink& progress);
 
+  // The unfinished rotation that owns token `tokenId` (as the token it replaces or as the
+  // replacement it created), if any: such a token must not be revoked or rotated by anyone else.
+  Result<std::optional<PendingRotation>> rotationOwning(int64_t tokenId);
+
   // Revokes old tokens whose grace period has passed. Returns one line per token handled.
   std::vector<std::string> runDueRevokes();
 
@@ -182,9 +196,18 @@ class RotationEngine {
   void count(storage::RotationState state);
   // recover() for one rotation; appends a line when it did something.
   void recoverOne(const storage::RotationRecord& record, std::vector<std::string>& lines);
+  // recoverOne() for a rotation interrupted while its consumers were being updated or verified.
+  void recoverDelivery(const storage::RotationRecord& record, std::vector<std::string>& lines);
+  // The ids of tokens that unfinished rotations other than `exceptRotation` own (old or new):
+  // searches for orphans of a create by name must never revoke one of them.
+  std::set<int64_t> tokensOwnedByOthers(int64_t exceptRotation);
+  // Serialises list → create → orphan search per account, so that one rotation's search for an
+  // unanswered create never mistakes another rotation's new token for its orphan.
+  std::mutex& createMutexFor(int64_t accountId);
   void audit(const Run& run, const std::string& step, const std::string& outcome, const nlohmann::json& detail = {});
   bool createNewToken(Run& run);
   bool deliver(Run& run);
+  bool reveal(Run& run);
   bool verify(Run& run);
   bool revokeOld(Run& run, bool scheduleIfGrace);
   void closeIssue(Run& run);
@@ -199,6 +222,8 @@ class RotationEngine {
   const Config& config_;
   EngineOptions options_;
   RotationSecrets secrets_;
+  std::mutex createMutexesGuard_;
+  std::map<int64_t, std::unique_ptr<std::mutex>> createMutexes_;
 };
 
 }  // namespace patbot::handlers

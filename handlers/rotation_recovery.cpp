@@ -2,14 +2,27 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "handlers/consumer_holdings.h"
 #include "handlers/rotation_engine.h"
 #include "handlers/rotation_run.h"
 
 namespace patbot::handlers {
 
 using storage::RotationState;
+
+namespace {
+
+// The last journaled step and its phase ("rollback", "start") for a rotation.
+std::pair<std::string, std::string> lastStep(storage::RotationJournal& journal, int64_t id) {
+  auto steps = journal.steps(id);
+  if (!steps || steps->empty()) return {};
+  return {steps->back().step, steps->back().phase};
+}
+
+}  // namespace
 
 std::vector<std::string> RotationEngine::runDueRevokes() {
   std::vector<std::string> lines;
@@ -66,13 +79,31 @@ std::vector<std::string> RotationEngine::recover() {
 void RotationEngine::recoverOne(const storage::RotationRecord& r, std::vector<std::string>& lines) {
   gitlab::ServiceAccount account{r.accountId, r.account, ""};
   std::string name = fmt::format("{}/{} (rotation #{})", r.account, r.tokenName, r.id);
-  if (r.immediate && (r.state == RotationState::kCreated || r.state == RotationState::kRevoking)) {
-    // --immediate: the leaked old token is (being) revoked and the new value died with the process.
-    journaled(journal_.step(r.id, kStepRevoke, "interrupted", RotationState::kAwaitingDecision));
-    lines.push_back(fmt::format("{}: an --immediate rotation was interrupted after creating new token {}; its value "
-                                "was never stored, so it cannot be delivered. Run `/pat rotate {} --immediate` to "
-                                "replace it with one patbot delivers, then close this rotation.",
-                                name, r.newTokenId.value_or(0), r.newTokenId.value_or(0)));
+  if (r.immediate && r.newTokenId && (r.state == RotationState::kCreated || r.state == RotationState::kRevoking)) {
+    // --immediate, stopped between the create and the first delivery. While the old token is still
+    // active nothing depends on the new one: undo. Once it is revoked, the new token is the only
+    // valid one, and its value died with the process (values are never stored).
+    auto old = gitlab_.getToken(account, r.oldTokenId);
+    if (old && !old->revoked) {
+      auto rv = gitlab_.revokeToken(account, *r.newTokenId);
+      bool ok = rv || rv.error().kind == ErrorKind::kNotFound;
+      auto state = ok ? RotationState::kRolledBack : RotationState::kFailed;
+      journaled(journal_.finish(r.id, state, "interrupted before the old token was revoked"));
+      count(state);
+      lines.push_back(fmt::format("{}: an --immediate rotation was interrupted before the old token was revoked; new "
+                                  "token {} {}, and the old token {} is still active: rotate it again with --immediate",
+                                  name, *r.newTokenId, ok ? "was revoked" : "could not be revoked: revoke it by hand",
+                                  r.oldTokenId));
+      return;
+    }
+    std::string why = old ? "the old token is revoked and the new value was never stored"
+                          : "the old token's state could not be read (" + old.error().message + ")";
+    journaled(journal_.step(r.id, kStepRevoke, "interrupted", RotationState::kAwaitingDecision, {{"error", why}}));
+    count(RotationState::kAwaitingDecision);
+    lines.push_back(fmt::format("{}: an --immediate rotation was interrupted after creating new token {} ({}), so it "
+                                "cannot be delivered. Run `/pat rotate {} --immediate` to replace it with one patbot "
+                                "delivers, then close this rotation.",
+                                name, *r.newTokenId, why, *r.newTokenId));
     return;
   }
   switch (r.state) {
@@ -83,9 +114,10 @@ void RotationEngine::recoverOne(const storage::RotationRecord& r, std::vector<st
       // The new value never reached a consumer (it is not stored anywhere): revoke whatever was made.
       std::vector<int64_t> orphans;
       if (r.newTokenId) orphans.push_back(*r.newTokenId);
+      auto owned = tokensOwnedByOthers(r.id);
       if (auto tokens = gitlab_.listTokens(account)) {
         for (const auto& t : *tokens) {
-          if (t.id > r.oldTokenId && t.name == r.tokenName && !t.revoked &&
+          if (t.id > r.oldTokenId && t.name == r.tokenName && !t.revoked && !owned.count(t.id) &&
               std::find(orphans.begin(), orphans.end(), t.id) == orphans.end() && t.createdAt &&
               formatTimestamp(*t.createdAt) >= r.createdAt) {
             orphans.push_back(t.id);
@@ -105,28 +137,10 @@ void RotationEngine::recoverOne(const storage::RotationRecord& r, std::vector<st
       break;
     }
     case RotationState::kDelivering:
-      // Some consumers may hold the new value, which is gone: only a person can sort this out.
-      journaled(journal_.step(r.id, kStepDeliver, "interrupted", RotationState::kAwaitingDecision));
-      count(RotationState::kAwaitingDecision);
-      lines.push_back(fmt::format("{}: interrupted while updating consumers; both tokens kept (old {}, new {}). "
-                                  "Check which consumers hold which token, then revoke the one nobody uses.",
-                                  name, r.oldTokenId, r.newTokenId.value_or(0)));
-      break;
     case RotationState::kDelivered:
-    case RotationState::kVerifying: {
-      // Delivered: confirm the new token is active, then finish the runbook.
-      auto fresh = r.newTokenId ? gitlab_.getToken(account, *r.newTokenId)
-                                : Result<gitlab::AccessToken>(Error::make(ErrorKind::kNotFound, "no new token id"));
-      if (!fresh || !fresh->active) {
-        journaled(journal_.step(r.id, kStepCheck, "failed", RotationState::kAwaitingDecision,
-                                {{"error", fresh ? "the new token is not active" : fresh.error().message}}));
-        count(RotationState::kAwaitingDecision);
-        lines.push_back(fmt::format("{}: delivered but the new token is not active; both kept for a decision", name));
-        break;
-      }
-      journaled(journal_.step(r.id, kStepCheck, "done", RotationState::kVerified, {{"after_restart", true}}));
-      [[fallthrough]];
-    }
+    case RotationState::kVerifying:
+      recoverDelivery(r, lines);
+      break;
     case RotationState::kVerified: {
       if (config_.rotation.revokeGraceHours > 0) {
         // The grace period still applies: the scheduler revokes when it is over.
@@ -156,6 +170,100 @@ void RotationEngine::recoverOne(const storage::RotationRecord& r, std::vector<st
     default:
       break;   // the revoke scheduler and the operator handle these
   }
+}
+
+
+void RotationEngine::recoverDelivery(const storage::RotationRecord& r, std::vector<std::string>& lines) {
+  gitlab::ServiceAccount account{r.accountId, r.account, ""};
+  std::string name = fmt::format("{}/{} (rotation #{})", r.account, r.tokenName, r.id);
+  RotationPlan plan = planFromRecord(r);
+  const bool delivered = r.state != RotationState::kDelivering;
+  const bool rollingBack = !delivered && lastStep(journal_, r.id) == std::pair<std::string, std::string>{"rollback", "start"};
+  auto decideLater = [&](const std::string& step, const std::string& why) {
+    journaled(journal_.step(r.id, step, "interrupted", RotationState::kAwaitingDecision, {{"error", why}}));
+    count(RotationState::kAwaitingDecision);
+    lines.push_back(r.immediate ? fmt::format("{}: new token {} kept (old token {} was already revoked, --immediate) "
+                                              "for a decision: {}",
+                                              name, r.newTokenId.value_or(0), r.oldTokenId, why)
+                                : fmt::format("{}: both tokens kept (old {}, new {}) for a decision: {}", name,
+                                              r.oldTokenId, r.newTokenId.value_or(0), why));
+  };
+  auto undo = [&](const std::string& what) {
+    auto rv = r.newTokenId ? gitlab_.revokeToken(account, *r.newTokenId) : okStatus();
+    bool ok = rv || rv.error().kind == ErrorKind::kNotFound;
+    auto state = ok ? RotationState::kRolledBack : RotationState::kFailed;
+    journaled(journal_.finish(r.id, state, what));
+    count(state);
+    lines.push_back(fmt::format("{}: {}; new token {} {}, old token {} untouched", name, what, r.newTokenId.value_or(0),
+                                ok ? "revoked" : "could not be revoked (" + rv.error().message + "): revoke it by hand",
+                                r.oldTokenId));
+  };
+
+  if (plan.consumers.empty()) {
+    // --reveal: whether the requester saw the value cannot be told, and it cannot be shown again.
+    if (delivered && !r.immediate) {
+      // Shown and journaled: the requester has it. Finish as the runbook would.
+    } else if (r.immediate) {
+      return decideLater(kStepDeliver, "the new value was never stored and the old token is already revoked "
+                                        "(--immediate): rotate the new token again with --reveal");
+    } else {
+      return undo("interrupted while showing the new value");
+    }
+  }
+
+  auto holdings = inspectConsumers(gitlab_, plan.consumers, r.newValueSha256);
+  if (rollingBack) {
+    // A roll back stopped half-way: the previous values it was putting back died with the process.
+    if (holdings.holding.empty() && holdings.allKnown()) return undo("roll back interrupted after every consumer was restored");
+    return decideLater("rollback", fmt::format("a roll back was interrupted; {} still hold the new token{}, and their "
+                                               "previous values were never stored. Retry finishes the rotation",
+                                               holdings.holding.empty() ? std::string("some consumers may")
+                                                                        : fmt::format("{}", fmt::join(holdings.holding, ", ")),
+                                               holdings.unknown.empty() ? "" : fmt::format(" ({})", fmt::join(holdings.unknown, "; "))));
+  }
+  if (delivered && !holdings.notHolding.empty()) {
+    // Every consumer was updated, yet some hold another value now: someone changed them since.
+    return decideLater(kStepCheck, fmt::format("{} no longer hold the new token", fmt::join(holdings.notHolding, ", ")));
+  }
+  if (!delivered && !plan.consumers.empty() && !holdings.value) {
+    if (!holdings.allKnown()) {
+      return decideLater(kStepDeliver, fmt::format("patbot cannot tell which consumers hold the new token: {}",
+                                                   fmt::join(holdings.unknown, "; ")));
+    }
+    if (r.immediate) {
+      return decideLater(kStepDeliver, "no consumer got the new value, it was never stored, and the old token is "
+                                       "already revoked (--immediate): rotate the new token again with --immediate");
+    }
+    return undo("interrupted before any consumer was updated");
+  }
+
+  // Roll forward: delivery finishes with the value read back from a consumer holding it;
+  // verification runs again in full (with the value when a consumer gave it back, else by id).
+  if (holdings.value) secrets_.putNew(r.id, *holdings.value);
+  RotationRequest request;
+  request.tokenText = std::to_string(r.oldTokenId);
+  request.actor = "patbot";
+  request.requestKey = fmt::format("recover:{}", r.id);
+  request.channelId = r.channelId;
+  NullProgressSink sink;
+  if (auto fresh = gitlab_.getToken(account, r.oldTokenId)) plan.oldToken = *fresh;
+  Run run{plan, request, sink, {fmt::format("Rotating {}", plan.target()), initialSteps(plan)}, Run::keysFor(plan),
+          r.id, {}, {}};
+  gitlab::CreatedToken created;
+  created.token.id = r.newTokenId.value_or(0);
+  created.token.name = r.tokenName;
+  if (auto t = gitlab_.getToken(account, created.token.id)) created.token = *t;
+  if (holdings.value) created.value = *holdings.value;
+  run.created = created;
+  run.result.rotationId = r.id;
+  run.result.newToken = created.token;
+  if (delivered) {
+    for (const auto& c : plan.consumers) run.result.consumersUpdated.push_back(variableLabel(c));
+  }
+  continueFrom(run, delivered ? Stage::kVerify : Stage::kDeliver);
+  lines.push_back(fmt::format("{}: {} after restart ({}): {}", name,
+                              delivered ? "verification finished" : "delivery finished",
+                              storage::rotationStateName(run.result.state), run.result.summary));
 }
 
 }  // namespace patbot::handlers

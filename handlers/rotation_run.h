@@ -57,5 +57,8 @@ struct RotationEngine::Run {
 // (or is about to), so stopping half-way would do more harm than an incomplete journal row.
 void journaled(const Status& written);
 std::string variableLabel(const gitlab::VariableRef& v);
+// The plan as the journal recorded it (consumers, pipeline, issue, new expiry), for a rotation
+// continued by a decision or by recovery after a restart.
+RotationPlan planFromRecord(const storage::RotationRecord& record);
 
 }  // namespace patbot::handlers

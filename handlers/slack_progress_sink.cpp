@@ -2,9 +2,11 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "handlers/rotation_messages.h"
+#include "slack/block_kit.h"
 
 namespace patbot::handlers {
 
@@ -39,6 +41,20 @@ void SlackProgressSink::showThroughResponseUrl(const RotationProgress& progress)
   if (auto sent = notifier_.respond(responseUrl_, message); !sent) {
     spdlog::warn("could not show progress through the response_url: {}", sent.error().message);
   }
+}
+
+}  // namespace patbot::handlers
+
+namespace patbot::handlers {
+
+Status SlackProgressSink::reveal(const std::string& target, const Secret& value) {
+  if (responseUrl_.empty()) {
+    return Error::make(ErrorKind::kInvalidInput, "there is no Slack response_url to show it to the requester alone");
+  }
+  ++responseUrlUses_;
+  auto message = slack::textMessage(fmt::format(":key: New value of `{}` (shown once, only to you; store it now): `{}`",
+                                                slack::escapeMrkdwn(target), value.reveal()));
+  return notifier_.respond(responseUrl_, message);
 }
 
 }  // namespace patbot::handlers

@@ -21,6 +21,9 @@ class SlackProgressSink final : public ProgressSink {
   SlackProgressSink(slack::Notifier& notifier, std::string channel, std::string responseUrl = "")
       : notifier_(notifier), channel_(std::move(channel)), responseUrl_(std::move(responseUrl)) {}
   void show(const RotationProgress& progress) override;
+  // Posts the value through the response_url, ephemeral (only the requester sees it); an Error
+  // when there is none or Slack refused it (then the rotation's delivery failed).
+  Status reveal(const std::string& target, const Secret& value) override;
 
  private:
   void showThroughResponseUrl(const RotationProgress& progress);

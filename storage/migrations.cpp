@@ -138,6 +138,11 @@ CREATE INDEX audit_token_id
   ON audit(CASE WHEN json_valid(detail) THEN json_extract(detail, '$.token_id') END)
   WHERE CASE WHEN json_valid(detail) THEN json_extract(detail, '$.token_id') END IS NOT NULL;
 )sql"},
+      // The SHA-256 of a rotation's new token value (never the value): recovery compares it with
+      // what each consumer holds to finish a delivery a crash interrupted (SPEC §5.3).
+      {5, R"sql(
+ALTER TABLE rotations ADD COLUMN new_value_sha256 TEXT NOT NULL DEFAULT '';
+)sql"},
   };
   return kMigrations;
 }

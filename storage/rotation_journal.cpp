@@ -44,7 +44,7 @@ constexpr const char* kUnfinishedWhere = "state NOT IN ('completed', 'rolled_bac
 
 constexpr const char* kColumns =
     "id, request_key, actor, account, account_id, token_name, old_token_id, new_token_id, state, "
-    "immediate, plan, error, created_at, updated_at, revoke_after, channel_id, response_url";
+    "immediate, plan, error, created_at, updated_at, revoke_after, channel_id, response_url, new_value_sha256";
 
 RotationRecord readRecord(SQLite::Statement& q) {
   RotationRecord r;
@@ -67,6 +67,7 @@ RotationRecord readRecord(SQLite::Statement& q) {
   if (!q.getColumn(14).isNull()) r.revokeAfter = q.getColumn(14).getString();
   r.channelId = q.getColumn(15).getString();
   r.responseUrl = q.getColumn(16).getString();
+  r.newValueSha256 = q.getColumn(17).getString();
   return r;
 }
 
@@ -176,6 +177,17 @@ Result<RotationJournal::BeginResult> RotationJournal::begin(const RotationRecord
           fmt::format("rotation #{} is in state {}", running->id,
                       rotationStateName(running->state)));
     }
+    // The replacement an unfinished rotation created is that rotation's to finish or undo.
+    if (auto owner = selectOne(
+            conn, fmt::format("new_token_id = ? AND {}", kUnfinishedWhere),
+            [&](SQLite::Statement& q) { q.bind(1, planned.oldTokenId); })) {
+      return Error::make(
+          ErrorKind::kConflict,
+          fmt::format("this token is the replacement created by rotation #{} (started by {} at {}), "
+                      "which is still {}",
+                      owner->id, owner->actor, owner->createdAt, rotationStateName(owner->state)),
+          fmt::format("rotation #{} is in state {}", owner->id, rotationStateName(owner->state)));
+    }
     const std::string now = formatTimestamp(clock_.now());
     SQLite::Statement ins(
         conn,
@@ -268,7 +280,7 @@ Result<bool> RotationJournal::transition(int64_t id, RotationState expected, con
   }
 }
 
-Status RotationJournal::setNewToken(int64_t id, int64_t newTokenId) {
+Status RotationJournal::setNewToken(int64_t id, int64_t newTokenId, const std::string& valueSha256) {
   Database::WriteLock lock(db_, fmt::format("recording the new token of rotation #{}", id));
   if (lock.refusal()) return *lock.refusal();
   try {
@@ -283,10 +295,12 @@ Status RotationJournal::setNewToken(int64_t id, int64_t newTokenId) {
                                      *current->newTokenId));
     }
     SQLite::Statement upd(conn,
-                          "UPDATE rotations SET new_token_id = ?, updated_at = ? WHERE id = ?");
+                          "UPDATE rotations SET new_token_id = ?, new_value_sha256 = ?, updated_at = ? "
+                          "WHERE id = ?");
     upd.bind(1, newTokenId);
-    upd.bind(2, formatTimestamp(clock_.now()));
-    upd.bind(3, id);
+    upd.bind(2, valueSha256);
+    upd.bind(3, formatTimestamp(clock_.now()));
+    upd.bind(4, id);
     upd.exec();
     tx.commit();
     return okStatus();

@@ -68,6 +68,9 @@ struct RotationRecord {
   std::string createdAt, updatedAt;        // RFC 3339, set by the journal
   std::optional<std::string> revokeAfter;  // RFC 3339
   std::string channelId, responseUrl;
+  // Lower-case hex SHA-256 of the new token's value, journaled with newTokenId; "" when unknown
+  // (rotations begun before migration 5). Lets recovery recognise the value in a consumer.
+  std::string newValueSha256;
 };
 
 struct JournalStep {
@@ -92,7 +95,8 @@ class RotationJournal {
   // the same requestKey exists, returns it unchanged with created=false (the same request
   // delivered twice), whatever its token or state. If an unfinished rotation of the same
   // oldTokenId exists, fails with kConflict: "a rotation of this token started by U123 at
-  // 2026-01-02T03:04:05.000Z is still running (#7)". kInvalidInput for an empty requestKey,
+  // 2026-01-02T03:04:05.000Z is still running (#7)"; likewise when oldTokenId is the replacement
+  // an unfinished rotation created ("this token is the replacement created by rotation #7 ..."). kInvalidInput for an empty requestKey,
   // oldTokenId <= 0 or a terminal state. Check and insert are one BEGIN IMMEDIATE transaction,
   // backed by a partial UNIQUE index, so concurrent starts (threads or processes) yield one.
   Result<BeginResult> begin(const RotationRecord& planned);
@@ -111,10 +115,10 @@ class RotationJournal {
   Result<bool> transition(int64_t id, RotationState expected, const std::string& step, const std::string& phase,
                           RotationState newState, const nlohmann::json& detail = {});
 
-  // Records the replacement token's id. Setting the same id again is a no-op; a different id
-  // when one is already recorded is kConflict (a second create for one request). kNotFound for
-  // an unknown id.
-  Status setNewToken(int64_t id, int64_t newTokenId);
+  // Records the replacement token's id and the SHA-256 (hex) of its value, never the value.
+  // Setting the same id again is a no-op; a different id when one is already recorded is
+  // kConflict (a second create for one request). kNotFound for an unknown id.
+  Status setNewToken(int64_t id, int64_t newTokenId, const std::string& valueSha256 = "");
 
   // Records when the old token may be revoked. kInvalidInput unless `rfc3339` parses as a
   // timestamp (it is stored normalised to UTC milliseconds); kNotFound for an unknown id.

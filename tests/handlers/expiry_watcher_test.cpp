@@ -133,7 +133,8 @@ class WatcherTest : public ::testing::Test {
     EngineOptions eo;
     eo.pipelinePollInterval = seconds(0);
     eo.sleep = [](std::chrono::milliseconds) {};
-    eo.trackingIssueFor = [this](int64_t id) { return watcher_ ? watcher_->trackingIssueFor(id) : std::nullopt; };
+    tracking_ = std::make_unique<TrackingIssues>(*store_);
+    eo.trackingIssues = tracking_.get();
     engine_ = std::make_unique<RotationEngine>(*api_, *journal_, *audit_, clock_, config_, eo);
     WatcherOptions wo;
     wo.notifyChannel = channel_;
@@ -193,6 +194,7 @@ class WatcherTest : public ::testing::Test {
   RecordingNotifier slack_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<storage::WatcherStore> store_;
+  std::unique_ptr<TrackingIssues> tracking_;
   std::unique_ptr<storage::SqliteAuditStore> audit_;
   std::unique_ptr<storage::RotationJournal> journal_;
   std::unique_ptr<RotationEngine> engine_;
