@@ -60,7 +60,8 @@ struct App::Parts {
   std::unique_ptr<slack::SignatureVerifier> verifier;
   std::unique_ptr<handlers::ExpiryWatcher> watcher;   // after the engine, notifier and store it uses
   CommandRegistry registry;
-  std::unique_ptr<ThreadPoolExecutor> executor;
+  std::unique_ptr<ThreadPoolExecutor> executor;       // handlers::Lane::kQuick
+  std::unique_ptr<ThreadPoolExecutor> longExecutor;   // handlers::Lane::kLong, clicks, start-up recovery
   std::unique_ptr<CommandService> commands;
   std::unique_ptr<SlackEndpoints> endpoints;
   http::Router router;
@@ -78,6 +79,7 @@ struct App::Parts {
     if (server) server->stop();
     stopScheduler();
     if (watcher) watcher->stop();
+    if (longExecutor) longExecutor->shutdown(/*runQueued=*/false);
     if (executor) executor->shutdown(/*runQueued=*/false);
   }
   void stopScheduler() {
@@ -92,7 +94,11 @@ struct App::Parts {
 
 namespace {
 
-constexpr size_t kHttpThreads = 4;   // patbot serve's listener threads (see where the server is made)
+constexpr size_t kHttpThreads = 16;   // patbot serve's listener threads (see where the server is made)
+constexpr size_t kCommandWorkers = 4;   // handlers::Lane::kQuick
+// handlers::Lane::kLong: rotations at once (each mostly asleep between pipeline polls); more wait
+// in the queue, without holding a command worker.
+constexpr size_t kLongWorkers = 8;
 
 std::string sourceLabel(const Config& config) {
   auto url = http::parseUrl(config.gitlabUrl);
@@ -188,10 +194,16 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock, AppO
   p->registry.add("revoke", handlers::PatRotateHandler::Revoke::kUsage, "Revoke a token (after confirmation).",
                   handlers::Role::kOperator, true, std::move(revoke));
 
-  p->executor = std::make_unique<ThreadPoolExecutor>(4, 1000);
-  p->commands = std::make_unique<CommandService>(p->registry, c.access, *p->audit, *p->executor, *p->notifier,
-                                                 p->metrics, clock);
-  p->endpoints = std::make_unique<SlackEndpoints>(*p->verifier, *p->commands, *p->audit, *p->executor,
+  // Two lanes (handlers::Lane): the command workers answer /pat status and the like in seconds;
+  // work that may wait minutes on GitLab (rotations polling a verify pipeline, the button clicks
+  // that run or retry one, start-up recovery) has workers of its own, so it never stalls them.
+  p->executor = std::make_unique<ThreadPoolExecutor>(kCommandWorkers, 1000);
+  p->longExecutor = std::make_unique<ThreadPoolExecutor>(kLongWorkers, 100);
+  p->commands = std::make_unique<CommandService>(p->registry, c.access, *p->audit, *p->executor, *p->longExecutor,
+                                                 *p->notifier, p->metrics, clock);
+  // The clicks SlackEndpoints runs are rotation buttons (Confirm may start a rotation, Retry may
+  // verify again), so its executor is the long lane.
+  p->endpoints = std::make_unique<SlackEndpoints>(*p->verifier, *p->commands, *p->audit, *p->longExecutor,
                                                   *p->notifier, p->metrics, clock, p->rotate);
 
   p->router.add("POST", "/slack/commands", [raw](const http::Request& r) { return raw->endpoints->commands(r); });
@@ -213,9 +225,10 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock, AppO
   http::ServerOptions so;
   so.host = c.listenHost;
   so.port = c.listenPort;
-  // Handlers run on these threads and may wait for the audit trail's group commit (a few ms) or,
-  // with the database locked by another process, for SQLite's busy timeout: four keep acks
-  // flowing while a few of them wait, on a 2-core machine as on larger ones.
+  // Handlers run on these threads and wait for the audit row of their ack to be on disk (one
+  // fsync, synchronous = FULL; rows queued meanwhile share the next one) or, with the database
+  // locked by another process, for SQLite's busy timeout. A waiting thread sleeps: sixteen let up
+  // to sixteen acks share one fsync (bench/README.md, 2026-12-06: 4 threads gave half the rate).
   so.threads = kHttpThreads;
   p->server = http::makeBeastServer(so, [raw](const http::Request& r) {
     http::Response response = raw->router.handle(r);
@@ -231,7 +244,7 @@ Status App::start() {
   spdlog::info("patbot {} listening on http://{}:{}", PATBOT_VERSION, parts_->config.listenHost, port());
   // First GitLab call: tells the operator at once whether the token works, and sets /readyz.
   Parts* raw = parts_.get();
-  parts_->executor->post(newRequestId(), [raw] {
+  parts_->longExecutor->post(newRequestId(), [raw] {
     auto self = raw->gitlab->selfToken();
     if (self) {
       spdlog::info("GitLab reachable; patbot's token is '{}' (id {}), scopes {}", self->name, self->id,
@@ -281,11 +294,15 @@ void App::stop() {
   if (parts_->endpoints) parts_->endpoints->flushRejectedAudit(/*all=*/true);
   parts_->stopScheduler();
   if (parts_->watcher) parts_->watcher->stop();
+  if (parts_->longExecutor) parts_->longExecutor->shutdown(/*runQueued=*/false);
   if (parts_->executor) parts_->executor->shutdown(/*runQueued=*/false);
 }
 
 uint16_t App::port() const { return parts_->server->port(); }
-void App::drain() { parts_->executor->drain(); }
+void App::drain() {
+  parts_->longExecutor->drain();
+  parts_->executor->drain();
+}
 MetricsRegistry& App::metrics() { return parts_->metrics; }
 int App::runWatcherScan() {
   RequestScope scope(newRequestId());

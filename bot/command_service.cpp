@@ -25,10 +25,10 @@ slack::Message usageReply(const std::string& problem, const CommandSpec& spec) {
 }  // namespace
 
 CommandService::CommandService(const CommandRegistry& registry, const AccessPolicy& access,
-                               storage::AuditStore& audit, Executor& executor, slack::Notifier& notifier,
-                               MetricsRegistry& metrics, const Clock& clock)
-    : registry_(registry), access_(access), audit_(audit), executor_(executor), notifier_(notifier),
-      metrics_(metrics), clock_(clock) {
+                               storage::AuditStore& audit, Executor& executor, Executor& longExecutor,
+                               slack::Notifier& notifier, MetricsRegistry& metrics, const Clock& clock)
+    : registry_(registry), access_(access), audit_(audit), executor_(executor), longExecutor_(longExecutor),
+      notifier_(notifier), metrics_(metrics), clock_(clock) {
   metrics_.declareCounter("patbot_commands_total", "Slash commands by subcommand and outcome.");
   metrics_.declareHistogram("patbot_command_duration_seconds",
                             "Time from ack to the last message of a command's background work.",
@@ -129,9 +129,10 @@ slack::Message CommandService::handle(const slack::SlashCommand& command, const 
   auto reply = audited("accepted", prepared->ack);
   if (auditFailed) return reply;
   auto started = clock_.now();
-  bool queued = executor_.post(requestId, [this, sub, work = prepared->work, responseUrl = command.responseUrl,
-                                           channel = command.channelId, actor = command.userId, requestId,
-                                           target = prepared->target, started] {
+  Executor& lane = prepared->lane == handlers::Lane::kLong ? longExecutor_ : executor_;
+  bool queued = lane.post(requestId, [this, sub, work = prepared->work, responseUrl = command.responseUrl,
+                                      channel = command.channelId, actor = command.userId, requestId,
+                                      target = prepared->target, started] {
     auto output = work();
     deliver(responseUrl, channel, output.messages);
     double seconds = std::chrono::duration<double>(clock_.now() - started).count();

@@ -250,6 +250,14 @@ void loadEnvironment(ConfigNeeds needs, const EnvLookup& env, Config& c, Problem
       c.gitlabConcurrency = static_cast<int>(*n);
     }
   }
+  if (auto v = getVar(env, "GITLAB_TIMEOUT_SECONDS")) {
+    auto n = parseInteger(*v);
+    if (!n || *n < 1 || *n > 30) {
+      p.add(fmt::format("GITLAB_TIMEOUT_SECONDS must be an integer from 1 to 30 (got {})", p.echo(*v)));
+    } else {
+      c.gitlabTimeoutSeconds = static_cast<int>(*n);
+    }
+  }
   if (auto v = getVar(env, "GITLAB_CA_FILE")) {
     std::string why;
     if (!readWholeFile(*v, why)) {

@@ -75,6 +75,7 @@ struct Config {
   std::string gitlabUrl;            // without a trailing slash and without /api/v4
   Secret gitlabToken;
   int gitlabConcurrency = 8;
+  int gitlabTimeoutSeconds = 30;    // per-request deadline; a whole call (retries included) gets 10/3 of it
   std::string gitlabCaFile;
   std::string gitlabGroup;          // "" = instance mode
   std::string dbPath = "./patbot.db";

@@ -13,7 +13,7 @@ const std::vector<std::string>& environmentVariables() {
       "SLACK_BOT_TOKEN_FILE",  "SLACK_API_URL",        "PATBOT_NOTIFY_CHANNEL",     "GITLAB_URL",
       "GITLAB_TOKEN",          "GITLAB_TOKEN_FILE",    "GITLAB_CONCURRENCY",        "GITLAB_CA_FILE",
       "GITLAB_GROUP",          "PATBOT_DB",            "PATBOT_CONFIG",             "PATBOT_LOG_FORMAT",
-      "PATBOT_LOG_LEVEL",
+      "PATBOT_LOG_LEVEL",      "GITLAB_TIMEOUT_SECONDS",
   };
   return kVariables;
 }

@@ -1,6 +1,9 @@
 // Executor: runs background jobs (GitLab calls, Slack posts) off the HTTP threads.
 // ThreadPoolExecutor owns its threads; jobs run in FIFO order on any worker. A job that throws
 // is logged (with its request id) and swallowed: this is the background job boundary.
+// A job holds its worker until it returns, waits included: `patbot serve` therefore runs two
+// pools, one per handlers::Lane (bot/app.cpp), so jobs that wait minutes on GitLab (rotations
+// polling a pipeline) cannot take every worker from the commands that answer in seconds.
 #pragma once
 
 #include <condition_variable>

@@ -13,6 +13,9 @@ inline gitlab::RestGitLabOptions gitlabOptions(const Config& config) {
   options.mode = config.gitlabGroup.empty() ? gitlab::Mode::kInstance : gitlab::Mode::kGroup;
   options.group = config.gitlabGroup;
   options.concurrency = config.gitlabConcurrency;
+  // GITLAB_TIMEOUT_SECONDS: 30 gives the library defaults (30 s a request, 100 s a whole call).
+  options.requestDeadline = std::chrono::seconds(config.gitlabTimeoutSeconds);
+  options.operationDeadline = std::chrono::milliseconds(config.gitlabTimeoutSeconds * 10000 / 3);
   return options;
 }
 

@@ -10,7 +10,7 @@
 
 #include "core/result.h"
 #include "core/secret.h"
-#include "gitlab/gitlab_errors.h"   // maxExpiryFromError, for callers of createToken
+#include "gitlab/gitlab_errors.h"   // latestAcceptedExpiry, for callers of createToken
 #include "gitlab/gitlab_types.h"
 
 namespace patbot::gitlab {

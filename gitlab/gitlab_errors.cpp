@@ -315,6 +315,71 @@ std::optional<Date> maxExpiryFromError(const Error& error) {
   return std::nullopt;
 }
 
+namespace {
+
+// N of "expir... in N days" / "expir... within N days" in lower-cased `l` (N - 1 for "in less than
+// N days"); nullopt when there is none. Only looks a short way past each "expir".
+std::optional<int> lifetimeDaysIn(const std::string& l) {
+  static constexpr size_t kReach = 80;
+  for (size_t at = l.find("expir"); at != std::string::npos; at = l.find("expir", at + 1)) {
+    const std::string window = l.substr(at, kReach);
+    for (std::string_view keyword : {std::string_view(" in "), std::string_view(" within ")}) {
+      for (size_t k = window.find(keyword); k != std::string::npos; k = window.find(keyword, k + 1)) {
+        size_t p = k + keyword.size();
+        bool lessThan = false;
+        for (std::string_view q : {std::string_view("less than "), std::string_view("at most "),
+                                   std::string_view("no more than ")}) {
+          if (window.compare(p, q.size(), q) == 0) {
+            lessThan = q.front() == 'l';
+            p += q.size();
+            break;
+          }
+        }
+        size_t digits = 0;
+        int n = 0;
+        while (p + digits < window.size() && digits < 5 && std::isdigit(static_cast<unsigned char>(window[p + digits]))) {
+          n = n * 10 + (window[p + digits] - '0');
+          ++digits;
+        }
+        if (digits == 0 || window.compare(p + digits, 4, " day") != 0) continue;
+        return lessThan ? n - 1 : n;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Date> latestAcceptedExpiry(const Error& error, Date today, Date refused) {
+  if (error.httpStatus != 400 && error.httpStatus != 422) return std::nullopt;
+  auto usable = [&](Date d) -> std::optional<Date> {
+    if (d <= today || d >= refused) return std::nullopt;
+    return d;
+  };
+  if (auto max = maxExpiryFromError(error)) return usable(*max);
+  for (const std::string* text : {&error.message, &error.detail}) {
+    const std::string l = lower(*text);
+    if (auto days = lifetimeDaysIn(l)) {
+      Date d = today + std::chrono::days(*days);
+      // today + N itself refused: GitLab's day is behind ours; the day before, once.
+      if (d == refused) d = refused - std::chrono::days(1);
+      return usable(d);
+    }
+  }
+  for (const std::string* text : {&error.message, &error.detail}) {
+    const std::string l = lower(*text);
+    if (l.find("expiration date is invalid") == std::string::npos && l.find("expires_at is invalid") == std::string::npos) {
+      continue;
+    }
+    for (int days : {365, kFallbackLifetimeDays}) {
+      if (auto d = usable(today + std::chrono::days(days))) return d;
+    }
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 Error errorFromTransport(const Error& transportError, const std::string& host, const std::string& what) {
   std::string reason = transportError.message.empty() ? errorKindName(transportError.kind) : transportError.message;
   Error e = Error::make(transportError.kind == ErrorKind::kTimeout || transportError.kind == ErrorKind::kProtocol

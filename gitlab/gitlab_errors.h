@@ -41,6 +41,31 @@ std::optional<std::chrono::seconds> retryAfterSeconds(const http::Headers& heade
 // refuses only expires_at > that date (model validation, from reading the code; the fake agrees).
 std::optional<Date> maxExpiryFromError(const Error& error);
 
+// The lifetime patbot falls back to when GitLab refuses an expiry without saying which one it
+// would take ("Expiration date is invalid") and today + 365 was refused too or asked already: a
+// month fits the usual lifetime policies (30, 60, 90 days) of the instances that answer that way.
+inline constexpr int kFallbackLifetimeDays = 30;
+
+// The date to retry a refused create or rotate with, after GitLab refused the expiry `refused`:
+// the latest date the answer says the instance accepts, strictly before `refused` and after
+// `today`. nullopt when the error is not an expiry refusal of a 400 or 422 answer (anything else
+// may have created the token, or will not pass with another date) or no such date is left.
+// Called again with the date it returned as `refused`, it returns an earlier date or nullopt, so a
+// caller retrying on it ends; one or two retries are enough for every answer below.
+// The answers, by GitLab version (GitLab source, app/models/personal_access_token.rb and
+// ee/app/models/ee/personal_access_token.rb; reference/gitlab-api.md §2.6, §2.8):
+// - "Expiration date must be before D" (16.0 on; EE lifetime policy in newer versions): the model
+//   refuses only expires_at > D, so D itself is returned.
+// - "Expiration date is invalid" (EE lifetime policy up to 14.x: errors.add(:expires_at, :invalid)
+//   when expires_at > today + max_personal_access_token_lifetime, a setting of 1-365 days): no
+//   date is given, so today + 365, else today + kFallbackLifetimeDays. Also the validation-hash
+//   form "expires_at is invalid"; Grape's {"error":"expires_at is invalid"} for a malformed date
+//   cannot come back for the well-formed dates patbot sends.
+// - "... expire in N days" / "... expire within N days" ("in less than N days": N - 1), as other
+//   versions and front proxies word the limit: today + N (if today + N was the date refused,
+//   GitLab's day is behind patbot's: the day before it).
+std::optional<Date> latestAcceptedExpiry(const Error& error, Date today, Date refused);
+
 // "Unauthorized" for 401, "Internal Server Error" for 500 ... ("" for codes it does not know).
 const char* reasonPhrase(int status);
 

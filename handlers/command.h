@@ -34,10 +34,17 @@ struct CommandOutput {
   std::string detail;                  // short, for the audit row (never a secret)
 };
 
+// Where a command's background work runs. kQuick: the command lane, whose few workers answer
+// `/pat status`, `audit` and the like within seconds. kLong: work that may wait minutes on GitLab
+// (a rotation polling its verify pipeline, up to rotation.verify_timeout_minutes); it runs on a
+// lane of its own, so however many of them wait, the quick commands still get a worker.
+enum class Lane { kQuick, kLong };
+
 struct Prepared {
   slack::Message ack;                              // the immediate ephemeral reply
   std::function<CommandOutput()> work;             // empty when there is nothing more to do
   std::string target;                              // audit target ("" when none)
+  Lane lane = Lane::kQuick;                        // where `work` runs
 };
 
 class Command {

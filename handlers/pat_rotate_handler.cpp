@@ -69,6 +69,7 @@ Result<Prepared> PatRotateHandler::prepare(const CommandRequest& request) {
   if (!args) return args.error();
   Prepared p;
   p.target = args->token;
+  p.lane = Lane::kLong;   // with --yes the rotation itself runs here and may wait on a pipeline
   p.ack = slack::textMessage(args->dryRun ? ":mag: Checking the rotation plan (dry run)…"
                                           : ":hourglass_flowing_sand: Preparing the rotation plan…");
   std::string key = request.triggerId.empty() ? request.requestId : "trigger:" + request.triggerId;

@@ -48,7 +48,8 @@ std::string refusal(Decision d, const std::string& target, const StopPoint& stop
     case Decision::kRollBack:
       return fmt::format("cannot roll back {}: patbot does not know the previous value of every updated consumer "
                          "(a hidden variable, or patbot restarted since; values are never stored). Put the old value "
-                         "back by hand, then revoke the new token with /pat revoke",
+                         "back by hand, close this rotation (Close, keep both), then revoke the new token with "
+                         "/pat revoke",
                          target);
     case Decision::kAbandon:
       return "cannot close it";

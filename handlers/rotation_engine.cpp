@@ -320,7 +320,7 @@ void RotationEngine::continueFrom(Run& run, Stage stage) {
   journaled(journal_.finish(run.id, RotationState::kCompleted, ""));
   run.result.state = RotationState::kCompleted;
   run.result.summary = fmt::format("{}: old id {} → new id {}, expires {}", plan.target(), plan.oldToken.id,
-                                   run.created->token.id, formatDate(plan.newSpec.expiresAt));
+                                   run.created->token.id, run.newExpiry());
   audit(run, "complete", "ok");
   settle();
 }
@@ -368,12 +368,13 @@ bool RotationEngine::createNewToken(Run& run) {
   run.mark(kStepCreate, StepState::kRunning);
   auto spec = run.plan.newSpec;
   auto created = gitlab_.createToken(run.plan.account, spec);
-  if (!created) {
-    // A 4xx proves nothing was created; the only retry is with the instance's own maximum expiry.
-    if (auto max = gitlab::maxExpiryFromError(created.error())) {
-      spec.expiresAt = *max - std::chrono::days(1);
-      created = gitlab_.createToken(run.plan.account, spec);
-    }
+  // A refused expiry (a 400/422: nothing was created) is retried with the latest date GitLab
+  // says it accepts; each retry asks for an earlier date, and two are enough for every answer.
+  for (int retry = 0; retry < 2 && !created; ++retry) {
+    auto shorter = gitlab::latestAcceptedExpiry(created.error(), utcDay(clock_.now()), spec.expiresAt);
+    if (!shorter) break;
+    spec.expiresAt = *shorter;
+    created = gitlab_.createToken(run.plan.account, spec);
   }
   if (!created) {
     const Error& e = created.error();
@@ -653,7 +654,7 @@ void RotationEngine::closeIssue(Run& run) {
   std::string body = fmt::format(
       "Token `{}` of service account `{}` was rotated by patbot for {}: old id {} → new id {}, new expiry {}.{}",
       run.plan.oldToken.name, run.plan.account.username, run.request.actor, run.plan.oldToken.id,
-      run.created->token.id, formatDate(run.plan.newSpec.expiresAt),
+      run.created->token.id, run.newExpiry(),
       run.result.pipelineUrl.empty() ? "" : " Verify pipeline: " + run.result.pipelineUrl);
   auto noted = gitlab_.addIssueNote(issue.project, issue.iid, body);
   auto closed = noted ? gitlab_.closeIssue(issue.project, issue.iid) : Status(noted.error());

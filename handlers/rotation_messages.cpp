@@ -97,7 +97,8 @@ slack::Message resultMessage(const RotationPlan& p, const RotationResult& r, con
   std::string lines = fmt::format("{} `{}` (asked by {})", head, slack::escapeMrkdwn(p.target()), who(actor));
   if (r.state != storage::RotationState::kCompleted) lines += "\n" + slack::escapeMrkdwn(r.summary);
   if (r.newToken) {
-    lines += fmt::format("\n*Old id* {} → *new id* {}, new expiry {}", p.oldToken.id, r.newToken->id, formatDate(p.newSpec.expiresAt));
+    lines += fmt::format("\n*Old id* {} → *new id* {}, new expiry {}", p.oldToken.id, r.newToken->id,
+                         formatDate(r.newToken->expiresAt.value_or(p.newSpec.expiresAt)));
   }
   if (!r.consumersUpdated.empty()) lines += fmt::format("\n*Consumers updated:* {}", fmt::join(r.consumersUpdated, ", "));
   if (!r.pipelineUrl.empty()) lines += fmt::format("\n*Verify pipeline:* <{}|{}>", r.pipelineUrl, r.pipelineStatus);

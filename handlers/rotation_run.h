@@ -27,6 +27,12 @@ struct RotationEngine::Run {
   std::optional<gitlab::CreatedToken> created;
   RotationResult result;
 
+  // The new token's expiry as GitLab created it: a refused expiry was retried with an earlier
+  // date than the plan's. The plan's when GitLab's answer is not known.
+  std::string newExpiry() const {
+    if (created && created->token.expiresAt) return formatDate(*created->token.expiresAt);
+    return formatDate(plan.newSpec.expiresAt);
+  }
   StepView* view(const std::string& key) {
     for (size_t i = 0; i < keys.size(); ++i) {
       if (keys[i] == key) return &progress.steps[i];

@@ -22,6 +22,12 @@ constexpr mode_t kFileMode = 0600;
 // writes an audit row and must reach Slack within 3 s, refusal included; patbot's own
 // transactions last milliseconds, so a longer wait only means a lock held elsewhere.
 constexpr int kBusyTimeoutMs = 1000;
+// FULL: every commit syncs the WAL before it returns, so a committed journal step or audit row
+// survives an OS crash or power loss. NORMAL syncs only at checkpoints: the last commits could
+// vanish, and recovery would act on a stale rotation step. Costs one WAL sync per commit
+// (p50 3.6 ms on the bench VM's disk, bench/ack/commit_cost.py); SqliteAuditStore's group
+// commit shares one among the appends waiting at the same time.
+constexpr const char* kSynchronous = "FULL";
 
 // False for in-memory databases and "file:" URIs, whose files open() does not manage.
 bool isPlainFile(const std::string& path) {
@@ -81,7 +87,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path,
             (path.rfind("file:", 0) == 0 ? SQLite::OPEN_URI : 0));
     conn->exec(fmt::format("PRAGMA busy_timeout = {}", kBusyTimeoutMs));
     conn->exec("PRAGMA journal_mode = WAL");
-    conn->exec("PRAGMA synchronous = NORMAL");
+    conn->exec(fmt::format("PRAGMA synchronous = {}", kSynchronous));
     conn->exec("PRAGMA foreign_keys = ON");
     database.reset(new Database(path, std::move(conn)));
   } catch (const std::exception& e) {

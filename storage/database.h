@@ -1,10 +1,14 @@
 // Database: the one SQLite connection patbot uses (audit trail, rotation journal, watcher state).
 //
 // open() creates the file with mode 0600 (and narrows a wider existing file to 0600, likewise
-// its -wal and -shm files), sets WAL journaling, synchronous=NORMAL, busy_timeout=1000 ms (so that
+// its -wal and -shm files), sets WAL journaling, synchronous=FULL, busy_timeout=1000 ms (so that
 // a request refused because another process holds the database is still answered within Slack's
 // 3 s) and foreign keys, then applies the schema migrations (migrations.h). It refuses, with kStorage, a
 // database whose schema is newer than this binary knows.
+//
+// Durability: with synchronous=FULL every commit on this connection (journal step, audit row,
+// watcher state, request key) has reached the disk (the WAL is synced) when the statement or
+// COMMIT returns, so it survives an OS crash or power loss, not only a crash of patbot.
 //
 // Threading: the connection is opened in SQLite's serialized mode, so single calls are safe from
 // any thread. Every unit of work holds writeMutex() for the whole unit so that transactions of

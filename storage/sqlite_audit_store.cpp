@@ -173,6 +173,11 @@ Result<int64_t> SqliteAuditStore::append(const AuditRecord& record) {
   return std::move(*mine);
 }
 
+size_t SqliteAuditStore::queued() {
+  std::lock_guard q(queueMutex_);
+  return pending_.size();
+}
+
 std::vector<Result<int64_t>> SqliteAuditStore::commitBatch(const std::vector<Pending>& batch,
                                                            Database::WriteLock& lock) {
   std::vector<Result<int64_t>> results;

@@ -10,6 +10,7 @@
 // Failures come back as Error kStorage (kInvalidInput for a bad query); nothing throws.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -37,7 +38,11 @@ class SqliteAuditStore final : public AuditStore {
   // still returns only once its own row is committed, with its own id or the batch's error.
   // A caller refused by the write lock (Database::WriteLock, the database held by another
   // process) withdraws its row, which is then never written, and returns the refusal.
+  // Durability: the Database syncs every commit (synchronous=FULL), so a row is on disk when
+  // append() returns it; a batch costs one sync however many rows it holds.
   Result<int64_t> append(const AuditRecord& record) override;
+  // Rows whose append() has queued them and that no committer has taken yet (tests, metrics).
+  size_t queued();
   // query.limit must be 1..kMaxLimit; query.since must be an RFC 3339 timestamp.
   // With query.tokenId, the newest `limit` matching ids are taken from each of audit_target and
   // migration 4's three detail indexes and the newest `limit` of their union are read: the cost

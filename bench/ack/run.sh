@@ -54,7 +54,7 @@ PORT=18080
 SLACK_SIGNING_SECRET=$SECRET GITLAB_URL=$GL GITLAB_TOKEN=$ADMIN SLACK_API_URL=$SL/api PATBOT_DB=$work/patbot.db \
   PATBOT_LISTEN=127.0.0.1:$PORT PATBOT_LOG_LEVEL=$([ "${ACK_WITH_SNAPSHOT:-0}" = 1 ] && echo info || echo warn) "$BUILD_DIR/bot/patbot" serve >"$work/patbot.log" 2>&1 &
 PATBOT_PID=$!; pids+=($PATBOT_PID)
-wait_log() { for _ in $(seq 1 600); do grep -q "$1" "$work/patbot.log" && return 0; sleep 0.1; done; echo "patbot did not log \"$1\"" >&2; exit 1; }
+wait_log() { for _ in $(seq 1 600); do grep -qs "$1" "$work/patbot.log" && return 0; sleep 0.1; done; echo "patbot did not log \"$1\"" >&2; exit 1; }
 if [ "${ACK_WITH_SNAPSHOT:-0}" != 1 ]; then
   wait_log "watcher: scan failed"
   fake_post /_fake/reset "$work/seed.json"

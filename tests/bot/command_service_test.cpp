@@ -3,8 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+
 #include "handlers/pat_help_handler.h"
 #include "handlers/pat_status_handler.h"
+#include "slack/block_kit.h"
 #include "storage/database.h"
 #include "storage/sqlite_audit_store.h"
 
@@ -66,7 +72,8 @@ class CommandServiceTest : public ::testing::Test {
                   std::make_unique<handlers::PatStatusHandler>(gitlab_, clock_, 30, "test"));
     access_.readers = {"U_READER", "U_OTHER"};
     access_.operators = {"U_OP"};
-    service_ = std::make_unique<CommandService>(registry_, access_, *audit_, executor_, notifier_, metrics_, clock_);
+    service_ = std::make_unique<CommandService>(registry_, access_, *audit_, executor_, longExecutor_, notifier_,
+                                                metrics_, clock_);
   }
 
   slack::SlashCommand command(std::string user, std::string text) {
@@ -94,6 +101,7 @@ class CommandServiceTest : public ::testing::Test {
   CommandRegistry registry_;
   AccessPolicy access_;
   ThreadPoolExecutor executor_{2, 100};
+  ThreadPoolExecutor longExecutor_{2, 100};
   RecordingNotifier notifier_;
   MetricsRegistry metrics_;
   std::unique_ptr<CommandService> service_;
@@ -160,6 +168,91 @@ TEST_F(CommandServiceTest, ReadersOnlyAndChannelsEnforced) {
   int deniedRows = 0;
   for (const auto& r : auditRows()) deniedRows += r.record.outcome == "denied";
   EXPECT_EQ(deniedRows, 2);
+}
+
+// Issue 12, hole 7. Stands for a rotation polling its verify pipeline: its work waits until
+// released (minutes, in production), on the long lane, as PatRotateHandler's does.
+class WaitingRotation final : public handlers::Command {
+ public:
+  Result<handlers::Prepared> prepare(const handlers::CommandRequest&) override {
+    handlers::Prepared p;
+    p.ack = slack::textMessage("Preparing the rotation plan…");
+    p.lane = handlers::Lane::kLong;
+    p.work = [this] {
+      std::unique_lock lock(mutex_);
+      ++waiting_;
+      changed_.notify_all();
+      changed_.wait(lock, [this] { return released_; });
+      return handlers::CommandOutput{};
+    };
+    return p;
+  }
+  bool waitUntilWaiting(int n) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(10), [&] { return waiting_ >= n; });
+  }
+  void release() {
+    {
+      std::lock_guard lock(mutex_);
+      released_ = true;
+    }
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int waiting_ = 0;
+  bool released_ = false;
+};
+
+class CommandLanesTest : public CommandServiceTest {
+ protected:
+  // Four rotations waiting on their pipelines, then `/pat status`: how long until its table is
+  // posted, or nullopt when it is not within `patience`. The rotations are released afterwards.
+  std::optional<std::chrono::milliseconds> statusWhileFourRotationsWait(ThreadPoolExecutor& quick,
+                                                                         ThreadPoolExecutor& slow,
+                                                                         std::chrono::milliseconds patience) {
+    auto* waiting = new WaitingRotation;
+    registry_.add("rotate", "rotate TOKEN", "Rotate.", handlers::Role::kOperator, true,
+                  std::unique_ptr<handlers::Command>(waiting));
+    CommandService service(registry_, access_, *audit_, quick, slow, notifier_, metrics_, clock_);
+    for (int i = 0; i < 4; ++i) service.handle(command("U_OP", "rotate 101"), "rot-" + std::to_string(i));
+    // With one shared pool of four workers, the four rotations take all of it.
+    EXPECT_TRUE(waiting->waitUntilWaiting(4)) << "the four rotations did not all start";
+    auto start = std::chrono::steady_clock::now();
+    service.handle(command("U_READER", "status"), "status-1");
+    std::optional<std::chrono::milliseconds> answered;
+    while (std::chrono::steady_clock::now() - start < patience && !answered) {
+      {
+        std::lock_guard lock(notifier_.mutex_);
+        for (const auto& [url, m] : notifier_.responses) {
+          if (m.toResponseJson().dump().find("deploy-bot") != std::string::npos) {
+            answered = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+          }
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    waiting->release();
+    quick.drain();
+    slow.drain();
+    return answered;
+  }
+};
+
+TEST_F(CommandLanesTest, StatusAnswersWhileFourRotationsWaitOnPipelines) {
+  ThreadPoolExecutor commands(4, 1000), rotations(8, 100);   // as `patbot serve` has them
+  auto took = statusWhileFourRotationsWait(commands, rotations, std::chrono::seconds(10));
+  ASSERT_TRUE(took) << "/pat status got no answer within 10 s while four rotations waited";
+  EXPECT_LT(took->count(), 2000);
+}
+
+// The hole as it was: one pool of four workers for everything, so four waiting rotations leave
+// /pat status queued behind them.
+TEST_F(CommandLanesTest, OneSharedPoolStallsStatusBehindWaitingRotations) {
+  ThreadPoolExecutor shared(4, 1000);
+  EXPECT_FALSE(statusWhileFourRotationsWait(shared, shared, std::chrono::seconds(2)));
 }
 
 }  // namespace

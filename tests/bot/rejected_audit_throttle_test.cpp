@@ -145,7 +145,8 @@ class EndpointsFloodTest : public ::testing::Test {
     ASSERT_TRUE(db);
     db_ = std::move(*db);
     audit_ = std::make_unique<storage::SqliteAuditStore>(*db_, clock_);
-    commands_ = std::make_unique<CommandService>(registry_, access_, *audit_, executor_, notifier_, metrics_, clock_);
+    commands_ = std::make_unique<CommandService>(registry_, access_, *audit_, executor_, executor_, notifier_, metrics_,
+                                                 clock_);
     endpoints_ = std::make_unique<SlackEndpoints>(verifier_, *commands_, *audit_, executor_, notifier_, metrics_, clock_);
   }
 

@@ -108,8 +108,10 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         // The create happened; patbot never learned the new id: recovery finds it and revokes it.
         CrashPoint{"CreateAnswerLost", "POST", "/api/v4/users/10/personal_access_tokens", true, "rolled_back"},
-        // The project variable holds the new value, the group one the old: both tokens stay.
-        CrashPoint{"FirstVariableUpdated", "PUT", "/api/v4/projects/", true, "awaiting_decision"},
+        // The project variable holds the new value, the group one the old: recovery reads the value
+        // back from the project variable (by its journaled SHA-256), updates the group one, verifies
+        // and revokes the old token (issue 12: it used to stop for a decision here).
+        CrashPoint{"FirstVariableUpdated", "PUT", "/api/v4/projects/", true, "completed"},
         // Delivered, the check never answered: the new token is active, so the old one goes.
         CrashPoint{"CheckPending", "GET", "/api/v4/personal_access_tokens/self", false, "completed"},
         // Delivered, the verify pipeline retried, patbot died waiting.

@@ -98,12 +98,22 @@ bool E2eStack::startBot() {
 }
 
 bool E2eStack::restartBot(bool crash) {
-  if (bot_) {
-    if (crash) bot_->kill9();
-    else bot_->terminate();
-    previousBotOutput_ += bot_->output();
-  }
+  stopBot(crash);
   return startBot();
+}
+
+void E2eStack::stopBot(bool crash) {
+  if (!bot_) return;
+  if (crash) bot_->kill9();
+  else bot_->terminate();
+  previousBotOutput_ += bot_->output();
+  bot_.reset();
+}
+
+void E2eStack::setBotEnv(const std::string& name, const std::string& value) {
+  if (value.empty()) env_.erase(name);
+  else env_[name] = value;
+  if (name == "PATBOT_DB") dbPath = value;
 }
 
 E2eStack::~E2eStack() {

@@ -68,6 +68,15 @@ class E2eStack {
   bool restartBot(bool crash);
   // Output of every earlier bot process of this stack (restartBot keeps it).
   std::string previousBotOutput() const { return previousBotOutput_; }
+  void clearPreviousBotOutput() { previousBotOutput_.clear(); }
+  // Starts `patbot serve` with the current environment (startBot = false, or after stopBot).
+  bool startBot();
+  // Stops `patbot serve` (SIGKILL when `crash`, else SIGTERM) and keeps its output; no-op if none.
+  void stopBot(bool crash);
+  // Sets (or, with an empty value, removes) one variable of patbot's environment for the next
+  // start and for patbot() runs.
+  void setBotEnv(const std::string& name, const std::string& value);
+  const std::string& dir() const { return dir_; }
 
  private:
   nlohmann::json seed_;
@@ -78,7 +87,6 @@ class E2eStack {
   bool ready_ = false;
   std::string startupLog_;
   std::string previousBotOutput_;
-  bool startBot();
 };
 
 }  // namespace patbot::e2e

@@ -78,3 +78,54 @@ TEST(WatcherE2e, AMissingTrackingProjectIsNamedByServeAndCheckConfig) {
 
 }  // namespace
 }  // namespace patbot::e2e
+
+namespace patbot::e2e {
+namespace {
+
+// Issue 12, hole 6: `patbot rotate` built its engine without the watcher's tracking issues, so the
+// issue the watcher opened for a token stayed open after a CLI rotation.
+TEST(WatcherE2e, ACliRotationClosesTheIssueTheWatcherOpened) {
+  StackOptions o = watchedStack("sec/team");
+  o.policyToml += R"(
+[access]
+operators = ["U0ALICE001"]
+
+[[token]]
+account = "inventory-bot"
+name    = "GitLab Security Service - Architecture - Inventory"
+ci_variables = [{ project = "sec/inventory-builder", key = "GITLAB_API_TOKEN" }]
+)";
+  E2eStack stack(o);
+  ASSERT_TRUE(stack.ready()) << stack.startupLog();
+  auto issueOf101 = [&]() -> nlohmann::json {
+    auto state = nlohmann::json::parse(stack.get(stack.gitlabUrl + "/_fake/state").body);
+    for (const auto& p : state["projects"]) {
+      if (p["path"] != "sec/team") continue;
+      for (const auto& is : p["issues"]) {
+        std::string title = is["title"];
+        if (title.rfind("Service account token expiring:", 0) == 0 &&
+            title.find("GitLab Security Service - Architecture - Inventory") != std::string::npos) {
+          return is;
+        }
+      }
+    }
+    return nullptr;
+  };
+  nlohmann::json issue;
+  for (int i = 0; i < 300 && issue.is_null(); ++i) {
+    issue = issueOf101();
+    if (issue.is_null()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_FALSE(issue.is_null()) << "the watcher opened no issue for token 101\n" << stack.bot()->output();
+  ASSERT_EQ(issue["state"], "opened");
+
+  auto [code, out] = stack.patbot({"rotate", "101", "--yes", "--poll-seconds", "0"}, {{"PATBOT_LOG_LEVEL", "warn"}});
+  ASSERT_EQ(code, 0) << out;
+  auto after = issueOf101();
+  ASSERT_FALSE(after.is_null());
+  EXPECT_EQ(after["state"], "closed") << out;
+  EXPECT_FALSE(after["notes"].empty()) << "no note on the issue";
+}
+
+}  // namespace
+}  // namespace patbot::e2e

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <ctime>
 #include <exception>
+#include <set>
+#include <stdexcept>
 
 #include "tests/fakes/fake_gitlab_impl.h"
 
@@ -116,6 +118,11 @@ void FakeGitLab::setFaults(const Faults& faults) { impl_->setFaults(faults); }
 Faults FakeGitLab::faults() const { return impl_->faults(); }
 void FakeGitLab::setDropsSupported(bool supported) { impl_->setDropsSupported(supported); }
 
+bool validScheduledAction(const std::string& action) {
+  static const std::set<std::string> kActions{"kill_before", "kill_after", "hang", "500_after", "500_before", "429"};
+  return kActions.count(action) != 0;
+}
+
 Faults faultsFromJson(const json& j) {
   Faults f;
   if (!j.is_object()) return f;
@@ -131,15 +138,30 @@ Faults faultsFromJson(const json& j) {
   f.dropPathPrefix = j.value("drop_path_prefix", std::string());
   f.dropMethod = j.value("drop_method", std::string());
   f.dropAfterWork = j.value("drop_after_work", false);
+  for (const auto& e : j.value("schedule", json::array())) {
+    ScheduledFault s;
+    s.method = e.at("method").get<std::string>();
+    s.path = e.at("path").get<std::string>();
+    s.occurrence = e.value("occurrence", 1);
+    s.action = e.at("action").get<std::string>();
+    if (!validScheduledAction(s.action)) throw std::invalid_argument("unknown schedule action " + s.action);
+    if (s.occurrence < 1) throw std::invalid_argument("schedule occurrence must be 1 or more");
+    f.schedule.push_back(std::move(s));
+  }
   return f;
 }
 
 json faultsToJson(const Faults& f) {
+  json scheduleJson = json::array();
+  for (const auto& e : f.schedule) {
+    scheduleJson.push_back({{"method", e.method}, {"path", e.path}, {"occurrence", e.occurrence},
+                            {"action", e.action}, {"seen", e.seen}, {"fired", e.fired}});
+  }
   return {{"latency_ms", f.latencyMs}, {"latency_jitter_ms", f.latencyJitterMs}, {"rate_429", f.rate429},
           {"rate_500", f.rate500}, {"hang", f.hang}, {"hang_path_prefix", f.hangPathPrefix},
           {"hang_method", f.hangMethod}, {"hold_answer", f.holdAnswer}, {"drop_rate", f.dropRate},
           {"drop_path_prefix", f.dropPathPrefix}, {"drop_method", f.dropMethod},
-          {"drop_after_work", f.dropAfterWork}};
+          {"drop_after_work", f.dropAfterWork}, {"schedule", scheduleJson}};
 }
 
 // --- Impl: lifecycle, faults, dispatch ----------------------------------------------------------
@@ -163,6 +185,7 @@ json FakeGitLab::Impl::state() const {
 void FakeGitLab::Impl::setFaults(const Faults& faults) {
   std::lock_guard lock(faultsMutex_);
   faults_ = faults;
+  ++faultsGeneration_;
   faultsCv_.notify_all();
 }
 
@@ -204,7 +227,9 @@ http::Response FakeGitLab::Impl::handle(const http::Request& req) {
       std::string authLabel = "none";
       bool dropped = false;
       bool dropAfterWork = false;
-      auto fault = injectFault(req);
+      auto scheduled = takeScheduled(req);
+      auto fault = scheduled ? std::optional<http::Response>(scheduledAnswer(req, *scheduled, &authLabel))
+                             : injectFault(req);
       if (!fault) {
         Faults now = faults();
         dropped = dropsNow(req, now);
@@ -236,6 +261,7 @@ http::Response FakeGitLab::Impl::handle(const http::Request& req) {
         }
         // A connection dropped before the work is logged with status 0: GitLab did nothing.
         logCall(req, dropped && !dropAfterWork ? 0 : res.status, authLabel, dropped);
+        if (scheduled) calls_.back()["fault"] = *scheduled;
         std::string requestId = randomHex(26);
         res.headers["x-request-id"] = requestId;
         res.headers["x-gitlab-meta"] = json{{"correlation_id", requestId}, {"version", "1"}}.dump();
@@ -259,6 +285,64 @@ http::Response FakeGitLab::Impl::handle(const http::Request& req) {
 bool FakeGitLab::Impl::hangsNow(const http::Request& req, bool afterWork) const {
   return faults_.hang && faults_.holdAnswer == afterWork && req.path.rfind(faults_.hangPathPrefix, 0) == 0 &&
          (faults_.hangMethod.empty() || faults_.hangMethod == req.method);
+}
+
+std::optional<std::string> FakeGitLab::Impl::takeScheduled(const http::Request& req) {
+  std::lock_guard lock(faultsMutex_);
+  std::optional<std::string> action;
+  for (auto& e : faults_.schedule) {
+    if (e.method != req.method || e.path != req.path) continue;
+    if (++e.seen == e.occurrence && !action) {
+      e.fired = true;
+      action = e.action;
+    }
+  }
+  return action;
+}
+
+void FakeGitLab::Impl::holdUntilReleased() {
+  std::unique_lock lock(faultsMutex_);
+  const uint64_t generation = faultsGeneration_;
+  ++held_;
+  faultsCv_.wait_for(lock, kHangTime, [&] { return stopping_ || faultsGeneration_ != generation; });
+  --held_;
+}
+
+http::Response FakeGitLab::Impl::scheduledAnswer(const http::Request& req, const std::string& action,
+                                                 std::string* authLabel) {
+  if (action == "kill_before" || action == "hang") {
+    holdUntilReleased();
+    return messageError(503, "503 Service Unavailable");
+  }
+  if (action == "500_before") return messageError(500, "500 Internal Server Error");
+  if (action == "429") {
+    std::lock_guard lock(mutex_);
+    return rateLimitedLocked();
+  }
+  http::Response done;
+  {
+    std::lock_guard lock(mutex_);
+    done = handleApi(req, authLabel);
+  }
+  if (action == "500_after") return messageError(500, "500 Internal Server Error");
+  holdUntilReleased();   // kill_after
+  return done;
+}
+
+http::Response FakeGitLab::Impl::rateLimitedLocked() {
+  if (rateLimitCount_++ % 2 == 1) {
+    return messageError(429, json{{"error", "This endpoint has been requested too many times. Try again later."}});
+  }
+  auto now = std::chrono::system_clock::to_time_t(clock_.now());
+  http::Response r{429, {{"content-type", "text/plain"}}, "Retry later\n"};
+  r.headers["ratelimit-name"] = "throttle_authenticated_api";
+  r.headers["ratelimit-limit"] = "120";
+  r.headers["ratelimit-observed"] = "121";
+  r.headers["ratelimit-remaining"] = "0";
+  r.headers["ratelimit-reset"] = std::to_string(now + 1);
+  r.headers["ratelimit-resettime"] = httpDate(now + 1);
+  r.headers["retry-after"] = "1";
+  return r;
 }
 
 std::optional<http::Response> FakeGitLab::Impl::injectFault(const http::Request& req) {
@@ -285,21 +369,7 @@ std::optional<http::Response> FakeGitLab::Impl::injectFault(const http::Request&
   if (f.rate429 <= 0 && f.rate500 <= 0) return std::nullopt;
   std::lock_guard lock(mutex_);
   double roll = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
-  if (roll < f.rate429) {
-    if (rateLimitCount_++ % 2 == 1) {
-      return messageError(429, json{{"error", "This endpoint has been requested too many times. Try again later."}});
-    }
-    auto now = std::chrono::system_clock::to_time_t(clock_.now());
-    http::Response r{429, {{"content-type", "text/plain"}}, "Retry later\n"};
-    r.headers["ratelimit-name"] = "throttle_authenticated_api";
-    r.headers["ratelimit-limit"] = "120";
-    r.headers["ratelimit-observed"] = "121";
-    r.headers["ratelimit-remaining"] = "0";
-    r.headers["ratelimit-reset"] = std::to_string(now + 1);
-    r.headers["ratelimit-resettime"] = httpDate(now + 1);
-    r.headers["retry-after"] = "1";
-    return r;
-  }
+  if (roll < f.rate429) return rateLimitedLocked();
   if (roll < f.rate429 + f.rate500) return messageError(500, "500 Internal Server Error");
   return std::nullopt;
 }
@@ -343,7 +413,7 @@ http::Response FakeGitLab::Impl::handleControl(const http::Request& req) {
           return grapeError(400, "drop faults need the fake_gitlab process started with --drop-proxy");
         }
         setFaults(wanted);
-      } catch (const json::exception& e) {
+      } catch (const std::exception& e) {
         return grapeError(400, std::string("bad faults: ") + e.what());
       }
     }

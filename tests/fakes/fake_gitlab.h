@@ -7,8 +7,9 @@
 //                                  where auth is "none" or "token:<id>"; never a token value
 //   POST /_fake/faults             {latency_ms, latency_jitter_ms, rate_429, rate_500, hang,
 //                                   hang_path_prefix, hang_method, hold_answer, drop_rate,
-//                                   drop_path_prefix, drop_method, drop_after_work} (missing keys
-//                                   reset to defaults); GET adds "held": requests hanging right now
+//                                   drop_path_prefix, drop_method, drop_after_work, schedule}
+//                                  (missing keys reset to defaults); GET adds "held": requests
+//                                  hanging right now, and each schedule entry's "seen"/"fired"
 //   GET  /_fake/state              the whole state in seed format, token values included
 //   POST /_fake/reset              body = a new seed; clears the call log
 //   POST /_fake/clock              {"now":"RFC3339"}; only with a settable FakeClock, else 400
@@ -42,6 +43,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -49,6 +51,30 @@
 #include "http/http_types.h"
 
 namespace patbot::fakes {
+
+// One scheduled fault: the `occurrence`-th /api/v4 call (1-based, counted from when the schedule
+// was set) whose method is `method` and whose path (without query) is exactly `path` gets
+// `action`; other calls are not touched by it:
+//   kill_before  hold the request without doing its work (the driver kills the client meanwhile)
+//   kill_after   do the work, then hold the answer
+//   hang         as kill_before (the client is expected to give up at its deadline)
+//   500_after    do the work, then answer 500 {"message":"500 Internal Server Error"}
+//   500_before   answer that 500 without doing the work
+//   429          answer a 429 as the rate_429 fault does, without doing the work
+// A held request is released when the faults are set again (POST /_fake/faults, {} included) or
+// the fake stops: kill_before and hang then answer 503 still without doing the work (the client
+// is gone; a late create must not appear), kill_after sends its real answer.
+struct ScheduledFault {
+  std::string method;
+  std::string path;
+  int occurrence = 1;
+  std::string action;
+  int seen = 0;          // matching calls so far (kept by the fake)
+  bool fired = false;    // the occurrence arrived and got `action`
+};
+
+// The actions ScheduledFault accepts.
+bool validScheduledAction(const std::string& action);
 
 // Faults injected into /api/v4 routes only (never /_fake).
 struct Faults {
@@ -68,6 +94,7 @@ struct Faults {
   std::string dropPathPrefix;    // drop only paths starting with this ("" = any /api/v4 path)
   std::string dropMethod;        // and only this method ("" = any)
   bool dropAfterWork = false;    // carry the request out first, then drop (the answer is lost)
+  std::vector<ScheduledFault> schedule;   // deterministic per-call faults (above); checked first
 };
 
 // Marks a response whose connection the TCP front must close without answering.

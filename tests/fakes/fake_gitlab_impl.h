@@ -55,6 +55,15 @@ class FakeGitLab::Impl {
   http::Response handleApi(const http::Request& req, std::string* authLabel);
   http::Response handleControl(const http::Request& req);
   std::optional<http::Response> injectFault(const http::Request& req);
+  // The action of the schedule entry this call is the chosen occurrence of; counts the call
+  // against every entry it matches. Takes faultsMutex_.
+  std::optional<std::string> takeScheduled(const http::Request& req);
+  // Holds the calling request until the faults are set again or the fake stops. Takes faultsMutex_.
+  void holdUntilReleased();
+  // Carries out a call that a scheduled action hit (see ScheduledFault).
+  http::Response scheduledAnswer(const http::Request& req, const std::string& action, std::string* authLabel);
+  // A 429 as GitLab sends it, alternating Rack::Attack and the application limiter. mutex_ held.
+  http::Response rateLimitedLocked();
   // Whether `req` must hang now: before the work (hold_answer off) or after it (on). Needs faultsMutex_.
   bool hangsNow(const http::Request& req, bool afterWork) const;
   // Whether the connection of `req` is to be dropped (rolls the dice once per request).
@@ -153,6 +162,7 @@ class FakeGitLab::Impl {
   bool stopping_ = false;
   int inFlight_ = 0;
   int held_ = 0;                        // requests hanging now (guarded by faultsMutex_)
+  uint64_t faultsGeneration_ = 0;       // bumped by setFaults: releases scheduled holds
   bool dropsSupported_ = false;         // guarded by faultsMutex_
 };
 

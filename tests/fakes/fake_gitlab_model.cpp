@@ -102,6 +102,10 @@ FakeWorld worldFromSeed(const json& seed, TimePoint now) {
   if (!seed.is_object()) bad("the seed must be a JSON object");
   FakeWorld w;
   w.maxLifetimeDays = get<int>(seed, "max_lifetime_days", 365);
+  w.expiryErrorStyle = get<std::string>(seed, "expiry_error_style", "before_date");
+  if (w.expiryErrorStyle != "before_date" && w.expiryErrorStyle != "invalid" && w.expiryErrorStyle != "days") {
+    bad("expiry_error_style must be \"before_date\", \"invalid\" or \"days\"");
+  }
 
   for (const auto& j : get<json>(seed, "users", json::array())) {
     FakeUser u;
@@ -265,7 +269,7 @@ json worldToSeed(const FakeWorld& w) {
     projects.push_back({{"id", p.id}, {"path", p.path}, {"maintainers", p.maintainers}, {"variables", vars},
                         {"pipelines", pipes}, {"verify_variable", p.verifyVariable}, {"issues", issues}});
   }
-  return {{"max_lifetime_days", w.maxLifetimeDays}, {"users", users}, {"service_accounts", sas},
+  return {{"max_lifetime_days", w.maxLifetimeDays}, {"expiry_error_style", w.expiryErrorStyle}, {"users", users}, {"service_accounts", sas},
           {"groups", groups}, {"tokens", tokens}, {"projects", projects}};
 }
 

@@ -105,6 +105,11 @@ struct FakeGroup {
 
 struct FakeWorld {
   int maxLifetimeDays = 365;
+  // How an expires_at beyond today + maxLifetimeDays is refused, as GitLab versions word it (seed
+  // key "expiry_error_style"): "before_date" "Expiration date must be before D" (16.0 on),
+  // "invalid" "Expiration date is invalid" (EE lifetime policy up to 14.x), "days"
+  // "Expiration date must expire in N days". The date D itself is always accepted.
+  std::string expiryErrorStyle = "before_date";
   std::map<int64_t, FakeUser> users;        // humans and service accounts
   std::map<int64_t, FakeToken> tokens;
   std::map<std::string, int64_t> tokenByValue;

@@ -601,6 +601,56 @@ TEST_F(FakeGitLabTest, DropFaultsMarkTheAnswerForTheFrontAndAreRefusedWithoutOne
   EXPECT_EQ(parse(call("GET", "/_fake/faults", ""))["drop_after_work"], true);
 }
 
+TEST_F(FakeGitLabTest, ScheduledFaultsHitOnlyTheChosenOccurrence) {
+  const std::string path = "/api/v4/users/10/personal_access_tokens";
+  std::string spec = R"({"name":"scheduled","scopes":["api"],"expires_at":"2025-12-01"})";
+  auto schedule = [&](const char* action, int occurrence) {
+    json body = {{"schedule", {{{"method", "POST"}, {"path", path}, {"occurrence", occurrence}, {"action", action}}}}};
+    return call("POST", "/_fake/faults", "", body.dump()).status;
+  };
+  auto tokens = [&] { return gl->state()["tokens"].size(); };
+  size_t n = tokens();
+  // 500_after: the second create happens and answers 500; the first and third pass.
+  ASSERT_EQ(schedule("500_after", 2), 200);
+  EXPECT_EQ(call("GET", path, admin()).status, 405);   // another method does not count
+  EXPECT_EQ(call("POST", path, admin(), spec).status, 201);
+  EXPECT_EQ(call("POST", path, admin(), spec).status, 500);
+  EXPECT_EQ(call("POST", path, admin(), spec).status, 201);
+  EXPECT_EQ(tokens(), n + 3);
+  auto faults = parse(call("GET", "/_fake/faults", ""));
+  EXPECT_EQ(faults["schedule"][0]["seen"], 3);
+  EXPECT_EQ(faults["schedule"][0]["fired"], true);
+  EXPECT_EQ(parse(call("GET", "/_fake/calls", "")).back().value("fault", ""), "");
+  // 500_before and 429: no work.
+  ASSERT_EQ(schedule("500_before", 1), 200);
+  EXPECT_EQ(call("POST", path, admin(), spec).status, 500);
+  ASSERT_EQ(schedule("429", 1), 200);
+  EXPECT_EQ(call("POST", path, admin(), spec).status, 429);
+  EXPECT_EQ(tokens(), n + 3);
+  // kill_before / hang: held without work; released by setting faults, still without work.
+  for (const char* action : {"kill_before", "hang"}) {
+    ASSERT_EQ(schedule(action, 1), 200);
+    auto held = std::async(std::launch::async, [&] { return call("POST", path, admin(), spec); });
+    EXPECT_EQ(held.wait_for(300ms), std::future_status::timeout);
+    EXPECT_EQ(parse(call("GET", "/_fake/faults", ""))["held"], 1);
+    ASSERT_EQ(call("POST", "/_fake/faults", "", "{}").status, 200);
+    ASSERT_EQ(held.wait_for(10s), std::future_status::ready);
+    EXPECT_EQ(held.get().status, 503);
+    EXPECT_EQ(tokens(), n + 3) << action;
+  }
+  // kill_after: the work is done while the answer is held; released, the real answer goes out.
+  ASSERT_EQ(schedule("kill_after", 1), 200);
+  auto held = std::async(std::launch::async, [&] { return call("POST", path, admin(), spec); });
+  EXPECT_EQ(held.wait_for(300ms), std::future_status::timeout);
+  EXPECT_EQ(tokens(), n + 4);
+  ASSERT_EQ(call("POST", "/_fake/faults", "", "{}").status, 200);
+  ASSERT_EQ(held.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(held.get().status, 201);
+  EXPECT_EQ(parse(call("GET", "/_fake/calls", "")).back()["fault"], "kill_after");
+  // A bad action is refused.
+  EXPECT_EQ(schedule("explode", 1), 400);
+}
+
 TEST_F(FakeGitLabTest, CallLogNeverHoldsTokenValues) {
   call("GET", "/api/v4/personal_access_tokens/self", admin());
   call("GET", "/api/v4/personal_access_tokens", "", "", "private_token=" + admin() + "&per_page=5");

@@ -72,8 +72,12 @@ bool FakeGitLab::Impl::expiresParam(const Ctx& ctx, bool rotate, Date* out, http
     *error = grapeError(400, "expires_at is invalid");
     return false;
   }
-  if (*d > max) {
+  if (*d > max) {   // the model's `expires_at > max`: max itself passes
     std::string reason = "Expiration date must be before " + formatDate(max);
+    if (world_.expiryErrorStyle == "invalid") reason = "Expiration date is invalid";
+    if (world_.expiryErrorStyle == "days") {
+      reason = "Expiration date must expire in " + std::to_string(world_.maxLifetimeDays) + " days";
+    }
     *error = rotate ? messageError(400, "400 Bad request - " + reason) : messageError(422, reason);
     return false;
   }

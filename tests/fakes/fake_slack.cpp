@@ -80,10 +80,15 @@ http::Response route(FakeSlackState& s, const http::Request& req) {
   static constexpr Control kControls[] = {{"/_fake/slash", "POST"},   {"/_fake/click", "POST"},
                                           {"/_fake/messages", "GET"}, {"/_fake/calls", "GET"},
                                           {"/_fake/history", "GET"},  {"/_fake/fault", "POST"},
-                                          {"/_fake/reset", "POST"},   {"/_fake/health", "GET"}};
-  auto control = std::find_if(std::begin(kControls), std::end(kControls), [&](const Control& c) { return p == c.path; });
-  if (control == std::end(kControls)) return textResponse(404, "not_found");
-  if (req.method != control->method) return textResponse(405, "method_not_allowed");
+                                          {"/_fake/reset", "POST"},   {"/_fake/health", "GET"},
+                                          {"/_fake/schedule", "POST"}, {"/_fake/schedule", "GET"}};
+  auto control = std::find_if(std::begin(kControls), std::end(kControls),
+                              [&](const Control& c) { return p == c.path && req.method == c.method; });
+  if (control == std::end(kControls)) {
+    bool known = std::any_of(std::begin(kControls), std::end(kControls), [&](const Control& c) { return p == c.path; });
+    return known ? textResponse(405, "method_not_allowed") : textResponse(404, "not_found");
+  }
+  if (p == "/_fake/schedule") return post ? setSchedule(s, req) : getSchedule(s);
   if (post && p == "/_fake/slash") return sendSlash(s, req);
   if (post && p == "/_fake/click") return sendClick(s, req);
   if (get && p == "/_fake/messages") return listMessages(s, req);
@@ -187,6 +192,7 @@ void FakeSlackState::resetLocked() {
   faultMode.clear();
   faultRemaining = 0;
   faultMethod.clear();
+  schedule.clear();
 }
 
 FakeSlack::FakeSlack(FakeSlackOptions options, const Clock& clock, http::Transport& transport)

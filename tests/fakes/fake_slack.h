@@ -19,6 +19,9 @@
 //   POST /_fake/fault   {"post_fail":"ratelimited"|"invalid_auth"|"down","count":N,"method":M}
 //                       the next N Web API calls (of method M only, when given) fail: 429 with
 //                       Retry-After: 1 and ok:false ratelimited, 200 ok:false invalid_auth, or 503
+//   POST /_fake/schedule {"schedule":[{"via":"response_url"|M,"occurrence":K,"action":
+//                        "down"|"ratelimited"|"expired"|"invalid_auth"}]} the K-th call through
+//                       `via` after this fails (fake_slack_state.h); GET shows seen/fired
 //   POST /_fake/reset   forget everything
 //
 // Time (response_url expiry, rate limits, ts, request timestamps) comes from the Clock.

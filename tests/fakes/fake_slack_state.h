@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <random>
 #include <string>
@@ -22,6 +23,19 @@ struct MintedUrl {
   std::string channelId;
   TimePoint minted;
   int uses = 0;
+};
+
+// One scheduled failure (POST /_fake/schedule): the `occurrence`-th call (1-based, counted from
+// when the schedule was set) through `via` fails with `action`. `via` is "response_url" (a post to
+// any minted response_url) or a Web API method ("chat.postMessage", "chat.update"). Actions:
+// "down" (503), "ratelimited" (429, Retry-After: 1), "expired" (response_url: 404 expired_url),
+// "invalid_auth" (Web API: 200 ok:false). A failed response_url post does not count as a use.
+struct SlackScheduledFault {
+  std::string via;
+  int occurrence = 1;
+  std::string action;
+  int seen = 0;
+  bool fired = false;
 };
 
 struct RateBucket {
@@ -51,6 +65,10 @@ struct FakeSlackState {
   std::string faultMode;
   int faultRemaining = 0;
   std::string faultMethod;     // "" = every Web API method
+  std::vector<SlackScheduledFault> schedule;
+
+  // The action of the schedule entry this call (through `via`) is the chosen occurrence of.
+  std::optional<std::string> takeScheduledLocked(const std::string& via);
 
   std::string mintTsLocked();
   std::string randomCharsLocked(size_t n, const char* alphabet);
@@ -69,6 +87,11 @@ std::string channelNameFor(const std::string& channelId);
 // The sender half (fake_slack_sender.cpp): POST /_fake/slash and /_fake/click.
 http::Response sendSlash(FakeSlackState& state, const http::Request& request);
 http::Response sendClick(FakeSlackState& state, const http::Request& request);
+
+// POST /_fake/schedule {"schedule":[{"via","occurrence","action"}]} replaces the schedule; GET
+// shows it with "seen" and "fired" per entry.
+http::Response setSchedule(FakeSlackState& state, const http::Request& request);
+http::Response getSchedule(FakeSlackState& state);
 
 // The Web API half (fake_slack_web_api.cpp): /api/<method> and /commands/<id>.
 http::Response webApi(FakeSlackState& state, const http::Request& request, const std::string& method);

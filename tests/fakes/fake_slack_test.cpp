@@ -485,6 +485,38 @@ TEST_F(FakeSlackTest, FaultCanBeLimitedToOneMethod) {
   EXPECT_EQ(call("POST", "/_fake/fault", R"({"post_fail":"down","method":5})").status, 400);
 }
 
+TEST_F(FakeSlackTest, ScheduleFailsExactlyTheChosenCall) {
+  std::string url = callJson("POST", "/_fake/slash", {{"text", "status"}})["response_url"];
+  auto post = [&](const std::string& text) {
+    return call("POST", pathOf(url), json{{"text", text}}.dump(), {{"content-type", "application/json"}});
+  };
+  auto set = callJson("POST", "/_fake/schedule",
+                      {{"schedule", {{{"via", "response_url"}, {"occurrence", 2}, {"action", "down"}},
+                                     {{"via", "chat.update"}, {"occurrence", 1}, {"action", "ratelimited"}}}}});
+  EXPECT_EQ(set["schedule"].size(), 2u);
+  EXPECT_EQ(post("one").status, 200);
+  EXPECT_EQ(api("chat.postMessage", {{"channel", "C0PATBOT01"}, {"text", "x"}}).status, 200);   // not scheduled
+  EXPECT_EQ(post("two").status, 503);
+  EXPECT_EQ(post("three").status, 200);
+  auto limited = api("chat.update", {{"channel", "C0PATBOT01"}, {"ts", "1.1"}, {"text", "x"}});
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.headers.at("retry-after"), "1");
+  auto shown = callJson("GET", "/_fake/schedule");
+  EXPECT_EQ(shown["schedule"][0]["seen"], 3);
+  EXPECT_EQ(shown["schedule"][0]["fired"], true);
+  EXPECT_EQ(shown["schedule"][1]["fired"], true);
+  // The failed post did not use the URL up: uses 1 and 3 were recorded.
+  auto messages = callJson("GET", "/_fake/messages");
+  int viaUrl = 0;
+  for (const auto& m : messages) viaUrl += m["via"] == "response_url";
+  EXPECT_EQ(viaUrl, 2);
+  callJson("POST", "/_fake/schedule", {{"schedule", {{{"via", "response_url"}, {"action", "expired"}}}}});
+  auto expired = post("four");
+  EXPECT_EQ(expired.status, 404);
+  EXPECT_EQ(expired.body, "expired_url");
+  EXPECT_EQ(call("POST", "/_fake/schedule", R"({"schedule":[{"via":"response_url","action":"explode"}]})").status, 400);
+}
+
 // --- click ------------------------------------------------------------------------------------
 
 TEST_F(FakeSlackTest, ClickSendsSignedBlockActionsPayload) {

@@ -220,11 +220,61 @@ Outcome dispatch(FakeSlackState& s, const http::Request& req, const std::string&
 
 }  // namespace
 
+std::optional<std::string> FakeSlackState::takeScheduledLocked(const std::string& via) {
+  std::optional<std::string> action;
+  for (auto& e : schedule) {
+    if (e.via != via) continue;
+    if (++e.seen == e.occurrence && !action) {
+      e.fired = true;
+      action = e.action;
+    }
+  }
+  return action;
+}
+
+http::Response setSchedule(FakeSlackState& s, const http::Request& req) {
+  auto body = json::parse(req.body, nullptr, false);
+  if (!body.is_object()) return slackJsonResponse(400, {{"error", "body must be a JSON object"}});
+  std::vector<SlackScheduledFault> schedule;
+  static const std::vector<std::string> kActions{"down", "ratelimited", "expired", "invalid_auth"};
+  for (const auto& e : body.value("schedule", json::array())) {
+    SlackScheduledFault f;
+    if (!e.is_object() || !e.value("via", json()).is_string() || !e.value("action", json()).is_string()) {
+      return slackJsonResponse(400, {{"error", "each entry needs via and action"}});
+    }
+    f.via = e["via"].get<std::string>();
+    f.action = e["action"].get<std::string>();
+    f.occurrence = e.value("occurrence", json(1)).is_number_integer() ? e.value("occurrence", 1) : 0;
+    if (std::find(kActions.begin(), kActions.end(), f.action) == kActions.end() || f.occurrence < 1) {
+      return slackJsonResponse(400, {{"error", "action must be down, ratelimited, expired or invalid_auth; "
+                                               "occurrence 1 or more"}});
+    }
+    schedule.push_back(std::move(f));
+  }
+  {
+    std::lock_guard lock(s.mu);
+    s.schedule = std::move(schedule);
+  }
+  return getSchedule(s);
+}
+
+http::Response getSchedule(FakeSlackState& s) {
+  std::lock_guard lock(s.mu);
+  json out = json::array();
+  for (const auto& e : s.schedule) {
+    out.push_back({{"via", e.via}, {"occurrence", e.occurrence}, {"action", e.action}, {"seen", e.seen},
+                   {"fired", e.fired}});
+  }
+  return slackJsonResponse(200, {{"schedule", out}});
+}
+
 http::Response webApi(FakeSlackState& s, const http::Request& req, const std::string& method) {
   if (req.method != "POST") return textResponse(405, "method_not_allowed");
   std::lock_guard lock(s.mu);
   Outcome o;
-  if (s.faultRemaining > 0 && (s.faultMethod.empty() || s.faultMethod == method)) {
+  if (auto action = s.takeScheduledLocked(method)) {
+    o = faultOutcome(*action == "expired" ? "invalid_auth" : *action);
+  } else if (s.faultRemaining > 0 && (s.faultMethod.empty() || s.faultMethod == method)) {
     --s.faultRemaining;
     o = faultOutcome(s.faultMode);
   } else {
@@ -248,6 +298,15 @@ http::Response responseUrl(FakeSlackState& s, const http::Request& req, const st
   auto it = s.urls.find(id);
   if (it == s.urls.end()) return textResponse(404, "no_service");
   MintedUrl& minted = it->second;
+  if (auto action = s.takeScheduledLocked("response_url")) {
+    if (*action == "down") return textResponse(503, "service_unavailable");
+    if (*action == "ratelimited") {
+      http::Response r = textResponse(429, "rate_limited");
+      r.headers["retry-after"] = "1";
+      return r;
+    }
+    return textResponse(404, "expired_url");
+  }
   if (s.clock.now() - minted.minted > kResponseUrlLifetime) return textResponse(404, "expired_url");
   if (minted.uses >= kResponseUrlUses) return textResponse(404, "used_url");
   auto body = json::parse(req.body, nullptr, false);

@@ -1,7 +1,7 @@
 // GitLab answers: every gitlab/json_mapping parse* function on the whole input, and
-// gitlab/gitlab_errors errorFromResponse (with retryAfterSeconds and maxExpiryFromError) twice:
-// once on the whole input as the body of a refusal chosen by the input's size, once with the
-// input cut into line 1 = status, line 2 = Retry-After, rest = body.
+// gitlab/gitlab_errors errorFromResponse (with retryAfterSeconds, maxExpiryFromError and
+// latestAcceptedExpiry) twice: once on the whole input as the body of a refusal chosen by the
+// input's size, once with the input cut into line 1 = status, line 2 = Retry-After, rest = body.
 #include <cctype>
 #include <chrono>
 #include <cstddef>
@@ -80,6 +80,11 @@ void checkRefusal(int status, const http::Headers& headers, const std::string& b
   fuzz::check(!e.message.empty(), "a refusal has a sentence");
   fuzz::check(tokensRedacted(e.message) && tokensRedacted(e.detail), "glpat- values are redacted");
   (void)maxExpiryFromError(e);
+  const Date today = Date(std::chrono::days(20000));
+  const Date refused = today + std::chrono::days(365);
+  if (auto retry = latestAcceptedExpiry(e, today, refused)) {
+    fuzz::check(*retry > today && *retry < refused, "a retry date lies after today and before the refused date");
+  }
   (void)reasonPhrase(status);
 }
 

@@ -220,5 +220,75 @@ TEST(GitLabErrorsTest, MaxExpiryIsAbsentFromOtherErrors) {
             std::nullopt);
 }
 
+// latestAcceptedExpiry: the date to retry with, for each way GitLab versions refuse an expiry.
+const Date kToday = Date(std::chrono::year(2026) / 11 / 28);
+Date inDays(int n) { return kToday + std::chrono::days(n); }
+
+TEST(GitLabErrorsTest, RetryDateIsTheBeforeDateItself) {
+  // GitLab refuses only expires_at > D, so D is the latest date it takes, not D - 1.
+  Error create = errorFromResponse(422, {}, R"({"message":"Expiration date must be before 2027-05-27"})", "creating");
+  EXPECT_EQ(latestAcceptedExpiry(create, kToday, inDays(365)), Date(std::chrono::year(2027) / 5 / 27));
+  Error rotate = errorFromResponse(400, {}, R"({"message":"400 Bad request - Expiration date must be before 2027-05-27"})",
+                                   "rotating");
+  EXPECT_EQ(latestAcceptedExpiry(rotate, kToday, inDays(365)), Date(std::chrono::year(2027) / 5 / 27));
+  // A date not before the refused one would only be refused again.
+  EXPECT_EQ(latestAcceptedExpiry(create, kToday, Date(std::chrono::year(2027) / 5 / 27)), std::nullopt);
+  Error past = errorFromResponse(422, {}, R"({"message":"Expiration date must be before 2026-11-28"})", "creating");
+  EXPECT_EQ(latestAcceptedExpiry(past, kToday, inDays(365)), std::nullopt);
+}
+
+TEST(GitLabErrorsTest, RetryDateForExpiresInDays) {
+  Error days = errorFromResponse(422, {}, R"({"message":"Expiration date must expire in 90 days"})", "creating");
+  EXPECT_EQ(latestAcceptedExpiry(days, kToday, inDays(365)), inDays(90));
+  // Refused again at today + 90 (GitLab's day is behind ours): the day before, then nothing.
+  EXPECT_EQ(latestAcceptedExpiry(days, kToday, inDays(90)), inDays(89));
+  EXPECT_EQ(latestAcceptedExpiry(days, kToday, inDays(1)), std::nullopt);
+  Error within = errorFromResponse(400, {}, R"({"message":"400 Bad request - Token must expire within 365 days"})", "rotating");
+  EXPECT_EQ(latestAcceptedExpiry(within, kToday, inDays(400)), inDays(365));
+  Error lessThan = errorFromResponse(400, {}, R"({"error":"expires_at must expire in less than 60 days"})", "rotating");
+  EXPECT_EQ(latestAcceptedExpiry(lessThan, kToday, inDays(365)), inDays(59));
+}
+
+TEST(GitLabErrorsTest, RetryDateForExpirationDateIsInvalid) {
+  Error invalid = errorFromResponse(422, {}, R"({"message":"Expiration date is invalid"})", "creating");
+  EXPECT_EQ(latestAcceptedExpiry(invalid, kToday, inDays(400)), inDays(365));
+  EXPECT_EQ(latestAcceptedExpiry(invalid, kToday, inDays(365)), inDays(kFallbackLifetimeDays));
+  EXPECT_EQ(latestAcceptedExpiry(invalid, kToday, inDays(kFallbackLifetimeDays)), std::nullopt);
+  Error hash = errorFromResponse(400, {}, R"({"message":{"expires_at":["is invalid"]}})", "creating");
+  EXPECT_EQ(latestAcceptedExpiry(hash, kToday, inDays(365)), inDays(kFallbackLifetimeDays));
+}
+
+TEST(GitLabErrorsTest, RetryEndsWithinTwoRetriesForEveryStyle) {
+  for (const char* body : {R"({"message":"Expiration date must be before 2027-01-01"})",
+                           R"({"message":"Expiration date must expire in 30 days"})",
+                           R"({"message":"Expiration date is invalid"})"}) {
+    Error e = errorFromResponse(422, {}, body, "creating");
+    Date refused = inDays(365);
+    int retries = 0;
+    while (auto next = latestAcceptedExpiry(e, kToday, refused)) {
+      ASSERT_LT(*next, refused) << body;
+      refused = *next;
+      ASSERT_LE(++retries, 3) << body;
+    }
+    EXPECT_LE(retries, 2) << body;
+  }
+}
+
+TEST(GitLabErrorsTest, NoRetryDateForOtherAnswers) {
+  EXPECT_EQ(latestAcceptedExpiry(errorFromResponse(400, {}, R"({"message":"400 Bad request - Token already revoked"})", "x"),
+                                 kToday, inDays(365)),
+            std::nullopt);
+  // A 5xx or a transport failure may have created the token: never a retry with another date.
+  EXPECT_EQ(latestAcceptedExpiry(errorFromResponse(500, {}, R"({"message":"Expiration date is invalid"})", "x"), kToday,
+                                 inDays(365)),
+            std::nullopt);
+  EXPECT_EQ(latestAcceptedExpiry(Error::make(ErrorKind::kTimeout, "Expiration date must be before 2027-01-01"), kToday,
+                                 inDays(365)),
+            std::nullopt);
+  EXPECT_EQ(latestAcceptedExpiry(errorFromResponse(403, {}, R"({"message":"403 Forbidden - expires in 30 days"})", "x"),
+                                 kToday, inDays(365)),
+            std::nullopt);
+}
+
 }  // namespace
 }  // namespace patbot::gitlab

@@ -593,5 +593,62 @@ TEST_F(RotationEngineTest, RecoveryKeepsTheGracePeriodForADeliveredRotation) {
   EXPECT_TRUE(token(101)["revoked"].get<bool>());
 }
 
+// Issue 12, hole 8: an instance whose lifetime limit (60 days) is shorter than the request (365)
+// refuses the expiry in its GitLab version's words; the rotation retries with the latest date that
+// instance accepts and completes, creating exactly one token.
+struct ExpiryStyle {
+  const char* style;
+  const char* expectedExpiry;   // today 2026-11-28
+};
+void PrintTo(const ExpiryStyle& s, std::ostream* os) { *os << s.style; }
+
+class RotationExpiryStyleTest : public RotationEngineTest, public ::testing::WithParamInterface<ExpiryStyle> {
+ protected:
+  void reseed(int maxLifetimeDays, const std::string& style) {
+    seed_["max_lifetime_days"] = maxLifetimeDays;
+    seed_["expiry_error_style"] = style;
+    engine_.reset();
+    api_.reset();
+    transport_.reset();
+    fake_ = std::make_unique<fakes::FakeGitLab>(seed_, clock_);
+    transport_ = std::make_unique<InProcessTransport>(*fake_);
+    gitlab::RestGitLabOptions o;
+    o.baseUrl = "http://gitlab.test";
+    o.token = Secret(fakes::adminTokenOf(seed_));
+    o.sleep = [](std::chrono::milliseconds) {};
+    o.maxAttempts = 2;
+    api_ = std::make_unique<gitlab::RestGitLabApi>(*transport_, o);
+    makeEngine();
+  }
+};
+
+TEST_P(RotationExpiryStyleTest, RetriesWithTheLatestAcceptedExpiry) {
+  reseed(60, GetParam().style);
+  int creates = 0;
+  transport_->intercept = [&](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
+    if (r.method == "POST" && r.url.find("/personal_access_tokens") != std::string::npos &&
+        r.url.find("/rotate") == std::string::npos) {
+      ++creates;
+    }
+    return std::nullopt;
+  };
+  auto plan = engine_->plan(request());
+  ASSERT_TRUE(plan) << plan.error().message;
+  auto result = engine_->execute(*plan, request(), sink_);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_EQ(result->state, RotationState::kCompleted) << result->summary;
+  ASSERT_TRUE(result->newToken);
+  EXPECT_EQ(token(result->newToken->id)["expires_at"], GetParam().expectedExpiry);
+  EXPECT_EQ(activeNamed(kName), 1);
+  EXPECT_LE(creates, 3);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    GitLabVersions, RotationExpiryStyleTest,
+    ::testing::Values(ExpiryStyle{"before_date", "2027-01-27"},   // "must be before 2027-01-27": that day itself
+                      ExpiryStyle{"days", "2027-01-27"},          // "must expire in 60 days": today + 60
+                      ExpiryStyle{"invalid", "2026-12-28"}),      // no date given: today + 30
+    [](const ::testing::TestParamInfo<ExpiryStyle>& p) { return std::string(p.param.style); });
+
 }  // namespace
 }  // namespace patbot::handlers

@@ -43,7 +43,7 @@ TEST(StorageDatabase, FileSettings) {
   ASSERT_TRUE(db) << db.error().detail;
   auto& conn = (*db)->db();
   EXPECT_EQ(conn.execAndGet("PRAGMA journal_mode").getString(), "wal");
-  EXPECT_EQ(conn.execAndGet("PRAGMA synchronous").getInt(), 1);  // NORMAL
+  EXPECT_EQ(conn.execAndGet("PRAGMA synchronous").getInt(), 2);  // FULL: commits survive an OS crash
   EXPECT_EQ(conn.execAndGet("PRAGMA busy_timeout").getInt(), 1000);   // below Slack's 3 s ack
   EXPECT_EQ(conn.execAndGet("PRAGMA foreign_keys").getInt(), 1);
 }

@@ -1,0 +1,45 @@
+// The world of one exploration scenario: the fake GitLab's seed and patbot's policy file.
+// Deterministic for a date (built on fakes::demoSeed).
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/time_format.h"
+#include "tests/e2e/explore_model.h"
+
+namespace patbot::e2e::explore {
+
+inline constexpr const char* kOperator = "U0ALICE001";
+inline constexpr const char* kProject = "sec/inventory-builder";
+inline constexpr const char* kProjectKey = "GITLAB_API_TOKEN";
+inline constexpr const char* kGroup = "sec";
+inline constexpr const char* kGroupKey = "INVENTORY_TOKEN";
+// The variable the verify pipeline reads in the decide_* scenarios until the driver repairs it.
+inline constexpr const char* kBrokenKey = "BROKEN_TOKEN";
+
+// demoSeed(today) where only the scenario's consumers hold the rotated token: the group variable
+// exists only with `groupVariable`; token 101 expired yesterday with `expired`; the decide_*
+// scenarios' pipeline reads kBrokenKey (a value of no token), so verification fails.
+nlohmann::json scenarioSeed(const Scenario& s, Date today);
+
+// The seed with the pipeline reading kProjectKey again (what an operator fixes before Retry).
+nlohmann::json repairedPipeline(nlohmann::json state);
+
+// The policy TOML: operators, grace hours, the watcher's auto-rotation (actor watcher), and the
+// rotated token's [[token]] entry (none for --reveal).
+std::string scenarioPolicy(const Scenario& s, Actor actor);
+
+// The consumers the policy names: {"project", path, key} / {"group", path, key}.
+struct Consumer {
+  std::string kind;
+  std::string owner;
+  std::string key;
+};
+std::vector<Consumer> consumersOf(const Scenario& s);
+
+// Id of the service account that owns the scenario's token.
+int64_t accountIdOf(const Scenario& s);
+
+}  // namespace patbot::e2e::explore
