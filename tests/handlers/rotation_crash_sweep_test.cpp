@@ -93,11 +93,8 @@ class RotationCrashSweep : public RotationEngineFixture {
     bool counting = false;   // from execute() on (or from the decision on)
     bool failPipeline = isDecision(s);
     transport_->intercept = [&](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
-      if (failPipeline && r.method == "GET" && r.url.find("/pipelines/") != std::string::npos) {
-        auto real = transport_->forward(r);
-        auto j = nlohmann::json::parse(real->body);
-        j["status"] = "failed";
-        return http::ClientResponse{200, real->headers, j.dump()};
+      if (failPipeline) {
+        if (auto failed = pipelineAnsweredFailed(r)) return failed;
       }
       if (!counting || !counter.crashHere()) return std::nullopt;
       if (afterEffect) (void)transport_->forward(r);

@@ -85,6 +85,19 @@ class RotationEngineFixture : public ::testing::Test {
     return r;
   }
 
+  // The fake's answer to a pipeline GET, with the pipeline's status replaced by "failed"
+  // (nullopt for any other request): for intercepts that make the verify pipeline fail.
+  std::optional<Result<http::ClientResponse>> pipelineAnsweredFailed(const http::ClientRequest& r) {
+    if (r.method != "GET" || r.url.find("/pipelines/") == std::string::npos) return std::nullopt;
+    auto real = transport_->forward(r);
+    auto j = nlohmann::json::parse(real->body);
+    j["status"] = "failed";
+    return http::ClientResponse{200, real->headers, j.dump()};
+  }
+  void failPipelines() {
+    transport_->intercept = [this](const http::ClientRequest& r) { return pipelineAnsweredFailed(r); };
+  }
+
   nlohmann::json token(int64_t id) {
     auto state = fake_->state();   // keep the temporary alive while iterating
     for (const auto& t : state["tokens"]) {

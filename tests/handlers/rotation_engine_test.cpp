@@ -6,13 +6,7 @@
 
 #include <functional>
 
-#include "gitlab/rest_gitlab_api.h"
-#include "storage/database.h"
-#include "storage/rotation_journal.h"
-#include "storage/sqlite_audit_store.h"
-#include "tests/fakes/fake_gitlab.h"
-#include "tests/fakes/seeds.h"
-#include "tests/gitlab/fake_gitlab_transport.h"
+#include "tests/handlers/rotation_engine_fixture.h"
 
 namespace patbot::handlers {
 namespace {
@@ -20,107 +14,8 @@ namespace {
 using storage::RotationState;
 constexpr const char* kName = "GitLab Security Service - Architecture - Inventory";
 
-// Calls the fake in process; `intercept` may answer (or fail) a request instead.
-class InProcessTransport final : public http::Transport {
- public:
-  explicit InProcessTransport(fakes::FakeGitLab& fake) : inner_(fake) {}
-  std::function<std::optional<Result<http::ClientResponse>>(const http::ClientRequest&)> intercept;
-
-  Result<http::ClientResponse> send(const http::ClientRequest& request) override {
-    if (intercept) {
-      if (auto answer = intercept(request)) return *answer;
-    }
-    return forward(request);
-  }
-  Result<http::ClientResponse> forward(const http::ClientRequest& request) { return inner_.send(request); }
-
- private:
-  gitlab::testing::FakeGitLabTransport inner_;
-};
-
-class RotationEngineTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    seed_ = fakes::demoSeed(utcDay(clock_.now()));
-    fake_ = std::make_unique<fakes::FakeGitLab>(seed_, clock_);
-    transport_ = std::make_unique<InProcessTransport>(*fake_);
-    gitlab::RestGitLabOptions o;
-    o.baseUrl = "http://gitlab.test";
-    o.token = Secret(fakes::adminTokenOf(seed_));
-    o.sleep = [](std::chrono::milliseconds) {};
-    o.maxAttempts = 2;
-    api_ = std::make_unique<gitlab::RestGitLabApi>(*transport_, o);
-    auto db = storage::Database::open(":memory:");
-    ASSERT_TRUE(db);
-    db_ = std::move(*db);
-    audit_ = std::make_unique<storage::SqliteAuditStore>(*db_, clock_);
-    journal_ = std::make_unique<storage::RotationJournal>(*db_, clock_);
-    TokenPolicy policy;
-    policy.account = "inventory-bot";
-    policy.name = kName;
-    policy.ciVariables = {{"sec/inventory-builder", "GITLAB_API_TOKEN", ""}};
-    policy.groupVariables = {{"sec", "INVENTORY_TOKEN", ""}};
-    policy.verifyPipeline = PipelineRef{"sec/inventory-builder", "main"};
-    policy.trackingIssue = IssueRef{"sec/team", 262};
-    config_.tokens = {policy};
-    makeEngine();
-  }
-
-  void makeEngine() {
-    EngineOptions eo;
-    eo.pipelinePollInterval = std::chrono::seconds(0);
-    eo.sleep = [](std::chrono::milliseconds) {};
-    engine_ = std::make_unique<RotationEngine>(*api_, *journal_, *audit_, clock_, config_, eo);
-  }
-
-  RotationRequest request(std::string token = "101", std::string key = "k1") {
-    RotationRequest r;
-    r.tokenText = std::move(token);
-    r.actor = "U0ALICE001";
-    r.requestKey = std::move(key);
-    return r;
-  }
-
-  nlohmann::json token(int64_t id) {
-    auto state = fake_->state();   // keep the temporary alive while iterating
-    for (const auto& t : state["tokens"]) {
-      if (t["id"] == id) return t;
-    }
-    return nullptr;
-  }
-  int activeNamed(const std::string& name) {
-    int n = 0;
-    auto state = fake_->state();
-    for (const auto& t : state["tokens"]) n += t["name"] == name && !t["revoked"].get<bool>();
-    return n;
-  }
-  std::string variableValue(const std::string& key) {
-    auto state = fake_->state();
-    for (const auto& p : state["projects"]) {
-      for (const auto& v : p["variables"]) {
-        if (v["key"] == key) return v["value"];
-      }
-    }
-    for (const auto& g : state["groups"]) {
-      for (const auto& v : g["variables"]) {
-        if (v["key"] == key) return v["value"];
-      }
-    }
-    return "";
-  }
-
-  FakeClock clock_{TimePoint(*parseDate("2026-11-28")) + std::chrono::hours(10)};
-  nlohmann::json seed_;
-  std::unique_ptr<fakes::FakeGitLab> fake_;
-  std::unique_ptr<InProcessTransport> transport_;
-  std::unique_ptr<gitlab::RestGitLabApi> api_;
-  std::unique_ptr<storage::Database> db_;
-  std::unique_ptr<storage::SqliteAuditStore> audit_;
-  std::unique_ptr<storage::RotationJournal> journal_;
-  Config config_;
-  std::unique_ptr<RotationEngine> engine_;
-  NullProgressSink sink_;
-};
+using RotationEngineTest = testing::RotationEngineFixture;
+using testing::InProcessTransport;
 
 TEST_F(RotationEngineTest, HappyPathFollowsTheRunbook) {
   auto plan = engine_->plan(request());
@@ -221,15 +116,7 @@ TEST_F(RotationEngineTest, LaterConsumerFailingKeepsBothTokens) {
 }
 
 TEST_F(RotationEngineTest, FailedPipelineKeepsBothTokensWithTheLink) {
-  transport_->intercept = [this](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
-    if (r.method == "GET" && r.url.find("/pipelines/") != std::string::npos) {
-      auto real = transport_->forward(r);
-      auto j = nlohmann::json::parse(real->body);
-      j["status"] = "failed";
-      return http::ClientResponse{200, real->headers, j.dump()};
-    }
-    return std::nullopt;
-  };
+  failPipelines();
   auto plan = engine_->plan(request());
   ASSERT_TRUE(plan);
   auto result = engine_->execute(*plan, request(), sink_);
@@ -427,13 +314,8 @@ class RotationDecisionTest : public RotationEngineTest {
   // Every pipeline the fake reports is "failed" while failPipelines_ is set.
   void failPipelines() {
     transport_->intercept = [this](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
-      if (failPipelines_ && r.method == "GET" && r.url.find("/pipelines/") != std::string::npos) {
-        auto real = transport_->forward(r);
-        auto j = nlohmann::json::parse(real->body);
-        j["status"] = "failed";
-        return http::ClientResponse{200, real->headers, j.dump()};
-      }
-      return std::nullopt;
+      if (!failPipelines_) return std::nullopt;
+      return pipelineAnsweredFailed(r);
     };
   }
   RotationResult stopAtVerification() {

@@ -237,15 +237,7 @@ TEST_F(RotationSafetyTest, RecoveryOfAHiddenConsumerAsksAPersonAndSaysWhy) {
 }
 
 TEST_F(RotationSafetyTest, TheNewTokenOfAnUnfinishedRotationCannotBeRotatedOrRevoked) {
-  transport_->intercept = [this](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
-    if (r.method == "GET" && r.url.find("/pipelines/") != std::string::npos) {
-      auto real = transport_->forward(r);
-      auto j = nlohmann::json::parse(real->body);
-      j["status"] = "failed";
-      return http::ClientResponse{200, real->headers, j.dump()};
-    }
-    return std::nullopt;
-  };
+  failPipelines();
   auto plan = engine_->plan(request());
   ASSERT_TRUE(plan);
   auto stopped = engine_->execute(*plan, request(), sink_);
