@@ -14,6 +14,7 @@
 #include <toml++/toml.h>  // 3.3.0 on Debian 12 ships toml.h, not toml.hpp
 
 #include "bot/config_keys.h"
+#include "core/loopback.h"
 
 namespace patbot {
 namespace {
@@ -168,7 +169,14 @@ void parseListen(const std::string& v, Config& c, Problems& p) {
   c.listenPort = static_cast<uint16_t>(*port);
 }
 
-// http(s)://host[...], returned without trailing slashes (and, when stripApi, without /api/v4).
+// "host" from "host:port" or "[v6]:port" (brackets kept; isLoopbackHost accepts them).
+std::string hostWithoutPort(const std::string& authority) {
+  if (!authority.empty() && authority.front() == '[') return authority.substr(0, authority.find(']') + 1);
+  return authority.substr(0, authority.find(':'));
+}
+
+// https://host[...] or, to a loopback host only, http://host[...]; returned without trailing slashes
+// (and, when stripApi, without /api/v4).
 std::optional<std::string> parseBaseUrl(const std::string& name, std::string v, bool stripApi,
                                         Problems& p) {
   const std::string l = lower(v);
@@ -192,6 +200,11 @@ std::optional<std::string> parseBaseUrl(const std::string& name, std::string v, 
   }
   if (host.find('@') != std::string::npos) {
     p.add(fmt::format("{} must not contain credentials", name));
+    return std::nullopt;
+  }
+  if (schemeLen == 7 && !isLoopbackHost(hostWithoutPort(host))) {
+    p.add(fmt::format("{} must start with https:// (plain http:// only to loopback: 127.0.0.0/8, ::1, localhost)",
+                      name));
     return std::nullopt;
   }
   for (char ch : v) {

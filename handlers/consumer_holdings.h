@@ -4,6 +4,7 @@
 // interrupted can be finished; if none holds it, nothing got it and the new token can be revoked.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,9 @@ struct ConsumerHoldings {
   std::vector<std::string> notHolding;    // read, and holding something else
   // Could not be read (GitLab error) or hidden (GitLab returns no value): "label: why".
   std::vector<std::string> unknown;
+  // Every value read, by label (new or not), for a roll back to find a previous value by its
+  // digest. Memory only; dropped with this object.
+  std::map<std::string, Secret> values;
   bool allKnown() const { return unknown.empty(); }
 };
 

@@ -137,9 +137,10 @@ Result<DecisionOutcome> RotationEngine::decide(int64_t rotationId, Decision deci
 
   DecisionOutcome outcome{planFromRecord(record), {}};
   RotationPlan& plan = outcome.plan;
-  if (auto fresh = gitlab_.getToken(plan.account, plan.oldToken.id)) plan.oldToken = *fresh;
 
-  // Claim the rotation: of two clicks racing, one moves it out of kAwaitingDecision.
+  // Claim the rotation: of two clicks racing, one moves it out of kAwaitingDecision. Journaled
+  // before any GitLab call, so a crash from here on is recovered as the decision asked (a
+  // "decision"/"roll_back" step counts as an interrupted roll back).
   RotationState claimed = RotationState::kVerified;
   if (decision == Decision::kRollBack || stop.step == kStepDeliver || stop.step == "rollback") claimed = RotationState::kDelivering;
   if (decision == Decision::kRetry && (stop.step == kStepCheck || stop.step == kStepPipeline)) claimed = RotationState::kDelivered;
@@ -151,6 +152,7 @@ Result<DecisionOutcome> RotationEngine::decide(int64_t rotationId, Decision deci
     return Error::make(ErrorKind::kConflict,
                        fmt::format("rotation #{} of {} is already being handled by another click", rotationId, target));
   }
+  if (auto fresh = gitlab_.getToken(plan.account, plan.oldToken.id)) plan.oldToken = *fresh;
 
   RotationRequest request;
   request.tokenText = std::to_string(plan.oldToken.id);

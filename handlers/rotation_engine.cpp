@@ -470,6 +470,10 @@ bool RotationEngine::deliver(Run& run) {
     return false;
   }
   std::vector<std::string> done;
+  // The SHA-256 of each consumer's previous value (never the value), journaled with the outcome of
+  // the delivery: a roll back that a crash cuts short finds the value again in a consumer that
+  // holds it already (SPEC §5.3).
+  nlohmann::json previousSha = nlohmann::json::object();
   for (const auto& c : run.plan.consumers) {
     // The previous value, kept in memory only, so that Roll back can put it back.
     auto current = gitlab_.getVariable(c);
@@ -477,6 +481,7 @@ bool RotationEngine::deliver(Run& run) {
     // previous value patbot knows: recording the new one as "previous" would make Roll back a no-op.
     if (current && !(current->value && *current->value == run.created->value)) {
       secrets_.putPrevious(run.id, variableLabel(c), current->value);
+      if (current->value) previousSha[variableLabel(c)] = storage::sha256Hex(current->value->reveal());
     }
     auto updated = current ? gitlab_.updateVariable(c, run.created->value) : Status(current.error());
     if (!updated) {
@@ -498,7 +503,7 @@ bool RotationEngine::deliver(Run& run) {
         rollBackNewToken(run, "delivery failed: " + why);
       } else {
         // Some consumers already hold the new value: revoking it would break them.
-        stopForDecision(run, kStepDeliver, {{"error", why}, {"updated", done}});
+        stopForDecision(run, kStepDeliver, {{"error", why}, {"updated", done}, {"previous_sha256", previousSha}});
         run.result.summary = fmt::format(
             "{}: updated {} but not {}. Both tokens are kept so nothing breaks; fix the variable and retry, or roll back.",
             run.plan.target(), fmt::join(done, ", "), why);
@@ -508,7 +513,8 @@ bool RotationEngine::deliver(Run& run) {
     done.push_back(variableLabel(c));
   }
   run.result.consumersUpdated = done;
-  journaled(journal_.step(run.id, kStepDeliver, "done", RotationState::kDelivered, {{"updated", done}}));
+  journaled(journal_.step(run.id, kStepDeliver, "done", RotationState::kDelivered,
+                          {{"updated", done}, {"previous_sha256", previousSha}}));
   run.mark(kStepDeliver, StepState::kDone, fmt::format("{}", fmt::join(done, ", ")));
   audit(run, "deliver", "ok", {{"updated", done}});
   return true;

@@ -197,7 +197,8 @@ class RotationEngine {
   // recover() for one rotation; appends a line when it did something.
   void recoverOne(const storage::RotationRecord& record, std::vector<std::string>& lines);
   // recoverOne() for a rotation interrupted while its consumers were being updated or verified.
-  void recoverDelivery(const storage::RotationRecord& record, std::vector<std::string>& lines);
+  // `delivered`: the journal shows every consumer updated.
+  void recoverDelivery(const storage::RotationRecord& record, std::vector<std::string>& lines, bool delivered);
   // The ids of tokens that unfinished rotations other than `exceptRotation` own (old or new):
   // searches for orphans of a create by name must never revoke one of them.
   std::set<int64_t> tokensOwnedByOthers(int64_t exceptRotation);

@@ -1,5 +1,6 @@
 // RotationEngine: the revoke scheduler and start-up recovery (SPEC §5.3).
 #include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -8,6 +9,7 @@
 #include "handlers/consumer_holdings.h"
 #include "handlers/rotation_engine.h"
 #include "handlers/rotation_run.h"
+#include "storage/audit_hash.h"
 
 namespace patbot::handlers {
 
@@ -15,11 +17,25 @@ using storage::RotationState;
 
 namespace {
 
-// The last journaled step and its phase ("rollback", "start") for a rotation.
-std::pair<std::string, std::string> lastStep(storage::RotationJournal& journal, int64_t id) {
-  auto steps = journal.steps(id);
-  if (!steps || steps->empty()) return {};
-  return {steps->back().step, steps->back().phase};
+// Whether the rotation's last journaled step began a roll back: the Roll back decision's claim
+// ("decision"/"roll_back") or the roll back itself ("rollback"/"start").
+bool rollBackWasRunning(const std::vector<storage::JournalStep>& steps) {
+  if (steps.empty()) return false;
+  const auto& last = steps.back();
+  return (last.step == "rollback" && last.phase == "start") || (last.step == "decision" && last.phase == "roll_back");
+}
+
+// The journaled SHA-256 of each consumer's value before the rotation (first seen wins: a later
+// delivery never records the new value as a previous one).
+std::map<std::string, std::string> previousDigests(const std::vector<storage::JournalStep>& steps) {
+  std::map<std::string, std::string> out;
+  for (const auto& st : steps) {
+    if (!st.detail.is_object() || !st.detail.contains("previous_sha256")) continue;
+    for (const auto& [label, digest] : st.detail["previous_sha256"].items()) {
+      if (digest.is_string()) out.emplace(label, digest.get<std::string>());
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -96,6 +112,10 @@ void RotationEngine::recoverOne(const storage::RotationRecord& r, std::vector<st
                                   r.oldTokenId));
       return;
     }
+    if (old && r.state == RotationState::kCreated && !r.newValueSha256.empty()) {
+      // A Retry of delivery may have been cut short here: a consumer holding the value gives it back.
+      return recoverDelivery(r, lines, /*delivered=*/false);
+    }
     std::string why = old ? "the old token is revoked and the new value was never stored"
                           : "the old token's state could not be read (" + old.error().message + ")";
     journaled(journal_.step(r.id, kStepRevoke, "interrupted", RotationState::kAwaitingDecision, {{"error", why}}));
@@ -139,7 +159,7 @@ void RotationEngine::recoverOne(const storage::RotationRecord& r, std::vector<st
     case RotationState::kDelivering:
     case RotationState::kDelivered:
     case RotationState::kVerifying:
-      recoverDelivery(r, lines);
+      recoverDelivery(r, lines, r.state != RotationState::kDelivering);
       break;
     case RotationState::kVerified: {
       if (config_.rotation.revokeGraceHours > 0) {
@@ -173,12 +193,12 @@ void RotationEngine::recoverOne(const storage::RotationRecord& r, std::vector<st
 }
 
 
-void RotationEngine::recoverDelivery(const storage::RotationRecord& r, std::vector<std::string>& lines) {
+void RotationEngine::recoverDelivery(const storage::RotationRecord& r, std::vector<std::string>& lines, bool delivered) {
   gitlab::ServiceAccount account{r.accountId, r.account, ""};
   std::string name = fmt::format("{}/{} (rotation #{})", r.account, r.tokenName, r.id);
   RotationPlan plan = planFromRecord(r);
-  const bool delivered = r.state != RotationState::kDelivering;
-  const bool rollingBack = !delivered && lastStep(journal_, r.id) == std::pair<std::string, std::string>{"rollback", "start"};
+  auto steps = journal_.steps(r.id);
+  const bool rollingBack = !delivered && steps && rollBackWasRunning(*steps);
   auto decideLater = [&](const std::string& step, const std::string& why) {
     journaled(journal_.step(r.id, step, "interrupted", RotationState::kAwaitingDecision, {{"error", why}}));
     count(RotationState::kAwaitingDecision);
@@ -213,12 +233,27 @@ void RotationEngine::recoverDelivery(const storage::RotationRecord& r, std::vect
 
   auto holdings = inspectConsumers(gitlab_, plan.consumers, r.newValueSha256);
   if (rollingBack) {
-    // A roll back stopped half-way: the previous values it was putting back died with the process.
-    if (holdings.holding.empty() && holdings.allKnown()) return undo("roll back interrupted after every consumer was restored");
+    // A roll back stopped half-way. A consumer still on the new token gets its previous value
+    // back when another consumer holds a value with that value's journaled digest (one it had
+    // already restored, or one that shared the old token).
+    auto previous = previousDigests(*steps);
+    std::vector<std::string> stuck;
+    for (const auto& c : plan.consumers) {
+      std::string label = variableLabel(c);
+      if (std::find(holdings.holding.begin(), holdings.holding.end(), label) == holdings.holding.end()) continue;
+      auto want = previous.find(label);
+      const Secret* found = nullptr;
+      for (const auto& [other, value] : holdings.values) {
+        if (want != previous.end() && storage::sha256Hex(value.reveal()) == want->second) found = &value;
+      }
+      if (!found || !gitlab_.updateVariable(c, *found)) stuck.push_back(label);
+    }
+    if (stuck.empty() && holdings.allKnown()) return undo("a roll back interrupted by a restart was finished");
     return decideLater("rollback", fmt::format("a roll back was interrupted; {} still hold the new token{}, and their "
-                                               "previous values were never stored. Retry finishes the rotation",
-                                               holdings.holding.empty() ? std::string("some consumers may")
-                                                                        : fmt::format("{}", fmt::join(holdings.holding, ", ")),
+                                               "previous value is in no consumer any more (values are never stored). "
+                                               "Retry finishes the rotation",
+                                               stuck.empty() ? std::string("some consumers may")
+                                                             : fmt::format("{}", fmt::join(stuck, ", ")),
                                                holdings.unknown.empty() ? "" : fmt::format(" ({})", fmt::join(holdings.unknown, "; "))));
   }
   if (delivered && !holdings.notHolding.empty()) {

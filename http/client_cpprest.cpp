@@ -10,6 +10,7 @@
 #include <future>
 #include <initializer_list>
 #include <mutex>
+#include <optional>
 #include <system_error>
 #include <unordered_map>
 #include <utility>
@@ -18,6 +19,7 @@
 #include <cpprest/http_client.h>
 #include <spdlog/spdlog.h>
 
+#include "http/bounded_body_buffer_cpprest.h"
 #include "http/client.h"
 #include "http/deadline_timer.h"
 #include "http/url.h"
@@ -80,6 +82,21 @@ bool isConnectionFailure(const web::http::http_exception& e) {
                         {"resolv", "connect"});
 }
 
+// Where a Location header points, for messages: "host:port" and never its path or query (nor
+// user info, which parseUrl refuses). A relative reference points at `from`'s host.
+std::string locationTarget(const ParsedUrl& from, const std::string* location) {
+  if (location == nullptr || location->empty()) return "no location";
+  std::optional<ParsedUrl> parsed;
+  if (location->rfind("//", 0) == 0) {
+    parsed = parseUrl(from.scheme + ":" + *location);
+  } else if (location->find("://") != std::string::npos) {
+    parsed = parseUrl(*location);
+  } else {
+    return hostPort(from);
+  }
+  return parsed ? hostPort(*parsed) : "an unreadable location";
+}
+
 // What the request chain hands back to the waiting send().
 struct Outcome {
   ClientResponse response;
@@ -104,6 +121,7 @@ class CpprestTransport final : public Transport {
                                     url->pathAndQuery.substr(0, url->pathAndQuery.find('?')));
 
     http_request outgoing;
+    auto body = std::make_shared<detail::BoundedBodyBuffer>(options_.maxBodyBytes);
     std::shared_ptr<http_client> client;
     try {
       // cpprest silently sends a request again when a pooled connection closes before the status
@@ -112,6 +130,7 @@ class CpprestTransport final : public Transport {
       // which cpprest never re-sends on; their failure comes back to the caller instead.
       client = request.method == "POST" || request.method == "PATCH" ? makeClient(*url) : clientFor(*url);
       outgoing.set_method(request.method);
+      outgoing.set_response_stream(Concurrency::streams::streambuf<uint8_t>(body).create_ostream());
       outgoing.set_request_uri(web::uri(url->pathAndQuery));
       if (!request.body.empty()) {
         outgoing.set_body(std::vector<unsigned char>(request.body.begin(), request.body.end()));
@@ -138,14 +157,21 @@ class CpprestTransport final : public Transport {
     auto future = promise->get_future();
     try {
       client->request(outgoing, cancel.get_token())
-          .then([](http_response response) {
+          .then([body, cancel, limit = options_.maxBodyBytes](http_response response) {
             auto received = std::make_shared<ClientResponse>();
             received->status = response.status_code();
             for (const auto& [name, value] : response.headers()) {
               received->headers[lowerCase(name)] = value;
             }
-            return response.extract_vector().then([received](std::vector<unsigned char> body) {
-              received->body.assign(body.begin(), body.end());
+            // A declared length over the limit is refused before any of the body is read; the
+            // cancellation closes the connection. A chunked body fails in `body` as it crosses it.
+            utility::size64_t declared = 0;
+            if (response.headers().match(web::http::header_names::content_length, declared) && declared > limit) {
+              cancel.cancel();
+              throw detail::BodyTooLarge();
+            }
+            return response.content_ready().then([received, body](http_response) {
+              received->body = body->take();
               return std::move(*received);
             });
           })
@@ -174,7 +200,12 @@ class CpprestTransport final : public Transport {
     }
     timer_.cancel(timerId);
     Outcome outcome = future.get();
-    if (!outcome.failure) return std::move(outcome.response);
+    if (!outcome.failure) {
+      if (outcome.response.status >= 300 && outcome.response.status <= 399) {
+        return redirectError(*url, outcome.response, where);
+      }
+      return std::move(outcome.response);
+    }
     if (timedOut->load()) return timeoutError(*url, request.deadline, where, "deadline passed");
     return classify(outcome.failure, *url, request.deadline, where);
   }
@@ -188,10 +219,32 @@ class CpprestTransport final : public Transport {
     return error;
   }
 
-  static Error classify(const std::exception_ptr& failure, const ParsedUrl& url, std::chrono::milliseconds deadline,
-                        const std::string& where) {
+  // A 3xx is never followed: a redirect would carry PRIVATE-TOKEN or the bot token to another
+  // host (cpprest copies every header) and turn a POST into a GET. Names the Location's host only.
+  static Error redirectError(const ParsedUrl& url, const ClientResponse& response, const std::string& where) {
+    const std::string target = locationTarget(url, response.header("location"));
+    Error error = Error::make(
+        ErrorKind::kProtocol,
+        fmt::format("{} answered with a redirect (HTTP {}) to {}; patbot does not follow redirects", url.host,
+                    response.status, target),
+        fmt::format("{}: HTTP {} redirect to {} not followed", where, response.status, target));
+    error.httpStatus = response.status;
+    return error;
+  }
+
+  Error bodyTooLargeError(const ParsedUrl& url, const std::string& where) const {
+    return Error::make(ErrorKind::kProtocol,
+                       fmt::format("the answer from {} is larger than {} bytes; it was not read", url.host,
+                                   options_.maxBodyBytes),
+                       fmt::format("{}: response body over {} bytes", where, options_.maxBodyBytes));
+  }
+
+  Error classify(const std::exception_ptr& failure, const ParsedUrl& url, std::chrono::milliseconds deadline,
+                 const std::string& where) const {
     try {
       std::rethrow_exception(failure);
+    } catch (const detail::BodyTooLarge&) {
+      return bodyTooLargeError(url, where);
     } catch (const web::http::http_exception& e) {
       if (e.error_code() == std::make_error_code(std::errc::timed_out)) {
         return timeoutError(url, deadline, where, e.what());
@@ -238,6 +291,7 @@ class CpprestTransport final : public Transport {
     http_client_config config;
     config.set_validate_certificates(true);
     config.set_timeout(kSocketTimeout);
+    config.set_max_redirects(0);  // see redirectError
     if (!options_.extraCaFile.empty()) {
       config.set_ssl_context_callback([caFile = options_.extraCaFile](boost::asio::ssl::context& context) {
         boost::system::error_code ec;

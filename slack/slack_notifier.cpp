@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <thread>
 
+#include "core/loopback.h"
+#include "http/url.h"
 #include "slack/utf8.h"
 
 namespace patbot::slack {
@@ -219,6 +221,15 @@ void SlackNotifier::releaseResponseUrlUse(const std::string& url) {
 
 Status SlackNotifier::respond(const std::string& responseUrl, const Message& message) {
   const std::string host = urlHost(responseUrl);
+  const auto parsed = http::parseUrl(responseUrl);
+  if (!parsed || !isAllowedScheme(parsed->scheme, parsed->host)) {
+    // The URL is a credential for the conversation: never sent in clear, logged by host only.
+    Error e = Error::make(ErrorKind::kProtocol, "not replying to " + (host.empty() ? "an unreadable address" : host) +
+                                                    ": a Slack response URL must be https://",
+                          "respond to " + host + ": refused, not https");
+    spdlog::warn("slack {}", e.detail);
+    return e;
+  }
   http::ClientRequest request;
   request.method = "POST";
   request.url = responseUrl;

@@ -47,6 +47,8 @@ class SlackNotifier final : public Notifier {
   // (Slack has expired the URL by then). 429: sleep Retry-After (default 1 s, at most 30 s) and
   // retry up to 3 times, then kRateLimited. Other non-2xx: kUnavailable with httpStatus.
   // Transport failure: its kind, not retried (a retry could show the message twice).
+  // A response_url that is not https:// (plain http:// only to a loopback host) or not a URL at
+  // all is not posted to: kProtocol, logged by host only.
   Status respond(const std::string& responseUrl, const Message& message) override;
 
   // chat.postMessage {channel, text, blocks}. At most one message per second per channel: waits

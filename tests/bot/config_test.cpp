@@ -172,6 +172,28 @@ TEST_F(ConfigTest, GitLabUrlNormalised) {
   }
 }
 
+// Plain http:// would carry the GitLab token and the bot token in clear: only loopback may use it.
+TEST_F(ConfigTest, PlainHttpOnlyToLoopback) {
+  setServeMinimum();
+  for (const char* ok : {"http://127.0.0.1:8929", "http://127.9.9.9", "http://localhost:1/api/v4", "http://[::1]:80",
+                         "HTTP://LOCALHOST", "https://gitlab.example.com"}) {
+    env_["GITLAB_URL"] = ok;
+    env_["SLACK_API_URL"] = ok;
+    auto r = load();
+    EXPECT_TRUE(r) << ok << ": " << (r ? "" : r.error().message);
+  }
+  for (const char* bad : {"http://gitlab.example.com", "http://10.0.0.5:8080/api/v4", "http://localhost.evil.example",
+                          "http://127.0.0.1.nip.io", "http://[::2]:80", "http://0.0.0.0"}) {
+    for (const char* name : {"GITLAB_URL", "SLACK_API_URL"}) {
+      setServeMinimum();
+      env_[name] = bad;
+      const auto msg = errorOf();
+      EXPECT_THAT(msg, HasSubstr(std::string(name) + " must start with https://")) << bad;
+      EXPECT_EQ(msg.find('\n'), std::string::npos) << bad;
+    }
+  }
+}
+
 TEST_F(ConfigTest, ListenVariants) {
   setServeMinimum();
   env_["PATBOT_LISTEN"] = "localhost:1";

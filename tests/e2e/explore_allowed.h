@@ -27,6 +27,7 @@ struct AllowedDecision {
   std::set<std::string> actions;       // fault actions
   EndState end;                        // kDecision or kImmediateDecision
   const char* why;
+  std::string pathContains = "";       // "" = any call of those steps; else a part of FaultTarget::path
 };
 
 inline const std::vector<AllowedDecision>& allowedDecisions() {
@@ -48,6 +49,14 @@ inline const std::vector<AllowedDecision>& allowedDecisions() {
        "the decision's own GitLab call failed; the rotation waits for the next decision"},
       {"decide_", {"slack"}, kSlack, EndState::kDecision,
        "the click's answer could not be posted; the decision may not have run"},
+      {"decide_roll_back", {"decision"}, {"kill_before"}, EndState::kDecision,
+       "a Roll back killed before it restored its first consumer: the previous value (the old token's) is in "
+       "no consumer any more and was never stored (README Rotation guarantees, the Roll back row)",
+       "/variables/GITLAB_API_TOKEN"},
+      {"decide_roll_back", {"decision"}, kKills, EndState::kDecision,
+       "a Roll back killed after its click was journaled and before it restored any consumer (reading the "
+       "tokens for its message): the same as above; the rotation waits again, unchanged",
+       "/personal_access_tokens/"},
   };
   return kTable;
 }
@@ -61,6 +70,7 @@ inline const char* decisionAllowed(const Schedule& schedule, EndState end) {
     if (row.end != end) continue;
     if (schedule.scenario->name.rfind(row.scenarioPrefix, 0) != 0) continue;
     if (!row.steps.count(schedule.target->step) || !row.actions.count(schedule.action)) continue;
+    if (!row.pathContains.empty() && schedule.target->path.find(row.pathContains) == std::string::npos) continue;
     return row.why;
   }
   return nullptr;

@@ -6,7 +6,9 @@
 //
 // Prints one line per schedule ("ok" or "VIOLATION" with what was seen; token ids, never
 // values), then "N schedules, M violations", the first failing schedule's id and the time
-// taken. EXPLORE_SHOW_LOGS=1 adds the end of patbot's log to each violation. Exit 0 when there is no violation, 1 otherwise, 2 when the fakes cannot start.
+// taken. EXPLORE_SHOW_LOGS=1 adds the end of patbot's log to each violation (token values
+// replaced by ids); EXPLORE_DEBUG=1 lists the Slack messages each baseline saw. Exit 0 when
+// there is no violation, 1 otherwise, 2 when the fakes cannot start.
 // --sample runs the fixed small set of the ctest `e2e_explore_sample`. Each scenario and actor
 // first runs its fault-free baseline (itself a schedule) to learn the GitLab calls to fault.
 #include <algorithm>

@@ -142,11 +142,6 @@ class RotationCrashSweep : public RotationEngineFixture {
     return isImmediate(s) && crashed && r && *r && (*r)->state == RotationState::kAwaitingDecision;
   }
 
-  bool decisionJournaled(int64_t id) {
-    auto steps = journal_->steps(id);
-    return steps && std::any_of(steps->begin(), steps->end(), [](const auto& st) { return st.step == "decision"; });
-  }
-
   std::vector<std::string> check(Scenario s, const std::set<int64_t>& before, bool crashed) {
     std::vector<std::string> v;
     auto state = fake_->state();
@@ -208,12 +203,11 @@ class RotationCrashSweep : public RotationEngineFixture {
       // the failing pipeline (no crash) — both tokens valid.
       bool lostImmediate = isImmediate(s) && crashed && !oldActive && newActive && noneNew;
       bool pipelineStop = !crashed && isDecision(s) && oldActive && newActive;
-      // A click lost before it was journaled: the rotation still waits for it, nothing changed.
-      bool clickLost = crashed && isDecision(s) && oldActive && newActive && !decisionJournaled(record.id);
-      // A roll back cut short: consumers it had not restored yet hold the new token, and their
-      // previous values (the old token's) were never stored.
-      bool rollBackCut = s == Scenario::kRollBack && crashed && oldActive && newActive;
-      if (!lostImmediate && !pipelineStop && !rollBackCut && !clickLost) {
+      // A roll back cut short before it restored any consumer: the previous value (the old
+      // token's) is in no consumer and was never stored.
+      bool noneOld = std::none_of(consumerHolds.begin(), consumerHolds.end(), [](const std::string& h) { return h == "old"; });
+      bool rollBackCut = s == Scenario::kRollBack && crashed && oldActive && newActive && noneOld;
+      if (!lostImmediate && !pipelineStop && !rollBackCut) {
         v.push_back(fmt::format("awaiting a decision where it need not (old {}, new {}, consumers {})",
                                 oldActive ? "active" : "revoked", newActive ? "active" : "revoked",
                                 fmt::join(consumerHolds, ",")));

@@ -268,6 +268,31 @@ TEST_F(SlackNotifierTest, RespondFailuresNameOnlyTheHost) {
   EXPECT_EQ(transport_.requests.size(), 2u) << "a failed response_url POST is not retried";
 }
 
+// A response_url is a credential for the conversation: plain http:// would hand it, and the reply,
+// to anyone on the path. Only loopback (tests, the demo) may use it.
+TEST_F(SlackNotifierTest, RespondRefusesPlainHttpExceptLoopback) {
+  SlackNotifier n = make();
+  for (const std::string url : {"http://hooks.slack.com/commands/T1/397700885554/96rGlfmibIGlgcZRskXaIFfN",
+                                "http://10.0.0.7:8080/commands/T1/2/96rGlfmibIGlgcZRskXaIFfN",
+                                "ftp://hooks.slack.com/96rGlfmibIGlgcZRskXaIFfN",
+                                "not a url 96rGlfmibIGlgcZRskXaIFfN"}) {
+    const Status s = n.respond(url, message());
+    ASSERT_FALSE(s.ok()) << url;
+    EXPECT_EQ(s.error().kind, ErrorKind::kProtocol);
+    EXPECT_EQ(s.error().message.find("96rGlfmib"), std::string::npos) << s.error().message;
+    EXPECT_EQ(s.error().detail.find("96rGlfmib"), std::string::npos) << s.error().detail;
+  }
+  EXPECT_NE(n.respond("http://hooks.slack.com/x/96rGlfmib", message()).error().message.find("hooks.slack.com"),
+            std::string::npos);
+  EXPECT_TRUE(transport_.requests.empty()) << "nothing was posted";
+
+  transport_.answer(200, "ok");
+  transport_.answer(200, "ok");
+  EXPECT_TRUE(n.respond("http://127.0.0.1:4000/commands/1/2/abc", message()).ok());
+  EXPECT_TRUE(n.respond("http://localhost:4000/commands/1/2/abc", message()).ok());
+  EXPECT_EQ(transport_.requests.size(), 2u);
+}
+
 // Answers 200 "ok" and keeps nothing, so the heap holds only what the notifier keeps.
 class OkTransport final : public http::Transport {
  public:
