@@ -67,12 +67,13 @@ TEST(HttpClientRedirect, ThreeHundredsAreErrorsNamingOnlyTheLocationHost) {
 
 TEST(HttpClientRedirect, RelativeAndOddLocationsNameOnlyAHost) {
   uint16_t self = 0;
-  for (auto [location, named] : std::vector<std::pair<std::string, std::string>>{
+  for (const auto& [locationText, named] : std::vector<std::pair<std::string, std::string>>{
            {"/users/sign_in?x=1", "self"},
            {"sign_in?x=1", "self"},
            {"//gitlab.other.example:8443/x?y=1", "gitlab.other.example:8443"},
            {"https://user:pw@evil.example/x", "an unreadable location"},
            {"", "no location"}}) {
+    const std::string location = locationText;   // a structured binding cannot be captured (clang 14)
     CannedServer redirecting([&](const std::string&) {
       return "HTTP/1.1 302 Found\r\nLocation: " + location + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     });
