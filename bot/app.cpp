@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "bot/audit_head_publisher.h"
 #include "bot/command_registry.h"
 #include "bot/gitlab_options.h"
 #include "bot/command_service.h"
@@ -20,7 +21,11 @@
 #include "handlers/expiry_watcher.h"
 #include "handlers/pat_audit_handler.h"
 #include "handlers/pat_help_handler.h"
+#include "handlers/pat_revoke_handler.h"
 #include "handlers/pat_rotate_handler.h"
+#include "handlers/rotation_actions.h"
+#include "handlers/rotation_messages.h"
+#include "handlers/token_operations.h"
 #include "handlers/rotation_engine.h"
 #include "handlers/rotation_engine_parts.h"
 #include "handlers/pat_status_handler.h"
@@ -33,6 +38,7 @@
 #include "slack/slack_notifier.h"
 #include "storage/confirmation_store.h"
 #include "storage/database.h"
+#include "storage/request_dedupe.h"
 #include "storage/rotation_journal.h"
 #include "storage/sqlite_audit_store.h"
 #include "storage/watcher_store.h"
@@ -53,12 +59,14 @@ struct App::Parts {
   std::unique_ptr<storage::SqliteAuditStore> audit;
   std::unique_ptr<storage::RotationJournal> journal;
   std::unique_ptr<storage::ConfirmationStore> confirmations;
+  std::unique_ptr<storage::RequestDedupe> dedupe;
   handlers::RotationEngineParts rotation;   // the engine, the watcher's store, its tracking issues
   handlers::RotationEngine* engine = nullptr;   // rotation.engine
-  handlers::PatRotateHandler* rotate = nullptr;   // owned by the registry
   std::unique_ptr<slack::SlackNotifier> notifier;
   std::unique_ptr<slack::SignatureVerifier> verifier;
   std::unique_ptr<handlers::ExpiryWatcher> watcher;   // after the engine, notifier and store it uses
+  std::unique_ptr<handlers::TokenOperations> operations;   // used by the rotate / revoke handlers and buttons
+  std::unique_ptr<AuditHeadPublisher> auditHead;      // posts through the watcher's outbox
   CommandRegistry registry;
   std::unique_ptr<ThreadPoolExecutor> executor;       // handlers::Lane::kQuick
   std::unique_ptr<ThreadPoolExecutor> longExecutor;   // handlers::Lane::kLong, clicks, start-up recovery
@@ -135,18 +143,20 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock, AppO
   p->audit = std::make_unique<storage::SqliteAuditStore>(*p->database, clock);
   p->journal = std::make_unique<storage::RotationJournal>(*p->database, clock);
   p->confirmations = std::make_unique<storage::ConfirmationStore>(*p->database, clock);
+  p->dedupe = std::make_unique<storage::RequestDedupe>(*p->database, clock);
 
   p->gitlabTransport = http::makeCpprestTransport(http::ClientOptions{c.gitlabCaFile, "patbot/" PATBOT_VERSION});
   p->slackTransport = http::makeCpprestTransport(http::ClientOptions{"", "patbot/" PATBOT_VERSION});
 
   gitlab::RestGitLabOptions gl = gitlabOptions(c);
   gl.metrics = &p->metrics;
-  p->restGitLab = std::make_unique<gitlab::RestGitLabApi>(*p->gitlabTransport, gl);
+  p->restGitLab = std::make_unique<gitlab::RestGitLabApi>(*p->gitlabTransport, std::move(gl));
   p->gitlab = std::make_unique<ObservedGitLabApi>(*p->restGitLab, &clock);
 
-  p->notifier = std::make_unique<slack::SlackNotifier>(*p->slackTransport, c.slackApiUrl, c.slackBotToken, clock,
-                                                       &p->metrics);
-  p->verifier = std::make_unique<slack::SignatureVerifier>(c.slackSigningSecret, clock);
+  // The Slack secrets move out of the kept Config: one copy each, held by their user.
+  p->notifier = std::make_unique<slack::SlackNotifier>(*p->slackTransport, c.slackApiUrl,
+                                                       std::move(p->config.slackBotToken), clock, &p->metrics);
+  p->verifier = std::make_unique<slack::SignatureVerifier>(std::move(p->config.slackSigningSecret), clock);
 
   p->registry.add("help", "help", "Show this help.", handlers::Role::kReader, false,
                   std::make_unique<handlers::PatHelpHandler>(p->registry.usageLines()));
@@ -175,36 +185,40 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock, AppO
   watcherOptions.notifyChannel = c.notifyChannel;
   p->watcher = std::make_unique<handlers::ExpiryWatcher>(*p->gitlab, *p->rotation.watcherStore, *p->notifier, p->engine,
                                                          clock, p->config, p->metrics, watcherOptions);
-  auto access = p->config.access;
-  auto isOperator = [access](const std::string& user) {
-    return std::find(access.operators.begin(), access.operators.end(), user) != access.operators.end() ||
-           std::find(access.operators.begin(), access.operators.end(), "*") != access.operators.end();
-  };
+  p->auditHead = std::make_unique<AuditHeadPublisher>(
+      *p->audit, clock, c.notifyChannel,
+      [raw](const std::string& channel, const slack::Message& m) { raw->watcher->notify(channel, m); });
   // Announcements go through the watcher's SQLite outbox: delayed, not lost, when Slack fails.
   auto announcer = [raw](const std::string& channel, const slack::Message& message) {
     raw->watcher->notify(channel, message);
   };
-  auto rotate = std::make_unique<handlers::PatRotateHandler>(*p->engine, *p->gitlab, *p->confirmations, *p->notifier,
-                                                             isOperator, c.notifyChannel, announcer);
-  p->rotate = rotate.get();
-  auto revoke = std::make_unique<handlers::PatRotateHandler::Revoke>(*rotate);
+  p->operations = std::make_unique<handlers::TokenOperations>(*p->engine, *p->gitlab, *p->confirmations, *p->notifier,
+                                                              c.notifyChannel, announcer);
   p->registry.add("rotate", handlers::PatRotateHandler::kUsage,
                   "Replace a token: create, update its consumers, verify, then revoke the old one.",
-                  handlers::Role::kOperator, true, std::move(rotate));
-  p->registry.add("revoke", handlers::PatRotateHandler::Revoke::kUsage, "Revoke a token (after confirmation).",
-                  handlers::Role::kOperator, true, std::move(revoke));
+                  handlers::Role::kOperator, true, std::make_unique<handlers::PatRotateHandler>(*p->operations));
+  p->registry.add("revoke", handlers::PatRevokeHandler::kUsage, "Revoke a token (after confirmation).",
+                  handlers::Role::kOperator, true, std::make_unique<handlers::PatRevokeHandler>(*p->operations));
+  // The buttons, with the role a clicker needs (SPEC §3: re-authorise the clicker).
+  p->registry.addAction(handlers::kConfirmAction, handlers::Role::kOperator, true,
+                        std::make_shared<handlers::ConfirmAction>(*p->operations));
+  p->registry.addAction(handlers::kCancelAction, handlers::Role::kReader, false,
+                        std::make_shared<handlers::CancelAction>(*p->operations));
+  auto decide = std::make_shared<handlers::DecisionAction>(*p->operations);
+  for (const auto& id : handlers::DecisionAction::actionIds()) {
+    p->registry.addAction(id, handlers::Role::kOperator, true, decide);
+  }
+  p->registry.addAction(handlers::kDigestRotateAction, handlers::Role::kOperator, false,
+                        std::make_shared<handlers::DigestRotateAction>(*p->operations));
 
   // Two lanes (handlers::Lane): the command workers answer /pat status and the like in seconds;
   // work that may wait minutes on GitLab (rotations polling a verify pipeline, the button clicks
   // that run or retry one, start-up recovery) has workers of its own, so it never stalls them.
   p->executor = std::make_unique<ThreadPoolExecutor>(kCommandWorkers, 1000);
   p->longExecutor = std::make_unique<ThreadPoolExecutor>(kLongWorkers, 100);
-  p->commands = std::make_unique<CommandService>(p->registry, c.access, *p->audit, *p->executor, *p->longExecutor,
-                                                 *p->notifier, p->metrics, clock);
-  // The clicks SlackEndpoints runs are rotation buttons (Confirm may start a rotation, Retry may
-  // verify again), so its executor is the long lane.
-  p->endpoints = std::make_unique<SlackEndpoints>(*p->verifier, *p->commands, *p->audit, *p->longExecutor,
-                                                  *p->notifier, p->metrics, clock, p->rotate);
+  p->commands = std::make_unique<CommandService>(p->registry, c.access, *p->audit, *p->dedupe, *p->executor,
+                                                 *p->longExecutor, *p->notifier, p->metrics, clock);
+  p->endpoints = std::make_unique<SlackEndpoints>(*p->verifier, *p->commands, *p->audit, p->metrics, clock);
 
   p->router.add("POST", "/slack/commands", [raw](const http::Request& r) { return raw->endpoints->commands(r); });
   p->router.add("POST", "/slack/interactions",
@@ -265,7 +279,7 @@ Status App::start() {
       std::string text = "patbot restarted and finished interrupted rotations:";
       for (const auto& l : lines) {
         spdlog::warn("recovery: {}", l);
-        text += "\n• " + l;
+        text += "\n• " + slack::escapeText(l);
       }
       raw->watcher->notify(raw->config.notifyChannel, slack::textMessage(text, false));
     }
@@ -278,9 +292,15 @@ Status App::start() {
       lock.unlock();
       RequestScope scope(newRequestId());
       raw->endpoints->flushRejectedAudit();
+      // Slack refuses a signature older than 5 minutes, so a day-old key can never come back.
+      if (auto pruned = raw->dedupe->pruneOlderThan(std::chrono::hours(24)); !pruned) {
+        spdlog::warn("could not prune the processed request keys: {}", pruned.error().message);
+      }
+      raw->auditHead->tick();   // once a day (the trail remembers when it last did)
       for (const auto& line : raw->engine->runDueRevokes()) {
         spdlog::info("revoke scheduler: {}", line);
-        raw->watcher->notify(raw->config.notifyChannel, slack::textMessage(":hourglass: " + line, false));
+        raw->watcher->notify(raw->config.notifyChannel,
+                             slack::textMessage(":hourglass: " + slack::escapeText(line), false));
       }
       lock.lock();
     } while (!raw->schedulerWake.wait_for(lock, std::chrono::minutes(1), [raw] { return raw->schedulerStop; }));

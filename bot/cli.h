@@ -28,8 +28,12 @@ struct AuditOptions {
   std::string format = "table";   // table | jsonl | csv
 };
 int runAudit(const EnvLookup& env, const AuditOptions& options);
-// Exit 0 when the chain is intact, 1 naming the first bad row.
-int runAuditVerify(const EnvLookup& env);
+struct AuditVerifyOptions {
+  std::optional<std::string> expectHead;   // "ROW_ID:SHA256", as `patbot serve` publishes it
+};
+// Exit 0 when the chain is intact (and holds the expected head), 1 naming the first bad row or
+// why the expected head is not there, 2 a malformed --expect-head or an unusable database.
+int runAuditVerify(const EnvLookup& env, const AuditVerifyOptions& options = {});
 
 struct RotateOptions {
   std::string token;
@@ -50,5 +54,8 @@ int runDemo(const DemoOptions& options);
 
 // Prints "patbot: <message>" on stderr and returns `code`.
 int fail(const std::string& message, int code = 2);
+
+// Logs Config::warnings at warn level; call right after setupLogging().
+void logConfigWarnings(const Config& config);
 
 }  // namespace patbot::cli

@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <cctype>
+#include <optional>
 #include <iostream>
 
 #include "bot/cli.h"
@@ -26,6 +28,7 @@ int runAudit(const EnvLookup& env, const AuditOptions& options) {
   auto config = loadConfig(ConfigNeeds::kLocal, env);
   if (!config) return fail(config.error().message);
   setupLogging(config->logFormat, "warn");
+  logConfigWarnings(*config);
   auto db = storage::Database::open(config->dbPath);
   if (!db) return fail(db.error().message);
   SystemClock clock;
@@ -71,22 +74,66 @@ int runAudit(const EnvLookup& env, const AuditOptions& options) {
   return 0;
 }
 
-int runAuditVerify(const EnvLookup& env) {
+namespace {
+
+// "ROW_ID:SHA256" → the head; the hash is returned in lower case. The error never repeats the
+// argument (whatever was pasted there stays out of the terminal's scrollback and CI logs).
+Result<storage::AuditHead> parseExpectedHead(const std::string& text) {
+  auto bad = [](const std::string& why) {
+    return Error::make(ErrorKind::kInvalidInput,
+                       "--expect-head must be ROW_ID:SHA256 as patbot serve publishes it (e.g. "
+                       "1234:9f86d081…, 64 hex digits): " + why);
+  };
+  const auto colon = text.find(':');
+  if (colon == std::string::npos) return bad("there is no colon");
+  const std::string id = text.substr(0, colon);
+  std::string hash = text.substr(colon + 1);
+  if (id.empty() || id.size() > 18 || !std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      std::stoll(id) < 1) {
+    return bad("the row id is not a positive whole number");
+  }
+  if (hash.size() != 64 || !std::all_of(hash.begin(), hash.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; })) {
+    return bad("the hash is not 64 hex digits");
+  }
+  std::transform(hash.begin(), hash.end(), hash.begin(), [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+  return storage::AuditHead{std::stoll(id), hash};
+}
+
+}  // namespace
+
+int runAuditVerify(const EnvLookup& env, const AuditVerifyOptions& options) {
+  std::optional<storage::AuditHead> expected;
+  if (options.expectHead) {
+    auto parsed = parseExpectedHead(*options.expectHead);
+    if (!parsed) return fail(parsed.error().message);
+    expected = *parsed;
+  }
   auto config = loadConfig(ConfigNeeds::kLocal, env);
   if (!config) return fail(config.error().message);
   setupLogging(config->logFormat, "warn");
+  logConfigWarnings(*config);
   auto db = storage::Database::open(config->dbPath);
   if (!db) return fail(db.error().message);
   SystemClock clock;
   storage::SqliteAuditStore store(**db, clock);
-  auto report = store.verify();
+  auto report = expected ? store.verify(*expected) : store.verify();
   if (!report) return fail(report.error().message);
+  if (!report->headMismatch.empty()) {
+    std::cout << "audit trail does NOT hold the expected head: " << report->headMismatch;
+    if (report->firstBadId) {
+      std::cout << "; the chain is also broken at row " << *report->firstBadId << ": " << report->reason;
+    }
+    std::cout << std::endl;
+    return 1;
+  }
   if (report->firstBadId) {
     std::cout << "audit chain BROKEN at row " << *report->firstBadId << ": " << report->reason << " ("
               << report->rowsChecked << " rows checked)" << std::endl;
     return 1;
   }
-  std::cout << "audit chain intact: " << report->rowsChecked << " rows verified" << std::endl;
+  std::cout << "audit chain intact: " << report->rowsChecked << " rows verified";
+  if (expected) std::cout << "; row " << expected->id << " has the expected hash";
+  std::cout << std::endl;
   return 0;
 }
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -22,6 +23,7 @@ int runCheckConfig(const EnvLookup& env) {
   auto config = loadConfig(ConfigNeeds::kGitLab, env);
   if (!config) return fail(config.error().message);
   setupLogging(config->logFormat, config->logLevel == "info" ? "warn" : config->logLevel);
+  logConfigWarnings(*config);
   const Config& c = *config;
   bool ok = true;
 
@@ -40,7 +42,7 @@ int runCheckConfig(const EnvLookup& env) {
   auto transport = http::makeCpprestTransport(http::ClientOptions{c.gitlabCaFile, "patbot/" PATBOT_VERSION});
   gitlab::RestGitLabOptions gl = gitlabOptions(c);
   gl.operationDeadline = std::chrono::seconds(30);
-  gitlab::RestGitLabApi api(*transport, gl);
+  gitlab::RestGitLabApi api(*transport, std::move(gl));
 
   auto self = api.selfToken();
   if (!self) {
@@ -60,6 +62,17 @@ int runCheckConfig(const EnvLookup& env) {
       ok = false;
     } else {
       std::cout << "service accounts:  " << accounts->size() << " visible\n";
+    }
+    // Admin Mode: an administrator's token without admin_mode gets a non-admin's 401/403 on the
+    // admin API (reference/gitlab-api.md §1.2). GitLab does not tell a token whether it is on.
+    bool hasAdminMode = std::find(self->scopes.begin(), self->scopes.end(), "admin_mode") != self->scopes.end();
+    if (c.gitlabGroup.empty() && !hasAdminMode) {
+      bool refused = !accounts && (accounts.error().kind == ErrorKind::kForbidden ||
+                                   accounts.error().kind == ErrorKind::kUnauthorized);
+      std::cout << "admin mode:        the token lacks the admin_mode scope, which GitLab requires of an "
+                   "administrator's token when Admin Mode is on"
+                << (refused ? ": set GITLAB_TOKEN to a token that has it" : " (not needed now: the admin API answered)")
+                << "\n";
     }
     if (!c.watch.trackingProject.empty()) {
       auto project = api.getProject(c.watch.trackingProject);

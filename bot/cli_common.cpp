@@ -1,5 +1,7 @@
 #include <iostream>
 
+#include <spdlog/spdlog.h>
+
 #include "bot/cli.h"
 #include "bot/logging.h"
 
@@ -8,6 +10,10 @@ namespace patbot::cli {
 int fail(const std::string& message, int code) {
   std::cerr << "patbot: " << message << std::endl;
   return code;
+}
+
+void logConfigWarnings(const Config& config) {
+  for (const auto& warning : config.warnings) spdlog::warn("{}", warning);
 }
 
 }  // namespace patbot::cli

@@ -61,6 +61,7 @@ int runRotate(const EnvLookup& env, const RotateOptions& options) {
   auto config = loadConfig(ConfigNeeds::kGitLab, env);
   if (!config) return fail(config.error().message);
   setupLogging(config->logFormat, config->logLevel == "info" ? "warn" : config->logLevel);
+  logConfigWarnings(*config);
 
   auto database = storage::Database::open(config->dbPath);
   if (!database) return fail(database.error().message);
@@ -69,7 +70,7 @@ int runRotate(const EnvLookup& env, const RotateOptions& options) {
   storage::RotationJournal journal(**database, clock);
   auto transport = http::makeCpprestTransport(http::ClientOptions{config->gitlabCaFile, "patbot/" PATBOT_VERSION});
   gitlab::RestGitLabOptions gl = gitlabOptions(*config);
-  gitlab::RestGitLabApi api(*transport, gl);
+  gitlab::RestGitLabApi api(*transport, std::move(gl));
   handlers::EngineOptions eo;
   if (options.pollSeconds) eo.pipelinePollInterval = std::chrono::seconds(*options.pollSeconds);
   auto parts = handlers::makeRotationEngine(api, **database, journal, audit, clock, *config, eo);

@@ -33,6 +33,7 @@ int runScan(const EnvLookup& env, const ScanOptions& options) {
   auto config = loadConfig(ConfigNeeds::kGitLab, env);
   if (!config) return fail(config.error().message);
   setupLogging(config->logFormat, config->logLevel == "info" ? "warn" : config->logLevel);
+  logConfigWarnings(*config);
 
   auto transport = http::makeCpprestTransport(http::ClientOptions{config->gitlabCaFile, "patbot/" PATBOT_VERSION});
   gitlab::RestGitLabOptions gl = gitlabOptions(*config);
@@ -44,7 +45,7 @@ int runScan(const EnvLookup& env, const ScanOptions& options) {
                 << std::flush;
     };
   }
-  gitlab::RestGitLabApi api(*transport, gl);
+  gitlab::RestGitLabApi api(*transport, std::move(gl));
 
   auto inventory = api.inventory();
   if (showProgress) std::cerr << "\r\033[K" << std::flush;

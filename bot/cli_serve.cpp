@@ -36,6 +36,7 @@ int runServe(const EnvLookup& env) {
   auto config = loadConfig(ConfigNeeds::kServe, env);
   if (!config) return fail(config.error().message);
   setupLogging(config->logFormat, config->logLevel);
+  logConfigWarnings(*config);
 
   // Block the stop signals before any thread exists, so only sigwait below receives them.
   sigset_t stopSignals;

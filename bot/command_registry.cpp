@@ -22,6 +22,23 @@ const CommandSpec* CommandRegistry::find(const std::string& name) const {
   return nullptr;
 }
 
+void CommandRegistry::addAction(std::string actionId, handlers::Role role, bool mutates,
+                                std::shared_ptr<handlers::Action> handler) {
+  auto spec = std::make_unique<ActionSpec>();
+  spec->actionId = std::move(actionId);
+  spec->role = role;
+  spec->mutates = mutates;
+  spec->handler = std::move(handler);
+  actions_.push_back(std::move(spec));
+}
+
+const ActionSpec* CommandRegistry::findAction(const std::string& actionId) const {
+  for (const auto& a : actions_) {
+    if (a->actionId == actionId) return a.get();
+  }
+  return nullptr;
+}
+
 std::vector<std::string> CommandRegistry::names() const {
   std::vector<std::string> out;
   for (const auto& s : specs_) out.push_back(s->name);

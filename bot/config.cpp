@@ -1,5 +1,9 @@
 #include "bot/config.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -22,8 +26,18 @@ namespace {
 // Every problem found, in the order found; reported together.
 class Problems {
  public:
+  Problems() = default;
+  Problems(const Problems&) = delete;
+  Problems& operator=(const Problems&) = delete;
+  ~Problems() {
+    for (auto& s : secrets_) Secret::wipe(s);
+  }
+
   void add(std::string problem) { list_.push_back(std::move(problem)); }
   bool empty() const { return list_.empty(); }
+  // Not a problem: logged once logging is set up (Config::warnings).
+  void warn(std::string warning) { warnings_.push_back(std::move(warning)); }
+  std::vector<std::string> takeWarnings() { return std::move(warnings_); }
 
   // Never include a secret value: values are echoed only through echo().
   std::string echo(std::string_view value) const {
@@ -57,6 +71,7 @@ class Problems {
  private:
   std::vector<std::string> list_;
   std::vector<std::string> secrets_;
+  std::vector<std::string> warnings_;
 };
 
 std::string lower(std::string s) {
@@ -66,11 +81,6 @@ std::string lower(std::string s) {
 
 bool isSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-std::string stripTrailingSpace(std::string s) {
-  while (!s.empty() && isSpace(s.back())) s.pop_back();
-  return s;
 }
 
 // Unset and empty are the same: Docker and Kubernetes often pass "VAR=".
@@ -95,6 +105,68 @@ std::optional<std::string> readWholeFile(const std::string& path, std::string& w
   return out.str();
 }
 
+// Whether a process other than patbot may read a file of this mode and group: others may, or
+// its group may and patbot is not in that group (a group patbot is in, as Kubernetes' fsGroup
+// with defaultMode 0440, is how patbot itself reads it).
+bool readableByOthers(const struct stat& st) {
+  if (st.st_mode & S_IROTH) return true;
+  if (!(st.st_mode & S_IRGRP)) return false;
+  if (st.st_gid == ::getegid()) return false;
+  std::vector<gid_t> groups(static_cast<size_t>(std::max(::getgroups(0, nullptr), 0)));
+  int n = ::getgroups(static_cast<int>(groups.size()), groups.data());
+  return std::find(groups.begin(), groups.begin() + std::max(n, 0), st.st_gid) == groups.begin() + std::max(n, 0);
+}
+
+// Reads the file a <VAR>_FILE names into `content` (straight into that one string: no stream
+// buffer keeps a copy). Symbolic links are followed (Kubernetes mounts a Secret's keys as links
+// into ..data/) and the mode checked is the open target's: one that group or others may write is
+// refused, one that others may read is accepted with a warning. False with a problem added when
+// refused or unreadable.
+bool readSecretFile(const std::string& fileVar, const std::string& path, Problems& problems, std::string& content) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || ::fstat(fd, &st) != 0) {
+    problems.add(fmt::format("{}: cannot read {} ({})", fileVar, path, std::strerror(errno)));
+    if (fd >= 0) ::close(fd);
+    return false;
+  }
+  const unsigned mode = st.st_mode & 07777;
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    problems.add(fmt::format("{}: {} is writable by group or others (mode {:04o}); run chmod go-w {} "
+                             "(0400 is best)", fileVar, path, mode, path));
+    ::close(fd);
+    return false;
+  }
+  if (readableByOthers(st)) {
+    problems.warn(fmt::format("{}: {} is readable by other users (mode {:04o}); chmod 0400 it, or 0440 with a "
+                              "group only patbot is in", fileVar, path, mode));
+  }
+  char chunk[4096];
+  ssize_t n = 0;
+  while ((n = ::read(fd, chunk, sizeof chunk)) != 0) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    if (content.size() + static_cast<size_t>(n) > content.capacity()) {
+      // Grown by hand so that the outgrown buffer is wiped before it is freed.
+      std::string bigger;
+      bigger.reserve(std::max(content.capacity() * 2, content.size() + static_cast<size_t>(n)));
+      bigger.append(content);
+      Secret::wipe(content);
+      content.swap(bigger);
+    }
+    content.append(chunk, static_cast<size_t>(n));
+  }
+  const int readErrno = errno;
+  ::explicit_bzero(chunk, sizeof chunk);
+  ::close(fd);
+  if (n < 0) {
+    Secret::wipe(content);
+    problems.add(fmt::format("{}: cannot read {} ({})", fileVar, path, std::strerror(readErrno)));
+    return false;
+  }
+  return true;
+}
+
 // NAME or NAME_FILE (not both); the file's trailing whitespace is stripped. `given` tells
 // whether either variable was set (a problem with them is then already reported).
 std::optional<Secret> readSecret(const EnvLookup& env, const std::string& name, Problems& problems,
@@ -110,16 +182,12 @@ std::optional<Secret> readSecret(const EnvLookup& env, const std::string& name, 
   }
   if (direct) {
     problems.rememberSecret(*direct);
-    return Secret(*direct);
+    return Secret(std::move(*direct));
   }
   if (!file) return std::nullopt;
-  std::string why;
-  auto content = readWholeFile(*file, why);
-  if (!content) {
-    problems.add(fmt::format("{}: cannot read {} ({})", fileVar, *file, why));
-    return std::nullopt;
-  }
-  std::string value = stripTrailingSpace(std::move(*content));
+  std::string value;
+  if (!readSecretFile(fileVar, *file, problems, value)) return std::nullopt;
+  while (!value.empty() && isSpace(value.back())) value.pop_back();
   if (value.empty()) {
     problems.add(fmt::format("{}: {} is empty", fileVar, *file));
     return std::nullopt;
@@ -653,6 +721,7 @@ Result<Config> loadConfig(ConfigNeeds needs, const EnvLookup& env) {
   loadEnvironment(needs, env, c, problems);
   if (!c.configPath.empty()) PolicyReader(c.configPath, problems).read(c);
   if (!problems.empty()) return problems.toError();
+  c.warnings = problems.takeWarnings();
   return c;
 }
 

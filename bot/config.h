@@ -88,6 +88,9 @@ struct Config {
   WatchPolicy watch;
   std::vector<TokenPolicy> tokens;
 
+  // Not errors, to log once logging is set up: e.g. a <VAR>_FILE others may read.
+  std::vector<std::string> warnings;
+
   // The largest warn_days: a token expiring within it is "expiring".
   int expiringWindowDays() const { return warnDays().empty() ? 30 : warnDays().front(); }
   const std::vector<int>& warnDays() const { return watch.warnDays; }
@@ -109,7 +112,10 @@ EnvLookup processEnv();
 // or host name (IPv6 literals such as "[::1]:8080" are rejected); GITLAB_URL and SLACK_API_URL
 // lose trailing slashes (GITLAB_URL also a trailing /api/v4) and must not carry credentials;
 // PATBOT_LOG_FORMAT/LEVEL are case-insensitive and stored lower-case; a secret read from
-// <VAR>_FILE loses its trailing whitespace; GITLAB_CA_FILE must be readable. Policy problems name
+// <VAR>_FILE loses its trailing whitespace; a <VAR>_FILE (its target, when a symbolic link) that
+// group or others may write is refused, one that users other than patbot may read (others, or a
+// group patbot is not in) is loaded with an entry in Config::warnings; GITLAB_CA_FILE must be
+// readable. Policy problems name
 // "<PATBOT_CONFIG path>:<line>"; unknown keys and tables are errors. Secret values never appear
 // in a message, even when pasted into the wrong variable.
 //

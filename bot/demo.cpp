@@ -211,7 +211,7 @@ int runDemo(const DemoOptions& options) {
   config.watch.warnDays = {30, 14, 7, 3, 1};
   AppOptions appOptions;
   appOptions.startWatcher = false;   // the scan runs at a fixed point of the conversation below
-  auto app = App::create(config, clock, appOptions);
+  auto app = App::create(std::move(config), clock, appOptions);
   if (!app) return fail("demo: " + app.error().message);
   if (auto s = (*app)->start(); !s) return fail("demo: cannot start patbot: " + s.error().message);
   std::string botUrl = fmt::format("http://127.0.0.1:{}", (*app)->port());

@@ -9,7 +9,7 @@ namespace patbot {
 inline gitlab::RestGitLabOptions gitlabOptions(const Config& config) {
   gitlab::RestGitLabOptions options;
   options.baseUrl = config.gitlabUrl;
-  options.token = config.gitlabToken;
+  options.token = config.gitlabToken.clone();
   options.mode = config.gitlabGroup.empty() ? gitlab::Mode::kInstance : gitlab::Mode::kGroup;
   options.group = config.gitlabGroup;
   options.concurrency = config.gitlabConcurrency;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -29,7 +30,8 @@ class PatbotFormatter final : public spdlog::formatter {
                           {"request_id", rid.empty() ? "-" : rid}, {"message", text}};
       line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     } else {
-      line = time + " " + std::string(level.data(), level.size()) + " [" + (rid.empty() ? "-" : rid) + "] " + text;
+      line = time + " " + std::string(level.data(), level.size()) + " [" + (rid.empty() ? "-" : rid) + "] " +
+             escapeLogText(text);
     }
     line += '\n';
     dest.append(line.data(), line.data() + line.size());
@@ -42,6 +44,35 @@ class PatbotFormatter final : public spdlog::formatter {
 };
 
 }  // namespace
+
+std::string escapeLogText(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const auto next = [&](std::size_t k) { return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0; };
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7F) {
+      out += fmt::format("\\x{:02x}", c);
+    } else if (c == 0xC2 && next(1) >= 0x80 && next(1) <= 0x9F) {
+      out += fmt::format("\\u{:04x}", next(1));
+      i += 1;
+    } else if (c == 0xE2 && next(1) == 0x80 && (next(2) == 0xA8 || next(2) == 0xA9)) {
+      out += next(2) == 0xA8 ? "\\u2028" : "\\u2029";
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
 
 void setupLogging(const std::string& format, const std::string& level) {
   auto logger = spdlog::get("patbot");

@@ -5,9 +5,12 @@
 
 #include "bot/cli.h"
 #include "bot/logging.h"
+#include "core/process_hardening.h"
 
 int main(int argc, char** argv) {
   using namespace patbot;
+  // First, for every subcommand: the environment may already hold secrets.
+  if (auto hardened = hardenProcess(); !hardened) return cli::fail(hardened.error().message);
   CLI::App app{"patbot — keeps GitLab service-account tokens alive, from Slack.", "patbot"};
   app.set_version_flag("--version", std::string("patbot ") + PATBOT_VERSION);
   app.require_subcommand(1);
@@ -66,7 +69,11 @@ int main(int argc, char** argv) {
                    "  patbot audit --actor watcher --since 2026-11-01T00:00:00Z --format csv > audit.csv\n"
                    "  patbot audit verify");
   auto* verifyCmd = auditCmd->add_subcommand("verify", "Check the audit hash chain; exit 1 naming the first bad row.");
-  verifyCmd->footer("Reads the whole chain in order, in constant memory. Example: patbot audit verify && echo intact");
+  cli::AuditVerifyOptions verify;
+  verifyCmd->add_option("--expect-head", verify.expectHead,
+                        "ROW_ID:SHA256 as patbot serve publishes it; exit 1 unless the trail holds that row with that hash.");
+  verifyCmd->footer("Reads the whole chain in order, in constant memory. Example: patbot audit verify && echo intact\n"
+                    "  patbot audit verify --expect-head 1234:<the 64 hex digits of the published head>");
 
   try {
     app.parse(argc, argv);
@@ -87,7 +94,7 @@ int main(int argc, char** argv) {
   if (*scanCmd) return cli::runScan(env, scan);
   if (*rotateCmd) return cli::runRotate(env, rotate);
   if (*checkCmd) return cli::runCheckConfig(env);
-  if (*verifyCmd) return cli::runAuditVerify(env);
+  if (*verifyCmd) return cli::runAuditVerify(env, verify);
   if (*auditCmd) return cli::runAudit(env, audit);
   return cli::fail("no command given (see patbot --help)");
 }

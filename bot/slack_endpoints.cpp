@@ -3,8 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "core/request_context.h"
-#include "handlers/rotation_messages.h"
-#include "slack/block_kit.h"
 #include "slack/form_parser.h"
 #include "slack/interaction_payload.h"
 #include "slack/slash_command.h"
@@ -12,15 +10,13 @@
 namespace patbot {
 namespace {
 
-http::Response ackJson(const slack::Message& m) { return http::Response::json(200, m.toResponseJson().dump()); }
+http::Response ackJson(const slack::Message& m) { return http::Response::json(200, m.toAckJson().dump()); }
 
 }  // namespace
 
 SlackEndpoints::SlackEndpoints(const slack::SignatureVerifier& verifier, CommandService& commands,
-                               storage::AuditStore& audit, Executor& executor, slack::Notifier& notifier,
-                               MetricsRegistry& metrics, const Clock& clock, handlers::PatRotateHandler* rotations)
-    : verifier_(verifier), commands_(commands), audit_(audit), executor_(executor), notifier_(notifier),
-      metrics_(metrics), clock_(clock), rotations_(rotations) {
+                               storage::AuditStore& audit, MetricsRegistry& metrics, const Clock& clock)
+    : verifier_(verifier), commands_(commands), audit_(audit), metrics_(metrics), clock_(clock) {
   metrics_.declareCounter("patbot_slack_rejected_total", "Slack requests refused before routing, by reason.");
 }
 
@@ -102,33 +98,8 @@ http::Response SlackEndpoints::interactions(const http::Request& request) {
     spdlog::warn("signed interaction with an unreadable payload: {}", payload.error().message);
     return http::Response::text(400, "malformed interaction payload");
   }
-  std::string actionId = payload->actions.empty() ? std::string("none") : payload->actions[0].actionId;
-  bool known = rotations_ && handlers::PatRotateHandler::handles(actionId);
-  storage::AuditRecord record;
-  record.actor = payload->userId;
-  record.action = "interaction." + actionId;
-  record.outcome = known ? "accepted" : "unsupported";
-  record.requestId = requestId;
-  record.detail = {{"type", payload->type}, {"channel", payload->channelId}};
-  if (auto r = audit_.append(record); !r) {
-    spdlog::error("audit append failed, ignoring the click: {}", r.error().detail);
-    return http::Response::text(200, "");
-  }
-  if (known) {
-    handlers::ClickContext click{payload->userId, payload->channelId, payload->responseUrl, actionId,
-                                 payload->actions[0].value, requestId};
-    if (!executor_.post(requestId, [this, click] { rotations_->onClick(click); })) {
-      spdlog::warn("executor full, click from {} dropped", payload->userId);
-    }
-    return http::Response::text(200, "");
-  }
-  spdlog::info("interaction {} from {} has no handler", record.action, payload->userId);
-  if (!payload->responseUrl.empty()) {
-    executor_.post(requestId, [this, url = payload->responseUrl] {
-      auto m = slack::textMessage(":information_source: This button is not handled by this version of patbot.");
-      if (auto r = notifier_.respond(url, m); !r) spdlog::warn("could not answer the interaction: {}", r.error().message);
-    });
-  }
+  spdlog::info("interaction from {} in {}", payload->userId, payload->channelId);
+  commands_.click(*payload, requestId);
   return http::Response::text(200, "");
 }
 

@@ -1,6 +1,7 @@
 // The two Slack-facing HTTP endpoints (SPEC §3): verify the signature on the raw bytes first
 // (401, nothing logged of the body), answer ssl_check, parse, and hand over to the
-// CommandService. Every request is audited, including rejected ones: refused requests one by one
+// CommandService, the one dispatcher of commands and clicks (this class knows no handler).
+// Every request is audited: accepted ones by the CommandService, refused ones here, one by one
 // up to a rate, beyond it as one aggregate row per window (RejectedAuditThrottle), so a flood of
 // badly signed requests cannot fill the disk. Thread-safe.
 #pragma once
@@ -8,10 +9,8 @@
 #include "bot/command_service.h"
 #include "bot/rejected_audit_throttle.h"
 #include "core/clock.h"
-#include "handlers/pat_rotate_handler.h"
 #include "core/metrics.h"
 #include "http/http_types.h"
-#include "slack/notifier.h"
 #include "slack/signature_verifier.h"
 #include "storage/audit_store.h"
 
@@ -20,8 +19,7 @@ namespace patbot {
 class SlackEndpoints {
  public:
   SlackEndpoints(const slack::SignatureVerifier& verifier, CommandService& commands, storage::AuditStore& audit,
-                 Executor& executor, slack::Notifier& notifier, MetricsRegistry& metrics, const Clock& clock,
-                 handlers::PatRotateHandler* rotations = nullptr);
+                 MetricsRegistry& metrics, const Clock& clock);
   // Writes the aggregate audit row of refused requests once its window has ended (`all`: also
   // the window still open, for shutdown). Call it periodically and at stop; cheap when idle.
   void flushRejectedAudit(bool all = false);
@@ -37,11 +35,8 @@ class SlackEndpoints {
   const slack::SignatureVerifier& verifier_;
   CommandService& commands_;
   storage::AuditStore& audit_;
-  Executor& executor_;
-  slack::Notifier& notifier_;
   MetricsRegistry& metrics_;
   const Clock& clock_;
-  handlers::PatRotateHandler* rotations_;   // handles Confirm / Cancel clicks; may be null
   RejectedAuditThrottle rejected_;
 };
 

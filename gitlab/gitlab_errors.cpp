@@ -192,11 +192,13 @@ std::optional<std::chrono::seconds> retryAfterSeconds(const http::Headers& heade
 }
 
 Error errorFromResponse(int status, const http::Headers& headers, const std::string& body,
-                        const std::string& what, TokenRole role) {
+                        const std::string& what, TokenRole role, std::optional<Mode> mode) {
   const Body b = readBody(body);
   const std::string st = "(" + statusText(status) + ")";
   const std::string during = " while " + what;
   const bool bot = role == TokenRole::kBot;
+  // Admin Mode: an administrator's token without admin_mode gets 401 and 403 as a non-admin's.
+  const bool instanceBot = bot && mode == Mode::kInstance;
 
   if (status == 401) {
     std::string description = lower(b.errorDescription);
@@ -210,9 +212,10 @@ Error errorFromResponse(int status, const http::Headers& headers, const std::str
                   status, body, what);
     }
     std::string who = bot ? "patbot's token" : "the token";
-    return make(ErrorKind::kUnauthorized,
-                "GitLab rejected " + who + " " + st + during + (bot ? ": check GITLAB_TOKEN" : ""),
-                status, body, what);
+    std::string check = instanceBot ? ": check GITLAB_TOKEN; with GitLab's Admin Mode on it also needs the admin_mode scope"
+                        : bot       ? ": check GITLAB_TOKEN"
+                                    : "";
+    return make(ErrorKind::kUnauthorized, "GitLab rejected " + who + " " + st + during + check, status, body, what);
   }
 
   if (status == 403) {
@@ -228,6 +231,13 @@ Error errorFromResponse(int status, const http::Headers& headers, const std::str
     if (!reason.empty()) {
       return make(ErrorKind::kForbidden, "GitLab refused the request " + st + during + ": " + reason, status,
                   body, what);
+    }
+    if (instanceBot) {
+      return make(ErrorKind::kForbidden,
+                  "GitLab refused the request " + st + during +
+                      ": the token lacks permission — instance mode needs an admin token with api scope, and "
+                      "with GitLab's Admin Mode on also the admin_mode scope",
+                  status, body, what);
     }
     return make(ErrorKind::kForbidden,
                 "GitLab refused the request " + st + during +

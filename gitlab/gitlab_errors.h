@@ -10,6 +10,7 @@
 
 #include "core/result.h"
 #include "core/time_format.h"
+#include "gitlab/gitlab_types.h"
 #include "http/http_types.h"
 
 namespace patbot::gitlab {
@@ -22,9 +23,12 @@ enum class TokenRole {
 
 // Maps a non-2xx answer to an Error with kind, sentence, httpStatus and (for 429) retryAfter.
 // `what` completes "while ...", e.g. "listing service accounts". Unparseable bodies still map
-// by status.
+// by status. `mode`, when known, narrows the advice of a plain 401 or 403 to patbot's own token:
+// in instance mode it names the admin_mode scope, without which an administrator's token acts
+// as a non-admin's while GitLab's Admin Mode is on (reference/gitlab-api.md §1.2).
 Error errorFromResponse(int status, const http::Headers& headers, const std::string& body,
-                        const std::string& what, TokenRole role = TokenRole::kBot);
+                        const std::string& what, TokenRole role = TokenRole::kBot,
+                        std::optional<Mode> mode = std::nullopt);
 
 // Maps a transport failure (no complete answer) to "GitLab at <host> could not be reached while
 // <what>: ..."; the kind (kTimeout, kUnavailable, kProtocol) is kept.

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "gitlab/json_mapping.h"
+#include "gitlab/rate_limit.h"
 #include "http/client.h"
 
 namespace patbot::gitlab {
@@ -28,8 +29,8 @@ constexpr const char* kRequestDuration = "patbot_gitlab_request_duration_seconds
 constexpr int kPerPage = 100;
 constexpr int kMaxPages = 10000;
 constexpr milliseconds kFirstBackoff{250};
-constexpr std::chrono::seconds kDefaultRetryAfter{1};
-constexpr std::chrono::seconds kMaxRetryAfter{60};
+// A 429 backoff is shortened to leave this much of the operation for one last try.
+constexpr milliseconds kLastTryMargin{2000};
 
 std::string hostOf(const std::string& url) {
   std::string rest = url;
@@ -178,6 +179,7 @@ std::string withPage(const std::string& pathAndQuery, int page) {
 
 struct RestGitLabApi::Operation {
   SteadyTime deadline;
+  SteadyTime started;
   std::atomic<bool> cancelled{false};
   std::atomic<int> requests{0};
 };
@@ -191,6 +193,7 @@ RestGitLabApi::RestGitLabApi(http::Transport& transport, RestGitLabOptions optio
       limiter_(options_.concurrency) {
   if (!options_.sleep) options_.sleep = [](milliseconds d) { std::this_thread::sleep_for(d); };
   if (!options_.now) options_.now = [] { return std::chrono::steady_clock::now(); };
+  if (!options_.wallNow) options_.wallNow = [] { return std::chrono::system_clock::now(); };
   options_.maxAttempts = std::max(options_.maxAttempts, 1);
   if (options_.metrics) {
     options_.metrics->declareCounter(kRequestsTotal, "GitLab API requests by endpoint and status");
@@ -202,7 +205,8 @@ RestGitLabApi::RestGitLabApi(http::Transport& transport, RestGitLabOptions optio
 RestGitLabApi::~RestGitLabApi() = default;
 
 RestGitLabApi::Operation RestGitLabApi::startOperation() const {
-  return Operation{options_.now() + options_.operationDeadline};
+  const SteadyTime start = options_.now();
+  return Operation{start + options_.operationDeadline, start};
 }
 
 Error RestGitLabApi::timeoutError(const std::string& what, const std::string& lastProblem) const {
@@ -224,6 +228,9 @@ void RestGitLabApi::record(const std::string& route, const std::string& status, 
 Result<http::ClientResponse> RestGitLabApi::execute(const Call& call, Operation& op) {
   const bool mayRetry = retryableMethod(call.method);
   milliseconds backoff = kFirstBackoff;
+  RateLimitBackoff rateLimits;
+  int failedAttempts = 0;        // counted against maxAttempts; a 429 is not a failed attempt
+  int rateLimitedAnswers = 0;
   std::string lastProblem;
   for (int attempt = 1;; ++attempt) {
     if (op.cancelled.load()) return Error::make(ErrorKind::kInternal, "cancelled", "operation cancelled");
@@ -262,6 +269,7 @@ Result<http::ClientResponse> RestGitLabApi::execute(const Call& call, Operation&
     std::optional<Error> failure;
     bool retryable = false;
     milliseconds wait{0};
+    std::optional<RateLimitWait> limited;   // set for a 429
     if (!answer) {
       record(call.route, "error", took);
       Error transportError = answer.error();
@@ -281,7 +289,7 @@ Result<http::ClientResponse> RestGitLabApi::execute(const Call& call, Operation&
         return answer;
       }
       std::string body = call.scrub ? scrubbed(answer->body, *call.scrub) : answer->body;
-      failure = errorFromResponse(status, answer->headers, body, call.what, call.role);
+      failure = errorFromResponse(status, answer->headers, body, call.what, call.role, options_.mode);
       if (call.refine) call.refine(*failure, status, body);
       // A 429 was refused before any work (Rack::Attack or an application limiter), so even a
       // POST may be sent again after Retry-After; a 5xx may come after the work was done.
@@ -289,8 +297,9 @@ Result<http::ClientResponse> RestGitLabApi::execute(const Call& call, Operation&
       if (status != 429) {
         wait = jittered(backoff);
       } else {
-        auto after = failure->retryAfter > std::chrono::seconds::zero() ? failure->retryAfter : kDefaultRetryAfter;
-        wait = std::min<milliseconds>(after, kMaxRetryAfter);
+        limited = rateLimits.next(answer->headers, options_.wallNow());
+        wait = limited->wait;
+        ++rateLimitedAnswers;
       }
     }
 
@@ -299,11 +308,24 @@ Result<http::ClientResponse> RestGitLabApi::execute(const Call& call, Operation&
       failure->detail = scrubbed(failure->detail, *call.scrub);
     }
     lastProblem = failure->detail;
-    if (!retryable || attempt >= options_.maxAttempts) {
+    if (!limited) ++failedAttempts;
+    if (!retryable || failedAttempts >= options_.maxAttempts) {
       spdlog::warn("GitLab {} {} failed after {} attempt(s): {}", call.method, call.route, attempt, failure->detail);
       return *failure;
     }
-    if (options_.now() + wait >= op.deadline) {
+    const auto now = options_.now();
+    const auto left = std::chrono::duration_cast<milliseconds>(op.deadline - now);
+    if (limited) {
+      // A backoff is cut short to leave one last try before the deadline; a Retry-After or
+      // RateLimit-Reset is not (GitLab refuses a try before it).
+      if (limited->source == RateLimitWait::Source::kBackoff) wait = std::min(wait, left - kLastTryMargin);
+      if (wait <= milliseconds::zero() || wait >= left) {
+        spdlog::warn("GitLab {} {}: rate-limited {} time(s), no time left to retry ({})", call.method, call.route,
+                     rateLimitedAnswers, failure->detail);
+        return rateLimitGiveUp(*failure, call.what, std::chrono::duration_cast<milliseconds>(now - op.started),
+                               options_.operationDeadline, *limited, rateLimitedAnswers);
+      }
+    } else if (wait >= left) {
       spdlog::warn("GitLab {} {}: no time left to retry ({})", call.method, call.route, failure->detail);
       return timeoutError(call.what, lastProblem);
     }

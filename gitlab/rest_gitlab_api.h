@@ -2,10 +2,13 @@
 // http::Transport. Thread-safe: any number of threads may call it at once, and together they
 // never have more than `concurrency` requests in flight. Every public call is bounded by
 // operationDeadline (all pages, retries and waits included) and returns an Error, never throws.
-// GET, PUT and DELETE are retried on 5xx, 429 and transport failures (any of them: no complete
-// answer arrived) with capped exponential backoff; POST (token create, pipeline create/retry,
-// issue note) only after a 429, which GitLab sends before doing any work, never after a 5xx or a
-// lost answer.
+// GET, PUT and DELETE are retried on 5xx and transport failures (any of them: no complete
+// answer arrived) with capped exponential backoff, at most maxAttempts times. Every method is
+// retried after a 429, which GitLab sends before doing any work (POST never after a 5xx or a lost
+// answer), as gitlab/rate_limit.h says: after Retry-After, else at RateLimit-Reset, else with
+// exponential backoff and jitter up to 60 s a wait, as long as the operation's deadline allows;
+// 429s do not count against maxAttempts. When no time is left the Error is kRateLimited and
+// says how long patbot tried.
 #pragma once
 
 #include <chrono>
@@ -40,6 +43,9 @@ struct RestGitLabOptions {
   // Monotonic time for deadlines; default std::chrono::steady_clock::now. Tests pair it with
   // `sleep` to run retries and deadlines on virtual time.
   std::function<std::chrono::steady_clock::time_point()> now;
+  // Wall-clock time, to turn GitLab's RateLimit-Reset (a Unix time) into a wait; default
+  // std::chrono::system_clock::now.
+  std::function<std::chrono::system_clock::time_point()> wallNow;
   // Called by inventory() after each account's tokens are listed, with how many accounts are
   // done, the total and the HTTP requests so far; from the listing threads, one call at a time.
   std::function<void(size_t done, size_t total, int requests)> onInventoryProgress;

@@ -25,13 +25,13 @@ ConsumerHoldings inspectConsumers(gitlab::GitLabApi& gitlab, const std::vector<g
       out.unknown.push_back(label + ": GitLab does not return the value of a hidden variable");
       continue;
     }
-    out.values.emplace(label, *current->value);
     if (storage::sha256Hex(current->value->reveal()) == valueSha256) {
       out.holding.push_back(label);
-      if (!out.value) out.value = *current->value;
+      if (!out.value) out.value = current->value->clone();
     } else {
       out.notHolding.push_back(label);
     }
+    out.values.emplace(label, std::move(*current->value));
   }
   return out;
 }

@@ -17,7 +17,7 @@ std::string staleText(const DigestStaleness& s) {
   auto when = formatTimestamp(s.dataTakenAt);
   return fmt::format(":warning: GitLab could not be read ({}); this digest uses the last complete scan, "
                      "from {} {} UTC, and may be stale.",
-                     slack::escapeMrkdwn(s.reason), when.substr(0, 10), when.substr(11, 5));
+                     slack::escapeText(s.reason), when.substr(0, 10), when.substr(11, 5));
 }
 
 nlohmann::json entryBlock(const DigestEntry& e) {
@@ -40,13 +40,12 @@ std::string expiryPhrase(int daysLeft, Date expiresAt) {
 }
 
 std::string digestLine(const DigestEntry& e) {
-  std::string line = fmt::format("`{} / {}` (id {}) {}", slack::escapeMrkdwn(e.account),
-                                 slack::escapeMrkdwn(e.tokenName), e.tokenId, expiryPhrase(e.daysLeft, e.expiresAt));
+  std::string line = fmt::format("{} (id {}) {}", slack::codeSpan(e.account + " / " + e.tokenName), e.tokenId,
+                                 expiryPhrase(e.daysLeft, e.expiresAt));
   if (e.noReplacement) line += " *(no replacement)*";
   if (!e.issueLabel.empty()) {
     line += " — tracking issue ";
-    line += e.issueUrl.empty() ? slack::escapeMrkdwn(e.issueLabel)
-                               : fmt::format("<{}|{}>", e.issueUrl, slack::escapeMrkdwn(e.issueLabel));
+    line += e.issueUrl.empty() ? slack::escapeText(e.issueLabel) : slack::link(e.issueUrl, e.issueLabel);
   }
   return line;
 }
@@ -60,8 +59,8 @@ std::vector<slack::Message> digestMessages(const std::vector<DigestEntry>& entri
   std::string summary = heading + ":";
   for (std::size_t i = 0; i < entries.size() && summary.size() < 2500; ++i) {
     const auto& e = entries[i];
-    summary += fmt::format("{} {} / {} {}", i == 0 ? "" : ";", e.account, e.tokenName,
-                           expiryPhrase(e.daysLeft, e.expiresAt));
+    summary += fmt::format("{} {} / {} {}", i == 0 ? "" : ";", slack::escapeText(e.account),
+                           slack::escapeText(e.tokenName), expiryPhrase(e.daysLeft, e.expiresAt));
   }
 
   slack::Message current;

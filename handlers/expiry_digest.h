@@ -36,7 +36,8 @@ struct DigestStaleness {
 std::string expiryPhrase(int daysLeft, Date expiresAt);
 
 // One mrkdwn line: "`account / name` (id 101) expired yesterday (2026-02-28) — *no replacement* —
-// tracking issue <url|sec/team#263>".
+// tracking issue <url|sec/team#263>". Names, the issue label and url are escaped (slack::codeSpan,
+// slack::link); so are they in the messages' `text` and the staleness reason.
 std::string digestLine(const DigestEntry& entry);
 
 // The digest: header "N service account tokens need attention", a warning when `stale` is set,

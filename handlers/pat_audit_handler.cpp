@@ -52,7 +52,7 @@ Result<Prepared> PatAuditHandler::prepare(const CommandRequest& request) {
   auto rows = audit_.latest(*query);
   Prepared p;
   if (!rows) {
-    p.ack = slack::textMessage(":x: Could not read the audit trail: " + rows.error().message);
+    p.ack = slack::errorReply(":x: Could not read the audit trail:", rows.error().message);
     return p;
   }
   if (rows->empty()) {

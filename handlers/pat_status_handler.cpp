@@ -81,8 +81,7 @@ CommandOutput PatStatusHandler::run(const StatusFilter& filter) {
   if (!inventory) {
     out.outcome = "error";
     out.detail = inventory.error().detail.empty() ? inventory.error().message : inventory.error().detail;
-    out.messages.push_back(slack::textMessage(
-        fmt::format(":x: Could not list tokens: {}", inventory.error().message)));
+    out.messages.push_back(slack::errorReply(":x: Could not list tokens:", inventory.error().message));
     return out;
   }
   auto now = clock_.now();

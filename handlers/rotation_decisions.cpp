@@ -165,8 +165,8 @@ Result<DecisionOutcome> RotationEngine::decide(int64_t rotationId, Decision deci
   created.token.id = record.newTokenId.value_or(0);
   created.token.name = record.tokenName;
   if (auto t = gitlab_.getToken(plan.account, created.token.id)) created.token = *t;
-  if (auto v = secrets_.newValue(rotationId)) created.value = *v;
-  run.created = created;
+  if (auto v = secrets_.newValue(rotationId)) created.value = std::move(*v);
+  run.created = gitlab::CreatedToken{created.token, std::move(created.value)};
   run.result.rotationId = rotationId;
   run.result.newToken = created.token;
   for (const auto& c : plan.consumers) run.result.consumersUpdated.push_back(variableLabel(c));

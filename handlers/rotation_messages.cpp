@@ -25,15 +25,16 @@ const char* mark(StepState s) {
 std::string who(const std::string& actor) {
   bool slackUser = actor.size() >= 2 && (actor[0] == 'U' || actor[0] == 'W') &&
                    std::all_of(actor.begin(), actor.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)); });
-  return slackUser ? "<@" + actor + ">" : "`" + slack::escapeMrkdwn(actor) + "`";
+  return slackUser ? "<@" + actor + ">" : slack::codeSpan(actor);
 }
 
 std::string consumersText(const RotationPlan& p) {
   if (p.consumers.empty()) return "none configured: the new value is shown once, to you only (--reveal)";
   std::string out;
   for (const auto& c : p.consumers) {
-    out += fmt::format("\n• {} `{}` in `{}`{}", c.kind == gitlab::VariableOwnerKind::kProject ? "project variable" : "group variable",
-                       c.key, c.owner, c.environmentScope.empty() ? "" : " (scope " + c.environmentScope + ")");
+    out += fmt::format("\n• {} {} in {}{}", c.kind == gitlab::VariableOwnerKind::kProject ? "project variable" : "group variable",
+                       slack::codeSpan(c.key), slack::codeSpan(c.owner),
+                       c.environmentScope.empty() ? "" : " (scope " + slack::codeSpan(c.environmentScope) + ")");
   }
   return out;
 }
@@ -42,15 +43,18 @@ std::string consumersText(const RotationPlan& p) {
 
 slack::Message planMessage(const RotationPlan& p, const std::string& confirmationId, bool dryRun) {
   std::string body = fmt::format(
-      "*Token:* `{}` (id {}, scopes {}, expires {})\n*Replacement expires:* {}\n*Consumers to update:* {}\n"
+      "*Token:* {} (id {}, scopes {}, expires {})\n*Replacement expires:* {}\n*Consumers to update:* {}\n"
       "*Verify pipeline:* {}\n*Tracking issue:* {}\n*Old token:* {}",
-      slack::escapeMrkdwn(p.target()), p.oldToken.id, fmt::join(p.oldToken.scopes, ","),
+      slack::codeSpan(p.target()), p.oldToken.id, slack::escapeText(fmt::format("{}", fmt::join(p.oldToken.scopes, ","))),
       p.oldToken.expiresAt ? formatDate(*p.oldToken.expiresAt) : std::string("never"), formatDate(p.newSpec.expiresAt),
-      consumersText(p), p.pipeline ? fmt::format("`{}` on `{}`", p.pipeline->project, p.pipeline->ref) : std::string("none"),
-      p.issue ? fmt::format("`{}#{}` (comment and close)", p.issue->project, p.issue->iid) : std::string("none"),
+      consumersText(p),
+      p.pipeline ? fmt::format("{} on {}", slack::codeSpan(p.pipeline->project), slack::codeSpan(p.pipeline->ref))
+                 : std::string("none"),
+      p.issue ? fmt::format("{} (comment and close)", slack::codeSpan(fmt::format("{}#{}", p.issue->project, p.issue->iid)))
+              : std::string("none"),
       p.immediate ? "revoked at once (--immediate)" : "revoked after the new one is verified");
   slack::Message m;
-  m.text = fmt::format("Rotation plan for {}", p.target());
+  m.text = "Rotation plan for " + slack::escapeText(p.target());
   m.blocks.push_back(slack::header(dryRun ? "Rotation plan (dry run)" : "Rotation plan"));
   m.blocks.push_back(slack::section(body));
   if (dryRun) {
@@ -76,12 +80,13 @@ std::string progressLines(const RotationProgress& progress) {
 slack::Message progressMessage(const RotationProgress& progress) {
   std::string body;
   for (const auto& s : progress.steps) {
-    body += fmt::format("{} {}{}\n", mark(s.state), s.label, s.note.empty() ? "" : " — " + slack::escapeMrkdwn(s.note));
+    body += fmt::format("{} {}{}\n", mark(s.state), slack::escapeText(s.label),
+                        s.note.empty() ? "" : " — " + slack::escapeText(s.note));
   }
   slack::Message m;
-  m.text = progress.title;
+  m.text = slack::escapeText(progress.title);
   m.ephemeral = false;
-  m.blocks.push_back(slack::section("*" + slack::escapeMrkdwn(progress.title) + "*\n" + body));
+  m.blocks.push_back(slack::section("*" + slack::escapeText(progress.title) + "*\n" + body));
   return m;
 }
 
@@ -94,16 +99,18 @@ slack::Message resultMessage(const RotationPlan& p, const RotationResult& r, con
     case storage::RotationState::kAwaitingDecision: head = ":warning: Rotation needs a decision"; break;
     default: head = ":x: Rotation failed"; break;
   }
-  std::string lines = fmt::format("{} `{}` (asked by {})", head, slack::escapeMrkdwn(p.target()), who(actor));
-  if (r.state != storage::RotationState::kCompleted) lines += "\n" + slack::escapeMrkdwn(r.summary);
+  std::string lines = fmt::format("{} {} (asked by {})", head, slack::codeSpan(p.target()), who(actor));
+  if (r.state != storage::RotationState::kCompleted) lines += "\n" + slack::escapeText(r.summary);
   if (r.newToken) {
     lines += fmt::format("\n*Old id* {} → *new id* {}, new expiry {}", p.oldToken.id, r.newToken->id,
                          formatDate(r.newToken->expiresAt.value_or(p.newSpec.expiresAt)));
   }
-  if (!r.consumersUpdated.empty()) lines += fmt::format("\n*Consumers updated:* {}", fmt::join(r.consumersUpdated, ", "));
-  if (!r.pipelineUrl.empty()) lines += fmt::format("\n*Verify pipeline:* <{}|{}>", r.pipelineUrl, r.pipelineStatus);
+  if (!r.consumersUpdated.empty()) {
+    lines += "\n*Consumers updated:* " + slack::escapeText(fmt::format("{}", fmt::join(r.consumersUpdated, ", ")));
+  }
+  if (!r.pipelineUrl.empty()) lines += "\n*Verify pipeline:* " + slack::link(r.pipelineUrl, r.pipelineStatus);
   slack::Message m;
-  m.text = fmt::format("{} {}", head, p.target());
+  m.text = head + " " + slack::escapeText(p.target());
   m.ephemeral = false;
   m.blocks.push_back(slack::section(lines));
   if (r.state == storage::RotationState::kAwaitingDecision) {
@@ -152,16 +159,16 @@ slack::Message pendingRotationMessage(const std::string& target, const PendingRo
   slack::Message m;
   if (pending.state != storage::RotationState::kAwaitingDecision) {
     m = slack::textMessage(fmt::format(
-        ":hourglass_flowing_sand: A rotation of `{}` started by {} at {} is still running (#{}, {}). Wait for it to finish.",
-        slack::escapeMrkdwn(target), who(pending.actor), pending.startedAt, pending.rotationId,
+        ":hourglass_flowing_sand: A rotation of {} started by {} at {} is still running (#{}, {}). Wait for it to finish.",
+        slack::codeSpan(target), who(pending.actor), slack::escapeText(pending.startedAt), pending.rotationId,
         storage::rotationStateName(pending.state)));
     return m;
   }
-  m.text = fmt::format("Rotation #{} of {} waits for a decision", pending.rotationId, target);
+  m.text = fmt::format("Rotation #{} of {} waits for a decision", pending.rotationId, slack::escapeText(target));
   m.blocks.push_back(slack::section(fmt::format(
-      ":warning: Rotation #{} of `{}` (started by {} at {}) stopped at {} and waits for a decision.",
-      pending.rotationId, slack::escapeMrkdwn(target), who(pending.actor), pending.startedAt,
-      slack::escapeMrkdwn(pending.stoppedAt))));
+      ":warning: Rotation #{} of {} (started by {} at {}) stopped at {} and waits for a decision.",
+      pending.rotationId, slack::codeSpan(target), who(pending.actor), slack::escapeText(pending.startedAt),
+      slack::escapeText(pending.stoppedAt))));
   if (auto buttons = decisionButtons(pending.rotationId, pending.decisions)) m.blocks.push_back(*buttons);
   return m;
 }

@@ -288,8 +288,8 @@ void RotationEngine::recoverDelivery(const storage::RotationRecord& r, std::vect
   created.token.id = r.newTokenId.value_or(0);
   created.token.name = r.tokenName;
   if (auto t = gitlab_.getToken(account, created.token.id)) created.token = *t;
-  if (holdings.value) created.value = *holdings.value;
-  run.created = created;
+  if (holdings.value) created.value = std::move(*holdings.value);
+  run.created = gitlab::CreatedToken{created.token, std::move(created.value)};
   run.result.rotationId = r.id;
   run.result.newToken = created.token;
   if (delivered) {

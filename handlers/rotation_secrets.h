@@ -19,19 +19,20 @@ class RotationSecrets {
  public:
   void putNew(int64_t rotationId, const Secret& value) {
     std::lock_guard lock(mutex_);
-    entries_[rotationId].newValue = value;
+    entries_[rotationId].newValue = value.clone();
   }
   // Keeps the first value seen for a consumer: a retried delivery must not record the new value
   // as the "previous" one. `value` nullopt = GitLab did not return it (hidden variable).
   void putPrevious(int64_t rotationId, const std::string& consumer, const std::optional<Secret>& value) {
     std::lock_guard lock(mutex_);
-    entries_[rotationId].previous.emplace(consumer, value);
+    entries_[rotationId].previous.emplace(consumer, value ? std::optional<Secret>(value->clone()) : std::nullopt);
   }
   std::optional<Secret> newValue(int64_t rotationId) const {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(rotationId);
     if (it == entries_.end()) return std::nullopt;
-    return it->second.newValue;
+    if (!it->second.newValue) return std::nullopt;
+    return it->second.newValue->clone();
   }
   std::optional<Secret> previous(int64_t rotationId, const std::string& consumer) const {
     std::lock_guard lock(mutex_);
@@ -39,7 +40,8 @@ class RotationSecrets {
     if (it == entries_.end()) return std::nullopt;
     auto p = it->second.previous.find(consumer);
     if (p == it->second.previous.end()) return std::nullopt;
-    return p->second;
+    if (!p->second) return std::nullopt;
+    return p->second->clone();
   }
   void forget(int64_t rotationId) {
     std::lock_guard lock(mutex_);

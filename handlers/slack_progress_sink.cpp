@@ -36,8 +36,13 @@ void SlackProgressSink::showThroughResponseUrl(const RotationProgress& progress)
   if (finished <= finishedShown_) return;
   finishedShown_ = finished;
   ++responseUrlUses_;
+  // Only the requester sees progress through the response_url, each step as a new message: a
+  // slash command's response_url cannot replace its ephemeral acknowledgement in place, and a
+  // click's keeps the message with the button for the result to replace. The result alone goes
+  // to the channel (CommandService delivers it).
   auto message = progressMessage(progress);
-  message.replaceOriginal = true;
+  message.ephemeral = true;
+  message.replaceOriginal = false;
   if (auto sent = notifier_.respond(responseUrl_, message); !sent) {
     spdlog::warn("could not show progress through the response_url: {}", sent.error().message);
   }
@@ -52,8 +57,8 @@ Status SlackProgressSink::reveal(const std::string& target, const Secret& value)
     return Error::make(ErrorKind::kInvalidInput, "there is no Slack response_url to show it to the requester alone");
   }
   ++responseUrlUses_;
-  auto message = slack::textMessage(fmt::format(":key: New value of `{}` (shown once, only to you; store it now): `{}`",
-                                                slack::escapeMrkdwn(target), value.reveal()));
+  auto message = slack::textMessage(fmt::format(":key: New value of {} (shown once, only to you; store it now): `{}`",
+                                                slack::codeSpan(target), value.reveal()));
   return notifier_.respond(responseUrl_, message);
 }
 

@@ -1,6 +1,10 @@
 #include "handlers/status_format.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
+
+#include "slack/terminal_renderer.h"
 
 namespace patbot::handlers {
 namespace {
@@ -69,6 +73,12 @@ std::vector<slack::Message> statusMessages(const std::vector<StatusRow>& rows, i
 
 std::string statusText(const std::vector<StatusRow>& rows) {
   auto table = statusTable(rows);
+  for (auto& row : table.rows) {
+    for (auto& cell : row) {
+      std::replace_if(cell.begin(), cell.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; }, ' ');
+      cell = slack::neutralizeControls(cell);
+    }
+  }
   std::vector<size_t> widths(table.columns.size());
   for (size_t i = 0; i < table.columns.size(); ++i) widths[i] = codePoints(table.columns[i]);
   for (const auto& row : table.rows) {

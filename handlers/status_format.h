@@ -20,7 +20,8 @@ slack::Table statusTable(const std::vector<StatusRow>& rows);
 std::vector<slack::Message> statusMessages(const std::vector<StatusRow>& rows, int expiringWindowDays,
                                            const std::vector<std::string>& footer);
 
-// The same table as plain fixed-width text for a terminal (header, separator, rows).
+// The same table as plain fixed-width text for a terminal (header, separator, rows). Cells are
+// one line (CR, LF, tab as spaces) and carry no control characters (slack::neutralizeControls).
 std::string statusText(const std::vector<StatusRow>& rows);
 
 }  // namespace patbot::handlers

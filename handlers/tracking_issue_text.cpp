@@ -1,11 +1,30 @@
 #include "handlers/tracking_issue_text.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "handlers/expiry_digest.h"
 
 namespace patbot::handlers {
+
+std::string markdownCode(std::string_view text) {
+  std::string body(text);
+  for (char& c : body) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  std::size_t longest = 0;
+  for (std::size_t i = 0; i < body.size();) {
+    std::size_t run = 0;
+    while (i < body.size() && body[i] == '`') ++run, ++i;
+    longest = std::max(longest, run);
+    if (run == 0) ++i;
+  }
+  const std::string fence(longest + 1, '`');
+  const bool pad = !body.empty() && (body.front() == '`' || body.back() == '`');
+  return pad ? fence + " " + body + " " + fence : fence + body + fence;
+}
 
 std::string trackingIssueTitle(const std::string& account, const std::string& tokenName, int64_t tokenId) {
   return fmt::format("Service account token expiring: {} / {} (id {})", account, tokenName, tokenId);
@@ -14,13 +33,18 @@ std::string trackingIssueTitle(const std::string& account, const std::string& to
 std::string trackingIssueDescription(const std::string& account, const gitlab::AccessToken& token, int daysLeft,
                                      const TokenPolicy* policy, const Config& config) {
   std::string out = "patbot found a service-account token that needs attention before something breaks.\n\n";
-  out += fmt::format("- Account: `{}`\n- Token: `{}` (id {})\n- Scopes: {}\n", account, token.name, token.id,
-                     token.scopes.empty() ? std::string("none") : fmt::format("{}", fmt::join(token.scopes, ", ")));
+  out += fmt::format("- Account: {}\n- Token: {} (id {})\n- Scopes: {}\n", markdownCode(account),
+                     markdownCode(token.name), token.id,
+                     token.scopes.empty() ? std::string("none") : markdownCode(fmt::format("{}", fmt::join(token.scopes, ", "))));
   if (token.expiresAt) out += fmt::format("- Expiry: {}\n", expiryPhrase(daysLeft, *token.expiresAt));
   std::vector<std::string> consumers;
   if (policy) {
-    for (const auto& v : policy->ciVariables) consumers.push_back(fmt::format("CI/CD variable `{}` of project `{}`", v.key, v.project));
-    for (const auto& v : policy->groupVariables) consumers.push_back(fmt::format("CI/CD variable `{}` of group `{}`", v.key, v.group));
+    for (const auto& v : policy->ciVariables) {
+      consumers.push_back(fmt::format("CI/CD variable {} of project {}", markdownCode(v.key), markdownCode(v.project)));
+    }
+    for (const auto& v : policy->groupVariables) {
+      consumers.push_back(fmt::format("CI/CD variable {} of group {}", markdownCode(v.key), markdownCode(v.group)));
+    }
   }
   if (consumers.empty()) {
     out += "- Consumers: none configured. Add a `[[token]]` entry to patbot's policy file so a rotation can update "
@@ -30,8 +54,8 @@ std::string trackingIssueDescription(const std::string& account, const gitlab::A
     for (const auto& c : consumers) out += "  - " + c + "\n";
   }
   if (policy && policy->verifyPipeline) {
-    out += fmt::format("- Verification pipeline: `{}` on `{}`\n", policy->verifyPipeline->project,
-                       policy->verifyPipeline->ref);
+    out += fmt::format("- Verification pipeline: {} on {}\n", markdownCode(policy->verifyPipeline->project),
+                       markdownCode(policy->verifyPipeline->ref));
   }
   out += fmt::format("\n## What patbot does on `/pat rotate {}`\n\n", token.id);
   out += "1. Create a replacement token with the same name, description and scopes and an explicit expiry ";

@@ -5,16 +5,24 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "bot/config.h"
 #include "gitlab/gitlab_types.h"
 
 namespace patbot::handlers {
 
+// `text` as one GitLab-markdown (CommonMark) code span, shown verbatim whatever it holds: fenced by
+// one backtick more than its longest run of backticks, padded with a space inside when it starts or
+// ends with a backtick, CR/LF/tab as spaces (a blank line would end the span). Inside a code span
+// GitLab renders no HTML, link, @mention or #reference.
+std::string markdownCode(std::string_view text);
+
 // "Service account token expiring: inventory-bot / <name> (id 101)"
 std::string trackingIssueTitle(const std::string& account, const std::string& tokenName, int64_t tokenId);
 
-// Markdown. `policy` is the token's [[token]] entry (null when none). Never a token value.
+// Markdown. `policy` is the token's [[token]] entry (null when none). Never a token value. Names,
+// keys, paths and scopes are markdownCode spans.
 std::string trackingIssueDescription(const std::string& account, const gitlab::AccessToken& token, int daysLeft,
                                      const TokenPolicy* policy, const Config& config);
 

@@ -23,7 +23,10 @@ json mrkdwnText(std::string_view text, std::size_t maxLength) {
 
 }  // namespace
 
-std::string escapeMrkdwn(std::string_view text) {
+namespace {
+
+// & < > as entities; a backtick as kBacktickStandIn unless keepBackticks.
+std::string escapeEntities(std::string_view text, bool keepBackticks) {
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
@@ -31,14 +34,53 @@ std::string escapeMrkdwn(std::string_view text) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
+      case '`':
+        if (keepBackticks) {
+          out.push_back(c);
+        } else {
+          out += kBacktickStandIn;
+        }
+        break;
       default: out.push_back(c);
     }
   }
   return out;
 }
 
+}  // namespace
+
+std::string escapeMrkdwn(std::string_view text) { return escapeEntities(text, true); }
+
+std::string escapeText(std::string_view text) { return escapeEntities(text, false); }
+
+std::string codeSpan(std::string_view text) {
+  std::string flat(text);
+  std::replace_if(flat.begin(), flat.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; }, ' ');
+  return "`" + escapeText(flat) + "`";
+}
+
 std::string codeBlock(std::string_view text) {
-  return "```\n" + escapeMrkdwn(text) + "\n```";
+  return "```\n" + escapeText(text) + "\n```";
+}
+
+std::string link(std::string_view url, std::string_view label) {
+  const bool web = url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
+  const bool clean = std::none_of(url.begin(), url.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u <= 0x20 || u == 0x7F;
+  });
+  if (!web || !clean) return escapeText(label);
+  std::string target;
+  for (char c : url) {
+    switch (c) {
+      case '&': target += "&amp;"; break;
+      case '<': target += "%3C"; break;
+      case '>': target += "%3E"; break;
+      case '|': target += "%7C"; break;
+      default: target.push_back(c);
+    }
+  }
+  return "<" + target + "|" + escapeText(label) + ">";
 }
 
 json header(std::string_view text) {
@@ -103,6 +145,13 @@ Message textMessage(std::string text, bool ephemeral) {
   m.text = std::move(text);
   m.ephemeral = ephemeral;
   return m;
+}
+
+Message errorReply(std::string_view lead, std::string_view sentence, bool ephemeral) {
+  std::string text(lead);
+  if (!text.empty() && !sentence.empty()) text += ' ';
+  text += escapeText(sentence);
+  return textMessage(std::move(text), ephemeral);
 }
 
 }  // namespace patbot::slack

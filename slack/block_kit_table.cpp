@@ -19,6 +19,7 @@ std::string flatten(std::string_view cell) {
   return out;
 }
 
+// Slack length of raw[i, i+n) once escaped by escapeText ("`" becomes one code point).
 std::size_t escapedCost(std::string_view s, std::size_t i, std::size_t n) {
   if (n == 1) {
     if (s[i] == '&') return 5;
@@ -27,7 +28,7 @@ std::size_t escapedCost(std::string_view s, std::size_t i, std::size_t n) {
   return n == 4 ? 2 : 1;
 }
 
-// escapeMrkdwn(raw), clipped with "…" so that its Slack length is at most maxLength.
+// escapeText(raw), clipped with "…" so that its Slack length is at most maxLength.
 std::string escapeClipped(std::string_view raw, std::size_t maxLength) {
   std::size_t total = 0;
   for (std::size_t i = 0; i < raw.size();) {
@@ -35,7 +36,7 @@ std::string escapeClipped(std::string_view raw, std::size_t maxLength) {
     total += escapedCost(raw, i, n);
     i += n;
   }
-  if (total <= maxLength) return escapeMrkdwn(raw);
+  if (total <= maxLength) return escapeText(raw);
   std::size_t cost = 0;
   std::size_t end = 0;
   while (end < raw.size()) {
@@ -45,7 +46,7 @@ std::string escapeClipped(std::string_view raw, std::size_t maxLength) {
     cost += c;
     end += n;
   }
-  return escapeMrkdwn(raw.substr(0, end)) + std::string(utf8::kEllipsis);
+  return escapeText(raw.substr(0, end)) + std::string(utf8::kEllipsis);
 }
 
 std::string rtrim(std::string s) {

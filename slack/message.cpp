@@ -7,7 +7,15 @@ nlohmann::json Message::toResponseJson() const {
   body["response_type"] = ephemeral ? "ephemeral" : "in_channel";
   body["text"] = text;
   if (blocks.is_array() && !blocks.empty()) body["blocks"] = blocks;
-  if (replaceOriginal) body["replace_original"] = true;
+  body["replace_original"] = replaceOriginal;
+  body["delete_original"] = false;
+  return body;
+}
+
+nlohmann::json Message::toAckJson() const {
+  nlohmann::json body = toResponseJson();
+  body.erase("replace_original");
+  body.erase("delete_original");
   return body;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "slack/block_kit.h"
 #include "slack/command_text.h"
 #include "slack/utf8.h"
 
@@ -54,6 +55,16 @@ std::string renderLink(std::string_view inside) {
   return std::string(label) + " (" + std::string(target) + ")";
 }
 
+// decodeEntities, and the backtick stand-in of escapeText back to "`".
+std::string decodeEscapes(std::string_view s) {
+  std::string out = decodeEntities(s);
+  for (std::size_t at = out.find(kBacktickStandIn); at != std::string::npos; at = out.find(kBacktickStandIn, at + 1)) {
+    out.replace(at, kBacktickStandIn.size(), "`");
+  }
+  return out;
+}
+
+
 // Prose outside code blocks: links, then bold, then entities.
 std::string renderProse(std::string_view s) {
   std::string linked;
@@ -68,13 +79,13 @@ std::string renderProse(std::string_view s) {
     }
     linked.push_back(s[i]);
   }
-  return decodeEntities(stripBold(linked));
+  return decodeEscapes(stripBold(linked));
 }
 
 std::string renderCode(std::string_view s) {
   if (!s.empty() && s.front() == '\n') s.remove_prefix(1);
   if (!s.empty() && s.back() == '\n') s.remove_suffix(1);
-  return decodeEntities(s);
+  return decodeEscapes(s);
 }
 
 std::string textOf(const json& textObject) {
@@ -153,6 +164,24 @@ std::string renderBlock(const json& block) {
 
 }  // namespace
 
+std::string neutralizeControls(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F) {
+      out += "\xEF\xBF\xBD";
+    } else if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(s[i + 1]) <= 0x9F) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
 std::string mrkdwnToPlain(std::string_view mrkdwn) {
   std::string out;
   std::size_t pos = 0;
@@ -176,7 +205,7 @@ std::string renderForTerminal(const Message& message) {
   if (!message.blocks.is_array() || message.blocks.empty()) {
     std::string out;
     appendLines(out, mrkdwnToPlain(message.text));
-    return out;
+    return neutralizeControls(out);
   }
   std::string out;
   for (const json& block : message.blocks) {
@@ -186,7 +215,7 @@ std::string renderForTerminal(const Message& message) {
       out += "(unreadable block)\n";
     }
   }
-  return out;
+  return neutralizeControls(out);
 }
 
 }  // namespace patbot::slack

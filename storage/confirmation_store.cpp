@@ -120,10 +120,8 @@ Result<Confirmation> ConfirmationStore::consume(const std::string& id, const std
   return resolve(id, by, kResolutionConfirmed);
 }
 
-Status ConfirmationStore::cancel(const std::string& id, const std::string& by) {
-  auto r = resolve(id, by, kResolutionCancelled);
-  if (!r) return r.error();
-  return okStatus();
+Result<Confirmation> ConfirmationStore::cancel(const std::string& id, const std::string& by) {
+  return resolve(id, by, kResolutionCancelled);
 }
 
 Result<Confirmation> ConfirmationStore::resolve(const std::string& id, const std::string& by,

@@ -47,8 +47,9 @@ class ConfirmationStore {
   // ..."); kInvalidInput "this confirmation expired after 15 minutes; run the command again".
   Result<Confirmation> consume(const std::string& id, const std::string& by);
 
-  // Marks it cancelled by `by`, with the same conditions and errors as consume().
-  Status cancel(const std::string& id, const std::string& by);
+  // Marks it cancelled by `by`, with the same conditions and errors as consume(); returns what
+  // was cancelled.
+  Result<Confirmation> cancel(const std::string& id, const std::string& by);
 
  private:
   Result<Confirmation> resolve(const std::string& id, const std::string& by,

@@ -272,7 +272,55 @@ Result<std::vector<std::string>> SqliteAuditStore::explainLatest(const AuditQuer
   }
 }
 
-Result<VerifyReport> SqliteAuditStore::verify() {
+Result<VerifyReport> SqliteAuditStore::verify() { return verifyChain(nullptr); }
+
+Result<VerifyReport> SqliteAuditStore::verify(const AuditHead& expectedHead) {
+  return verifyChain(&expectedHead);
+}
+
+Result<std::optional<AuditHead>> SqliteAuditStore::head() {
+  std::lock_guard lock(db_.writeMutex());
+  try {
+    SQLite::Statement q(db_.db(), "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1");
+    if (!q.executeStep()) return std::optional<AuditHead>();
+    return std::optional<AuditHead>(AuditHead{q.getColumn(0).getInt64(), q.getColumn(1).getString()});
+  } catch (const std::exception& ex) {
+    return storageError(ex, "reading the audit trail's head");
+  }
+}
+
+namespace {
+
+// Why the trail (read in the caller's snapshot) does not hold `expected`; "" when it does.
+std::string headMismatch(SQLite::Database& conn, const AuditHead& expected) {
+  SQLite::Statement row(conn, "SELECT hash FROM audit WHERE id = ?");
+  row.bind(1, expected.id);
+  if (row.executeStep()) {
+    const std::string hash = row.getColumn(0).getString();
+    if (hash == expected.hash) return "";
+    return fmt::format(
+        "row {}'s hash is {}, not the expected {}: that row or one before it was rewritten",
+        expected.id, hash, expected.hash);
+  }
+  SQLite::Statement last(conn, "SELECT max(id) FROM audit");
+  last.executeStep();
+  if (last.getColumn(0).isNull()) {
+    return fmt::format("row {} is missing (the trail is empty): the trail was emptied or replaced",
+                       expected.id);
+  }
+  const int64_t end = last.getColumn(0).getInt64();
+  if (end < expected.id) {
+    return fmt::format(
+        "row {} is missing (the trail ends at row {}): the trail was truncated or replaced",
+        expected.id, end);
+  }
+  return fmt::format("row {} is missing (the trail goes on to row {}): it was deleted", expected.id,
+                     end);
+}
+
+}  // namespace
+
+Result<VerifyReport> SqliteAuditStore::verifyChain(const AuditHead* expectedHead) {
   std::lock_guard lock(db_.writeMutex());
   try {
     // One read snapshot for the rows and the id sequence: another process (patbot serve) may
@@ -299,17 +347,20 @@ Result<VerifyReport> SqliteAuditStore::verify() {
       if (!reason.empty()) {
         report.firstBadId = e.id;
         report.reason = std::move(reason);
-        return report;
+        break;
       }
       prevHash = e.hash;
       ++expectedId;
     }
-    SQLite::Statement seq(db_.db(), "SELECT seq FROM sqlite_sequence WHERE name = 'audit'");
-    if (seq.executeStep() && seq.getColumn(0).getInt64() >= expectedId) {
-      report.firstBadId = expectedId;
-      report.reason =
-          fmt::format("id gap: rows {} to {} are missing", expectedId, seq.getColumn(0).getInt64());
+    if (!report.firstBadId) {
+      SQLite::Statement seq(db_.db(), "SELECT seq FROM sqlite_sequence WHERE name = 'audit'");
+      if (seq.executeStep() && seq.getColumn(0).getInt64() >= expectedId) {
+        report.firstBadId = expectedId;
+        report.reason = fmt::format("id gap: rows {} to {} are missing", expectedId,
+                                    seq.getColumn(0).getInt64());
+      }
     }
+    if (expectedHead) report.headMismatch = headMismatch(db_.db(), *expectedHead);
     return report;
   } catch (const std::exception& ex) {
     return storageError(ex, "verifying the audit trail");

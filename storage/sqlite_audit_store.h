@@ -57,8 +57,15 @@ class SqliteAuditStore final : public AuditStore {
   // missing id). Stops at the first bad row; rowsChecked counts the rows read, the bad one
   // included.
   Result<VerifyReport> verify() override;
+  // verify(), then, in the same read snapshot, looks row expectedHead.id up by id: missing
+  // ("row N is missing …", naming where the trail ends) or with another hash ("row N's hash is
+  // … , not the expected …") sets headMismatch. The chain is checked in full either way.
+  Result<VerifyReport> verify(const AuditHead& expectedHead) override;
+  // The row with the highest id (one index step).
+  Result<std::optional<AuditHead>> head() override;
 
  private:
+  Result<VerifyReport> verifyChain(const AuditHead* expectedHead);
   struct AppendStatements;
   struct Pending {
     uint64_t ticket;

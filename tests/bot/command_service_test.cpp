@@ -12,29 +12,12 @@
 #include "handlers/pat_status_handler.h"
 #include "slack/block_kit.h"
 #include "storage/database.h"
+#include "storage/request_dedupe.h"
 #include "storage/sqlite_audit_store.h"
+#include "tests/bot/recording_notifier.h"
 
 namespace patbot {
 namespace {
-
-class RecordingNotifier final : public slack::Notifier {
- public:
-  Status respond(const std::string& url, const slack::Message& m) override {
-    std::lock_guard lock(mutex_);
-    responses.push_back({url, m});
-    return okStatus();
-  }
-  Result<slack::PostedMessage> post(const std::string& channel, const slack::Message& m) override {
-    std::lock_guard lock(mutex_);
-    posts.push_back({channel, m});
-    return slack::PostedMessage{channel, "1.000001"};
-  }
-  Status update(const slack::PostedMessage&, const slack::Message&) override { return okStatus(); }
-
-  std::mutex mutex_;
-  std::vector<std::pair<std::string, slack::Message>> responses;
-  std::vector<std::pair<std::string, slack::Message>> posts;
-};
 
 class StubGitLab final : public gitlab::GitLabApi {
  public:
@@ -72,7 +55,8 @@ class CommandServiceTest : public ::testing::Test {
                   std::make_unique<handlers::PatStatusHandler>(gitlab_, clock_, 30, "test"));
     access_.readers = {"U_READER", "U_OTHER"};
     access_.operators = {"U_OP"};
-    service_ = std::make_unique<CommandService>(registry_, access_, *audit_, executor_, longExecutor_, notifier_,
+    dedupe_ = std::make_unique<storage::RequestDedupe>(*db_, clock_);
+    service_ = std::make_unique<CommandService>(registry_, access_, *audit_, *dedupe_, executor_, longExecutor_, notifier_,
                                                 metrics_, clock_);
   }
 
@@ -97,6 +81,7 @@ class CommandServiceTest : public ::testing::Test {
   FakeClock clock_{TimePoint(*parseDate("2026-11-28")) + std::chrono::hours(9)};
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<storage::SqliteAuditStore> audit_;
+  std::unique_ptr<storage::RequestDedupe> dedupe_;
   StubGitLab gitlab_;
   CommandRegistry registry_;
   AccessPolicy access_;
@@ -216,7 +201,7 @@ class CommandLanesTest : public CommandServiceTest {
     auto* waiting = new WaitingRotation;
     registry_.add("rotate", "rotate TOKEN", "Rotate.", handlers::Role::kOperator, true,
                   std::unique_ptr<handlers::Command>(waiting));
-    CommandService service(registry_, access_, *audit_, quick, slow, notifier_, metrics_, clock_);
+    CommandService service(registry_, access_, *audit_, *dedupe_, quick, slow, notifier_, metrics_, clock_);
     for (int i = 0; i < 4; ++i) service.handle(command("U_OP", "rotate 101"), "rot-" + std::to_string(i));
     // With one shared pool of four workers, the four rotations take all of it.
     EXPECT_TRUE(waiting->waitUntilWaiting(4)) << "the four rotations did not all start";

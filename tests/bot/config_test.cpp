@@ -1,6 +1,7 @@
 #include "bot/config.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <map>
 #include <stdexcept>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -33,9 +35,11 @@ class TempDir {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
   }
+  // Mode 0600 whatever the umask: secret files are refused when group or others may write them.
   std::string write(const std::string& name, const std::string& content) const {
     auto p = (path_ / name).string();
     std::ofstream(p, std::ios::binary) << content;
+    std::filesystem::permissions(p, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     return p;
   }
   std::string file(const std::string& name) const { return (path_ / name).string(); }
@@ -259,6 +263,101 @@ TEST_F(ConfigTest, SecretsFromFiles) {
   EXPECT_EQ(r->slackSigningSecret.reveal(), kSigning);
   EXPECT_EQ(r->gitlabToken.reveal(), kGitLabToken);
   EXPECT_EQ(r->slackBotToken.reveal(), kBotToken);
+  EXPECT_TRUE(r->warnings.empty());
+}
+
+TEST_F(ConfigTest, LongSecretFileReadWhole) {
+  setServeMinimum();
+  env_.erase("GITLAB_TOKEN");
+  std::string token = "glpat-";
+  for (int i = 0; token.size() < 10000; ++i) token += static_cast<char>('a' + i % 26);
+  env_["GITLAB_TOKEN_FILE"] = dir_.write("token", token + "\n");
+  auto r = load();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->gitlabToken.reveal(), token);
+}
+
+TEST_F(ConfigTest, SecretFileWritableByGroupOrOthersRefused) {
+  for (mode_t mode : {0620, 0602, 0666, 0660}) {
+    setServeMinimum();
+    env_.erase("GITLAB_TOKEN");
+    const auto path = dir_.write("token", kGitLabToken);
+    ASSERT_EQ(::chmod(path.c_str(), mode), 0);
+    env_["GITLAB_TOKEN_FILE"] = path;
+    const auto msg = errorOf();
+    EXPECT_EQ(msg, fmt::format("configuration: GITLAB_TOKEN_FILE: {} is writable by group or others (mode {:04o}); "
+                               "run chmod go-w {} (0400 is best)", path, mode, path));
+  }
+}
+
+TEST_F(ConfigTest, SecretFileReadableByOthersLoadsWithAWarning) {
+  for (mode_t mode : {0644, 0604, 0444}) {
+    setServeMinimum();
+    env_.erase("SLACK_SIGNING_SECRET");
+    const auto path = dir_.write(fmt::format("signing{:o}", mode), kSigning);
+    ASSERT_EQ(::chmod(path.c_str(), mode), 0);
+    env_["SLACK_SIGNING_SECRET_FILE"] = path;
+    auto r = load();
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->slackSigningSecret.reveal(), kSigning);
+    EXPECT_EQ(r->warnings, std::vector<std::string>{fmt::format(
+                               "SLACK_SIGNING_SECRET_FILE: {} is readable by other users (mode {:04o}); chmod 0400 "
+                               "it, or 0440 with a group only patbot is in", path, mode)});
+  }
+  for (mode_t mode : {0400, 0600}) {
+    const auto path = dir_.write(fmt::format("signing{:o}", mode), kSigning);
+    ASSERT_EQ(::chmod(path.c_str(), mode), 0);
+    env_["SLACK_SIGNING_SECRET_FILE"] = path;
+    auto r = load();
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_TRUE(r->warnings.empty()) << fmt::format("mode {:04o}", mode);
+  }
+}
+
+// Group read is how patbot reads a Kubernetes Secret mounted with defaultMode 0440 and fsGroup:
+// no warning for a group patbot is in, a warning for any other.
+TEST_F(ConfigTest, GroupReadableSecretFileWarnsOnlyForAForeignGroup) {
+  setServeMinimum();
+  env_.erase("GITLAB_TOKEN");
+  const auto path = dir_.write("token", kGitLabToken);
+  ASSERT_EQ(::chmod(path.c_str(), 0440), 0);
+  ASSERT_EQ(::chown(path.c_str(), static_cast<uid_t>(-1), ::getegid()), 0);
+  env_["GITLAB_TOKEN_FILE"] = path;
+  auto own = load();
+  ASSERT_TRUE(own) << own.error().message;
+  EXPECT_TRUE(own->warnings.empty());
+
+  const gid_t foreign = 65534;   // nogroup; only root may give a file a group it is not in
+  if (::getegid() == foreign || ::chown(path.c_str(), static_cast<uid_t>(-1), foreign) != 0) {
+    GTEST_SKIP() << "cannot give the file a group this process is not in (not root?)";
+  }
+  auto other = load();
+  ASSERT_TRUE(other) << other.error().message;
+  ASSERT_EQ(other->warnings.size(), 1u);
+  EXPECT_THAT(other->warnings[0], HasSubstr("GITLAB_TOKEN_FILE: " + path + " is readable by other users (mode 0440)"));
+}
+
+// Kubernetes mounts each key as a symbolic link (token -> ..data/token, ..data -> ..<timestamp>):
+// the mode that counts is the target's, not the link's 0777.
+TEST_F(ConfigTest, SecretFileModeIsTheSymlinkTargets) {
+  const auto real = dir_.file("..2026_12_06_00_00_00.1");
+  std::filesystem::create_directory(real);
+  std::filesystem::create_directory_symlink("..2026_12_06_00_00_00.1", dir_.file("..data"));
+  const auto target = dir_.write("..2026_12_06_00_00_00.1/token", kGitLabToken);
+  std::filesystem::create_symlink("..data/token", dir_.file("token"));
+  setServeMinimum();
+  env_.erase("GITLAB_TOKEN");
+  env_["GITLAB_TOKEN_FILE"] = dir_.file("token");
+
+  ASSERT_EQ(::chmod(target.c_str(), 0400), 0);
+  auto r = load();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->gitlabToken.reveal(), kGitLabToken);
+  EXPECT_TRUE(r->warnings.empty());
+
+  ASSERT_EQ(::chmod(target.c_str(), 0666), 0);
+  EXPECT_THAT(errorOf(), HasSubstr("GITLAB_TOKEN_FILE: " + dir_.file("token") +
+                                   " is writable by group or others (mode 0666)"));
 }
 
 TEST_F(ConfigTest, SecretAndFileBothSet) {

@@ -1,6 +1,7 @@
 // PATBOT_LOG_FORMAT=json: the real `patbot serve` between the fakes writes one JSON object per
 // line (time, level, request_id, message), and token-shaped text that reaches a log line from
-// outside (a policy value, a Slack user id) is redacted.
+// outside (a policy value, a Slack user id) is redacted. PATBOT_LOG_FORMAT=text: a request path
+// with %0A, %0D or %1B cannot forge a line or reach the terminal.
 #include <set>
 #include <sstream>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "core/time_format.h"
 #include "tests/e2e/e2e_stack.h"
+#include "tests/e2e/raw_client.h"
 
 namespace patbot {
 namespace {
@@ -82,6 +84,33 @@ TEST(JsonLogTest, ServeWritesOneJsonObjectPerLineAndRedactsTokens) {
   for (const auto& secret : stack.secrets()) {
     EXPECT_EQ(output.find(secret), std::string::npos) << "a secret of the stack reached the log";
   }
+}
+
+TEST(TextLogTest, RequestPathCannotForgeALine) {
+  e2e::StackOptions options;
+  options.extraEnv = {{"PATBOT_LOG_FORMAT", "text"}};
+  e2e::E2eStack stack(options);
+  ASSERT_TRUE(stack.ready()) << stack.startupLog();
+
+  // A head just over the 16 KiB limit is refused with 431 after its path is read, and the refusal
+  // is logged with the (decoded) path.
+  const std::string path = "/x%0A2030-01-01T00:00:00Z%20info%20%5Bforged%5D%20injected%0D%1B%5B31mred%E2%80%A8end";
+  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + std::string(16300, 'p') +
+                              "\r\nConnection: close\r\n\r\n";
+  auto reply = e2e::exchange(e2e::portOf(stack.botUrl), request, std::chrono::seconds(10));
+  EXPECT_EQ(reply.status, 431) << reply.head;
+  const std::string logged = "/x\\n2030-01-01T00:00:00Z info [forged] injected\\r\\x1b[31mred\\u2028end";
+  ASSERT_TRUE(stack.bot()->waitFor(logged, std::chrono::seconds(10))) << stack.bot()->output();
+
+  stack.bot()->terminate();
+  const std::string output = stack.bot()->output();
+  std::istringstream in(output);
+  for (std::string line; std::getline(in, line);) {
+    EXPECT_NE(line.rfind("2030-01-01T00:00:00Z", 0), 0u) << "a forged line: " << line;
+  }
+  EXPECT_EQ(output.find('\x1b'), std::string::npos) << "an escape sequence reached the log";
+  EXPECT_EQ(output.find('\r'), std::string::npos) << "a carriage return reached the log";
+  EXPECT_EQ(output.find("\xE2\x80\xA8"), std::string::npos) << "a line separator reached the log";
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "core/time_format.h"
 #include "slack/signature_verifier.h"
 #include "storage/database.h"
+#include "storage/request_dedupe.h"
 #include "storage/sqlite_audit_store.h"
 
 namespace patbot {
@@ -145,9 +146,10 @@ class EndpointsFloodTest : public ::testing::Test {
     ASSERT_TRUE(db);
     db_ = std::move(*db);
     audit_ = std::make_unique<storage::SqliteAuditStore>(*db_, clock_);
-    commands_ = std::make_unique<CommandService>(registry_, access_, *audit_, executor_, executor_, notifier_, metrics_,
-                                                 clock_);
-    endpoints_ = std::make_unique<SlackEndpoints>(verifier_, *commands_, *audit_, executor_, notifier_, metrics_, clock_);
+    dedupe_ = std::make_unique<storage::RequestDedupe>(*db_, clock_);
+    commands_ = std::make_unique<CommandService>(registry_, access_, *audit_, *dedupe_, executor_, executor_, notifier_,
+                                                 metrics_, clock_);
+    endpoints_ = std::make_unique<SlackEndpoints>(verifier_, *commands_, *audit_, metrics_, clock_);
   }
 
   http::Request badlySigned(int i) {
@@ -174,6 +176,7 @@ class EndpointsFloodTest : public ::testing::Test {
   slack::SignatureVerifier verifier_{Secret("test-signing-secret"), clock_};
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<storage::SqliteAuditStore> audit_;
+  std::unique_ptr<storage::RequestDedupe> dedupe_;
   CommandRegistry registry_;
   AccessPolicy access_;
   ThreadPoolExecutor executor_{1, 10};

@@ -24,7 +24,7 @@ if [ -s "$tmp/verify.out" ]; then cat "$tmp/verify.out"; fail "systemd-analyze v
 
 for directive in 'DynamicUser=yes' 'ProtectSystem=strict' 'ProtectHome=yes' 'PrivateTmp=yes' \
     'NoNewPrivileges=yes' 'StateDirectory=patbot' 'UMask=0077' 'Restart=on-failure' \
-    'MemoryDenyWriteExecute=yes' 'SystemCallFilter=@system-service' 'CapabilityBoundingSet=' \
+    'MemoryDenyWriteExecute=yes' 'SystemCallFilter=@system-service' 'CapabilityBoundingSet=' 'LimitCORE=0' \
     'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX' 'EnvironmentFile=-/etc/patbot/patbot.env' \
     'Environment=PATBOT_DB=/var/lib/patbot/patbot.db' 'ExecStart=/usr/local/bin/patbot serve'; do
   grep -qxF "$directive" "$unit" || fail "missing $directive"

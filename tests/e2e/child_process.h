@@ -24,6 +24,7 @@ class ChildProcess {
   // its line, or nullopt on timeout or exit.
   std::optional<std::string> waitFor(const std::string& needle, std::chrono::milliseconds timeout);
   std::string output() const;   // stdout then stderr so far
+  pid_t pid() const { return pid_; }
   // Waits for exit; returns the exit code (-1 on timeout or signal).
   int wait(std::chrono::milliseconds timeout);
   void terminate();

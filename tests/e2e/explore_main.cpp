@@ -59,6 +59,7 @@ void report(Totals& totals, const std::string& id, const Verdict& v) {
   ++totals.schedules;
   if (v.violations.empty()) {
     std::printf("ok        %s (%s)\n", id.c_str(), endStateName(v.end));
+    if (std::getenv("EXPLORE_SHOW_LOGS_ALWAYS")) std::printf("----\n%s\n----\n", v.logTail.c_str());
   } else {
     ++totals.violations;
     totals.failed.push_back(id);

@@ -237,6 +237,34 @@ TEST(CliE2e, ScanAndCheckConfigAgainstTheFake) {
   EXPECT_NE(check.find("service accounts:  25 visible"), std::string::npos) << check;
 }
 
+// Issue 13: with GitLab's Admin Mode on, an administrator's token without the admin_mode scope gets
+// a non-admin's 403; check-config names the missing scope instead of only blaming the token.
+TEST(CliE2e, CheckConfigNamesTheAdminModeScopeWhenAdminModeIsOn) {
+  E2eStack stack;
+  REQUIRE_STACK(stack);
+  nlohmann::json seed = stack.seed();
+  seed["admin_mode"] = true;
+  ASSERT_EQ(stack.post(stack.gitlabUrl + "/_fake/reset", seed.dump()).status, 200);
+  auto [code, out] = stack.patbot({"check-config"});
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("service accounts:  FAILED — GitLab refused the request (403 Forbidden)"), std::string::npos) << out;
+  EXPECT_NE(out.find("admin mode:        the token lacks the admin_mode scope, which GitLab requires of an "
+                     "administrator's token when Admin Mode is on: set GITLAB_TOKEN to a token that has it"),
+            std::string::npos)
+      << out;
+
+  // The same token with the scope: the admin API answers and nothing is said about Admin Mode.
+  const std::string botToken = stack.env()["GITLAB_TOKEN"];
+  for (auto& t : seed["tokens"]) {
+    if (t.value("value", "") == botToken) t["scopes"].push_back("admin_mode");
+  }
+  ASSERT_EQ(stack.post(stack.gitlabUrl + "/_fake/reset", seed.dump()).status, 200);
+  auto [scopedCode, scoped] = stack.patbot({"check-config"});
+  EXPECT_EQ(scopedCode, 0) << scoped;
+  EXPECT_EQ(scoped.find("admin mode:"), std::string::npos) << scoped;
+  EXPECT_NE(scoped.find("service accounts:  25 visible"), std::string::npos) << scoped;
+}
+
 TEST(CliE2e, DemoRunsToTheEnd) {
   auto [code, out] = runToCompletion(buildDir() + "/bot/patbot", {"demo"}, {}, std::chrono::seconds(60));
   EXPECT_EQ(code, 0) << out;

@@ -539,7 +539,8 @@ http::Response FakeGitLab::Impl::authenticate(Ctx& ctx, const Route& route, cons
   if (!t.lastUsedAt || now - *t.lastUsedAt >= std::chrono::minutes(10)) t.lastUsedAt = now;
   ctx.token = &t;
   ctx.user = &userIt->second;
-  ctx.admin = userIt->second.admin;
+  // Admin Mode: without the admin_mode scope an administrator's token acts as a non-admin's.
+  ctx.admin = userIt->second.admin && (!world_.adminMode || hasScope(t, {"admin_mode"}));
   return http::Response{0, {}, {}};
 }
 

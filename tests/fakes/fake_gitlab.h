@@ -16,6 +16,8 @@
 //
 // Seed format (JSON; every key optional):
 //   {"max_lifetime_days": 365,
+//    "admin_mode": false,    // Admin Mode: an admin's token without the admin_mode scope acts as
+//                            // a non-admin's (GET /service_accounts 403, foreign token ids 401...)
 //    "users":  [{"id":1,"username":"root","name":"Administrator","admin":true}],
 //    "groups": [{"id":265,"path":"sec","owners":[2],"variables":[<variable>...]}],
 //    "service_accounts": [{"id":10,"username":"inventory-bot","name":"Inventory",

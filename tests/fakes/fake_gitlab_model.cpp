@@ -103,6 +103,7 @@ FakeWorld worldFromSeed(const json& seed, TimePoint now) {
   FakeWorld w;
   w.maxLifetimeDays = get<int>(seed, "max_lifetime_days", 365);
   w.expiryErrorStyle = get<std::string>(seed, "expiry_error_style", "before_date");
+  w.adminMode = get<bool>(seed, "admin_mode", false);
   if (w.expiryErrorStyle != "before_date" && w.expiryErrorStyle != "invalid" && w.expiryErrorStyle != "days") {
     bad("expiry_error_style must be \"before_date\", \"invalid\" or \"days\"");
   }
@@ -269,7 +270,8 @@ json worldToSeed(const FakeWorld& w) {
     projects.push_back({{"id", p.id}, {"path", p.path}, {"maintainers", p.maintainers}, {"variables", vars},
                         {"pipelines", pipes}, {"verify_variable", p.verifyVariable}, {"issues", issues}});
   }
-  return {{"max_lifetime_days", w.maxLifetimeDays}, {"expiry_error_style", w.expiryErrorStyle}, {"users", users}, {"service_accounts", sas},
+  return {{"max_lifetime_days", w.maxLifetimeDays}, {"expiry_error_style", w.expiryErrorStyle},
+          {"admin_mode", w.adminMode}, {"users", users}, {"service_accounts", sas},
           {"groups", groups}, {"tokens", tokens}, {"projects", projects}};
 }
 

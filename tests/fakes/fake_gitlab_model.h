@@ -110,6 +110,9 @@ struct FakeWorld {
   // "invalid" "Expiration date is invalid" (EE lifetime policy up to 14.x), "days"
   // "Expiration date must expire in N days". The date D itself is always accepted.
   std::string expiryErrorStyle = "before_date";
+  // Admin Mode (seed key "admin_mode", reference/gitlab-api.md §1.2): when on, an administrator's
+  // token acts as an admin only if it has the admin_mode scope; otherwise as a non-admin's.
+  bool adminMode = false;
   std::map<int64_t, FakeUser> users;        // humans and service accounts
   std::map<int64_t, FakeToken> tokens;
   std::map<std::string, int64_t> tokenByValue;

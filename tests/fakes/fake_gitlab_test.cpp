@@ -227,6 +227,42 @@ TEST_F(FakeGitLabTest, AdminOwnerAndPlainUserSeeDifferentThings) {
   for (const auto& t : active) EXPECT_TRUE(t["active"].get<bool>());
 }
 
+// Admin Mode (reference/gitlab-api.md §1.2): an administrator's token without the admin_mode scope
+// gets a non-admin's answers; with the scope, or with Admin Mode off, an admin's.
+TEST_F(FakeGitLabTest, AdminModeTreatsAnAdminTokenWithoutTheScopeAsANonAdmin) {
+  json s = seed;
+  s["admin_mode"] = true;
+  s["tokens"].push_back({{"id", 901}, {"user_id", 1}, {"name", "admin-mode"}, {"scopes", {"api", "admin_mode"}},
+                         {"expires_at", formatDate(today + std::chrono::days(30))},
+                         {"value", "glpat-test-adminmode-000001"}});
+  use(s);
+  const std::string withScope = "glpat-test-adminmode-000001";
+  EXPECT_EQ(gl->state()["admin_mode"], true);
+
+  auto sas = call("GET", "/api/v4/service_accounts", admin());
+  EXPECT_EQ(sas.status, 403);
+  EXPECT_EQ(parse(sas), json({{"message", "403 Forbidden"}}));
+  auto foreign = call("GET", "/api/v4/personal_access_tokens", admin(), "", "user_id=10");
+  EXPECT_EQ(foreign.status, 401);
+  EXPECT_EQ(parse(foreign), json({{"message", "401 Unauthorized"}}));
+  EXPECT_EQ(call("GET", "/api/v4/personal_access_tokens/101", admin()).status, 401);
+  EXPECT_EQ(call("POST", "/api/v4/users/10/personal_access_tokens", admin(), R"({"name":"x","scopes":["api"]})").status,
+            403);
+  EXPECT_EQ(call("DELETE", "/api/v4/personal_access_tokens/101", admin()).status, 400);
+  auto self = call("GET", "/api/v4/personal_access_tokens/self", admin());
+  EXPECT_EQ(self.status, 200);
+  EXPECT_EQ(parse(self)["scopes"], json({"api"}));
+
+  EXPECT_EQ(call("GET", "/api/v4/service_accounts", withScope).status, 200);
+  EXPECT_EQ(call("GET", "/api/v4/personal_access_tokens", withScope, "", "user_id=10").status, 200);
+  EXPECT_EQ(call("GET", "/api/v4/personal_access_tokens/101", withScope).status, 200);
+
+  s["admin_mode"] = false;
+  use(s);
+  EXPECT_EQ(call("GET", "/api/v4/service_accounts", admin()).status, 200);
+  EXPECT_EQ(call("GET", "/api/v4/personal_access_tokens", admin(), "", "user_id=10").status, 200);
+}
+
 TEST_F(FakeGitLabTest, ListFiltersFollowTheReference) {
   auto q = [&](const std::string& query) {
     std::set<int64_t> ids;

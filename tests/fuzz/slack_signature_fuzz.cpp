@@ -29,7 +29,7 @@ const std::string* header(const http::Headers& headers, const char* name) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const FakeClock clock{TimePoint(std::chrono::seconds(kNow))};
   static const Secret secret{kSigningSecret};
-  static const slack::SignatureVerifier verifier{secret, clock};
+  static const slack::SignatureVerifier verifier{secret.clone(), clock};
 
   const auto parts = fuzz::splitLines(fuzz::asText(data, size), 3);
   http::Headers headers;

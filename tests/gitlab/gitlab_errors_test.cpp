@@ -64,6 +64,36 @@ TEST(GitLabErrorsTest, PlainForbiddenExplainsWhatTokenIsNeeded) {
   EXPECT_TRUE(contains(withReason.message, ": Job is not retryable")) << withReason.message;
 }
 
+// Admin Mode (reference/gitlab-api.md §1.2): an administrator's token without the admin_mode
+// scope gets a non-admin's 401 and 403, which only in instance mode point at that scope.
+TEST(GitLabErrorsTest, InstanceModeUnauthorizedAndForbiddenNameTheAdminModeScope) {
+  auto inMode = [](int status, const std::string& body, Mode mode, TokenRole role = TokenRole::kBot) {
+    return errorFromResponse(status, {}, body, "listing the tokens of service account inventory-bot", role, mode);
+  };
+  Error rejected = inMode(401, R"({"message":"401 Unauthorized"})", Mode::kInstance);
+  EXPECT_EQ(rejected.kind, ErrorKind::kUnauthorized);
+  EXPECT_EQ(rejected.message,
+            "GitLab rejected patbot's token (401 Unauthorized) while listing the tokens of service account "
+            "inventory-bot: check GITLAB_TOKEN; with GitLab's Admin Mode on it also needs the admin_mode scope");
+  Error refused = inMode(403, R"({"message":"403 Forbidden"})", Mode::kInstance);
+  EXPECT_EQ(refused.kind, ErrorKind::kForbidden);
+  EXPECT_EQ(refused.message,
+            "GitLab refused the request (403 Forbidden) while listing the tokens of service account inventory-bot: the "
+            "token lacks permission — instance mode needs an admin token with api scope, and with GitLab's Admin "
+            "Mode on also the admin_mode scope");
+
+  // Not for group mode, a token under test, a revoked token or a 403 that gives its reason.
+  EXPECT_FALSE(contains(inMode(401, R"({"message":"401 Unauthorized"})", Mode::kGroup).message, "admin_mode"));
+  EXPECT_FALSE(contains(inMode(403, R"({"message":"403 Forbidden"})", Mode::kGroup).message, "admin_mode"));
+  EXPECT_FALSE(contains(inMode(401, R"({"message":"401 Unauthorized"})", Mode::kInstance, TokenRole::kGiven).message,
+                        "admin_mode"));
+  EXPECT_FALSE(contains(inMode(401, R"({"error":"invalid_token","error_description":"Token was revoked."})",
+                               Mode::kInstance).message,
+                        "admin_mode"));
+  EXPECT_FALSE(contains(inMode(403, R"({"message":"403 Forbidden - Job is not retryable"})", Mode::kInstance).message,
+                        "admin_mode"));
+}
+
 TEST(GitLabErrorsTest, NotFoundVariantsNameTheThing) {
   Error group = map(404, R"({"message":"404 Group Not Found"})");
   EXPECT_EQ(group.kind, ErrorKind::kNotFound);

@@ -130,7 +130,7 @@ TEST_F(GitLabRestApiTest, GroupIdAndTrailingApiSuffixAreHandled) {
   transport_.push(page("[]", ""));
   auto o = options(Mode::kGroup, "265");
   o.baseUrl = "https://gitlab.example.com/api/v4/";
-  RestGitLabApi api(transport_, o);
+  RestGitLabApi api(transport_, std::move(o));
   ASSERT_TRUE(api.listServiceAccounts().ok());
   EXPECT_EQ(urls(), std::vector<std::string>{kBase + "/groups/265/service_accounts?order_by=id&sort=asc&per_page=100&page=1"});
 }
@@ -164,8 +164,13 @@ TEST_F(GitLabRestApiTest, HonoursRetryAfterOn429) {
   RestGitLabApi api(transport_, options());
 
   ASSERT_TRUE(api.listServiceAccounts().ok());
-  // Header honoured; absent -> 1 s; 600 s capped at 60 s.
-  EXPECT_EQ(time_.sleeps(), (std::vector<milliseconds>{7000ms, 1000ms, 60000ms}));
+  // Header honoured; absent -> the first backoff step, 1 s with jitter; 600 s capped at 60 s.
+  auto sleeps = time_.sleeps();
+  ASSERT_EQ(sleeps.size(), 3u);
+  EXPECT_EQ(sleeps[0], 7000ms);
+  EXPECT_GE(sleeps[1], 500ms);
+  EXPECT_LE(sleeps[1], 1000ms);
+  EXPECT_EQ(sleeps[2], 60000ms);
   EXPECT_EQ(transport_.requestCount(), 4u);
 }
 
@@ -212,7 +217,7 @@ TEST_F(GitLabRestApiTest, GivesUpWhenAttemptsAreExhausted) {
   auto o = options();
   o.maxAttempts = 4;
   o.maxBackoff = 400ms;
-  RestGitLabApi api(transport_, o);
+  RestGitLabApi api(transport_, std::move(o));
   auto accounts = api.listServiceAccounts();
   ASSERT_FALSE(accounts.ok());
   EXPECT_EQ(accounts.error().kind, ErrorKind::kUnavailable);
@@ -233,7 +238,7 @@ TEST_F(GitLabRestApiTest, TransportErrorsExhaustedNameTheHost) {
   });
   auto o = options();
   o.maxAttempts = 2;
-  RestGitLabApi api(transport_, o);
+  RestGitLabApi api(transport_, std::move(o));
   auto accounts = api.listServiceAccounts();
   ASSERT_FALSE(accounts.ok());
   EXPECT_EQ(accounts.error().kind, ErrorKind::kUnavailable);
@@ -254,15 +259,18 @@ TEST_F(GitLabRestApiTest, ClientErrorsAreNotRetried) {
   EXPECT_TRUE(time_.sleeps().empty());
 }
 
-TEST_F(GitLabRestApiTest, ARetryAfterBeyondTheDeadlineTimesOutWithoutWaiting) {
+TEST_F(GitLabRestApiTest, ARetryAfterBeyondTheDeadlineGivesUpWithoutWaiting) {
   transport_.push(answer(429, "Retry later", {{"retry-after", "30"}}));
   auto o = options();
   o.operationDeadline = 10s;
-  RestGitLabApi api(transport_, o);
+  RestGitLabApi api(transport_, std::move(o));
   auto accounts = api.listServiceAccounts();
   ASSERT_FALSE(accounts.ok());
-  EXPECT_EQ(accounts.error().kind, ErrorKind::kTimeout);
-  EXPECT_EQ(accounts.error().message, "GitLab did not answer within 10 seconds while listing service accounts");
+  EXPECT_EQ(accounts.error().kind, ErrorKind::kRateLimited);
+  EXPECT_EQ(accounts.error().httpStatus, 429);
+  EXPECT_EQ(accounts.error().message,
+            "GitLab rate-limited patbot (429 Too Many Requests) while listing service accounts and asked for a longer "
+            "wait than the 10 seconds patbot allows a call: try again in 30 seconds");
   EXPECT_TRUE(time_.sleeps().empty());
 }
 
@@ -279,7 +287,7 @@ TEST_F(GitLabRestApiTest, OperationDeadlineBoundsRetriesAndPages) {
   o.operationDeadline = 10s;
   o.requestDeadline = 5s;
   const auto start = time_.now();
-  RestGitLabApi api(transport_, o);
+  RestGitLabApi api(transport_, std::move(o));
   auto accounts = api.listServiceAccounts();
   ASSERT_FALSE(accounts.ok());
   EXPECT_EQ(accounts.error().kind, ErrorKind::kTimeout);
@@ -366,7 +374,7 @@ TEST_F(GitLabRestApiTest, InventoryStaysWithinConcurrencyAndUsesIt) {
   o.concurrency = 4;
   o.sleep = nullptr;   // real time: the transport really sleeps
   o.now = nullptr;
-  RestGitLabApi api(transport_, o);
+  RestGitLabApi api(transport_, std::move(o));
 
   auto inv = api.inventory();
   ASSERT_TRUE(inv.ok()) << inv.error().message;
@@ -389,7 +397,7 @@ TEST_F(GitLabRestApiTest, ConcurrentCallersShareTheLimit) {
   o.concurrency = 3;
   o.sleep = nullptr;
   o.now = nullptr;
-  RestGitLabApi api(transport_, o);
+  RestGitLabApi api(transport_, std::move(o));
 
   std::vector<std::thread> callers;
   std::atomic<int> succeeded{0};
@@ -443,7 +451,7 @@ TEST_F(GitLabRestApiTest, RecordsMetricsByRouteTemplate) {
   transport_.push(page("[]", ""));
   auto o = options(Mode::kGroup, "sec/team");
   o.metrics = &metrics;
-  RestGitLabApi api(transport_, o);
+  RestGitLabApi api(transport_, std::move(o));
   ASSERT_TRUE(api.inventory().ok());
 
   std::string text = metrics.render();
@@ -484,7 +492,7 @@ TEST_F(GitLabRestApiTest, NoErrorOrLogLineContainsATokenValue) {
     auto o = options();
     o.maxAttempts = 3;
     o.operationDeadline = 5s;
-    RestGitLabApi api(transport_, o);
+    RestGitLabApi api(transport_, std::move(o));
     for (int i = 0; i < 8; ++i) {
       if (auto r = api.listServiceAccounts(); !r.ok()) errors.push_back(r.error());
       if (auto r = api.tokenSelf(Secret(given)); !r.ok()) errors.push_back(r.error());

@@ -215,6 +215,51 @@ TEST_P(GitLabFakeRotationTest, MissingVariablesProjectsAndTokens) {
   EXPECT_EQ(noProject.error().kind, ErrorKind::kNotFound);
 }
 
+// Admin Mode on: root's token without the admin_mode scope acts as a non-admin's, and every
+// instance-mode call that needs an admin says which scope is missing; with the scope it works.
+TEST(GitLabFakeAdminModeTest, AnAdminTokenWithoutTheAdminModeScopeIsToldWhatItLacks) {
+  FakeClock clock(parseTimestamp("2025-06-11T09:00:00.000Z").value());
+  json seed = fakes::demoSeed(utcDay(clock.now()));
+  seed["admin_mode"] = true;
+  const std::string withScope = "glpat-test-adminmode-000001";
+  seed["tokens"].push_back({{"id", 901}, {"user_id", 1}, {"name", "patbot"}, {"scopes", {"api", "admin_mode"}},
+                            {"expires_at", "2025-12-01"}, {"value", withScope}});
+  fakes::FakeGitLab fake(seed, clock, &clock);
+  testing::FakeGitLabTransport transport(fake);
+  auto options = [&](const std::string& token) {
+    RestGitLabOptions o;
+    o.baseUrl = "http://gitlab.test";
+    o.mode = Mode::kInstance;
+    o.token = Secret(token);
+    o.sleep = [](std::chrono::milliseconds) {};
+    return o;
+  };
+
+  RestGitLabApi api(transport, options(fakes::adminTokenOf(seed)));
+  auto self = api.selfToken();   // any scope may read itself
+  ASSERT_TRUE(self.ok()) << self.error().message;
+  EXPECT_EQ(self->scopes, std::vector<std::string>{"api"});
+  auto accounts = api.listServiceAccounts();
+  ASSERT_FALSE(accounts.ok());
+  EXPECT_EQ(accounts.error().kind, ErrorKind::kForbidden);
+  EXPECT_NE(accounts.error().message.find("admin_mode scope"), std::string::npos) << accounts.error().message;
+  auto tokens = api.listTokens(kInventory);
+  ASSERT_FALSE(tokens.ok());
+  EXPECT_EQ(tokens.error().kind, ErrorKind::kUnauthorized);
+  EXPECT_NE(tokens.error().message.find("admin_mode scope"), std::string::npos) << tokens.error().message;
+  auto created = api.createToken(kInventory, TokenSpec{"x", std::nullopt, {"api"}, utcDay(clock.now()) + days(30)});
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().kind, ErrorKind::kForbidden);
+  EXPECT_NE(created.error().message.find("admin_mode scope"), std::string::npos) << created.error().message;
+
+  RestGitLabApi scoped(transport, options(withScope));
+  auto listed = scoped.listServiceAccounts();
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  EXPECT_EQ(listed->size(), 5u);
+  auto own = scoped.listTokens(kInventory);
+  ASSERT_TRUE(own.ok()) << own.error().message;
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, GitLabFakeRotationTest, ::testing::Values(Mode::kInstance, Mode::kGroup),
                          [](const ::testing::TestParamInfo<Mode>& param) {
                            return param.param == Mode::kInstance ? std::string("Instance") : std::string("Group");

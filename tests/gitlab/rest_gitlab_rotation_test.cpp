@@ -392,7 +392,7 @@ TEST_F(GitLabRotationApiTest, UpdateVariableErrorSentences) {
   EXPECT_EQ(forbidden.error().message,
             "GitLab refused the request (403 Forbidden) while updating CI/CD variable GITLAB_API_TOKEN in project "
             "sec/inventory-builder: the token lacks permission — instance mode needs an admin token with api scope, "
-            "group mode an Owner of the group");
+            "and with GitLab's Admin Mode on also the admin_mode scope");
 
   auto noProject = api.updateVariable(projectVariable(), value);
   ASSERT_FALSE(noProject.ok());
@@ -439,7 +439,7 @@ TEST_F(GitLabRotationApiTest, TheVariableValueNeverAppearsInAnErrorOrLogLine) {
     });
     auto o = options();
     o.maxAttempts = 2;
-    RestGitLabApi api(transport_, o);
+    RestGitLabApi api(transport_, std::move(o));
     for (int i = 0; i < 6; ++i) {
       auto s = api.updateVariable(projectVariable(), Secret(value));
       if (!s.ok()) errors.push_back(s.error());
@@ -602,7 +602,7 @@ TEST_F(GitLabRotationApiTest, MetricsUseRouteTemplates) {
   });
   auto o = options(Mode::kGroup, "sec");
   o.metrics = &metrics;
-  RestGitLabApi api(transport_, o);
+  RestGitLabApi api(transport_, std::move(o));
   ASSERT_TRUE(api.updateVariable(projectVariable(), Secret("glpat-NewValue000000000001")).ok());
   ASSERT_TRUE(api.revokeToken(kInventory, 101).ok());
   ASSERT_TRUE(api.getPipeline("sec/inventory-builder", 48).ok());

@@ -109,7 +109,7 @@ class WatcherTest : public ::testing::Test {
     o.sleep = [](std::chrono::milliseconds) {};
     o.maxAttempts = 2;
     o.metrics = &metrics_;
-    api_ = std::make_unique<gitlab::RestGitLabApi>(*transport_, o);
+    api_ = std::make_unique<gitlab::RestGitLabApi>(*transport_, std::move(o));
   }
 
   // (Re)opens the database and builds a new watcher: what a restart of patbot does.

@@ -53,7 +53,7 @@ class RotationEngineFixture : public ::testing::Test {
     o.token = Secret(fakes::adminTokenOf(seed_));
     o.sleep = [](std::chrono::milliseconds) {};
     o.maxAttempts = 2;
-    api_ = std::make_unique<gitlab::RestGitLabApi>(*transport_, o);
+    api_ = std::make_unique<gitlab::RestGitLabApi>(*transport_, std::move(o));
     auto db = storage::Database::open(":memory:");
     ASSERT_TRUE(db);
     db_ = std::move(*db);

@@ -499,7 +499,7 @@ class RotationExpiryStyleTest : public RotationEngineTest, public ::testing::Wit
     o.token = Secret(fakes::adminTokenOf(seed_));
     o.sleep = [](std::chrono::milliseconds) {};
     o.maxAttempts = 2;
-    api_ = std::make_unique<gitlab::RestGitLabApi>(*transport_, o);
+    api_ = std::make_unique<gitlab::RestGitLabApi>(*transport_, std::move(o));
     makeEngine();
   }
 };

@@ -59,7 +59,12 @@ TEST(SlackProgressSinkTest, WithoutABotTokenUsesTheResponseUrlOnlyWhenAStepFinis
   sink.show(progressWith({S::kDone, S::kDone, S::kDone, S::kDone, S::kPending}));
   sink.show(progressWith({S::kDone, S::kDone, S::kDone, S::kDone, S::kDone}));
   ASSERT_EQ(n.responses.size(), static_cast<size_t>(SlackProgressSink::kResponseUrlBudget));
-  EXPECT_TRUE(n.responses.front().replaceOriginal);
+  // Issue 13: only the requester sees progress, each step as a new message (a slash command's
+  // response_url cannot replace its ephemeral ack in place); the result alone goes in_channel.
+  for (const auto& r : n.responses) {
+    EXPECT_TRUE(r.ephemeral);
+    EXPECT_FALSE(r.replaceOriginal);
+  }
   EXPECT_EQ(n.posts, 0);
 }
 

@@ -17,7 +17,34 @@ std::string repeat(std::string_view s, std::size_t n) {
 
 TEST(BlockKitTest, EscapeMrkdwn) {
   EXPECT_EQ(escapeMrkdwn("a & b <c> *d*"), "a &amp; b &lt;c&gt; *d*");
+  EXPECT_EQ(escapeMrkdwn("see `/pat status`"), "see `/pat status`");
   EXPECT_EQ(codeBlock("x < y"), "```\nx &lt; y\n```");
+}
+
+// Slack has no escape for "`": text from outside shows U+02CB instead, so it can neither end nor
+// start a code span.
+TEST(BlockKitTest, TextFromOutsideCannotBecomeMarkup) {
+  EXPECT_EQ(escapeText("<!channel> <https://evil.example|click> a`b &amp;"),
+            "&lt;!channel&gt; &lt;https://evil.example|click&gt; a\xCB\x8B" "b &amp;amp;");
+  EXPECT_EQ(codeSpan("a`b <@U1>"), "`a\xCB\x8B" "b &lt;@U1&gt;`");
+  EXPECT_EQ(codeSpan("two\nlines\r\tx"), "`two lines  x`");
+  EXPECT_EQ(codeBlock("```\n<!here>\n```"), "```\n\xCB\x8B\xCB\x8B\xCB\x8B\n&lt;!here&gt;\n\xCB\x8B\xCB\x8B\xCB\x8B\n```");
+}
+
+TEST(BlockKitTest, LinkKeepsUrlAndLabelInside) {
+  EXPECT_EQ(link("https://gitlab.example.com/g/p/-/issues/3", "g/p#3"), "<https://gitlab.example.com/g/p/-/issues/3|g/p#3>");
+  EXPECT_EQ(link("https://gitlab.example.com/a?b=1&c=2", "<x>"), "<https://gitlab.example.com/a?b=1&amp;c=2|&lt;x&gt;>");
+  EXPECT_EQ(link("https://gitlab.example.com/x>|<!channel>", "l"), "<https://gitlab.example.com/x%3E%7C%3C!channel%3E|l>");
+  EXPECT_EQ(link("javascript:alert(1)", "a`b"), "a\xCB\x8B" "b");
+  EXPECT_EQ(link("https://gitlab.example.com/a b", "l"), "l");
+  EXPECT_EQ(link("https://gitlab.example.com/a\nb", "l"), "l");
+}
+
+TEST(BlockKitTest, ErrorReplyQuotesTheSentence) {
+  const Message m = errorReply(":x: Could not list tokens:", "GitLab said <!here> & `x`");
+  EXPECT_EQ(m.text, ":x: Could not list tokens: GitLab said &lt;!here&gt; &amp; \xCB\x8Bx\xCB\x8B");
+  EXPECT_EQ(m.blocks[0]["text"]["text"], m.text);
+  EXPECT_TRUE(m.ephemeral);
 }
 
 TEST(BlockKitTest, HeaderIsPlainTextClippedTo150) {

@@ -58,7 +58,7 @@ TEST(SignatureVerifierTest, GoldenVectorsComputeAndVerify) {
     const std::string ts = std::to_string(v.timestamp);
     EXPECT_EQ(computeSignature(secret, ts, v.body), v.signature);
     const FakeClock clock = clockAt(v.timestamp);
-    const SignatureVerifier verifier(secret, clock);
+    const SignatureVerifier verifier(secret.clone(), clock);
     EXPECT_EQ(verifier.verify(headers(ts, v.signature), v.body), std::nullopt);
   }
 }
@@ -68,7 +68,7 @@ class V1Test : public ::testing::Test {
   std::optional<SignatureFailure> verifyAt(long now, const http::Headers& h,
                                            const std::string& body = kV1Body) {
     const FakeClock clock = clockAt(now);
-    return SignatureVerifier(kV1Secret, clock).verify(h, body);
+    return SignatureVerifier(kV1Secret.clone(), clock).verify(h, body);
   }
   std::optional<SignatureFailure> verifyV1(const http::Headers& h, const std::string& body = kV1Body) {
     return verifyAt(kV1Timestamp, h, body);

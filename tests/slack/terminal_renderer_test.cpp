@@ -55,6 +55,26 @@ TEST(TerminalRendererTest, MrkdwnLightTouch) {
   EXPECT_EQ(mrkdwnToPlain("GITLAB_API_TOKEN *x"), "GITLAB_API_TOKEN *x");
 }
 
+// The CLI reads what Slack readers read, unescaped: entities decoded, the backtick stand-in back
+// to "`", and no control character from outside reaches the terminal.
+TEST(TerminalRendererTest, EscapedTextFromOutsideReadsAsItIs) {
+  const std::string hostile = "<!channel> <https://evil.example|click> a`b &amp;";
+  Message m;
+  m.blocks = json::array({section("*Token:* " + codeSpan(hostile) + " " + escapeText(hostile)),
+                          section(codeBlock("name\n" + hostile))});
+  m.text = escapeText(hostile);
+  EXPECT_EQ(renderForTerminal(m), "Token: `" + hostile + "` " + hostile + "\nname\n" + hostile + "\n");
+  m.blocks = json::array();
+  EXPECT_EQ(renderForTerminal(m), hostile + "\n");
+}
+
+TEST(TerminalRendererTest, ControlCharactersAreNeutralized) {
+  Message m;
+  m.blocks = json::array({section(codeSpan("a\x1b[2Jb\x07\x7f\xC2\x9B" "c\td"))});
+  EXPECT_EQ(renderForTerminal(m), "`a\xEF\xBF\xBD[2Jb\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD" "c d`\n");
+  EXPECT_EQ(neutralizeControls("x\ry\n\tz\xC2\xA0"), "x\xEF\xBF\xBDy\n\tz\xC2\xA0");
+}
+
 TEST(TerminalRendererTest, WithoutBlocksUsesFallbackText) {
   Message m;
   m.text = "Working on it\xE2\x80\xA6";

@@ -402,6 +402,153 @@ TEST_F(StorageAuditStoreTest, VerifyWhileAnotherProcessAppendsSeesOneConsistentS
   EXPECT_EQ(broken, 0) << "verify reported an intact chain as broken: " << reason;
 }
 
+// The head published outside the file (issue 13): what the chain alone cannot show.
+
+TEST_F(StorageAuditStoreTest, HeadIsTheNewestRowAndNoneWhileTheTrailIsEmpty) {
+  auto empty = store_->head();
+  ASSERT_TRUE(empty) << empty.error().detail;
+  EXPECT_FALSE(*empty);
+  appendMany(5);
+  auto h = store_->head();
+  ASSERT_TRUE(h && *h);
+  auto newest = store_->latest(query(1));
+  ASSERT_TRUE(newest);
+  EXPECT_EQ((*h)->id, 5);
+  EXPECT_EQ((*h)->hash, (*newest)[0].hash);
+  EXPECT_EQ((*h)->hash.size(), 64u);
+}
+
+TEST_F(StorageAuditStoreTest, ExpectedHeadPassesWhileTheTrailHoldsItAndGrows) {
+  appendMany(10);
+  auto h = store_->head();
+  ASSERT_TRUE(h && *h);
+  appendMany(5);
+  auto v = store_->verify(**h);
+  ASSERT_TRUE(v) << v.error().detail;
+  EXPECT_FALSE(v->firstBadId) << v->reason;
+  EXPECT_EQ(v->headMismatch, "");
+  EXPECT_EQ(v->rowsChecked, 15);
+}
+
+TEST_F(StorageAuditStoreTest, ATruncatedTailWithItsSequenceResetPassesVerifyButNotTheExpectedHead) {
+  appendMany(20);
+  auto h = store_->head();
+  ASSERT_TRUE(h && *h);
+  {
+    // A careful tamperer: drops the tail and resets the id sequence, leaving no gap.
+    auto conn = raw();
+    conn.exec("DROP TRIGGER audit_no_delete");
+    conn.exec("DELETE FROM audit WHERE id >= 15");
+    conn.exec("UPDATE sqlite_sequence SET seq = 14 WHERE name = 'audit'");
+  }
+  auto plain = store_->verify();
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->firstBadId) << "the chain alone cannot see this: " << plain->reason;
+
+  auto v = store_->verify(**h);
+  ASSERT_TRUE(v);
+  EXPECT_FALSE(v->firstBadId) << v->reason;
+  EXPECT_EQ(v->headMismatch,
+            "row 20 is missing (the trail ends at row 14): the trail was truncated or replaced");
+
+  // patbot appends on: row 20 exists again, with another hash.
+  appendMany(8);
+  v = store_->verify(**h);
+  ASSERT_TRUE(v);
+  EXPECT_FALSE(v->firstBadId) << v->reason;
+  EXPECT_NE(v->headMismatch.find("row 20's hash is "), std::string::npos) << v->headMismatch;
+  EXPECT_NE(v->headMismatch.find("not the expected " + (*h)->hash), std::string::npos) << v->headMismatch;
+}
+
+TEST_F(StorageAuditStoreTest, ATruncatedTailLeavingAGapIsReportedBothWays) {
+  appendMany(20);
+  auto h = store_->head();
+  ASSERT_TRUE(h && *h);
+  {
+    auto conn = raw();
+    conn.exec("DROP TRIGGER audit_no_delete");
+    conn.exec("DELETE FROM audit WHERE id >= 15");
+  }
+  auto v = store_->verify(**h);
+  ASSERT_TRUE(v);
+  ASSERT_TRUE(v->firstBadId);
+  EXPECT_EQ(*v->firstBadId, 15);
+  EXPECT_NE(v->headMismatch.find("row 20 is missing"), std::string::npos) << v->headMismatch;
+}
+
+TEST_F(StorageAuditStoreTest, ARewrittenFileIsToldFromThePublishedOne) {
+  appendMany(20);
+  auto h = store_->head();
+  ASSERT_TRUE(h && *h);
+
+  // Another file with a chain of its own, valid in itself: as long, and shorter.
+  for (int rows : {25, 12, 0}) {
+    TempDir other;
+    auto opened = Database::open(other.file("rewritten.db"));
+    ASSERT_TRUE(opened);
+    SqliteAuditStore forged(**opened, clock_);
+    for (int i = 0; i < rows; ++i) ASSERT_TRUE(forged.append(rec("U9", "command.help", "", {{"i", i}})));
+    auto v = forged.verify(**h);
+    ASSERT_TRUE(v);
+    EXPECT_FALSE(v->firstBadId) << rows << ": " << v->reason;
+    if (rows >= 20) {
+      EXPECT_NE(v->headMismatch.find("row 20's hash is "), std::string::npos) << v->headMismatch;
+      EXPECT_NE(v->headMismatch.find("rewritten"), std::string::npos) << v->headMismatch;
+    } else if (rows > 0) {
+      EXPECT_EQ(v->headMismatch,
+                "row 20 is missing (the trail ends at row 12): the trail was truncated or replaced");
+    } else {
+      EXPECT_EQ(v->headMismatch,
+                "row 20 is missing (the trail is empty): the trail was emptied or replaced");
+    }
+  }
+}
+
+TEST_F(StorageAuditStoreTest, ExpectedHeadWithAnotherHashOrADeletedRowFails) {
+  appendMany(10);
+  auto h = store_->head();
+  ASSERT_TRUE(h && *h);
+  AuditHead wrong{(*h)->id, std::string(64, 'a')};
+  auto v = store_->verify(wrong);
+  ASSERT_TRUE(v);
+  EXPECT_NE(v->headMismatch.find("row 10's hash is " + (*h)->hash + ", not the expected " + wrong.hash),
+            std::string::npos)
+      << v->headMismatch;
+
+  AuditHead middle{4, ""};
+  {
+    auto rows = store_->latest(query(10));
+    ASSERT_TRUE(rows);
+    middle.hash = (*rows)[6].hash;
+    ASSERT_EQ((*rows)[6].id, 4);
+    auto conn = raw();
+    conn.exec("DROP TRIGGER audit_no_delete");
+    conn.exec("DELETE FROM audit WHERE id = 4");
+  }
+  v = store_->verify(middle);
+  ASSERT_TRUE(v);
+  ASSERT_TRUE(v->firstBadId);
+  EXPECT_EQ(*v->firstBadId, 5);
+  EXPECT_EQ(v->headMismatch, "row 4 is missing (the trail goes on to row 10): it was deleted");
+}
+
+TEST_F(StorageAuditStoreTest, AnAlteredRowBeforeTheHeadBreaksTheChainThoughTheHeadRowIsThere) {
+  appendMany(10);
+  auto h = store_->head();
+  ASSERT_TRUE(h && *h);
+  {
+    auto conn = raw();
+    conn.exec("DROP TRIGGER audit_no_update");
+    conn.exec("UPDATE audit SET actor = 'evil' WHERE id = 3");
+  }
+  auto v = store_->verify(**h);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->headMismatch, "");
+  ASSERT_TRUE(v->firstBadId);
+  EXPECT_EQ(*v->firstBadId, 3);
+  EXPECT_EQ(v->reason, "hash mismatch");
+}
+
 TEST_F(StorageAuditStoreTest, StorageFailureIsAnErrorNotAnException) {
   {
     auto conn = raw();
@@ -418,6 +565,9 @@ TEST_F(StorageAuditStoreTest, StorageFailureIsAnErrorNotAnException) {
   auto v = store_->verify();
   ASSERT_FALSE(v);
   EXPECT_EQ(v.error().kind, ErrorKind::kStorage);
+  auto h = store_->head();
+  ASSERT_FALSE(h);
+  EXPECT_EQ(h.error().kind, ErrorKind::kStorage);
 }
 
 }  // namespace
