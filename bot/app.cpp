@@ -171,20 +171,20 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock, AppO
   };
   p->registry.add("status", handlers::PatStatusHandler::kUsage,
                   "List service-account tokens with their expiry, most urgent first.", handlers::Role::kReader, false,
-                  std::make_unique<handlers::PatStatusHandler>(*p->gitlab, clock, c.expiringWindowDays(),
+                  std::make_unique<handlers::PatStatusHandler>(*p->gitlab, clock, c.policy.expiringWindowDays(),
                                                                sourceLabel(c), cache));
 
   p->registry.add("audit", handlers::PatAuditHandler::kUsage, "The latest audit entries, newest first.",
                   handlers::Role::kReader, false, std::make_unique<handlers::PatAuditHandler>(*p->audit));
   handlers::EngineOptions engineOptions;
   engineOptions.metrics = &p->metrics;
-  p->rotation = handlers::makeRotationEngine(*p->gitlab, *p->database, *p->journal, *p->audit, clock, p->config,
+  p->rotation = handlers::makeRotationEngine(*p->gitlab, *p->database, *p->journal, *p->audit, clock, p->config.policy,
                                              engineOptions);
   p->engine = p->rotation.engine.get();
   handlers::WatcherOptions watcherOptions;
   watcherOptions.notifyChannel = c.notifyChannel;
   p->watcher = std::make_unique<handlers::ExpiryWatcher>(*p->gitlab, *p->rotation.watcherStore, *p->notifier, p->engine,
-                                                         clock, p->config, p->metrics, watcherOptions);
+                                                         clock, p->config.policy, p->metrics, watcherOptions);
   p->auditHead = std::make_unique<AuditHeadPublisher>(
       *p->audit, clock, c.notifyChannel,
       [raw](const std::string& channel, const slack::Message& m) { raw->watcher->notify(channel, m); });
@@ -216,7 +216,7 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock, AppO
   // that run or retry one, start-up recovery) has workers of its own, so it never stalls them.
   p->executor = std::make_unique<ThreadPoolExecutor>(kCommandWorkers, 1000);
   p->longExecutor = std::make_unique<ThreadPoolExecutor>(kLongWorkers, 100);
-  p->commands = std::make_unique<CommandService>(p->registry, c.access, *p->audit, *p->dedupe, *p->executor,
+  p->commands = std::make_unique<CommandService>(p->registry, c.policy.access, *p->audit, *p->dedupe, *p->executor,
                                                  *p->longExecutor, *p->notifier, p->metrics, clock);
   p->endpoints = std::make_unique<SlackEndpoints>(*p->verifier, *p->commands, *p->audit, p->metrics, clock);
 
@@ -266,7 +266,7 @@ Status App::start() {
     } else {
       spdlog::error("GitLab check failed: {}", self.error().message);
     }
-    const std::string& tracking = raw->config.watch.trackingProject;
+    const std::string& tracking = raw->config.policy.watch.trackingProject;
     if (!tracking.empty()) {
       if (auto project = raw->gitlab->getProject(tracking); !project) {
         spdlog::error("[watch] tracking_project \"{}\" cannot be used, so no tracking issues will be opened: {}",

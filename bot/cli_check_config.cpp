@@ -74,10 +74,10 @@ int runCheckConfig(const EnvLookup& env) {
                 << (refused ? ": set GITLAB_TOKEN to a token that has it" : " (not needed now: the admin API answered)")
                 << "\n";
     }
-    if (!c.watch.trackingProject.empty()) {
-      auto project = api.getProject(c.watch.trackingProject);
+    if (!c.policy.watch.trackingProject.empty()) {
+      auto project = api.getProject(c.policy.watch.trackingProject);
       if (!project) {
-        std::cout << "tracking project:  FAILED — [watch] tracking_project \"" << c.watch.trackingProject
+        std::cout << "tracking project:  FAILED — [watch] tracking_project \"" << c.policy.watch.trackingProject
                   << "\": " << project.error().message << "\n";
         ok = false;
       } else {
@@ -87,16 +87,16 @@ int runCheckConfig(const EnvLookup& env) {
   }
 
   std::cout << "what the bot may do:\n";
-  std::cout << "  status, audit, help: " << listOrNone(c.access.readers, "nobody") << "\n";
-  std::cout << "  rotate, revoke:      " << listOrNone(c.access.operators, "nobody until operators are configured") << "\n";
-  std::cout << "  channels:            " << listOrNone(c.access.channels, "any channel") << "\n";
-  std::cout << "  [[token]] entries:   " << c.tokens.size() << "\n";
-  std::cout << "  watcher:             every " << c.watch.intervalMinutes << " min, warn at "
-            << fmt::format("{}", fmt::join(c.watch.warnDays, ", ")) << " days, "
-            << (c.watch.autoRotateDaysBefore > 0
-                    ? fmt::format("auto-rotate {} days before expiry", c.watch.autoRotateDaysBefore)
+  std::cout << "  status, audit, help: " << listOrNone(c.policy.access.readers, "nobody") << "\n";
+  std::cout << "  rotate, revoke:      " << listOrNone(c.policy.access.operators, "nobody until operators are configured") << "\n";
+  std::cout << "  channels:            " << listOrNone(c.policy.access.channels, "any channel") << "\n";
+  std::cout << "  [[token]] entries:   " << c.policy.tokens.size() << "\n";
+  std::cout << "  watcher:             every " << c.policy.watch.intervalMinutes << " min, warn at "
+            << fmt::format("{}", fmt::join(c.policy.watch.warnDays, ", ")) << " days, "
+            << (c.policy.watch.autoRotateDaysBefore > 0
+                    ? fmt::format("auto-rotate {} days before expiry", c.policy.watch.autoRotateDaysBefore)
                     : std::string("no auto-rotation"))
-            << ", tracking issues " << (c.watch.trackingProject.empty() ? "off" : "in " + c.watch.trackingProject)
+            << ", tracking issues " << (c.policy.watch.trackingProject.empty() ? "off" : "in " + c.policy.watch.trackingProject)
             << "\n";
   std::cout << (ok ? "check-config: OK" : "check-config: problems found (see above)") << std::endl;
   return ok ? 0 : 1;

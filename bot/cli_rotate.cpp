@@ -73,7 +73,7 @@ int runRotate(const EnvLookup& env, const RotateOptions& options) {
   gitlab::RestGitLabApi api(*transport, std::move(gl));
   handlers::EngineOptions eo;
   if (options.pollSeconds) eo.pipelinePollInterval = std::chrono::seconds(*options.pollSeconds);
-  auto parts = handlers::makeRotationEngine(api, **database, journal, audit, clock, *config, eo);
+  auto parts = handlers::makeRotationEngine(api, **database, journal, audit, clock, config->policy, eo);
   handlers::RotationEngine& engine = *parts.engine;
 
   handlers::RotationRequest request{options.token, options.expiresInDays, options.dryRun, options.immediate,

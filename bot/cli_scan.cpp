@@ -54,7 +54,7 @@ int runScan(const EnvLookup& env, const ScanOptions& options) {
   SystemClock clock;
   auto now = clock.now();
   handlers::StatusFilter filter;   // every unrevoked token
-  auto rows = handlers::statusRows(*inventory, utcDay(now), config->expiringWindowDays(), filter);
+  auto rows = handlers::statusRows(*inventory, utcDay(now), config->policy.expiringWindowDays(), filter);
 
   bool anyExpired = false;
   bool anyWithinWarn = false;
@@ -74,7 +74,7 @@ int runScan(const EnvLookup& env, const ScanOptions& options) {
     std::cout << out.dump(2) << std::endl;
   } else {
     std::cout << handlers::statusText(rows) << "\n"
-              << handlers::statusSummary(counts, config->expiringWindowDays()) << " (" << inventory->requests
+              << handlers::statusSummary(counts, config->policy.expiringWindowDays()) << " (" << inventory->requests
               << " GitLab calls)" << std::endl;
   }
   if (anyExpired) return 2;

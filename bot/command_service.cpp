@@ -38,14 +38,8 @@ CommandService::CommandService(const CommandRegistry& registry, const AccessPoli
                             {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120});
 }
 
-bool CommandService::channelAllowed(const std::string& channelId) const {
-  return access_.channels.empty() || contains(access_.channels, channelId);
-}
-
 bool CommandService::allowed(const std::string& userId, handlers::Role role) const {
-  bool isOperator = contains(access_.operators, userId) || contains(access_.operators, "*");
-  if (role == handlers::Role::kOperator) return isOperator;
-  return isOperator || contains(access_.readers, "*") || contains(access_.readers, userId);
+  return role == handlers::Role::kOperator ? access_.isOperator(userId) : access_.isReader(userId);
 }
 
 void CommandService::count(const std::string& subcommand, const std::string& outcome) {
@@ -109,7 +103,7 @@ slack::Message CommandService::handle(const slack::SlashCommand& command, const 
                                   ":warning: Unknown subcommand {}. Available: {}. Try `/pat help`.",
                                   slack::codeSpan(sub.substr(0, 64)), known)));
   }
-  if (!channelAllowed(command.channelId)) {
+  if (!access_.allowsChannel(command.channelId)) {
     count(sub, "denied");
     record.detail["reason"] = "channel";
     return audited("denied", slack::textMessage(
@@ -225,7 +219,7 @@ void CommandService::click(const slack::InteractionPayload& payload, const std::
                                          ":information_source: patbot does not know this button: it is not handled by this "
                                          "version of patbot. Nothing was changed."));
   }
-  if (!channelAllowed(payload.channelId)) {
+  if (!access_.allowsChannel(payload.channelId)) {
     return finish("denied", "channel", slack::textMessage(
                                            ":no_entry: patbot's buttons are not enabled in this channel. Ask the "
                                            "patbot operators to add it to `channels` in the policy file. Nothing was "

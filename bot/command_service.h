@@ -21,10 +21,10 @@
 #include <string>
 
 #include "bot/command_registry.h"
-#include "bot/config.h"
 #include "bot/executor.h"
 #include "core/clock.h"
 #include "core/metrics.h"
+#include "handlers/policy.h"
 #include "slack/interaction_payload.h"
 #include "slack/message.h"
 #include "slack/notifier.h"
@@ -55,7 +55,6 @@ class CommandService {
 
  private:
   bool allowed(const std::string& userId, handlers::Role role) const;
-  bool channelAllowed(const std::string& channelId) const;
   void count(const std::string& subcommand, const std::string& outcome);
   void countAction(const std::string& actionId, const std::string& outcome);
   // Answers a click through its response_url from the quick lane (never on the HTTP thread).

@@ -11,59 +11,9 @@
 
 #include "core/result.h"
 #include "core/secret.h"
+#include "handlers/policy.h"
 
 namespace patbot {
-
-struct CiVariableRef {
-  std::string project;            // id or full path
-  std::string key;
-  std::string environmentScope;   // "" = not given (GitLab's "*" applies)
-};
-
-struct GroupVariableRef {
-  std::string group;
-  std::string key;
-  std::string environmentScope;
-};
-
-struct PipelineRef {
-  std::string project;
-  std::string ref;
-};
-
-struct IssueRef {
-  std::string project;
-  int64_t iid = 0;
-};
-
-// One [[token]] entry: where a token is consumed.
-struct TokenPolicy {
-  std::string account;
-  std::string name;
-  std::vector<CiVariableRef> ciVariables;
-  std::vector<GroupVariableRef> groupVariables;
-  std::optional<PipelineRef> verifyPipeline;
-  std::optional<IssueRef> trackingIssue;
-};
-
-struct AccessPolicy {
-  std::vector<std::string> readers{"*"};
-  std::vector<std::string> operators;
-  std::vector<std::string> channels;
-};
-
-struct RotationPolicy {
-  int expiresInDays = 365;
-  int revokeGraceHours = 0;
-  int verifyTimeoutMinutes = 30;
-};
-
-struct WatchPolicy {
-  int intervalMinutes = 360;
-  std::vector<int> warnDays{30, 14, 7, 3, 1};   // strictly decreasing, all > 0
-  std::string trackingProject;
-  int autoRotateDaysBefore = 0;
-};
 
 struct Config {
   std::string listenHost = "127.0.0.1";
@@ -83,17 +33,10 @@ struct Config {
   std::string logFormat = "text";   // "text" | "json"
   std::string logLevel = "info";    // trace|debug|info|warn|error|critical|off
 
-  AccessPolicy access;
-  RotationPolicy rotation;
-  WatchPolicy watch;
-  std::vector<TokenPolicy> tokens;
+  Policy policy;                    // from the PATBOT_CONFIG file; the defaults when there is none
 
   // Not errors, to log once logging is set up: e.g. a <VAR>_FILE others may read.
   std::vector<std::string> warnings;
-
-  // The largest warn_days: a token expiring within it is "expiring".
-  int expiringWindowDays() const { return warnDays().empty() ? 30 : warnDays().front(); }
-  const std::vector<int>& warnDays() const { return watch.warnDays; }
 };
 
 // Which variables a command needs.

@@ -1,4 +1,4 @@
-// The names configuration is read from, in one place, so that bot/config.cpp, the README and the
+// The names configuration is read from, in one place, so that loadConfig, the README and the
 // documentation test (tests/docs) cannot drift apart.
 #pragma once
 

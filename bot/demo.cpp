@@ -198,8 +198,8 @@ int runDemo(const DemoOptions& options) {
   config.gitlabUrl = gitlabUrl;
   config.gitlabToken = Secret(fakes::adminTokenOf(seed));
   config.dbPath = (dir / "patbot.db").string();
-  config.access.operators = {kAlice};
-  config.access.readers = {"*"};
+  config.policy.access.operators = {kAlice};
+  config.policy.access.readers = {"*"};
   config.notifyChannel = kChannel;
   TokenPolicy inventory;   // where the inventory token is used: what a rotation must update and check
   inventory.account = "inventory-bot";
@@ -207,8 +207,8 @@ int runDemo(const DemoOptions& options) {
   inventory.ciVariables = {{"sec/inventory-builder", "GITLAB_API_TOKEN", ""}};
   inventory.verifyPipeline = PipelineRef{"sec/inventory-builder", "main"};
   inventory.trackingIssue = IssueRef{"sec/team", 262};
-  config.tokens = {inventory};
-  config.watch.warnDays = {30, 14, 7, 3, 1};
+  config.policy.tokens = {inventory};
+  config.policy.watch.warnDays = {30, 14, 7, 3, 1};
   AppOptions appOptions;
   appOptions.startWatcher = false;   // the scan runs at a fixed point of the conversation below
   auto app = App::create(std::move(config), clock, appOptions);

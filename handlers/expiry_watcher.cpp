@@ -78,14 +78,14 @@ struct ExpiryWatcher::Candidate {
 };
 
 ExpiryWatcher::ExpiryWatcher(gitlab::GitLabApi& gitlab, storage::WatcherStore& store, slack::Notifier& notifier,
-                             RotationEngine* engine, const Clock& clock, const Config& config,
+                             RotationEngine* engine, const Clock& clock, const Policy& policy,
                              MetricsRegistry& metrics, WatcherOptions options)
     : gitlab_(gitlab),
       store_(store),
       notifier_(notifier),
       engine_(engine),
       clock_(clock),
-      config_(config),
+      policy_(policy),
       metrics_(metrics),
       options_(std::move(options)) {
   if (!options_.jitter) {
@@ -163,9 +163,9 @@ ScanReport ExpiryWatcher::scan() {
   std::vector<nlohmann::json> rotationMessages;
   std::vector<Candidate> remaining;
   for (auto& c : list) {
-    const TokenPolicy* policy = policyFor(c.account.username, c.token.name);
-    bool eligible = engine_ && !stale && config_.watch.autoRotateDaysBefore > 0 &&
-                    c.daysLeft <= config_.watch.autoRotateDaysBefore && policy && hasConsumers(*policy);
+    const TokenPolicy* policy = policy_.tokenFor(c.account.username, c.token.name);
+    bool eligible = engine_ && !stale && policy_.watch.autoRotateDaysBefore > 0 &&
+                    c.daysLeft <= policy_.watch.autoRotateDaysBefore && policy && hasConsumers(*policy);
     if (eligible) {
       ++report.autoRotations;
       if (autoRotate(c, today)) continue;
@@ -181,7 +181,7 @@ ScanReport ExpiryWatcher::scan() {
     for (const auto& t : c.crossed) {
       if (!seen.count(t)) newlyCrossed.push_back(t);
     }
-    if (!config_.watch.trackingProject.empty()) ensureTrackingIssue(c, /*mayCallGitLab=*/!stale, &report.issuesOpened);
+    if (!policy_.watch.trackingProject.empty()) ensureTrackingIssue(c, /*mayCallGitLab=*/!stale, &report.issuesOpened);
     if (newlyCrossed.empty()) continue;
     for (const auto& t : newlyCrossed) newPairs.push_back({c.token.id, t});
     entries.push_back(DigestEntry{c.account.username, c.token.name, c.token.id, *c.token.expiresAt, c.daysLeft,
@@ -211,7 +211,7 @@ std::vector<ExpiryWatcher::Candidate> ExpiryWatcher::candidates(const gitlab::In
       c.account = entry.account;
       c.token = t;
       c.daysLeft = static_cast<int>((*t.expiresAt - today).count());
-      for (int d : config_.watch.warnDays) {
+      for (int d : policy_.watch.warnDays) {
         if (c.daysLeft <= d) c.crossed.push_back(std::to_string(d));
       }
       if (c.daysLeft <= 0) {
@@ -219,7 +219,7 @@ std::vector<ExpiryWatcher::Candidate> ExpiryWatcher::candidates(const gitlab::In
         c.noReplacement = true;   // replaced() found no active token of the same name
       }
       if (c.crossed.empty()) continue;
-      if (const TokenPolicy* p = policyFor(c.account.username, t.name); p && p->trackingIssue) {
+      if (const TokenPolicy* p = policy_.tokenFor(c.account.username, t.name); p && p->trackingIssue) {
         c.issueLabel = fmt::format("{}#{}", p->trackingIssue->project, p->trackingIssue->iid);
       }
       out.push_back(std::move(c));
@@ -269,7 +269,7 @@ bool ExpiryWatcher::autoRotate(const Candidate& c, Date today) {
 
 bool ExpiryWatcher::ensureTrackingIssue(Candidate& c, bool mayCallGitLab, int* opened) {
   if (!c.issueLabel.empty()) return true;   // the [[token]] entry names one
-  const std::string& project = config_.watch.trackingProject;
+  const std::string& project = policy_.watch.trackingProject;
   auto remembered = store_.trackingIssue(c.token.id);
   if (!remembered) {
     spdlog::warn("watcher: {}", remembered.error().detail);
@@ -295,9 +295,9 @@ bool ExpiryWatcher::ensureTrackingIssue(Candidate& c, bool mayCallGitLab, int* o
     if (i.state == "opened" && i.title == title) issue = i;
   }
   if (!issue) {
-    const TokenPolicy* policy = policyFor(c.account.username, c.token.name);
+    const TokenPolicy* policy = policy_.tokenFor(c.account.username, c.token.name);
     gitlab::IssueSpec spec{title,
-                           trackingIssueDescription(c.account.username, c.token, c.daysLeft, policy, config_),
+                           trackingIssueDescription(c.account.username, c.token, c.daysLeft, policy, policy_),
                            {kTrackingLabel}};
     auto created = gitlab_.createIssue(project, spec);
     if (!created) {
@@ -407,13 +407,6 @@ std::optional<IssueRef> ExpiryWatcher::trackingIssueFor(int64_t tokenId) {
   return TrackingIssues(store_).openFor(tokenId);
 }
 
-const TokenPolicy* ExpiryWatcher::policyFor(const std::string& account, const std::string& name) const {
-  for (const auto& p : config_.tokens) {
-    if (p.account == account && p.name == name) return &p;
-  }
-  return nullptr;
-}
-
 void ExpiryWatcher::start() {
   std::lock_guard lock(loopMutex_);
   if (thread_.joinable()) return;
@@ -431,7 +424,7 @@ void ExpiryWatcher::stop() {
 }
 
 void ExpiryWatcher::loop() {
-  const auto interval = std::chrono::minutes(std::max(1, config_.watch.intervalMinutes));
+  const auto interval = std::chrono::minutes(std::max(1, policy_.watch.intervalMinutes));
   TimePoint nextScan = clock_.now();
   std::unique_lock lock(loopMutex_);
   while (!stopping_) {

@@ -39,12 +39,12 @@
 #include <thread>
 #include <vector>
 
-#include "bot/config.h"
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "gitlab/gitlab_api.h"
 #include "handlers/expiry_digest.h"
 #include "handlers/inventory_snapshot.h"
+#include "handlers/policy.h"
 #include "handlers/rotation_engine.h"
 #include "slack/notifier.h"
 #include "storage/watcher_store.h"
@@ -76,7 +76,7 @@ class ExpiryWatcher {
  public:
   // Borrows everything; all must outlive the watcher. `engine` may be null (no auto-rotation).
   ExpiryWatcher(gitlab::GitLabApi& gitlab, storage::WatcherStore& store, slack::Notifier& notifier,
-                RotationEngine* engine, const Clock& clock, const Config& config, MetricsRegistry& metrics,
+                RotationEngine* engine, const Clock& clock, const Policy& policy, MetricsRegistry& metrics,
                 WatcherOptions options = {});
   ~ExpiryWatcher();
   ExpiryWatcher(const ExpiryWatcher&) = delete;
@@ -111,14 +111,13 @@ class ExpiryWatcher {
   void updateTokenGauges(const gitlab::Inventory& inventory);
   void updatePendingGauge();
   void loop();
-  const TokenPolicy* policyFor(const std::string& account, const std::string& name) const;
 
   gitlab::GitLabApi& gitlab_;
   storage::WatcherStore& store_;
   slack::Notifier& notifier_;
   RotationEngine* engine_;
   const Clock& clock_;
-  const Config& config_;
+  const Policy& policy_;
   MetricsRegistry& metrics_;
   WatcherOptions options_;
 

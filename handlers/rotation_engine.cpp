@@ -108,21 +108,14 @@ RotationPlan planFromRecord(const storage::RotationRecord& r) {
 std::string RotationPlan::target() const { return account.username + "/" + oldToken.name; }
 
 RotationEngine::RotationEngine(gitlab::GitLabApi& gitlab, storage::RotationJournal& journal,
-                               storage::AuditStore& audit, const Clock& clock, const Config& config,
+                               storage::AuditStore& audit, const Clock& clock, const Policy& policy,
                                EngineOptions options)
-    : gitlab_(gitlab), journal_(journal), audit_(audit), clock_(clock), config_(config), options_(std::move(options)) {
+    : gitlab_(gitlab), journal_(journal), audit_(audit), clock_(clock), policy_(policy), options_(std::move(options)) {
   if (!options_.sleep) options_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
   if (options_.metrics) {
     options_.metrics->declareCounter("patbot_rotations_total",
                                      "Rotations that ended or stopped for a decision, by the state they reached.");
   }
-}
-
-std::optional<TokenPolicy> RotationEngine::policyFor(const std::string& account, const std::string& name) const {
-  for (const auto& t : config_.tokens) {
-    if (t.account == account && t.name == name) return t;
-  }
-  return std::nullopt;
 }
 
 std::vector<StepView> RotationEngine::initialSteps(const RotationPlan& plan) {
@@ -163,11 +156,11 @@ Result<RotationPlan> RotationEngine::plan(const RotationRequest& request) {
   p.oldToken = *fresh;
   p.immediate = request.immediate;
   p.reveal = request.reveal;
-  int days = std::min(request.expiresInDays.value_or(config_.rotation.expiresInDays), kMaxLifetimeDays);
+  int days = std::min(request.expiresInDays.value_or(policy_.rotation.expiresInDays), kMaxLifetimeDays);
   if (days < 1) return Error::make(ErrorKind::kInvalidInput, "--expires-in must be at least 1 day");
   p.newSpec = gitlab::TokenSpec{fresh->name, fresh->description, fresh->scopes, utcDay(clock_.now()) + std::chrono::days(days)};
 
-  if (auto policy = policyFor(p.account.username, fresh->name)) {
+  if (const TokenPolicy* policy = policy_.tokenFor(p.account.username, fresh->name)) {
     for (const auto& v : policy->ciVariables) {
       p.consumers.push_back({gitlab::VariableOwnerKind::kProject, v.project, v.key, v.environmentScope});
     }
@@ -557,14 +550,14 @@ Result<gitlab::Pipeline> RotationEngine::runVerifyPipeline(const PipelineRef& re
                                              : gitlab_.createPipeline(ref.project, ref.ref);
   if (!started) return started.error();
   note = *failed ? fmt::format("retried failed pipeline {}", started->id) : fmt::format("pipeline {}", started->id);
-  auto deadline = clock_.now() + std::chrono::minutes(config_.rotation.verifyTimeoutMinutes);
+  auto deadline = clock_.now() + std::chrono::minutes(policy_.rotation.verifyTimeoutMinutes);
   gitlab::Pipeline current = *started;
   auto interval = options_.pipelinePollInterval;
   while (!gitlab::pipelineFinished(current.status)) {
     if (clock_.now() >= deadline) {
       Error e = Error::make(ErrorKind::kTimeout,
                             fmt::format("pipeline {} did not finish within {} minutes", current.id,
-                                        config_.rotation.verifyTimeoutMinutes));
+                                        policy_.rotation.verifyTimeoutMinutes));
       return e;
     }
     options_.sleep(std::chrono::duration_cast<std::chrono::milliseconds>(interval));
@@ -626,8 +619,8 @@ bool RotationEngine::verify(Run& run) {
 }
 
 bool RotationEngine::revokeOld(Run& run, bool scheduleIfGrace) {
-  if (scheduleIfGrace && config_.rotation.revokeGraceHours > 0) {
-    auto when = formatTimestamp(clock_.now() + std::chrono::hours(config_.rotation.revokeGraceHours));
+  if (scheduleIfGrace && policy_.rotation.revokeGraceHours > 0) {
+    auto when = formatTimestamp(clock_.now() + std::chrono::hours(policy_.rotation.revokeGraceHours));
     journaled(journal_.setRevokeAfter(run.id, when));
     journaled(journal_.step(run.id, kStepRevoke, "scheduled", RotationState::kRevokeScheduled, {{"revoke_after", when}}));
     run.mark(kStepRevoke, StepState::kPending, "scheduled for " + when);

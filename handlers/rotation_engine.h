@@ -24,11 +24,11 @@
 #include <string>
 #include <vector>
 
-#include "bot/config.h"
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "core/secret.h"
 #include "gitlab/gitlab_api.h"
+#include "handlers/policy.h"
 #include "handlers/rotation_secrets.h"
 #include "handlers/tracking_issues.h"
 #include "storage/audit_store.h"
@@ -149,7 +149,7 @@ struct EngineOptions {
 class RotationEngine {
  public:
   RotationEngine(gitlab::GitLabApi& gitlab, storage::RotationJournal& journal, storage::AuditStore& audit,
-                 const Clock& clock, const Config& config, EngineOptions options = {});
+                 const Clock& clock, const Policy& policy, EngineOptions options = {});
 
   // Resolves TOKEN with fresh metadata and checks, without changing anything, that every consumer
   // can be read with the bot's token and the pipeline project exists. Error = a sentence to show.
@@ -214,13 +214,12 @@ class RotationEngine {
   void closeIssue(Run& run);
   void rollBackNewToken(Run& run, const std::string& why);
   Result<gitlab::Pipeline> runVerifyPipeline(const PipelineRef& ref, std::string& note);
-  std::optional<TokenPolicy> policyFor(const std::string& account, const std::string& name) const;
 
   gitlab::GitLabApi& gitlab_;
   storage::RotationJournal& journal_;
   storage::AuditStore& audit_;
   const Clock& clock_;
-  const Config& config_;
+  const Policy& policy_;
   EngineOptions options_;
   RotationSecrets secrets_;
   std::mutex createMutexesGuard_;

@@ -22,6 +22,6 @@ struct RotationEngineParts {
 // Everything passed in must outlive the result. `options.trackingIssues` is set here.
 RotationEngineParts makeRotationEngine(gitlab::GitLabApi& gitlab, storage::Database& database,
                                        storage::RotationJournal& journal, storage::AuditStore& audit,
-                                       const Clock& clock, const Config& config, EngineOptions options = {});
+                                       const Clock& clock, const Policy& policy, EngineOptions options = {});
 
 }  // namespace patbot::handlers

@@ -162,9 +162,9 @@ void RotationEngine::recoverOne(const storage::RotationRecord& r, std::vector<st
       recoverDelivery(r, lines, r.state != RotationState::kDelivering);
       break;
     case RotationState::kVerified: {
-      if (config_.rotation.revokeGraceHours > 0) {
+      if (policy_.rotation.revokeGraceHours > 0) {
         // The grace period still applies: the scheduler revokes when it is over.
-        auto when = formatTimestamp(clock_.now() + std::chrono::hours(config_.rotation.revokeGraceHours));
+        auto when = formatTimestamp(clock_.now() + std::chrono::hours(policy_.rotation.revokeGraceHours));
         journaled(journal_.setRevokeAfter(r.id, when));
         journaled(journal_.step(r.id, kStepRevoke, "scheduled", RotationState::kRevokeScheduled, {{"revoke_after", when}}));
         lines.push_back(fmt::format("{}: finished after restart; old token {} will be revoked at {}", name,

@@ -31,18 +31,18 @@ std::string trackingIssueTitle(const std::string& account, const std::string& to
 }
 
 std::string trackingIssueDescription(const std::string& account, const gitlab::AccessToken& token, int daysLeft,
-                                     const TokenPolicy* policy, const Config& config) {
+                                     const TokenPolicy* entry, const Policy& policy) {
   std::string out = "patbot found a service-account token that needs attention before something breaks.\n\n";
   out += fmt::format("- Account: {}\n- Token: {} (id {})\n- Scopes: {}\n", markdownCode(account),
                      markdownCode(token.name), token.id,
                      token.scopes.empty() ? std::string("none") : markdownCode(fmt::format("{}", fmt::join(token.scopes, ", "))));
   if (token.expiresAt) out += fmt::format("- Expiry: {}\n", expiryPhrase(daysLeft, *token.expiresAt));
   std::vector<std::string> consumers;
-  if (policy) {
-    for (const auto& v : policy->ciVariables) {
+  if (entry) {
+    for (const auto& v : entry->ciVariables) {
       consumers.push_back(fmt::format("CI/CD variable {} of project {}", markdownCode(v.key), markdownCode(v.project)));
     }
-    for (const auto& v : policy->groupVariables) {
+    for (const auto& v : entry->groupVariables) {
       consumers.push_back(fmt::format("CI/CD variable {} of group {}", markdownCode(v.key), markdownCode(v.group)));
     }
   }
@@ -53,23 +53,23 @@ std::string trackingIssueDescription(const std::string& account, const gitlab::A
     out += "- Consumers patbot updates:\n";
     for (const auto& c : consumers) out += "  - " + c + "\n";
   }
-  if (policy && policy->verifyPipeline) {
-    out += fmt::format("- Verification pipeline: {} on {}\n", markdownCode(policy->verifyPipeline->project),
-                       markdownCode(policy->verifyPipeline->ref));
+  if (entry && entry->verifyPipeline) {
+    out += fmt::format("- Verification pipeline: {} on {}\n", markdownCode(entry->verifyPipeline->project),
+                       markdownCode(entry->verifyPipeline->ref));
   }
   out += fmt::format("\n## What patbot does on `/pat rotate {}`\n\n", token.id);
   out += "1. Create a replacement token with the same name, description and scopes and an explicit expiry ";
-  out += fmt::format("({} days, clamped to the instance maximum).\n", config.rotation.expiresInDays);
+  out += fmt::format("({} days, clamped to the instance maximum).\n", policy.rotation.expiresInDays);
   out += "2. Write the new value to every consumer listed above.\n";
   out += "3. Verify: the new token answers `GET /personal_access_tokens/self` as active, and the verification "
          "pipeline succeeds.\n";
-  out += config.rotation.revokeGraceHours > 0
-             ? fmt::format("4. Revoke the old token {} hours after the verification.\n", config.rotation.revokeGraceHours)
+  out += policy.rotation.revokeGraceHours > 0
+             ? fmt::format("4. Revoke the old token {} hours after the verification.\n", policy.rotation.revokeGraceHours)
              : std::string("4. Revoke the old token.\n");
   out += "5. Comment on this issue and close it.\n";
-  if (config.watch.autoRotateDaysBefore > 0 && !consumers.empty()) {
+  if (policy.watch.autoRotateDaysBefore > 0 && !consumers.empty()) {
     out += fmt::format("\npatbot rotates this token automatically {} days before it expires.\n",
-                       config.watch.autoRotateDaysBefore);
+                       policy.watch.autoRotateDaysBefore);
   }
   return out;
 }

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "bot/config.h"
 #include "gitlab/gitlab_types.h"
+#include "handlers/policy.h"
 
 namespace patbot::handlers {
 
@@ -21,9 +21,9 @@ std::string markdownCode(std::string_view text);
 // "Service account token expiring: inventory-bot / <name> (id 101)"
 std::string trackingIssueTitle(const std::string& account, const std::string& tokenName, int64_t tokenId);
 
-// Markdown. `policy` is the token's [[token]] entry (null when none). Never a token value. Names,
+// Markdown. `entry` is the token's [[token]] entry (null when none). Never a token value. Names,
 // keys, paths and scopes are markdownCode spans.
 std::string trackingIssueDescription(const std::string& account, const gitlab::AccessToken& token, int daysLeft,
-                                     const TokenPolicy* policy, const Config& config);
+                                     const TokenPolicy* entry, const Policy& policy);
 
 }  // namespace patbot::handlers

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "bot/config.h"
+#include "handlers/policy.h"
 #include "storage/watcher_store.h"
 
 namespace patbot::handlers {

@@ -111,18 +111,18 @@ TEST_F(ConfigTest, DefaultsWithMinimumServeEnvironment) {
   EXPECT_EQ(c.configPath, "");
   EXPECT_EQ(c.logFormat, "text");
   EXPECT_EQ(c.logLevel, "info");
-  EXPECT_EQ(c.access.readers, std::vector<std::string>{"*"});
-  EXPECT_TRUE(c.access.operators.empty());
-  EXPECT_TRUE(c.access.channels.empty());
-  EXPECT_EQ(c.rotation.expiresInDays, 365);
-  EXPECT_EQ(c.rotation.revokeGraceHours, 0);
-  EXPECT_EQ(c.rotation.verifyTimeoutMinutes, 30);
-  EXPECT_EQ(c.watch.intervalMinutes, 360);
-  EXPECT_EQ(c.watch.warnDays, (std::vector<int>{30, 14, 7, 3, 1}));
-  EXPECT_EQ(c.watch.trackingProject, "");
-  EXPECT_EQ(c.watch.autoRotateDaysBefore, 0);
-  EXPECT_TRUE(c.tokens.empty());
-  EXPECT_EQ(c.expiringWindowDays(), 30);
+  EXPECT_EQ(c.policy.access.readers, std::vector<std::string>{"*"});
+  EXPECT_TRUE(c.policy.access.operators.empty());
+  EXPECT_TRUE(c.policy.access.channels.empty());
+  EXPECT_EQ(c.policy.rotation.expiresInDays, 365);
+  EXPECT_EQ(c.policy.rotation.revokeGraceHours, 0);
+  EXPECT_EQ(c.policy.rotation.verifyTimeoutMinutes, 30);
+  EXPECT_EQ(c.policy.watch.intervalMinutes, 360);
+  EXPECT_EQ(c.policy.watch.warnDays, (std::vector<int>{30, 14, 7, 3, 1}));
+  EXPECT_EQ(c.policy.watch.trackingProject, "");
+  EXPECT_EQ(c.policy.watch.autoRotateDaysBefore, 0);
+  EXPECT_TRUE(c.policy.tokens.empty());
+  EXPECT_EQ(c.policy.expiringWindowDays(), 30);
 }
 
 TEST_F(ConfigTest, EveryVariableParsed) {
@@ -476,14 +476,14 @@ TEST_F(ConfigTest, SpecExamplePolicyParsed) {
   auto r = load();
   ASSERT_TRUE(r) << r.error().message;
   const Config& c = *r;
-  EXPECT_EQ(c.access.readers, std::vector<std::string>{"*"});
-  EXPECT_TRUE(c.access.operators.empty());
-  EXPECT_EQ(c.rotation.expiresInDays, 365);
-  EXPECT_EQ(c.rotation.verifyTimeoutMinutes, 30);
-  EXPECT_EQ(c.watch.intervalMinutes, 360);
-  EXPECT_EQ(c.watch.warnDays, (std::vector<int>{30, 14, 7, 3, 1}));
-  ASSERT_EQ(c.tokens.size(), 1u);
-  const TokenPolicy& t = c.tokens[0];
+  EXPECT_EQ(c.policy.access.readers, std::vector<std::string>{"*"});
+  EXPECT_TRUE(c.policy.access.operators.empty());
+  EXPECT_EQ(c.policy.rotation.expiresInDays, 365);
+  EXPECT_EQ(c.policy.rotation.verifyTimeoutMinutes, 30);
+  EXPECT_EQ(c.policy.watch.intervalMinutes, 360);
+  EXPECT_EQ(c.policy.watch.warnDays, (std::vector<int>{30, 14, 7, 3, 1}));
+  ASSERT_EQ(c.policy.tokens.size(), 1u);
+  const TokenPolicy& t = c.policy.tokens[0];
   EXPECT_EQ(t.account, "inventory-bot");
   EXPECT_EQ(t.name, "GitLab Security Service - Architecture - Inventory");
   ASSERT_EQ(t.ciVariables.size(), 1u);
@@ -527,22 +527,22 @@ name = "two"
 )");
   auto r = load();
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->access.readers, (std::vector<std::string>{"U1", "U2"}));
-  EXPECT_EQ(r->access.operators, std::vector<std::string>{"U1"});
-  EXPECT_EQ(r->access.channels, std::vector<std::string>{"C9"});
-  EXPECT_EQ(r->rotation.expiresInDays, 90);
-  EXPECT_EQ(r->rotation.revokeGraceHours, 24);
-  EXPECT_EQ(r->rotation.verifyTimeoutMinutes, 1440);
-  EXPECT_EQ(r->watch.intervalMinutes, 1);
-  EXPECT_EQ(r->watch.warnDays, std::vector<int>{10});
-  EXPECT_EQ(r->expiringWindowDays(), 10);
-  EXPECT_EQ(r->watch.trackingProject, "77");
-  EXPECT_EQ(r->watch.autoRotateDaysBefore, 7);
-  ASSERT_EQ(r->tokens.size(), 2u);
-  EXPECT_EQ(r->tokens[0].ciVariables[0].project, "12");
-  EXPECT_EQ(r->tokens[0].ciVariables[0].environmentScope, "production");
-  EXPECT_FALSE(r->tokens[1].verifyPipeline);
-  EXPECT_FALSE(r->tokens[1].trackingIssue);
+  EXPECT_EQ(r->policy.access.readers, (std::vector<std::string>{"U1", "U2"}));
+  EXPECT_EQ(r->policy.access.operators, std::vector<std::string>{"U1"});
+  EXPECT_EQ(r->policy.access.channels, std::vector<std::string>{"C9"});
+  EXPECT_EQ(r->policy.rotation.expiresInDays, 90);
+  EXPECT_EQ(r->policy.rotation.revokeGraceHours, 24);
+  EXPECT_EQ(r->policy.rotation.verifyTimeoutMinutes, 1440);
+  EXPECT_EQ(r->policy.watch.intervalMinutes, 1);
+  EXPECT_EQ(r->policy.watch.warnDays, std::vector<int>{10});
+  EXPECT_EQ(r->policy.expiringWindowDays(), 10);
+  EXPECT_EQ(r->policy.watch.trackingProject, "77");
+  EXPECT_EQ(r->policy.watch.autoRotateDaysBefore, 7);
+  ASSERT_EQ(r->policy.tokens.size(), 2u);
+  EXPECT_EQ(r->policy.tokens[0].ciVariables[0].project, "12");
+  EXPECT_EQ(r->policy.tokens[0].ciVariables[0].environmentScope, "production");
+  EXPECT_FALSE(r->policy.tokens[1].verifyPipeline);
+  EXPECT_FALSE(r->policy.tokens[1].trackingIssue);
 }
 
 TEST_F(ConfigTest, UnknownKeyNamedWithLine) {

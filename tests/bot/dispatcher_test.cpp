@@ -7,6 +7,8 @@
 #include <atomic>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "bot/command_service.h"
 #include "core/time_format.h"
 #include "slack/block_kit.h"

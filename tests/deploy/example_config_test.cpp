@@ -139,8 +139,8 @@ TEST(DeployExampleConfig, LoadsWithTheBotsLoader) {
   auto config = loadConfig(ConfigNeeds::kLocal, lookupIn({{"PATBOT_CONFIG", exampleToml()}}));
   ASSERT_TRUE(config.ok()) << config.error().message;
 
-  ASSERT_EQ(config->tokens.size(), 2u);
-  const TokenPolicy& inventory = config->tokens[0];
+  ASSERT_EQ(config->policy.tokens.size(), 2u);
+  const TokenPolicy& inventory = config->policy.tokens[0];
   EXPECT_EQ(inventory.account, "inventory-bot");
   EXPECT_EQ(inventory.name, "GitLab Security Service - Architecture - Inventory");
   ASSERT_EQ(inventory.ciVariables.size(), 2u);
@@ -158,7 +158,7 @@ TEST(DeployExampleConfig, LoadsWithTheBotsLoader) {
   EXPECT_EQ(inventory.trackingIssue->project, "sec/team");
   EXPECT_EQ(inventory.trackingIssue->iid, 262);
 
-  const TokenPolicy& release = config->tokens[1];
+  const TokenPolicy& release = config->policy.tokens[1];
   EXPECT_EQ(release.account, "release-bot");
   EXPECT_THAT(release.ciVariables, IsEmpty());
   ASSERT_EQ(release.groupVariables.size(), 1u);
@@ -173,18 +173,18 @@ TEST(DeployExampleConfig, ShowsTheDefaults) {
   auto config = loadConfig(ConfigNeeds::kLocal, lookupIn({{"PATBOT_CONFIG", exampleToml()}}));
   ASSERT_TRUE(config.ok()) << config.error().message;
   const Config defaults;
-  EXPECT_EQ(config->access.readers, defaults.access.readers);
-  EXPECT_EQ(config->access.operators, defaults.access.operators);
-  EXPECT_EQ(config->access.channels, defaults.access.channels);
-  EXPECT_EQ(config->rotation.expiresInDays, defaults.rotation.expiresInDays);
-  EXPECT_EQ(config->rotation.revokeGraceHours, defaults.rotation.revokeGraceHours);
-  EXPECT_EQ(config->rotation.verifyTimeoutMinutes, defaults.rotation.verifyTimeoutMinutes);
-  EXPECT_EQ(config->watch.intervalMinutes, defaults.watch.intervalMinutes);
-  EXPECT_EQ(config->watch.warnDays, defaults.watch.warnDays);
-  EXPECT_EQ(config->watch.trackingProject, defaults.watch.trackingProject);
-  EXPECT_EQ(config->watch.autoRotateDaysBefore, defaults.watch.autoRotateDaysBefore);
-  EXPECT_THAT(config->access.readers, ElementsAre("*"));
-  EXPECT_THAT(config->watch.warnDays, ElementsAre(30, 14, 7, 3, 1));
+  EXPECT_EQ(config->policy.access.readers, defaults.policy.access.readers);
+  EXPECT_EQ(config->policy.access.operators, defaults.policy.access.operators);
+  EXPECT_EQ(config->policy.access.channels, defaults.policy.access.channels);
+  EXPECT_EQ(config->policy.rotation.expiresInDays, defaults.policy.rotation.expiresInDays);
+  EXPECT_EQ(config->policy.rotation.revokeGraceHours, defaults.policy.rotation.revokeGraceHours);
+  EXPECT_EQ(config->policy.rotation.verifyTimeoutMinutes, defaults.policy.rotation.verifyTimeoutMinutes);
+  EXPECT_EQ(config->policy.watch.intervalMinutes, defaults.policy.watch.intervalMinutes);
+  EXPECT_EQ(config->policy.watch.warnDays, defaults.policy.watch.warnDays);
+  EXPECT_EQ(config->policy.watch.trackingProject, defaults.policy.watch.trackingProject);
+  EXPECT_EQ(config->policy.watch.autoRotateDaysBefore, defaults.policy.watch.autoRotateDaysBefore);
+  EXPECT_THAT(config->policy.access.readers, ElementsAre("*"));
+  EXPECT_THAT(config->policy.watch.warnDays, ElementsAre(30, 14, 7, 3, 1));
 }
 
 TEST(DeployExampleConfig, NamesEveryPolicyKeyOfTheSpec) {
@@ -244,7 +244,7 @@ TEST(DeployEnvExample, LoadsForServeWithSecretFiles) {
   EXPECT_EQ(config->gitlabUrl, "https://gitlab.example.com");
   EXPECT_EQ(config->gitlabGroup, "");
   EXPECT_EQ(config->logFormat, "json");
-  EXPECT_EQ(config->tokens.size(), 2u);
+  EXPECT_EQ(config->policy.tokens.size(), 2u);
 }
 
 }  // namespace

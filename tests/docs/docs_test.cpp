@@ -224,7 +224,7 @@ TEST(DocsTest, ReadmePolicyExampleHasEveryKeyAndLoads) {
   auto config = loadConfig(ConfigNeeds::kLocal, env);
   fs::remove(path);
   ASSERT_TRUE(config.ok()) << config.error().message;
-  EXPECT_FALSE(config->tokens.empty());
+  EXPECT_FALSE(config->policy.tokens.empty());
 }
 
 TEST(DocsTest, EveryPatbotSubcommandAndOptionIsDocumented) {

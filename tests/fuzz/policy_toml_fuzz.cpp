@@ -50,12 +50,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 "a refused policy is kConfig with a message");
     return 0;
   }
-  const auto& warn = config->warnDays();
+  const auto& warn = config->policy.watch.warnDays;
   for (size_t i = 0; i < warn.size(); ++i) {
     fuzz::check(warn[i] > 0, "warn_days are positive");
     if (i > 0) fuzz::check(warn[i] < warn[i - 1], "warn_days are strictly decreasing");
   }
-  for (const auto& token : config->tokens) {
+  for (const auto& token : config->policy.tokens) {
     fuzz::check(!token.account.empty() && !token.name.empty(), "a [[token]] names its account and token");
   }
   return 0;

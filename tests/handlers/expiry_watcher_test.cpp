@@ -135,12 +135,12 @@ class WatcherTest : public ::testing::Test {
     eo.sleep = [](std::chrono::milliseconds) {};
     tracking_ = std::make_unique<TrackingIssues>(*store_);
     eo.trackingIssues = tracking_.get();
-    engine_ = std::make_unique<RotationEngine>(*api_, *journal_, *audit_, clock_, config_, eo);
+    engine_ = std::make_unique<RotationEngine>(*api_, *journal_, *audit_, clock_, policy_, eo);
     WatcherOptions wo;
     wo.notifyChannel = channel_;
     wo.tick = std::chrono::milliseconds(20);
     wo.firstBackoff = seconds(30);
-    watcher_ = std::make_unique<ExpiryWatcher>(*api_, *store_, slack_, engine_.get(), clock_, config_, metrics_, wo);
+    watcher_ = std::make_unique<ExpiryWatcher>(*api_, *store_, slack_, engine_.get(), clock_, policy_, metrics_, wo);
   }
 
   TokenPolicy inventoryPolicy(bool withIssue) const {
@@ -189,7 +189,7 @@ class WatcherTest : public ::testing::Test {
   std::unique_ptr<FaultyTransport> transport_;
   MetricsRegistry metrics_;
   std::unique_ptr<gitlab::RestGitLabApi> api_;
-  Config config_;
+  Policy policy_;
   std::string channel_ = kChannel;
   RecordingNotifier slack_;
   std::unique_ptr<storage::Database> db_;
@@ -291,8 +291,8 @@ TEST_F(WatcherTest, PartialScanFailureKeepsTheLastSnapshotAndSaysItIsStale) {
 }
 
 TEST_F(WatcherTest, TrackingIssueIsOpenedOnceAcrossRestartsAndClosedByARotation) {
-  config_.watch.trackingProject = "sec/team";
-  config_.tokens = {inventoryPolicy(/*withIssue=*/false)};
+  policy_.watch.trackingProject = "sec/team";
+  policy_.tokens = {inventoryPolicy(/*withIssue=*/false)};
   restart();
   auto first = watcher_->runOnce();
   EXPECT_EQ(first.issuesOpened, 3);   // 101, 103, 106
@@ -343,11 +343,11 @@ TEST_F(WatcherTest, TrackingIssueIsOpenedOnceAcrossRestartsAndClosedByARotation)
 }
 
 TEST_F(WatcherTest, AutoRotatesTokensWithConsumersAndOnlyWarnsAboutOthers) {
-  config_.watch.autoRotateDaysBefore = 14;
+  policy_.watch.autoRotateDaysBefore = 14;
   TokenPolicy registry;   // a [[token]] entry without consumers
   registry.account = "deploy-bot";
   registry.name = "registry";
-  config_.tokens = {inventoryPolicy(/*withIssue=*/true), registry};
+  policy_.tokens = {inventoryPolicy(/*withIssue=*/true), registry};
   restart();
   auto report = watcher_->runOnce();
   ASSERT_TRUE(report.scanned);
@@ -567,7 +567,7 @@ TEST_F(WatcherTest, StatusUsesTheWatchersSnapshotWhileItIsFresh) {
 }
 
 TEST_F(WatcherTest, BackgroundThreadScansAtStartAndStops) {
-  config_.watch.intervalMinutes = 1;
+  policy_.watch.intervalMinutes = 1;
   restart();
   watcher_->start();
   auto deadline = std::chrono::steady_clock::now() + seconds(20);

@@ -237,8 +237,8 @@ TEST(HostileText, TrackingIssueShowsNamesAsCode) {
   token.id = 41;
   token.name = "@all a`b\n\n# <script>";
   token.scopes = {"api"};
-  Config config;
-  const std::string text = trackingIssueDescription("deploy-bot", token, 3, nullptr, config);
+  Policy policy;
+  const std::string text = trackingIssueDescription("deploy-bot", token, 3, nullptr, policy);
   EXPECT_NE(text.find("- Token: ``@all a`b  # <script>`` (id 41)\n"), std::string::npos) << text;
   EXPECT_EQ(text.find("\n# "), std::string::npos) << "a heading came out of the name:\n" << text;
 }

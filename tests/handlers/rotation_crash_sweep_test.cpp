@@ -82,7 +82,7 @@ class RotationCrashSweep : public RotationEngineFixture {
     audit_.reset();
     db_.reset();
     SetUp();
-    config_.rotation.revokeGraceHours = s == Scenario::kGrace ? 24 : 0;
+    policy_.rotation.revokeGraceHours = s == Scenario::kGrace ? 24 : 0;
     makeEngine();
     std::set<int64_t> before;
     auto initial = fake_->state();   // kept alive while iterating

@@ -66,7 +66,7 @@ class RotationEngineFixture : public ::testing::Test {
     policy.groupVariables = {{"sec", "INVENTORY_TOKEN", ""}};
     policy.verifyPipeline = PipelineRef{"sec/inventory-builder", "main"};
     policy.trackingIssue = IssueRef{"sec/team", 262};
-    config_.tokens = {policy};
+    policy_.tokens = {policy};
     makeEngine();
   }
 
@@ -74,7 +74,7 @@ class RotationEngineFixture : public ::testing::Test {
     EngineOptions eo;
     eo.pipelinePollInterval = std::chrono::seconds(0);
     eo.sleep = [](std::chrono::milliseconds) {};
-    engine_ = std::make_unique<RotationEngine>(*api_, *journal_, *audit_, clock_, config_, eo);
+    engine_ = std::make_unique<RotationEngine>(*api_, *journal_, *audit_, clock_, policy_, eo);
   }
 
   RotationRequest request(std::string token = "101", std::string key = "k1") {
@@ -134,7 +134,7 @@ class RotationEngineFixture : public ::testing::Test {
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<storage::SqliteAuditStore> audit_;
   std::unique_ptr<storage::RotationJournal> journal_;
-  Config config_;
+  Policy policy_;
   std::unique_ptr<RotationEngine> engine_;
   NullProgressSink sink_;
 };

@@ -216,7 +216,7 @@ TEST_F(RotationEngineTest, NoDeliveryWhenTheJournalCannotRecordIt) {
 }
 
 TEST_F(RotationEngineTest, GracePeriodSchedulesTheRevokeAndTheSchedulerDoesIt) {
-  config_.rotation.revokeGraceHours = 24;
+  policy_.rotation.revokeGraceHours = 24;
   makeEngine();
   auto plan = engine_->plan(request());
   ASSERT_TRUE(plan);
@@ -299,7 +299,7 @@ TEST_F(RotationEngineTest, PlanRefusesWithoutConsumersAndNamesAmbiguity) {
   auto unknown = engine_->plan(request("nobody/x"));
   ASSERT_FALSE(unknown);
   EXPECT_NE(unknown.error().message.find("nobody"), std::string::npos);
-  config_.tokens[0].ciVariables.push_back({"sec/inventory-builder", "MISSING_VARIABLE", ""});
+  policy_.tokens[0].ciVariables.push_back({"sec/inventory-builder", "MISSING_VARIABLE", ""});
   makeEngine();
   auto preflight = engine_->plan(request());
   ASSERT_FALSE(preflight);
@@ -450,7 +450,7 @@ TEST_F(RotationDecisionTest, AbandonLeavesBothTokensAndUnblocksTheToken) {
 }
 
 TEST_F(RotationEngineTest, RecoveryKeepsTheGracePeriodForADeliveredRotation) {
-  config_.rotation.revokeGraceHours = 24;
+  policy_.rotation.revokeGraceHours = 24;
   gitlab::ServiceAccount inventory{10, "inventory-bot", ""};
   auto made = api_->createToken(inventory, {kName, std::nullopt, {"api"}, utcDay(clock_.now()) + std::chrono::days(30)});
   ASSERT_TRUE(made);

@@ -308,7 +308,7 @@ TEST_F(RotationSafetyTest, OrphanSearchesNeverRevokeATokenAnotherRotationOwns) {
 
 // Issue 12, hole 6: the engine every command builds closes the tracking issue the watcher opened.
 TEST_F(RotationSafetyTest, TheFactoryEngineFindsTheWatchersTrackingIssue) {
-  config_.tokens[0].trackingIssue.reset();
+  policy_.tokens[0].trackingIssue.reset();
   storage::WatcherStore store(*db_, clock_);
   storage::TrackingIssueRecord issue;
   issue.tokenId = 101;
@@ -319,7 +319,7 @@ TEST_F(RotationSafetyTest, TheFactoryEngineFindsTheWatchersTrackingIssue) {
   EngineOptions eo;
   eo.pipelinePollInterval = std::chrono::seconds(0);
   eo.sleep = [](std::chrono::milliseconds) {};
-  auto parts = makeRotationEngine(*api_, *db_, *journal_, *audit_, clock_, config_, eo);
+  auto parts = makeRotationEngine(*api_, *db_, *journal_, *audit_, clock_, policy_, eo);
   auto plan = parts.engine->plan(request());
   ASSERT_TRUE(plan) << plan.error().message;
   ASSERT_TRUE(plan->issue) << "the tracking issue the watcher opened was not found";
