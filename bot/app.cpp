@@ -148,7 +148,7 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock, AppO
   p->gitlabTransport = http::makeCpprestTransport(http::ClientOptions{c.gitlabCaFile, "patbot/" PATBOT_VERSION});
   p->slackTransport = http::makeCpprestTransport(http::ClientOptions{"", "patbot/" PATBOT_VERSION});
 
-  gitlab::RestGitLabOptions gl = gitlabOptions(c);
+  gitlab::RestGitLabOptions gl = gitlabOptions(c, clock);
   gl.metrics = &p->metrics;
   p->restGitLab = std::make_unique<gitlab::RestGitLabApi>(*p->gitlabTransport, std::move(gl));
   p->gitlab = std::make_unique<ObservedGitLabApi>(*p->restGitLab, &clock);

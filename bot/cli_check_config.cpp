@@ -40,7 +40,8 @@ int runCheckConfig(const EnvLookup& env) {
   if (c.slackSigningSecret.empty()) ok = false;
 
   auto transport = http::makeCpprestTransport(http::ClientOptions{c.gitlabCaFile, "patbot/" PATBOT_VERSION});
-  gitlab::RestGitLabOptions gl = gitlabOptions(c);
+  SystemClock clock;
+  gitlab::RestGitLabOptions gl = gitlabOptions(c, clock);
   gl.operationDeadline = std::chrono::seconds(30);
   gitlab::RestGitLabApi api(*transport, std::move(gl));
 

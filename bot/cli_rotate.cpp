@@ -69,7 +69,7 @@ int runRotate(const EnvLookup& env, const RotateOptions& options) {
   storage::SqliteAuditStore audit(**database, clock);
   storage::RotationJournal journal(**database, clock);
   auto transport = http::makeCpprestTransport(http::ClientOptions{config->gitlabCaFile, "patbot/" PATBOT_VERSION});
-  gitlab::RestGitLabOptions gl = gitlabOptions(*config);
+  gitlab::RestGitLabOptions gl = gitlabOptions(*config, clock);
   gitlab::RestGitLabApi api(*transport, std::move(gl));
   handlers::EngineOptions eo;
   if (options.pollSeconds) eo.pipelinePollInterval = std::chrono::seconds(*options.pollSeconds);

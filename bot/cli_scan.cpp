@@ -36,7 +36,8 @@ int runScan(const EnvLookup& env, const ScanOptions& options) {
   logConfigWarnings(*config);
 
   auto transport = http::makeCpprestTransport(http::ClientOptions{config->gitlabCaFile, "patbot/" PATBOT_VERSION});
-  gitlab::RestGitLabOptions gl = gitlabOptions(*config);
+  SystemClock clock;
+  gitlab::RestGitLabOptions gl = gitlabOptions(*config, clock);
   // On a terminal, a progress line on stderr; piped or redirected, nothing.
   const bool showProgress = isatty(STDERR_FILENO) != 0;
   if (showProgress) {
@@ -51,7 +52,6 @@ int runScan(const EnvLookup& env, const ScanOptions& options) {
   if (showProgress) std::cerr << "\r\033[K" << std::flush;
   if (!inventory) return fail("scan failed: " + inventory.error().message, 2);
 
-  SystemClock clock;
   auto now = clock.now();
   handlers::StatusFilter filter;   // every unrevoked token
   auto rows = handlers::statusRows(*inventory, utcDay(now), config->policy.expiringWindowDays(), filter);

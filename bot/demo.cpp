@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <iostream>
 #include <random>
-#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -249,7 +248,7 @@ int runDemo(const DemoOptions& options) {
               << "  curl -X POST " << slackUrl << "/_fake/slash -d '{\"text\":\"status\",\"user_id\":\"" << kAlice
               << "\"}'\n  curl " << slackUrl << "/_fake/messages\n  curl " << gitlabUrl << "/_fake/calls\n";
     std::cout << std::flush;
-    for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+    for (;;) clock.sleepFor(std::chrono::hours(1));
   }
   (*app)->stop();
   slackServer->stop();

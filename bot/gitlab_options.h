@@ -1,12 +1,14 @@
-// The GitLab client settings every patbot command derives from its configuration.
+// The GitLab client settings every patbot command derives from its configuration, on the
+// command's clock (borrowed: it must outlive the RestGitLabApi built from them).
 #pragma once
 
 #include "bot/config.h"
+#include "core/clock.h"
 #include "gitlab/rest_gitlab_api.h"
 
 namespace patbot {
 
-inline gitlab::RestGitLabOptions gitlabOptions(const Config& config) {
+inline gitlab::RestGitLabOptions gitlabOptions(const Config& config, const Clock& clock) {
   gitlab::RestGitLabOptions options;
   options.baseUrl = config.gitlabUrl;
   options.token = config.gitlabToken.clone();
@@ -16,6 +18,7 @@ inline gitlab::RestGitLabOptions gitlabOptions(const Config& config) {
   // GITLAB_TIMEOUT_SECONDS: 30 gives the library defaults (30 s a request, 100 s a whole call).
   options.requestDeadline = std::chrono::seconds(config.gitlabTimeoutSeconds);
   options.operationDeadline = std::chrono::milliseconds(config.gitlabTimeoutSeconds * 10000 / 3);
+  options.clock = &clock;
   return options;
 }
 

@@ -1,6 +1,6 @@
 // A GitLabApi decorator that remembers whether the last call succeeded, for /readyz, and when a
 // token was last created or revoked through it (so a cached inventory older than that is not
-// reused). Thread-safe; forwards every call unchanged.
+// reused). Thread-safe; forwards every call and its answer unchanged.
 #pragma once
 
 #include <cstdint>
@@ -9,64 +9,69 @@
 #include <string>
 
 #include "core/clock.h"
-#include "gitlab/gitlab_api.h"
+#include "gitlab/forwarding_gitlab_api.h"
 
 namespace patbot {
 
-class ObservedGitLabApi final : public gitlab::GitLabApi {
+class ObservedGitLabApi final : public gitlab::ForwardingGitLabApi {
  public:
   // `clock`, when given, must outlive this object; without it lastTokenWrite() stays nullopt.
-  explicit ObservedGitLabApi(gitlab::GitLabApi& inner, const Clock* clock = nullptr) : inner_(inner), clock_(clock) {}
+  explicit ObservedGitLabApi(gitlab::GitLabApi& inner, const Clock* clock = nullptr)
+      : ForwardingGitLabApi(inner), clock_(clock) {}
 
-  Result<std::vector<gitlab::ServiceAccount>> listServiceAccounts() override { return note(inner_.listServiceAccounts()); }
-  Result<std::vector<gitlab::AccessToken>> listTokens(const gitlab::ServiceAccount& a) override {
-    return note(inner_.listTokens(a));
+  // Every call but tokenSelf is noted: a tokenSelf failure says something about the checked
+  // token, not about GitLab's health, so the base forwards it unobserved.
+  Result<std::vector<gitlab::ServiceAccount>> listServiceAccounts() override {
+    return note(inner().listServiceAccounts());
   }
-  Result<gitlab::Inventory> inventory() override { return note(inner_.inventory()); }
-  Result<gitlab::AccessToken> selfToken() override { return note(inner_.selfToken()); }
-  // A failure here says something about the checked token, not about GitLab's health.
-  Result<gitlab::AccessToken> tokenSelf(const Secret& token) override { return inner_.tokenSelf(token); }
+  Result<std::vector<gitlab::AccessToken>> listTokens(const gitlab::ServiceAccount& a) override {
+    return note(inner().listTokens(a));
+  }
+  Result<gitlab::Inventory> inventory() override { return note(inner().inventory()); }
+  Result<gitlab::AccessToken> selfToken() override { return note(inner().selfToken()); }
 
   Result<gitlab::AccessToken> getToken(const gitlab::ServiceAccount& owner, int64_t tokenId) override {
-    return note(inner_.getToken(owner, tokenId));
+    return note(inner().getToken(owner, tokenId));
   }
   Result<gitlab::CreatedToken> createToken(const gitlab::ServiceAccount& owner, const gitlab::TokenSpec& spec) override {
-    auto r = note(inner_.createToken(owner, spec));
+    auto r = note(inner().createToken(owner, spec));
     tokenWritten();
     return r;
   }
   Status revokeToken(const gitlab::ServiceAccount& owner, int64_t tokenId) override {
-    auto r = note(inner_.revokeToken(owner, tokenId));
+    auto r = note(inner().revokeToken(owner, tokenId));
     tokenWritten();
     return r;
   }
-  Result<gitlab::CiVariable> getVariable(const gitlab::VariableRef& ref) override { return note(inner_.getVariable(ref)); }
-  Status updateVariable(const gitlab::VariableRef& ref, const Secret& value) override {
-    return note(inner_.updateVariable(ref, value));
+  Result<gitlab::CiVariable> getVariable(const gitlab::VariableRef& ref) override {
+    return note(inner().getVariable(ref));
   }
-  Result<gitlab::Project> getProject(const std::string& project) override { return note(inner_.getProject(project)); }
+  Status updateVariable(const gitlab::VariableRef& ref, const Secret& value) override {
+    return note(inner().updateVariable(ref, value));
+  }
+  Result<gitlab::Project> getProject(const std::string& project) override { return note(inner().getProject(project)); }
   Result<std::optional<gitlab::Pipeline>> latestPipeline(const std::string& project, const std::string& ref,
                                                          const std::string& status) override {
-    return note(inner_.latestPipeline(project, ref, status));
+    return note(inner().latestPipeline(project, ref, status));
   }
   Result<gitlab::Pipeline> retryPipeline(const std::string& project, int64_t pipelineId) override {
-    return note(inner_.retryPipeline(project, pipelineId));
+    return note(inner().retryPipeline(project, pipelineId));
   }
   Result<gitlab::Pipeline> createPipeline(const std::string& project, const std::string& ref) override {
-    return note(inner_.createPipeline(project, ref));
+    return note(inner().createPipeline(project, ref));
   }
   Result<gitlab::Pipeline> getPipeline(const std::string& project, int64_t pipelineId) override {
-    return note(inner_.getPipeline(project, pipelineId));
+    return note(inner().getPipeline(project, pipelineId));
   }
   Status addIssueNote(const std::string& project, int64_t iid, const std::string& body) override {
-    return note(inner_.addIssueNote(project, iid, body));
+    return note(inner().addIssueNote(project, iid, body));
   }
-  Status closeIssue(const std::string& project, int64_t iid) override { return note(inner_.closeIssue(project, iid)); }
+  Status closeIssue(const std::string& project, int64_t iid) override { return note(inner().closeIssue(project, iid)); }
   Result<gitlab::Issue> createIssue(const std::string& project, const gitlab::IssueSpec& spec) override {
-    return note(inner_.createIssue(project, spec));
+    return note(inner().createIssue(project, spec));
   }
   Result<std::vector<gitlab::Issue>> listIssues(const std::string& project, const gitlab::IssueQuery& query) override {
-    return note(inner_.listIssues(project, query));
+    return note(inner().listIssues(project, query));
   }
 
   // When createToken or revokeToken last returned (whatever the outcome); nullopt when never.
@@ -99,7 +104,6 @@ class ObservedGitLabApi final : public gitlab::GitLabApi {
     lastTokenWrite_ = clock_->now();
   }
 
-  gitlab::GitLabApi& inner_;
   const Clock* clock_;
   mutable std::mutex mutex_;
   std::optional<TimePoint> lastTokenWrite_;

@@ -1,6 +1,9 @@
 // GitLabApi: everything patbot asks of GitLab, as values. Implementations are thread-safe.
 // Every call returns an Error (never throws) for HTTP errors, transport failures, deadlines and
 // malformed answers; Error::message is a plain sentence for a Slack user.
+//
+// Every method is pure virtual: an implementation answers every call, and a new method must be
+// added to ForwardingGitLabApi (gitlab/forwarding_gitlab_api.h), which fails to compile until it is.
 #pragma once
 
 #include <cstdint>
@@ -31,76 +34,43 @@ class GitLabApi {
   // The given token's own metadata, authenticating with that token (rotation's verify step).
   virtual Result<AccessToken> tokenSelf(const Secret& token) = 0;
 
-  // --- rotation (SPEC §5). Every method below has a default that fails with kInternal "not
-  // supported by this GitLabApi", so test doubles only override what they use.
+  // --- rotation (SPEC §5).
 
   // One token of `owner` by id, fresh from GitLab (kNotFound when GitLab has no such token).
-  virtual Result<AccessToken> getToken(const ServiceAccount& owner, int64_t tokenId);
+  virtual Result<AccessToken> getToken(const ServiceAccount& owner, int64_t tokenId) = 0;
   // Creates a token for `owner`. Never retried: after a kTimeout (or any failure whose detail
   // says "may or may not have happened") the caller must list the owner's tokens to find out.
-  virtual Result<CreatedToken> createToken(const ServiceAccount& owner, const TokenSpec& spec);
+  virtual Result<CreatedToken> createToken(const ServiceAccount& owner, const TokenSpec& spec) = 0;
   // Revokes a token of `owner`; revoking an already revoked token succeeds. kNotFound when absent.
-  virtual Status revokeToken(const ServiceAccount& owner, int64_t tokenId);
+  virtual Status revokeToken(const ServiceAccount& owner, int64_t tokenId) = 0;
   // A CI/CD variable's metadata (its value is never kept).
-  virtual Result<CiVariable> getVariable(const VariableRef& ref);
+  virtual Result<CiVariable> getVariable(const VariableRef& ref) = 0;
   // Sets only the value of an existing variable (masked/protected/raw/scope are kept). Missing
   // variable: kNotFound (variables are never created); several match: kConflict. `value` never
   // appears in an Error or a log line.
-  virtual Status updateVariable(const VariableRef& ref, const Secret& value);
+  virtual Status updateVariable(const VariableRef& ref, const Secret& value) = 0;
   // `project`: numeric id or full path.
-  virtual Result<Project> getProject(const std::string& project);
+  virtual Result<Project> getProject(const std::string& project) = 0;
   // The newest pipeline on `ref` (with `status`, "" = any), nullopt when there is none.
   virtual Result<std::optional<Pipeline>> latestPipeline(const std::string& project, const std::string& ref,
-                                                         const std::string& status);
+                                                         const std::string& status) = 0;
   // Retries a pipeline's failed and canceled jobs. Never retried on failure.
-  virtual Result<Pipeline> retryPipeline(const std::string& project, int64_t pipelineId);
+  virtual Result<Pipeline> retryPipeline(const std::string& project, int64_t pipelineId) = 0;
   // Runs a new pipeline on `ref`. Never retried on failure.
-  virtual Result<Pipeline> createPipeline(const std::string& project, const std::string& ref);
-  virtual Result<Pipeline> getPipeline(const std::string& project, int64_t pipelineId);
+  virtual Result<Pipeline> createPipeline(const std::string& project, const std::string& ref) = 0;
+  virtual Result<Pipeline> getPipeline(const std::string& project, int64_t pipelineId) = 0;
   // Comments on an issue (never retried on failure).
-  virtual Status addIssueNote(const std::string& project, int64_t iid, const std::string& body);
+  virtual Status addIssueNote(const std::string& project, int64_t iid, const std::string& body) = 0;
   // Closes an issue; closing a closed issue succeeds.
-  virtual Status closeIssue(const std::string& project, int64_t iid);
+  virtual Status closeIssue(const std::string& project, int64_t iid) = 0;
 
-  // --- tracking issues (the expiry watcher); same kInternal default as above.
+  // --- tracking issues (the expiry watcher).
 
   // Opens an issue. Never retried on failure: after a kTimeout or 5xx the caller looks for it
   // with listIssues before trying again.
-  virtual Result<Issue> createIssue(const std::string& project, const IssueSpec& spec);
+  virtual Result<Issue> createIssue(const std::string& project, const IssueSpec& spec) = 0;
   // The project's issues matching `query`, all pages.
-  virtual Result<std::vector<Issue>> listIssues(const std::string& project, const IssueQuery& query);
+  virtual Result<std::vector<Issue>> listIssues(const std::string& project, const IssueQuery& query) = 0;
 };
-
-namespace detail {
-inline Error notSupported() {
-  return Error::make(ErrorKind::kInternal, "not supported by this GitLabApi");
-}
-}  // namespace detail
-
-inline Result<AccessToken> GitLabApi::getToken(const ServiceAccount&, int64_t) { return detail::notSupported(); }
-inline Result<CreatedToken> GitLabApi::createToken(const ServiceAccount&, const TokenSpec&) {
-  return detail::notSupported();
-}
-inline Status GitLabApi::revokeToken(const ServiceAccount&, int64_t) { return detail::notSupported(); }
-inline Result<CiVariable> GitLabApi::getVariable(const VariableRef&) { return detail::notSupported(); }
-inline Status GitLabApi::updateVariable(const VariableRef&, const Secret&) { return detail::notSupported(); }
-inline Result<Project> GitLabApi::getProject(const std::string&) { return detail::notSupported(); }
-inline Result<std::optional<Pipeline>> GitLabApi::latestPipeline(const std::string&, const std::string&,
-                                                                 const std::string&) {
-  return detail::notSupported();
-}
-inline Result<Pipeline> GitLabApi::retryPipeline(const std::string&, int64_t) { return detail::notSupported(); }
-inline Result<Pipeline> GitLabApi::createPipeline(const std::string&, const std::string&) {
-  return detail::notSupported();
-}
-inline Result<Pipeline> GitLabApi::getPipeline(const std::string&, int64_t) { return detail::notSupported(); }
-inline Status GitLabApi::addIssueNote(const std::string&, int64_t, const std::string&) {
-  return detail::notSupported();
-}
-inline Status GitLabApi::closeIssue(const std::string&, int64_t) { return detail::notSupported(); }
-inline Result<Issue> GitLabApi::createIssue(const std::string&, const IssueSpec&) { return detail::notSupported(); }
-inline Result<std::vector<Issue>> GitLabApi::listIssues(const std::string&, const IssueQuery&) {
-  return detail::notSupported();
-}
 
 }  // namespace patbot::gitlab

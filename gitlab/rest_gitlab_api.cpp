@@ -22,7 +22,6 @@ namespace patbot::gitlab {
 namespace {
 
 using std::chrono::milliseconds;
-using SteadyTime = std::chrono::steady_clock::time_point;
 
 constexpr const char* kRequestsTotal = "patbot_gitlab_requests_total";
 constexpr const char* kRequestDuration = "patbot_gitlab_request_duration_seconds";
@@ -175,11 +174,16 @@ std::string withPage(const std::string& pathAndQuery, int page) {
   return pathAndQuery + sep + "per_page=" + std::to_string(kPerPage) + "&page=" + std::to_string(page);
 }
 
+const Clock& systemClock() {
+  static const SystemClock clock;
+  return clock;
+}
+
 }  // namespace
 
 struct RestGitLabApi::Operation {
-  SteadyTime deadline;
-  SteadyTime started;
+  SteadyTimePoint deadline;
+  SteadyTimePoint started;
   std::atomic<bool> cancelled{false};
   std::atomic<int> requests{0};
 };
@@ -190,10 +194,8 @@ RestGitLabApi::RestGitLabApi(http::Transport& transport, RestGitLabOptions optio
       apiBase_(apiBaseOf(options_.baseUrl)),
       host_(hostOf(options_.baseUrl)),
       groupId_(http::urlEncode(options_.group)),
+      clock_(options_.clock ? *options_.clock : systemClock()),
       limiter_(options_.concurrency) {
-  if (!options_.sleep) options_.sleep = [](milliseconds d) { std::this_thread::sleep_for(d); };
-  if (!options_.now) options_.now = [] { return std::chrono::steady_clock::now(); };
-  if (!options_.wallNow) options_.wallNow = [] { return std::chrono::system_clock::now(); };
   options_.maxAttempts = std::max(options_.maxAttempts, 1);
   if (options_.metrics) {
     options_.metrics->declareCounter(kRequestsTotal, "GitLab API requests by endpoint and status");
@@ -205,7 +207,7 @@ RestGitLabApi::RestGitLabApi(http::Transport& transport, RestGitLabOptions optio
 RestGitLabApi::~RestGitLabApi() = default;
 
 RestGitLabApi::Operation RestGitLabApi::startOperation() const {
-  const SteadyTime start = options_.now();
+  const SteadyTimePoint start = clock_.steadyNow();
   return Operation{start + options_.operationDeadline, start};
 }
 
@@ -234,7 +236,7 @@ Result<http::ClientResponse> RestGitLabApi::execute(const Call& call, Operation&
   std::string lastProblem;
   for (int attempt = 1;; ++attempt) {
     if (op.cancelled.load()) return Error::make(ErrorKind::kInternal, "cancelled", "operation cancelled");
-    auto remaining = std::chrono::duration_cast<milliseconds>(op.deadline - options_.now());
+    auto remaining = std::chrono::duration_cast<milliseconds>(op.deadline - clock_.steadyNow());
     if (remaining <= milliseconds::zero()) return timeoutError(call.what, lastProblem);
 
     http::ClientRequest request;
@@ -248,11 +250,11 @@ Result<http::ClientResponse> RestGitLabApi::execute(const Call& call, Operation&
     }
 
     Result<http::ClientResponse> answer = Error::make(ErrorKind::kInternal, "not sent");
-    auto started = options_.now();
+    auto started = clock_.steadyNow();
     {
       InFlightSlot slot(limiter_, remaining);
       if (!slot.held()) return timeoutError(call.what, "waiting for a free request slot");
-      started = options_.now();
+      started = clock_.steadyNow();
       auto left = std::chrono::duration_cast<milliseconds>(op.deadline - started);
       if (left <= milliseconds::zero()) return timeoutError(call.what, "waiting for a free request slot");
       request.deadline = std::min(options_.requestDeadline, left);
@@ -263,7 +265,7 @@ Result<http::ClientResponse> RestGitLabApi::execute(const Call& call, Operation&
                              std::string("transport threw: ") + e.what());
       }
     }
-    auto took = options_.now() - started;
+    auto took = clock_.steadyNow() - started;
     op.requests.fetch_add(1);
 
     std::optional<Error> failure;
@@ -297,7 +299,7 @@ Result<http::ClientResponse> RestGitLabApi::execute(const Call& call, Operation&
       if (status != 429) {
         wait = jittered(backoff);
       } else {
-        limited = rateLimits.next(answer->headers, options_.wallNow());
+        limited = rateLimits.next(answer->headers, clock_.now());
         wait = limited->wait;
         ++rateLimitedAnswers;
       }
@@ -313,7 +315,7 @@ Result<http::ClientResponse> RestGitLabApi::execute(const Call& call, Operation&
       spdlog::warn("GitLab {} {} failed after {} attempt(s): {}", call.method, call.route, attempt, failure->detail);
       return *failure;
     }
-    const auto now = options_.now();
+    const auto now = clock_.steadyNow();
     const auto left = std::chrono::duration_cast<milliseconds>(op.deadline - now);
     if (limited) {
       // A backoff is cut short to leave one last try before the deadline; a Retry-After or
@@ -331,7 +333,7 @@ Result<http::ClientResponse> RestGitLabApi::execute(const Call& call, Operation&
     }
     spdlog::info("GitLab {} {} attempt {} failed ({}); retrying in {} ms", call.method, call.route, attempt,
                  failure->detail, wait.count());
-    options_.sleep(wait);
+    clock_.sleepFor(wait);
     backoff = std::min(backoff * 2, options_.maxBackoff);
   }
 }

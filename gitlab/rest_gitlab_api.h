@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/metrics.h"
 #include "core/result.h"
 #include "core/secret.h"
@@ -38,14 +39,11 @@ struct RestGitLabOptions {
   std::chrono::milliseconds operationDeadline{100000};  // a whole call incl. retries and pages
   int maxAttempts = 5;              // for retryable requests
   std::chrono::milliseconds maxBackoff{8000};
-  std::function<void(std::chrono::milliseconds)> sleep;   // default: std::this_thread::sleep_for
   MetricsRegistry* metrics = nullptr;
-  // Monotonic time for deadlines; default std::chrono::steady_clock::now. Tests pair it with
-  // `sleep` to run retries and deadlines on virtual time.
-  std::function<std::chrono::steady_clock::time_point()> now;
-  // Wall-clock time, to turn GitLab's RateLimit-Reset (a Unix time) into a wait; default
-  // std::chrono::system_clock::now.
-  std::function<std::chrono::system_clock::time_point()> wallNow;
+  // Waits between retries (sleepFor), deadlines (steadyNow) and turning GitLab's RateLimit-Reset,
+  // a Unix time, into a wait (now). Borrowed; must outlive the RestGitLabApi. nullptr: the
+  // system's clock. Tests pass a FakeClock to run retries and deadlines on virtual time.
+  const Clock* clock = nullptr;
   // Called by inventory() after each account's tokens are listed, with how many accounts are
   // done, the total and the HTTP requests so far; from the listing threads, one call at a time.
   std::function<void(size_t done, size_t total, int requests)> onInventoryProgress;
@@ -53,7 +51,7 @@ struct RestGitLabOptions {
 
 class RestGitLabApi final : public GitLabApi {
  public:
-  // `transport` must outlive this object. `options.metrics`, when set, too.
+  // `transport` must outlive this object. `options.metrics` and `options.clock`, when set, too.
   RestGitLabApi(http::Transport& transport, RestGitLabOptions options);
   ~RestGitLabApi() override;
 
@@ -143,6 +141,7 @@ class RestGitLabApi final : public GitLabApi {
   std::string apiBase_;     // baseUrl without trailing '/' + "/api/v4"
   std::string host_;        // host[:port] of baseUrl, for error sentences
   std::string groupId_;     // encoded group id or path
+  const Clock& clock_;      // options_.clock, or the system's
   mutable InFlightLimiter limiter_;
 };
 

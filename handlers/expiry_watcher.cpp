@@ -122,7 +122,7 @@ ScanReport ExpiryWatcher::runOnce() {
 
 ScanReport ExpiryWatcher::scan() {
   ScanReport report;
-  const auto started = std::chrono::steady_clock::now();
+  const SteadyTimePoint started = clock_.steadyNow();
   auto fresh = gitlab_.inventory();
   const TimePoint now = clock_.now();
   const Date today = utcDay(now);
@@ -131,7 +131,7 @@ ScanReport ExpiryWatcher::scan() {
   if (fresh) {
     report.scanned = true;
     metrics_.observe(kScanDuration, {},
-                     std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+                     std::chrono::duration<double>(clock_.steadyNow() - started).count());
     metrics_.set(kLastScan, {}, epochSeconds(now));
     updateTokenGauges(*fresh);
     if (auto saved = store_.saveSnapshot(inventoryJson(*fresh), now); !saved) {

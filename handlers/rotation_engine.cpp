@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <set>
-#include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -111,7 +110,6 @@ RotationEngine::RotationEngine(gitlab::GitLabApi& gitlab, storage::RotationJourn
                                storage::AuditStore& audit, const Clock& clock, const Policy& policy,
                                EngineOptions options)
     : gitlab_(gitlab), journal_(journal), audit_(audit), clock_(clock), policy_(policy), options_(std::move(options)) {
-  if (!options_.sleep) options_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
   if (options_.metrics) {
     options_.metrics->declareCounter("patbot_rotations_total",
                                      "Rotations that ended or stopped for a decision, by the state they reached.");
@@ -560,7 +558,7 @@ Result<gitlab::Pipeline> RotationEngine::runVerifyPipeline(const PipelineRef& re
                                         policy_.rotation.verifyTimeoutMinutes));
       return e;
     }
-    options_.sleep(std::chrono::duration_cast<std::chrono::milliseconds>(interval));
+    clock_.sleepFor(interval);
     interval = std::min(interval * 2, options_.pipelinePollMax);
     auto next = gitlab_.getPipeline(ref.project, current.id);
     if (!next) return next.error();

@@ -135,10 +135,10 @@ struct DecisionOutcome {
 };
 
 struct EngineOptions {
-  // Pipeline polling starts at this interval and doubles up to pipelinePollMax.
+  // Pipeline polling starts at this interval and doubles up to pipelinePollMax; the engine waits
+  // between polls on its clock (Clock::sleepFor).
   std::chrono::seconds pipelinePollInterval{1};
   std::chrono::seconds pipelinePollMax{15};
-  std::function<void(std::chrono::milliseconds)> sleep;   // default: real sleep
   // The tracking issues the watcher opened (remembered in SQLite), used when the token's
   // [[token]] entry names none. Borrowed; must outlive the engine. nullptr: none are looked up.
   const TrackingIssues* trackingIssues = nullptr;

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <thread>
 
 #include "core/loopback.h"
 #include "http/url.h"
@@ -99,15 +98,13 @@ std::string urlHost(std::string_view url) {
 }
 
 SlackNotifier::SlackNotifier(http::Transport& transport, std::string apiBaseUrl, Secret botToken,
-                             const Clock& clock, MetricsRegistry* metrics, SleepFunction sleep)
+                             const Clock& clock, MetricsRegistry* metrics)
     : transport_(transport),
       apiBaseUrl_(std::move(apiBaseUrl)),
       botToken_(std::move(botToken)),
       clock_(clock),
-      metrics_(metrics),
-      sleep_(std::move(sleep)) {
+      metrics_(metrics) {
   while (!apiBaseUrl_.empty() && apiBaseUrl_.back() == '/') apiBaseUrl_.pop_back();
-  if (!sleep_) sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
   if (metrics_ != nullptr) {
     metrics_->declareCounter(kMetric, "Requests patbot sent to Slack, by method and HTTP status");
   }
@@ -154,7 +151,7 @@ Result<http::ClientResponse> SlackNotifier::sendWithRetry(const std::string& met
       return e;
     }
     spdlog::warn("slack {}: rate limited, retrying in {} s", method, wait.count());
-    sleep_(std::chrono::duration_cast<std::chrono::milliseconds>(wait));
+    clock_.sleepFor(wait);
   }
 }
 
@@ -273,7 +270,7 @@ void SlackNotifier::waitForChannelSlot(const std::string& channel) {
     wait = slot - now;
   }
   if (wait > std::chrono::nanoseconds::zero()) {
-    sleep_(std::chrono::ceil<std::chrono::milliseconds>(wait));
+    clock_.sleepFor(std::chrono::ceil<std::chrono::milliseconds>(wait));
   }
 }
 

@@ -2,7 +2,7 @@
 // POSTs, chat.postMessage and chat.update with the bot token.
 //
 // Thread-safe; the transport, clock and metrics registry must outlive it. Calls block (HTTP and
-// the injected sleep), so never call them on an HTTP server handler thread. Error messages are
+// Clock::sleepFor), so never call them on an HTTP server handler thread. Error messages are
 // safe to show a Slack user: they never contain the bot token, and name a response_url only by
 // its host.
 #pragma once
@@ -27,8 +27,6 @@ namespace patbot::slack {
 
 class SlackNotifier final : public Notifier {
  public:
-  using SleepFunction = std::function<void(std::chrono::milliseconds)>;
-
   static constexpr int kMaxUsesPerResponseUrl = 5;
   static constexpr std::chrono::minutes kResponseUrlLifetime{30};
   static constexpr int kMaxRetriesOn429 = 3;
@@ -37,9 +35,9 @@ class SlackNotifier final : public Notifier {
   static constexpr std::chrono::seconds kChannelInterval{1};
 
   // apiBaseUrl without a trailing slash, e.g. "https://slack.com/api". botToken may be empty
-  // (then post/update fail with kConfig). metrics may be null. sleep defaults to a real sleep.
+  // (then post/update fail with kConfig). metrics may be null. Waits (429, pacing) sleep on `clock`.
   SlackNotifier(http::Transport& transport, std::string apiBaseUrl, Secret botToken,
-                const Clock& clock, MetricsRegistry* metrics, SleepFunction sleep = {});
+                const Clock& clock, MetricsRegistry* metrics);
 
   // POST msg.toResponseJson() as application/json. At most 5 uses per URL within 30 minutes of
   // its first use (a use is an attempt that reached Slack with a status other than 429); the 6th
@@ -52,7 +50,7 @@ class SlackNotifier final : public Notifier {
   Status respond(const std::string& responseUrl, const Message& message) override;
 
   // chat.postMessage {channel, text, blocks}. At most one message per second per channel: waits
-  // (via sleep) for the channel's next slot. ok:false → kUnauthorized (not_authed, invalid_auth,
+  // (Clock::sleepFor) for the channel's next slot. ok:false → kUnauthorized (not_authed, invalid_auth,
   // token_revoked, account_inactive), kNotFound (channel_not_found, not_in_channel, is_archived),
   // kProtocol (others), with a message saying what to do. 429 handled as in respond().
   Result<PostedMessage> post(const std::string& channel, const Message& message) override;
@@ -94,7 +92,6 @@ class SlackNotifier final : public Notifier {
   Secret botToken_;
   const Clock& clock_;
   MetricsRegistry* metrics_;
-  SleepFunction sleep_;
 
   mutable std::mutex mutex_;
   // Uses per response_url, keyed by responseUrlKey(url) rather than by the URL (a credential; a

@@ -15,11 +15,13 @@
 #include "storage/request_dedupe.h"
 #include "storage/sqlite_audit_store.h"
 #include "tests/bot/recording_notifier.h"
+#include "tests/gitlab/recording_gitlab_api.h"
 
 namespace patbot {
 namespace {
 
-class StubGitLab final : public gitlab::GitLabApi {
+// Answers the listing calls; any other call fails as unanswered.
+class StubGitLab final : public gitlab::testing::RecordingGitLabApi {
  public:
   Result<std::vector<gitlab::ServiceAccount>> listServiceAccounts() override { return std::vector<gitlab::ServiceAccount>{}; }
   Result<std::vector<gitlab::AccessToken>> listTokens(const gitlab::ServiceAccount&) override {

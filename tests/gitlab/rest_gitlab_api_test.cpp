@@ -12,7 +12,6 @@
 #include <spdlog/spdlog.h>
 
 #include "core/metrics.h"
-#include "tests/gitlab/fake_time.h"
 #include "tests/gitlab/scripted_transport.h"
 
 namespace patbot::gitlab {
@@ -21,10 +20,12 @@ namespace {
 using namespace std::chrono_literals;
 using std::chrono::milliseconds;
 using testing::answer;
-using testing::FakeTime;
 using testing::page;
 using testing::ScriptedTransport;
 using testing::transportError;
+
+// 2025-06-11T09:00:00Z, a whole second (as GitLab's RateLimit-Reset is).
+const TimePoint kStart{std::chrono::seconds(1749632400)};
 
 const std::string kBotToken = "glpat-BotTokenValue0000001";
 const std::string kBase = "https://gitlab.example.com/api/v4";
@@ -37,8 +38,7 @@ class GitLabRestApiTest : public ::testing::Test {
     o.token = Secret(kBotToken);
     o.mode = mode;
     o.group = std::move(group);
-    o.sleep = [this](milliseconds d) { time_.sleep(d); };
-    o.now = [this] { return time_.now(); };
+    o.clock = &clock_;
     return o;
   }
 
@@ -49,7 +49,7 @@ class GitLabRestApiTest : public ::testing::Test {
   }
 
   ScriptedTransport transport_;
-  FakeTime time_;
+  FakeClock clock_{kStart};   // retries, deadlines and 429 waits on virtual time
 };
 
 std::string accountJson(int id, const std::string& username) {
@@ -83,7 +83,7 @@ TEST_F(GitLabRestApiTest, InstanceModeFollowsThreePagesOfServiceAccounts) {
     EXPECT_EQ(r.headers.at("PRIVATE-TOKEN"), kBotToken);
     EXPECT_EQ(r.deadline, 30000ms);
   }
-  EXPECT_TRUE(time_.sleeps().empty());
+  EXPECT_TRUE(clock_.sleeps().empty());
 }
 
 TEST_F(GitLabRestApiTest, InstanceModeFollowsThreePagesOfTokens) {
@@ -165,7 +165,7 @@ TEST_F(GitLabRestApiTest, HonoursRetryAfterOn429) {
 
   ASSERT_TRUE(api.listServiceAccounts().ok());
   // Header honoured; absent -> the first backoff step, 1 s with jitter; 600 s capped at 60 s.
-  auto sleeps = time_.sleeps();
+  auto sleeps = clock_.sleeps();
   ASSERT_EQ(sleeps.size(), 3u);
   EXPECT_EQ(sleeps[0], 7000ms);
   EXPECT_GE(sleeps[1], 500ms);
@@ -181,9 +181,9 @@ TEST_F(GitLabRestApiTest, RetriesA5xxThenSucceeds) {
   auto accounts = api.listServiceAccounts();
   ASSERT_TRUE(accounts.ok()) << accounts.error().message;
   EXPECT_EQ(accounts->size(), 1u);
-  ASSERT_EQ(time_.sleeps().size(), 1u);
-  EXPECT_GE(time_.sleeps()[0], 125ms);
-  EXPECT_LE(time_.sleeps()[0], 250ms);
+  ASSERT_EQ(clock_.sleeps().size(), 1u);
+  EXPECT_GE(clock_.sleeps()[0], 125ms);
+  EXPECT_LE(clock_.sleeps()[0], 250ms);
 }
 
 TEST_F(GitLabRestApiTest, RetriesATransportErrorThenSucceeds) {
@@ -195,7 +195,7 @@ TEST_F(GitLabRestApiTest, RetriesATransportErrorThenSucceeds) {
   ASSERT_TRUE(self.ok()) << self.error().message;
   EXPECT_EQ(self->id, 9);
   EXPECT_EQ(urls(), std::vector<std::string>(3, kBase + "/personal_access_tokens/self"));
-  EXPECT_EQ(time_.sleeps().size(), 2u);
+  EXPECT_EQ(clock_.sleeps().size(), 2u);
 }
 
 TEST_F(GitLabRestApiTest, RetriesAConnectionClosedBeforeTheAnswer) {
@@ -207,7 +207,7 @@ TEST_F(GitLabRestApiTest, RetriesAConnectionClosedBeforeTheAnswer) {
   auto self = api.selfToken();
   ASSERT_TRUE(self.ok()) << self.error().message;
   EXPECT_EQ(transport_.requestCount(), 2u);
-  EXPECT_EQ(time_.sleeps().size(), 1u);
+  EXPECT_EQ(clock_.sleeps().size(), 1u);
 }
 
 TEST_F(GitLabRestApiTest, GivesUpWhenAttemptsAreExhausted) {
@@ -225,7 +225,7 @@ TEST_F(GitLabRestApiTest, GivesUpWhenAttemptsAreExhausted) {
   EXPECT_EQ(accounts.error().message,
             "GitLab is having trouble (503 Service Unavailable) while listing service accounts");
   EXPECT_EQ(transport_.requestCount(), 4u);
-  auto sleeps = time_.sleeps();
+  auto sleeps = clock_.sleeps();
   ASSERT_EQ(sleeps.size(), 3u);
   EXPECT_LE(sleeps[0], 250ms);   // 250 ms with jitter
   EXPECT_GE(sleeps[1], 200ms);   // doubled to 400 ms (the cap), with jitter
@@ -256,7 +256,7 @@ TEST_F(GitLabRestApiTest, ClientErrorsAreNotRetried) {
   ASSERT_FALSE(accounts.ok());
   EXPECT_EQ(accounts.error().kind, ErrorKind::kUnauthorized);
   EXPECT_EQ(transport_.requestCount(), 1u);
-  EXPECT_TRUE(time_.sleeps().empty());
+  EXPECT_TRUE(clock_.sleeps().empty());
 }
 
 TEST_F(GitLabRestApiTest, ARetryAfterBeyondTheDeadlineGivesUpWithoutWaiting) {
@@ -271,14 +271,14 @@ TEST_F(GitLabRestApiTest, ARetryAfterBeyondTheDeadlineGivesUpWithoutWaiting) {
   EXPECT_EQ(accounts.error().message,
             "GitLab rate-limited patbot (429 Too Many Requests) while listing service accounts and asked for a longer "
             "wait than the 10 seconds patbot allows a call: try again in 30 seconds");
-  EXPECT_TRUE(time_.sleeps().empty());
+  EXPECT_TRUE(clock_.sleeps().empty());
 }
 
 TEST_F(GitLabRestApiTest, OperationDeadlineBoundsRetriesAndPages) {
   // Each call takes 4 s of (virtual) time and pages never end; the whole call must stop by 10 s.
   int calls = 0;
   transport_.setHandler([this, &calls](const http::ClientRequest& r) -> Result<http::ClientResponse> {
-    time_.advance(4000ms);
+    clock_.advance(4000ms);
     if (++calls % 2 == 0) return transportError(ErrorKind::kTimeout, "no answer");
     (void)r;
     return page("[" + accountJson(calls, "a" + std::to_string(calls)) + "]", std::to_string(calls + 1));
@@ -286,13 +286,13 @@ TEST_F(GitLabRestApiTest, OperationDeadlineBoundsRetriesAndPages) {
   auto o = options();
   o.operationDeadline = 10s;
   o.requestDeadline = 5s;
-  const auto start = time_.now();
+  const auto start = clock_.steadyNow();
   RestGitLabApi api(transport_, std::move(o));
   auto accounts = api.listServiceAccounts();
   ASSERT_FALSE(accounts.ok());
   EXPECT_EQ(accounts.error().kind, ErrorKind::kTimeout);
   EXPECT_EQ(accounts.error().message, "GitLab did not answer within 10 seconds while listing service accounts");
-  EXPECT_LE(time_.now() - start, 10s + 4s);   // the last request may itself have used its time
+  EXPECT_LE(clock_.steadyNow() - start, 10s + 4s);   // the last request may itself have used its time
   auto requests = transport_.requests();
   ASSERT_GE(requests.size(), 2u);
   EXPECT_EQ(requests[0].deadline, 5000ms);
@@ -372,8 +372,7 @@ TEST_F(GitLabRestApiTest, InventoryStaysWithinConcurrencyAndUsesIt) {
   transport_.setHandler(counter.handler(40));
   auto o = options();
   o.concurrency = 4;
-  o.sleep = nullptr;   // real time: the transport really sleeps
-  o.now = nullptr;
+  o.clock = nullptr;   // real time: the transport really sleeps
   RestGitLabApi api(transport_, std::move(o));
 
   auto inv = api.inventory();
@@ -395,8 +394,7 @@ TEST_F(GitLabRestApiTest, ConcurrentCallersShareTheLimit) {
   transport_.setHandler(counter.handler(40));
   auto o = options();
   o.concurrency = 3;
-  o.sleep = nullptr;
-  o.now = nullptr;
+  o.clock = nullptr;
   RestGitLabApi api(transport_, std::move(o));
 
   std::vector<std::thread> callers;

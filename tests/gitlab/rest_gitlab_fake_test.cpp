@@ -40,7 +40,7 @@ class GitLabFakeRotationTest : public ::testing::TestWithParam<Mode> {
     } else {
       o.token = Secret(fakes::adminTokenOf(seed_));
     }
-    o.sleep = [](std::chrono::milliseconds) {};
+    o.clock = &clock_;   // a retry's wait passes on GitLab's clock too, without taking real time
     return o;
   }
 
@@ -231,7 +231,7 @@ TEST(GitLabFakeAdminModeTest, AnAdminTokenWithoutTheAdminModeScopeIsToldWhatItLa
     o.baseUrl = "http://gitlab.test";
     o.mode = Mode::kInstance;
     o.token = Secret(token);
-    o.sleep = [](std::chrono::milliseconds) {};
+    o.clock = &clock;
     return o;
   };
 

@@ -5,7 +5,6 @@
 
 #include "gitlab/rate_limit.h"
 #include "gitlab/rest_gitlab_api.h"
-#include "tests/gitlab/fake_time.h"
 #include "tests/gitlab/scripted_transport.h"
 
 namespace patbot::gitlab {
@@ -13,10 +12,13 @@ namespace {
 
 using namespace std::chrono_literals;
 using std::chrono::milliseconds;
+using std::chrono::nanoseconds;
 using testing::answer;
-using testing::FakeTime;
 using testing::page;
 using testing::ScriptedTransport;
+
+// 2025-06-11T09:00:00Z, a whole second (as GitLab's RateLimit-Reset is).
+const TimePoint kStart{std::chrono::seconds(1749632400)};
 
 // The application limiter's 429: no Retry-After, no RateLimit-* headers.
 const std::string kAppLimited = R"({"message":{"error":"This endpoint has been requested too many times. Try again later."}})";
@@ -31,14 +33,12 @@ class GitLabRateLimitTest : public ::testing::Test {
     RestGitLabOptions o;
     o.baseUrl = "https://gitlab.example.com";
     o.token = Secret(std::string("glpat-BotTokenValue0000001"));
-    o.sleep = [this](milliseconds d) { time_.sleep(d); };
-    o.now = [this] { return time_.now(); };
-    o.wallNow = [this] { return time_.wallNow(); };
+    o.clock = &clock_;
     return o;
   }
 
   ScriptedTransport transport_;
-  FakeTime time_;
+  FakeClock clock_{kStart};   // retries, deadlines and 429 waits on virtual time
 };
 
 TEST_F(GitLabRateLimitTest, A429WithoutHeadersIsRetriedWithGrowingJitteredWaits) {
@@ -49,7 +49,7 @@ TEST_F(GitLabRateLimitTest, A429WithoutHeadersIsRetriedWithGrowingJitteredWaits)
   ASSERT_TRUE(accounts.ok()) << accounts.error().message;
   // Six 429s in a row: more than maxAttempts (5), which counts failures, not "come back later".
   EXPECT_EQ(transport_.requestCount(), 7u);
-  auto sleeps = time_.sleeps();
+  auto sleeps = clock_.sleeps();
   ASSERT_EQ(sleeps.size(), 6u);
   milliseconds step = 1000ms;
   for (size_t i = 0; i < sleeps.size(); ++i, step *= 2) {
@@ -62,18 +62,18 @@ TEST_F(GitLabRateLimitTest, A429WithoutHeadersForeverStopsAtTheDeadlineAndSaysSo
   transport_.setHandler([](const http::ClientRequest&) -> Result<http::ClientResponse> {
     return answer(429, kAppLimited);
   });
-  const auto start = time_.now();
+  const auto start = clock_.steadyNow();
   RestGitLabApi api(transport_, options());   // operationDeadline 100 s
   auto accounts = api.listServiceAccounts();
   ASSERT_FALSE(accounts.ok());
   EXPECT_EQ(accounts.error().kind, ErrorKind::kRateLimited);
   EXPECT_EQ(accounts.error().httpStatus, 429);
   // The last backoff is cut short to leave 2 s for one last try before the deadline.
-  EXPECT_EQ(time_.now() - start, 98s);
+  EXPECT_EQ(clock_.steadyNow() - start, 98s);
   EXPECT_EQ(accounts.error().message,
             "GitLab rate-limited patbot (429 Too Many Requests) while listing service accounts; patbot tried for 98 "
             "of the 100 seconds it allows a call: try again in a few minutes");
-  auto sleeps = time_.sleeps();
+  auto sleeps = clock_.sleeps();
   ASSERT_GE(sleeps.size(), 7u);
   for (auto s : sleeps) EXPECT_LE(s, 60000ms);
   // 1, 2, 4, 8, 16, 32 s steps, then the 60 s cap (each with jitter: [step/2, step]).
@@ -84,16 +84,16 @@ TEST_F(GitLabRateLimitTest, A429WithoutHeadersForeverStopsAtTheDeadlineAndSaysSo
 }
 
 TEST_F(GitLabRateLimitTest, A429WithRateLimitResetWaitsUntilThen) {
-  transport_.push(answer(429, "Retry later", {{"ratelimit-reset", unixSeconds(time_.wallNow() + 42s)},
+  transport_.push(answer(429, "Retry later", {{"ratelimit-reset", unixSeconds(clock_.now() + 42s)},
                                               {"ratelimit-remaining", "0"}}));
   transport_.push(page("[]", ""));
   RestGitLabApi api(transport_, options());
   ASSERT_TRUE(api.listServiceAccounts().ok());
-  EXPECT_EQ(time_.sleeps(), (std::vector<milliseconds>{42000ms}));
+  EXPECT_EQ(clock_.sleeps(), (std::vector<nanoseconds>{42000ms}));
 }
 
 TEST_F(GitLabRateLimitTest, ARateLimitResetBeyondTheDeadlineGivesUpAtOnce) {
-  transport_.push(answer(429, kAppLimited, {{"RateLimit-Reset", unixSeconds(time_.wallNow() + 1h)}}));
+  transport_.push(answer(429, kAppLimited, {{"RateLimit-Reset", unixSeconds(clock_.now() + 1h)}}));
   RestGitLabApi api(transport_, options());
   auto accounts = api.listServiceAccounts();
   ASSERT_FALSE(accounts.ok());
@@ -101,28 +101,28 @@ TEST_F(GitLabRateLimitTest, ARateLimitResetBeyondTheDeadlineGivesUpAtOnce) {
   EXPECT_EQ(accounts.error().message,
             "GitLab rate-limited patbot (429 Too Many Requests) while listing service accounts and asked for a longer "
             "wait than the 100 seconds patbot allows a call: try again after 10:00:00 UTC");
-  EXPECT_TRUE(time_.sleeps().empty());
+  EXPECT_TRUE(clock_.sleeps().empty());
   EXPECT_EQ(transport_.requestCount(), 1u);
 }
 
 TEST_F(GitLabRateLimitTest, ARateLimitResetInThePastFallsBackToBackoff) {
   // A skewed clock: the reset GitLab names has passed already by ours.
-  transport_.push(answer(429, kAppLimited, {{"ratelimit-reset", unixSeconds(time_.wallNow() - 5s)}}));
+  transport_.push(answer(429, kAppLimited, {{"ratelimit-reset", unixSeconds(clock_.now() - 5s)}}));
   transport_.push(page("[]", ""));
   RestGitLabApi api(transport_, options());
   ASSERT_TRUE(api.listServiceAccounts().ok());
-  ASSERT_EQ(time_.sleeps().size(), 1u);
-  EXPECT_GE(time_.sleeps()[0], 500ms);
-  EXPECT_LE(time_.sleeps()[0], 1000ms);
+  ASSERT_EQ(clock_.sleeps().size(), 1u);
+  EXPECT_GE(clock_.sleeps()[0], 500ms);
+  EXPECT_LE(clock_.sleeps()[0], 1000ms);
 }
 
 TEST_F(GitLabRateLimitTest, RetryAfterWinsOverRateLimitReset) {
   // Rack::Attack sends both; Retry-After is honoured as before.
-  transport_.push(answer(429, "Retry later", {{"retry-after", "3"}, {"ratelimit-reset", unixSeconds(time_.wallNow() + 50s)}}));
+  transport_.push(answer(429, "Retry later", {{"retry-after", "3"}, {"ratelimit-reset", unixSeconds(clock_.now() + 50s)}}));
   transport_.push(page("[]", ""));
   RestGitLabApi api(transport_, options());
   ASSERT_TRUE(api.listServiceAccounts().ok());
-  EXPECT_EQ(time_.sleeps(), (std::vector<milliseconds>{3000ms}));
+  EXPECT_EQ(clock_.sleeps(), (std::vector<nanoseconds>{3000ms}));
 }
 
 TEST_F(GitLabRateLimitTest, ARetryAfterOfZeroIsTreatedAsNoHeader) {
@@ -130,9 +130,9 @@ TEST_F(GitLabRateLimitTest, ARetryAfterOfZeroIsTreatedAsNoHeader) {
   transport_.push(page("[]", ""));
   RestGitLabApi api(transport_, options());
   ASSERT_TRUE(api.listServiceAccounts().ok());
-  ASSERT_EQ(time_.sleeps().size(), 1u);
-  EXPECT_GE(time_.sleeps()[0], 500ms);
-  EXPECT_LE(time_.sleeps()[0], 1000ms);
+  ASSERT_EQ(clock_.sleeps().size(), 1u);
+  EXPECT_GE(clock_.sleeps()[0], 500ms);
+  EXPECT_LE(clock_.sleeps()[0], 1000ms);
 }
 
 TEST_F(GitLabRateLimitTest, RetryAfterRepeatedIsHonouredUntilTheDeadline) {
@@ -143,7 +143,7 @@ TEST_F(GitLabRateLimitTest, RetryAfterRepeatedIsHonouredUntilTheDeadline) {
   auto accounts = api.listServiceAccounts();
   ASSERT_FALSE(accounts.ok());
   EXPECT_EQ(accounts.error().kind, ErrorKind::kRateLimited);
-  EXPECT_EQ(time_.sleeps(), (std::vector<milliseconds>{30000ms, 30000ms, 30000ms}));
+  EXPECT_EQ(clock_.sleeps(), (std::vector<nanoseconds>{30000ms, 30000ms, 30000ms}));
   EXPECT_EQ(accounts.error().message,
             "GitLab rate-limited patbot (429 Too Many Requests) while listing service accounts; patbot tried for 90 "
             "of the 100 seconds it allows a call: try again in 30 seconds");

@@ -11,7 +11,6 @@
 #include "core/metrics.h"
 #include "gitlab/gitlab_errors.h"
 #include "gitlab/rest_gitlab_api.h"
-#include "tests/gitlab/fake_time.h"
 #include "tests/gitlab/scripted_transport.h"
 
 namespace patbot::gitlab {
@@ -20,10 +19,13 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 using std::chrono::milliseconds;
+using std::chrono::nanoseconds;
 using testing::answer;
-using testing::FakeTime;
 using testing::ScriptedTransport;
 using testing::transportError;
+
+// 2025-06-11T09:00:00Z, a whole second (as GitLab's RateLimit-Reset is).
+const TimePoint kStart{std::chrono::seconds(1749632400)};
 
 const std::string kBotToken = "glpat-BotTokenValue0000001";
 const std::string kBase = "https://gitlab.example.com/api/v4";
@@ -84,8 +86,7 @@ class GitLabRotationApiTest : public ::testing::Test {
     o.token = Secret(kBotToken);
     o.mode = mode;
     o.group = std::move(group);
-    o.sleep = [this](milliseconds d) { time_.sleep(d); };
-    o.now = [this] { return time_.now(); };
+    o.clock = &clock_;
     return o;
   }
 
@@ -102,7 +103,7 @@ class GitLabRotationApiTest : public ::testing::Test {
   }
 
   ScriptedTransport transport_;
-  FakeTime time_;
+  FakeClock clock_{kStart};   // retries, deadlines and 429 waits on virtual time
 };
 
 // --- tokens -----------------------------------------------------------------------------------
@@ -154,7 +155,7 @@ TEST_F(GitLabRotationApiTest, CreateTokenIsNotRetriedOn500) {
   EXPECT_NE(created.error().detail.find("the create may or may not have happened"), std::string::npos)
       << created.error().detail;
   EXPECT_EQ(transport_.requestCount(), 1u);
-  EXPECT_TRUE(time_.sleeps().empty());
+  EXPECT_TRUE(clock_.sleeps().empty());
 }
 
 TEST_F(GitLabRotationApiTest, CreateTokenIsNotRetriedOnTimeout) {
@@ -167,7 +168,7 @@ TEST_F(GitLabRotationApiTest, CreateTokenIsNotRetriedOnTimeout) {
   EXPECT_NE(created.error().detail.find("the create may or may not have happened"), std::string::npos)
       << created.error().detail;
   EXPECT_EQ(transport_.requestCount(), 1u);
-  EXPECT_TRUE(time_.sleeps().empty());
+  EXPECT_TRUE(clock_.sleeps().empty());
 }
 
 TEST_F(GitLabRotationApiTest, CreateTokenIsSentAgainAfterA429OnlyAfterRetryAfter) {
@@ -179,7 +180,7 @@ TEST_F(GitLabRotationApiTest, CreateTokenIsSentAgainAfterA429OnlyAfterRetryAfter
   ASSERT_TRUE(created.ok()) << created.error().message;
   EXPECT_EQ(created->token.id, 305);
   EXPECT_EQ(transport_.requestCount(), 2u);
-  EXPECT_EQ(time_.sleeps(), (std::vector<milliseconds>{2000ms}));
+  EXPECT_EQ(clock_.sleeps(), (std::vector<nanoseconds>{2000ms}));
 }
 
 TEST_F(GitLabRotationApiTest, CreateTokenIsNotSentAgainWhenTheConnectionClosedWithoutAnAnswer) {
@@ -249,7 +250,7 @@ TEST_F(GitLabRotationApiTest, RevokeTokenInBothModesAndRetriedOn503) {
   EXPECT_EQ(r[0].url, kBase + "/personal_access_tokens/101");
   EXPECT_EQ(r[1].url, kBase + "/personal_access_tokens/101");
   EXPECT_EQ(r[2].url, kBase + "/groups/265/service_accounts/10/personal_access_tokens/102");
-  EXPECT_EQ(time_.sleeps().size(), 1u);
+  EXPECT_EQ(clock_.sleeps().size(), 1u);
 }
 
 TEST_F(GitLabRotationApiTest, RevokeUnknownTokenIsNotFound) {
@@ -361,7 +362,7 @@ TEST_F(GitLabRotationApiTest, UpdateVariableIsRetriedOn503) {
   auto r = transport_.requests();
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(r[0].body, r[1].body);
-  EXPECT_EQ(time_.sleeps().size(), 1u);
+  EXPECT_EQ(clock_.sleeps().size(), 1u);
 }
 
 TEST_F(GitLabRotationApiTest, UpdateVariableErrorSentences) {
@@ -536,7 +537,7 @@ TEST_F(GitLabRotationApiTest, RetryAndCreatePipelineArePostsNeverRetried) {
   EXPECT_EQ(r[1].method, "POST");
   EXPECT_EQ(r[1].url, kBase + "/projects/sec%2Finventory-builder/pipeline");
   EXPECT_EQ(bodyOf(r[1]), (json{{"ref", "main"}}));
-  EXPECT_TRUE(time_.sleeps().empty());
+  EXPECT_TRUE(clock_.sleeps().empty());
 }
 
 TEST_F(GitLabRotationApiTest, GetPipelineIsAGetAndIsRetried) {
@@ -616,7 +617,7 @@ TEST_F(GitLabRotationApiTest, MetricsUseRouteTemplates) {
   EXPECT_EQ(text.find("glpat-NewValue"), std::string::npos);
 }
 
-// --- helpers and defaults ---------------------------------------------------------------------
+// --- helpers ----------------------------------------------------------------------------------
 
 TEST(GitLabRotationTypesTest, PipelineFinished) {
   for (const char* s : {"success", "failed", "canceled", "skipped", "manual"}) EXPECT_TRUE(pipelineFinished(s)) << s;
@@ -624,35 +625,6 @@ TEST(GitLabRotationTypesTest, PipelineFinished) {
                         "canceling", "scheduled", ""}) {
     EXPECT_FALSE(pipelineFinished(s)) << s;
   }
-}
-
-// A GitLabApi that implements only the original methods still compiles and says so at run time.
-class MinimalGitLab final : public GitLabApi {
- public:
-  Result<std::vector<ServiceAccount>> listServiceAccounts() override { return std::vector<ServiceAccount>{}; }
-  Result<std::vector<AccessToken>> listTokens(const ServiceAccount&) override { return std::vector<AccessToken>{}; }
-  Result<Inventory> inventory() override { return Inventory{}; }
-  Result<AccessToken> selfToken() override { return AccessToken{}; }
-  Result<AccessToken> tokenSelf(const Secret&) override { return AccessToken{}; }
-};
-
-TEST(GitLabRotationTypesTest, NewMethodsDefaultToNotSupported) {
-  MinimalGitLab api;
-  auto created = api.createToken(kInventory, spec());
-  ASSERT_FALSE(created.ok());
-  EXPECT_EQ(created.error().kind, ErrorKind::kInternal);
-  EXPECT_EQ(created.error().message, "not supported by this GitLabApi");
-  EXPECT_FALSE(api.getToken(kInventory, 1).ok());
-  EXPECT_FALSE(api.revokeToken(kInventory, 1).ok());
-  EXPECT_FALSE(api.getVariable(projectVariable()).ok());
-  EXPECT_FALSE(api.updateVariable(projectVariable(), Secret("x")).ok());
-  EXPECT_FALSE(api.getProject("5").ok());
-  EXPECT_FALSE(api.latestPipeline("5", "main", "").ok());
-  EXPECT_FALSE(api.retryPipeline("5", 1).ok());
-  EXPECT_FALSE(api.createPipeline("5", "main").ok());
-  EXPECT_FALSE(api.getPipeline("5", 1).ok());
-  EXPECT_FALSE(api.addIssueNote("5", 1, "x").ok());
-  EXPECT_FALSE(api.closeIssue("5", 1).ok());
 }
 
 }  // namespace

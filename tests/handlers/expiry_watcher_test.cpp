@@ -106,7 +106,7 @@ class WatcherTest : public ::testing::Test {
     gitlab::RestGitLabOptions o;
     o.baseUrl = "http://gitlab.test";
     o.token = Secret(fakes::adminTokenOf(seed_));
-    o.sleep = [](std::chrono::milliseconds) {};
+    o.clock = &clock_;   // retry waits pass on the test's clock, at once
     o.maxAttempts = 2;
     o.metrics = &metrics_;
     api_ = std::make_unique<gitlab::RestGitLabApi>(*transport_, std::move(o));
@@ -132,7 +132,6 @@ class WatcherTest : public ::testing::Test {
     journal_ = std::make_unique<storage::RotationJournal>(*db_, clock_);
     EngineOptions eo;
     eo.pipelinePollInterval = seconds(0);
-    eo.sleep = [](std::chrono::milliseconds) {};
     tracking_ = std::make_unique<TrackingIssues>(*store_);
     eo.trackingIssues = tracking_.get();
     engine_ = std::make_unique<RotationEngine>(*api_, *journal_, *audit_, clock_, policy_, eo);

@@ -51,7 +51,7 @@ class RotationEngineFixture : public ::testing::Test {
     gitlab::RestGitLabOptions o;
     o.baseUrl = "http://gitlab.test";
     o.token = Secret(fakes::adminTokenOf(seed_));
-    o.sleep = [](std::chrono::milliseconds) {};
+    o.clock = &clock_;   // retry waits pass on the test's clock, at once
     o.maxAttempts = 2;
     api_ = std::make_unique<gitlab::RestGitLabApi>(*transport_, std::move(o));
     auto db = storage::Database::open(":memory:");
@@ -73,7 +73,6 @@ class RotationEngineFixture : public ::testing::Test {
   void makeEngine() {
     EngineOptions eo;
     eo.pipelinePollInterval = std::chrono::seconds(0);
-    eo.sleep = [](std::chrono::milliseconds) {};
     engine_ = std::make_unique<RotationEngine>(*api_, *journal_, *audit_, clock_, policy_, eo);
   }
 

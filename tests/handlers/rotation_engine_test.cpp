@@ -47,6 +47,29 @@ TEST_F(RotationEngineTest, HappyPathFollowsTheRunbook) {
   }
 }
 
+// The verify pipeline is polled with waits on the engine's clock, doubling up to the maximum; on
+// a FakeClock they take no real time and move the clock by exactly what was waited.
+TEST_F(RotationEngineTest, PipelinePollingWaitsOnTheEnginesClock) {
+  EngineOptions eo;
+  eo.pipelinePollInterval = std::chrono::seconds(1);
+  eo.pipelinePollMax = std::chrono::seconds(2);
+  engine_ = std::make_unique<RotationEngine>(*api_, *journal_, *audit_, clock_, config_, eo);
+  const TimePoint before = clock_.now();
+  auto plan = engine_->plan(request());
+  ASSERT_TRUE(plan) << plan.error().message;
+  auto result = engine_->execute(*plan, request(), sink_);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_EQ(result->state, RotationState::kCompleted) << result->summary;
+  const auto sleeps = clock_.sleeps();
+  ASSERT_GE(sleeps.size(), 2u) << "the fake's pipeline takes several polls to finish";
+  std::chrono::nanoseconds waited{0};
+  for (size_t i = 0; i < sleeps.size(); ++i) {
+    EXPECT_EQ(sleeps[i], std::chrono::seconds(i == 0 ? 1 : 2)) << "wait " << i;
+    waited += sleeps[i];
+  }
+  EXPECT_EQ(clock_.now() - before, waited);
+}
+
 TEST_F(RotationEngineTest, SameRequestTwiceRotatesOnce) {
   auto plan = engine_->plan(request());
   ASSERT_TRUE(plan);
@@ -497,7 +520,7 @@ class RotationExpiryStyleTest : public RotationEngineTest, public ::testing::Wit
     gitlab::RestGitLabOptions o;
     o.baseUrl = "http://gitlab.test";
     o.token = Secret(fakes::adminTokenOf(seed_));
-    o.sleep = [](std::chrono::milliseconds) {};
+    o.clock = &clock_;   // retry waits pass on the test's clock, at once
     o.maxAttempts = 2;
     api_ = std::make_unique<gitlab::RestGitLabApi>(*transport_, std::move(o));
     makeEngine();

@@ -318,7 +318,6 @@ TEST_F(RotationSafetyTest, TheFactoryEngineFindsTheWatchersTrackingIssue) {
   ASSERT_TRUE(store.saveTrackingIssue(issue));
   EngineOptions eo;
   eo.pipelinePollInterval = std::chrono::seconds(0);
-  eo.sleep = [](std::chrono::milliseconds) {};
   auto parts = makeRotationEngine(*api_, *db_, *journal_, *audit_, clock_, policy_, eo);
   auto plan = parts.engine->plan(request());
   ASSERT_TRUE(plan) << plan.error().message;

@@ -18,6 +18,7 @@ namespace {
 
 using nlohmann::json;
 using std::chrono::milliseconds;
+using std::chrono::nanoseconds;
 using std::chrono::seconds;
 
 const std::string kToken = "xoxb-test-0000-not-a-real-token";
@@ -56,12 +57,10 @@ class ScriptedTransport final : public http::Transport {
 class SlackNotifierTest : public ::testing::Test {
  protected:
   SlackNotifier make(std::string token = kToken) {
-    return SlackNotifier(transport_, "https://slack.test/api/", Secret(std::move(token)), clock_, &metrics_,
-                         [this](milliseconds d) {
-                           sleeps_.push_back(d);
-                           clock_.advance(d);
-                         });
+    return SlackNotifier(transport_, "https://slack.test/api/", Secret(std::move(token)), clock_, &metrics_);
   }
+  // The notifier's waits: each one moved clock_ on and returned at once.
+  std::vector<nanoseconds> sleeps() const { return clock_.sleeps(); }
   static Message message(const std::string& text = "hello") { return textMessage(text, false); }
 
   void expectNoToken(const Error& e) {
@@ -74,7 +73,6 @@ class SlackNotifierTest : public ::testing::Test {
   ScriptedTransport transport_;
   FakeClock clock_{TimePoint(seconds(1700000000))};
   MetricsRegistry metrics_;
-  std::vector<milliseconds> sleeps_;
 };
 
 TEST_F(SlackNotifierTest, PostSendsBearerTokenAndJson) {
@@ -162,8 +160,8 @@ TEST_F(SlackNotifierTest, RateLimitedThenSuccessHonoursRetryAfter) {
   const Result<PostedMessage> posted = n.post("C1", message());
   ASSERT_TRUE(posted.ok()) << posted.error().message;
   EXPECT_EQ(transport_.requests.size(), 2u);
-  ASSERT_EQ(sleeps_.size(), 1u);
-  EXPECT_EQ(sleeps_[0], seconds(7));
+  ASSERT_EQ(sleeps().size(), 1u);
+  EXPECT_EQ(sleeps()[0], seconds(7));
   EXPECT_NE(metrics_.render().find(R"(status="429"} 1)"), std::string::npos);
 }
 
@@ -178,7 +176,7 @@ TEST_F(SlackNotifierTest, RetryAfterDefaultsAndCap) {
   EXPECT_EQ(posted.error().kind, ErrorKind::kRateLimited);
   EXPECT_EQ(posted.error().retryAfter, seconds(2));
   EXPECT_EQ(transport_.requests.size(), 4u);  // one try and three retries
-  EXPECT_EQ(sleeps_, (std::vector<milliseconds>{seconds(1), seconds(30), seconds(1)}));
+  EXPECT_EQ(sleeps(), (std::vector<nanoseconds>{seconds(1), seconds(30), seconds(1)}));
 }
 
 TEST_F(SlackNotifierTest, PacesOneMessagePerSecondPerChannel) {
@@ -186,14 +184,14 @@ TEST_F(SlackNotifierTest, PacesOneMessagePerSecondPerChannel) {
   SlackNotifier n = make();
   ASSERT_TRUE(n.post("C1", message()).ok());
   ASSERT_TRUE(n.post("C2", message()).ok());
-  EXPECT_TRUE(sleeps_.empty()) << "different channels are not paced against each other";
+  EXPECT_TRUE(sleeps().empty()) << "different channels are not paced against each other";
   ASSERT_TRUE(n.post("C1", message()).ok());
-  ASSERT_EQ(sleeps_.size(), 1u);
-  EXPECT_GE(sleeps_[0], milliseconds(900));
-  EXPECT_LE(sleeps_[0], seconds(1));
+  ASSERT_EQ(sleeps().size(), 1u);
+  EXPECT_GE(sleeps()[0], milliseconds(900));
+  EXPECT_LE(sleeps()[0], seconds(1));
   clock_.advance(seconds(5));
   ASSERT_TRUE(n.post("C1", message()).ok());
-  EXPECT_EQ(sleeps_.size(), 1u) << "no wait once the interval has passed";
+  EXPECT_EQ(sleeps().size(), 1u) << "no wait once the interval has passed";
 }
 
 TEST_F(SlackNotifierTest, UpdateSendsChannelAndTs) {
@@ -244,7 +242,7 @@ TEST_F(SlackNotifierTest, RateLimitedRespondAttemptsDoNotCountAsUses) {
   for (int i = 0; i < 5; ++i) transport_.answer(200, "ok");
   SlackNotifier n = make();
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(n.respond(kResponseUrl, message()).ok()) << i;
-  EXPECT_EQ(sleeps_, std::vector<milliseconds>{seconds(2)});
+  EXPECT_EQ(sleeps(), std::vector<nanoseconds>{seconds(2)});
   EXPECT_EQ(transport_.requests.size(), 6u);
   EXPECT_FALSE(n.respond(kResponseUrl, message()).ok());
 }
@@ -374,7 +372,7 @@ TEST_F(SlackNotifierTest, TrackedUrlsStayBoundedByTheThirtyMinuteWindow) {
   // tracked URLs levels off at the 30-minute window (1,801 first uses within it, both ends
   // counted) instead of growing with the total.
   OkTransport transport;
-  SlackNotifier n(transport, "https://slack.test/api", Secret(kToken), clock_, nullptr, [](milliseconds) {});
+  SlackNotifier n(transport, "https://slack.test/api", Secret(kToken), clock_, nullptr);
   size_t most = 0;
   for (int i = 0; i < 7200; ++i) {
     ASSERT_TRUE(n.respond(responseUrl(i), message()).ok()) << i;
@@ -420,7 +418,7 @@ TEST(SlackNotifierMemoryTest, ResponseUrlBookkeepingCostsUnder100BytesPerUrl) {
   if (kMallocReplaced) GTEST_SKIP() << "a sanitizer replaces malloc; mallinfo2 does not see its heap";
   OkTransport transport;
   FakeClock clock{TimePoint(seconds(1700000000))};
-  SlackNotifier n(transport, "https://slack.test/api", Secret(kToken), clock, nullptr, [](milliseconds) {});
+  SlackNotifier n(transport, "https://slack.test/api", Secret(kToken), clock, nullptr);
   const Message m = textMessage("done", false);
   ASSERT_TRUE(n.respond(responseUrl(0), m).ok());  // first-use allocations (spdlog, json) out of the way
   constexpr int kUrls = 20000;
