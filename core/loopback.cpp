@@ -2,25 +2,15 @@
 
 #include <arpa/inet.h>
 
-#include <algorithm>
-#include <cctype>
 #include <string>
 
+#include "core/lower_case.h"
+
 namespace patbot {
-namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-}  // namespace
 
 bool isLoopbackHost(std::string_view host) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  const std::string h = lower(host);
+  const std::string h = lowerCase(host);
   if (h == "localhost") return true;
   in_addr v4{};
   if (::inet_pton(AF_INET, h.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
@@ -35,7 +25,7 @@ bool isLoopbackHost(std::string_view host) {
 }
 
 bool isAllowedScheme(std::string_view scheme, std::string_view host) {
-  const std::string s = lower(scheme);
+  const std::string s = lowerCase(scheme);
   if (s == "https") return true;
   return s == "http" && isLoopbackHost(host);
 }

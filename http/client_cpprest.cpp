@@ -3,9 +3,7 @@
 #define _TURN_OFF_PLATFORM_STRING
 #endif
 
-#include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <fstream>
 #include <future>
 #include <initializer_list>
@@ -19,6 +17,7 @@
 #include <cpprest/http_client.h>
 #include <spdlog/spdlog.h>
 
+#include "core/lower_case.h"
 #include "http/bounded_body_buffer_cpprest.h"
 #include "http/client.h"
 #include "http/deadline_timer.h"
@@ -37,11 +36,6 @@ using web::http::client::http_client_config;
 constexpr std::chrono::seconds kCancelGrace{5};
 // cpprest's own timer bounds each socket read; the per-request deadline is the real bound.
 constexpr std::chrono::hours kSocketTimeout{1};
-
-std::string lowerCase(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 std::string formatSeconds(std::chrono::milliseconds d) {
   if (d.count() % 1000 == 0) return fmt::format("{} s", d.count() / 1000);

@@ -1,21 +1,26 @@
 #include "http/http_types.h"
 
-namespace patbot::http {
+#include <utility>
 
-Response Response::text(int status, std::string body) {
+namespace patbot::http {
+namespace {
+
+Response withBody(int status, const char* contentType, std::string body) {
   Response r;
   r.status = status;
-  r.headers["content-type"] = "text/plain; charset=utf-8";
+  r.headers["content-type"] = contentType;
   r.body = std::move(body);
   return r;
 }
 
+}  // namespace
+
+Response Response::text(int status, std::string body) {
+  return withBody(status, "text/plain; charset=utf-8", std::move(body));
+}
+
 Response Response::json(int status, std::string body) {
-  Response r;
-  r.status = status;
-  r.headers["content-type"] = "application/json";
-  r.body = std::move(body);
-  return r;
+  return withBody(status, "application/json", std::move(body));
 }
 
 }  // namespace patbot::http

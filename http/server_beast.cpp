@@ -21,7 +21,6 @@
 #include <sys/resource.h>
 
 #include <atomic>
-#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -42,6 +41,7 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/lower_case.h"
 #include "core/request_context.h"
 #include "http/request_limits.h"
 #include "http/server.h"
@@ -166,8 +166,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (question != std::string_view::npos) request_.query = std::string(target.substr(question + 1));
     request_.remote = remote_;
     for (const auto& field : head) {
-      std::string name(field.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      std::string name = lowerCase({field.name_string().data(), field.name_string().size()});
       auto [it, inserted] = request_.headers.try_emplace(std::move(name), std::string(field.value()));
       if (!inserted) it->second.append(", ").append(field.value().data(), field.value().size());
     }

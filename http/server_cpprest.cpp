@@ -9,8 +9,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <cctype>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -22,6 +20,7 @@
 #include <pplx/threadpool.h>
 #include <spdlog/spdlog.h>
 
+#include "core/lower_case.h"
 #include "core/request_context.h"
 #include "http/request_limits.h"
 #include "http/server.h"
@@ -92,11 +91,6 @@ void endBodyReads(ServerState& state) {
       }
     }
   }
-}
-
-std::string lowerCase(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 void sendResponse(http_request& raw, const Response& response) noexcept {

@@ -1,9 +1,9 @@
 #include "http/url.h"
 
-#include <algorithm>
 #include <cctype>
 #include <charconv>
 
+#include "core/lower_case.h"
 #include "http/client.h"
 
 namespace patbot::http {
@@ -18,13 +18,6 @@ int hexValue(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 }  // namespace
@@ -87,7 +80,7 @@ std::optional<ParsedUrl> parseUrl(const std::string& url) {
   size_t sep = url.find("://");
   if (sep == std::string::npos || sep == 0) return std::nullopt;
   ParsedUrl out;
-  out.scheme = lower(std::string_view(url).substr(0, sep));
+  out.scheme = lowerCase(std::string_view(url).substr(0, sep));
   uint16_t defaultPort = 0;
   if (out.scheme == "http") {
     defaultPort = 80;
@@ -107,7 +100,7 @@ std::optional<ParsedUrl> parseUrl(const std::string& url) {
   if (authority.front() == '[') {
     size_t close = authority.find(']');
     if (close == std::string_view::npos || close == 1) return std::nullopt;
-    out.host = lower(authority.substr(1, close - 1));
+    out.host = lowerCase(authority.substr(1, close - 1));
     std::string_view rest = authority.substr(close + 1);
     if (!rest.empty()) {
       if (rest.front() != ':') return std::nullopt;
@@ -116,7 +109,7 @@ std::optional<ParsedUrl> parseUrl(const std::string& url) {
     }
   } else {
     size_t colon = authority.find(':');
-    out.host = lower(authority.substr(0, colon));
+    out.host = lowerCase(authority.substr(0, colon));
     if (colon != std::string_view::npos) {
       portText = authority.substr(colon + 1);
       if (portText.empty()) return std::nullopt;

@@ -25,7 +25,9 @@ std::optional<ParsedUrl> parseUrl(const std::string& url);
 std::string hostPort(const ParsedUrl& url);
 
 // Percent-decodes; with plusIsSpace, '+' becomes ' ' first (form encoding). A malformed escape
-// ("%4", "%zz") is kept as written.
+// ("%4", "%zz") is kept as written; "%00" decodes to a NUL byte. The one decoder: request paths
+// use it as is ('+' stays), queries and form bodies (parseQuery, slack::parseForm) with
+// plusIsSpace.
 std::string urlDecode(std::string_view value, bool plusIsSpace = false);
 
 // Splits an application/x-www-form-urlencoded string (a query or a form body) on '&', then on the

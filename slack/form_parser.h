@@ -12,7 +12,8 @@ using FormFields = std::multimap<std::string, std::string>;
 
 // Splits on '&' and each part on its first '='; in keys and values '+' becomes a space, then
 // %XX escapes become bytes (an invalid escape is kept literally). A part without '=' is a key
-// with an empty value; empty parts are skipped. Never fails.
+// with an empty value; empty parts are skipped. Never fails. (http::parseQuery, under the name
+// Slack's bodies are known by.)
 FormFields parseForm(std::string_view body);
 
 // The first value of `key`, or "" when absent.

@@ -5,7 +5,41 @@ namespace {
 
 bool isContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
 
+// Slack's count for one sequence of `bytes` bytes: UTF-16 code units.
 std::size_t unitsOf(std::size_t bytes) { return bytes == 4 ? 2 : 1; }
+// One per sequence: code points.
+std::size_t one(std::size_t) { return 1; }
+
+using Weight = std::size_t (*)(std::size_t bytes);
+
+// The sum of weight(n) over the sequences of `s` (n bytes each, sequenceLength()).
+std::size_t weightOf(std::string_view s, Weight weight) {
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t n = sequenceLength(s, i);
+    total += weight(n);
+    i += n;
+  }
+  return total;
+}
+
+// `s` unchanged when weightOf(s) <= maxWeight, else its longest prefix of whole sequences that
+// weighs at most maxWeight - 1, plus kEllipsis (which weighs 1 either way).
+std::string clipTo(std::string_view s, std::size_t maxWeight, Weight weight) {
+  if (weightOf(s, weight) <= maxWeight) return std::string(s);
+  const std::size_t budget = maxWeight == 0 ? 0 : maxWeight - 1;
+  std::size_t used = 0;
+  std::size_t end = 0;
+  while (end < s.size()) {
+    const std::size_t n = sequenceLength(s, end);
+    if (used + weight(n) > budget) break;
+    used += weight(n);
+    end += n;
+  }
+  std::string out(s.substr(0, end));
+  out += kEllipsis;
+  return out;
+}
 
 }  // namespace
 
@@ -26,46 +60,14 @@ std::size_t sequenceLength(std::string_view s, std::size_t i) {
   return n;
 }
 
-std::size_t codePoints(std::string_view s) {
-  std::size_t count = 0;
-  for (std::size_t i = 0; i < s.size(); i += sequenceLength(s, i)) ++count;
-  return count;
-}
+std::size_t codePoints(std::string_view s) { return weightOf(s, one); }
 
-std::size_t slackLength(std::string_view s) {
-  std::size_t units = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    const std::size_t n = sequenceLength(s, i);
-    units += unitsOf(n);
-    i += n;
-  }
-  return units;
-}
+std::size_t slackLength(std::string_view s) { return weightOf(s, unitsOf); }
 
-std::string clip(std::string_view s, std::size_t maxLength) {
-  if (slackLength(s) <= maxLength) return std::string(s);
-  const std::size_t budget = maxLength == 0 ? 0 : maxLength - 1;
-  std::size_t units = 0;
-  std::size_t end = 0;
-  while (end < s.size()) {
-    const std::size_t n = sequenceLength(s, end);
-    if (units + unitsOf(n) > budget) break;
-    units += unitsOf(n);
-    end += n;
-  }
-  std::string out(s.substr(0, end));
-  out += kEllipsis;
-  return out;
-}
+std::string clip(std::string_view s, std::size_t maxLength) { return clipTo(s, maxLength, unitsOf); }
 
 std::string clipCodePoints(std::string_view s, std::size_t maxPoints) {
-  if (codePoints(s) <= maxPoints) return std::string(s);
-  const std::size_t keep = maxPoints == 0 ? 0 : maxPoints - 1;
-  std::size_t end = 0;
-  for (std::size_t k = 0; k < keep && end < s.size(); ++k) end += sequenceLength(s, end);
-  std::string out(s.substr(0, end));
-  out += kEllipsis;
-  return out;
+  return clipTo(s, maxPoints, one);
 }
 
 }  // namespace patbot::slack::utf8

@@ -3,7 +3,6 @@
 #include <utility>
 
 #include <SQLiteCpp/Statement.h>
-#include <SQLiteCpp/Transaction.h>
 #include <fmt/format.h>
 #include <openssl/rand.h>
 
@@ -96,10 +95,8 @@ Result<Confirmation> ConfirmationStore::create(std::string kind, std::string req
   const std::string requestText = jsonColumnText(request);
   c.request = parseJsonColumn(requestText);
 
-  Database::WriteLock lock(db_, "storing a confirmation");
-  if (lock.refusal()) return *lock.refusal();
-  try {
-    SQLite::Statement ins(db_.db(),
+  return db_.write("storing a confirmation", [&](SQLite::Database& conn) -> Result<Confirmation> {
+    SQLite::Statement ins(conn,
                           "INSERT INTO confirmations(id, kind, requested_by, channel_id, request, "
                           "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
     ins.bind(1, c.id);
@@ -111,9 +108,7 @@ Result<Confirmation> ConfirmationStore::create(std::string kind, std::string req
     ins.bind(7, c.expiresAt);
     ins.exec();
     return c;
-  } catch (const std::exception& e) {
-    return lock.fail(e);
-  }
+  });
 }
 
 Result<Confirmation> ConfirmationStore::consume(const std::string& id, const std::string& by) {
@@ -127,11 +122,10 @@ Result<Confirmation> ConfirmationStore::cancel(const std::string& id, const std:
 Result<Confirmation> ConfirmationStore::resolve(const std::string& id, const std::string& by,
                                                 const char* resolution) {
   const std::string now = formatTimestamp(clock_.now());
-  Database::WriteLock lock(db_, "using a confirmation");
-  if (lock.refusal()) return *lock.refusal();
-  try {
-    auto& conn = db_.db();
-    SQLite::Transaction tx(conn, SQLite::TransactionBehavior::IMMEDIATE);
+  // The UPDATE changes the row only when it wins; every error below follows an UPDATE that
+  // matched nothing, so rolling the transaction back loses no write.
+  return db_.writeTransaction(
+      "using a confirmation", [&](SQLite::Database& conn) -> Result<Confirmation> {
     SQLite::Statement upd(conn,
                           "UPDATE confirmations SET used_at = ?, used_by = ?, resolution = ? "
                           "WHERE id = ? AND used_at IS NULL AND expires_at > ?");
@@ -142,7 +136,6 @@ Result<Confirmation> ConfirmationStore::resolve(const std::string& id, const std
     upd.bind(5, now);
     const bool won = upd.exec() == 1;
     auto row = selectRow(conn, id);
-    tx.commit();
     if (!row) {
       return Error::make(ErrorKind::kNotFound,
                          "this confirmation is unknown; run the command again");
@@ -156,9 +149,7 @@ Result<Confirmation> ConfirmationStore::resolve(const std::string& id, const std
                                      row->c.usedBy, *row->c.usedAt));
     }
     return expiredError(row->c);
-  } catch (const std::exception& e) {
-    return lock.fail(e);
-  }
+  });
 }
 
 }  // namespace patbot::storage

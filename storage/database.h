@@ -12,8 +12,8 @@
 //
 // Threading: the connection is opened in SQLite's serialized mode, so single calls are safe from
 // any thread. Every unit of work holds writeMutex() for the whole unit so that transactions of
-// different threads never interleave on the shared connection: a unit that writes through a
-// WriteLock (below), a unit that only reads through a plain std::lock_guard on writeMutex().
+// different threads never interleave on the shared connection: a unit that writes through
+// write() or writeTransaction() (a WriteLock, below), a unit that only reads through read().
 // Nothing here throws: SQLite failures come back as Error kStorage.
 //
 // Another process holding the database: each write waits out the busy timeout while it holds the
@@ -36,18 +36,25 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Transaction.h>
 
 #include "core/result.h"
 #include "storage/migrations.h"
+#include "storage/sqlite_error.h"
 
 namespace patbot::storage {
 
 class Database {
  public:
-  // The write mutex for one unit that writes, held from construction to destruction:
+  // The write mutex for one unit that writes, held from construction to destruction. write()
+  // and writeTransaction() are the usual way to hold one; take it by hand only where the unit
+  // must act on a refusal itself (SqliteAuditStore's group commit):
   //
   //   Database::WriteLock lock(db_, "recording a request key");
   //   if (lock.refusal()) return *lock.refusal();
@@ -91,8 +98,29 @@ class Database {
   Database& operator=(const Database&) = delete;
   ~Database();
 
+  // The units of work. `fn` is called as fn(db()) on the caller's thread and returns a Result<T>
+  // or a Status (R below), which the unit returns; it may throw, as SQLiteCpp does. `what` names
+  // the unit in error details ("<what>: <e.what()>"), e.g. "recording a request key".
+  //
+  // write: holds a WriteLock for the call. Refused (the rule above): returns the refusal without
+  // calling fn. An exception from fn becomes WriteLock::fail(e), i.e. storageError(e, what)
+  // (sqlite_error.h). fn's statements run in autocommit, each its own synced commit, unless fn
+  // opens a transaction itself.
+  template <typename Fn, typename R = std::invoke_result_t<Fn&, SQLite::Database&>>
+  R write(std::string what, Fn&& fn);
+  // write() with fn inside one BEGIN IMMEDIATE transaction (one synced commit for the unit, and
+  // no other connection writes in between): committed when fn returns a value; rolled back when
+  // fn returns an error or throws.
+  template <typename Fn, typename R = std::invoke_result_t<Fn&, SQLite::Database&>>
+  R writeTransaction(std::string what, Fn&& fn);
+  // A unit that only reads: holds writeMutex() for the call, so fn never sees another thread's
+  // uncommitted rows, and takes no WriteLock (readers are never refused). An exception from fn
+  // becomes storageError(e, what). fn opens a transaction itself where it needs one snapshot.
+  template <typename Fn, typename R = std::invoke_result_t<Fn&, SQLite::Database&>>
+  R read(std::string_view what, Fn&& fn);
+
   SQLite::Database& db() { return *db_; }
-  // For units that only read; a unit that writes takes a WriteLock instead.
+  // Held by every unit (read(), write(), WriteLock); prefer those to locking it by hand.
   std::mutex& writeMutex() { return writeMutex_; }
   const std::string& path() const { return path_; }
 
@@ -116,5 +144,36 @@ class Database {
   int refusedWaiting_ = 0;     // of those, the ones that were waiting at the last busy release
   int schemaVersion_ = 0;
 };
+
+template <typename Fn, typename R>
+R Database::write(std::string what, Fn&& fn) {
+  WriteLock lock(*this, std::move(what));
+  if (lock.refusal()) return *lock.refusal();
+  try {
+    return fn(*db_);
+  } catch (const std::exception& e) {
+    return lock.fail(e);
+  }
+}
+
+template <typename Fn, typename R>
+R Database::writeTransaction(std::string what, Fn&& fn) {
+  return write(std::move(what), [&fn](SQLite::Database& conn) -> R {
+    SQLite::Transaction tx(conn, SQLite::TransactionBehavior::IMMEDIATE);
+    R result = fn(conn);
+    if (result) tx.commit();
+    return result;
+  });
+}
+
+template <typename Fn, typename R>
+R Database::read(std::string_view what, Fn&& fn) {
+  std::lock_guard lock(writeMutex_);
+  try {
+    return fn(*db_);
+  } catch (const std::exception& e) {
+    return storageError(e, what);
+  }
+}
 
 }  // namespace patbot::storage

@@ -12,30 +12,22 @@ Result<bool> RequestDedupe::firstTime(const std::string& key) {
   if (key.empty()) {
     return Error::make(ErrorKind::kInvalidInput, "a request key must not be empty");
   }
-  Database::WriteLock lock(db_, "recording a request key");
-  if (lock.refusal()) return *lock.refusal();
-  try {
-    SQLite::Statement ins(db_.db(),
+  return db_.write("recording a request key", [&](SQLite::Database& conn) -> Result<bool> {
+    SQLite::Statement ins(conn,
                           "INSERT OR IGNORE INTO processed_requests(key, first_seen) VALUES (?, ?)");
     ins.bind(1, key);
     ins.bind(2, formatTimestamp(clock_.now()));
     return ins.exec() == 1;
-  } catch (const std::exception& e) {
-    return lock.fail(e);
-  }
+  });
 }
 
 Status RequestDedupe::pruneOlderThan(std::chrono::hours age) {
-  Database::WriteLock lock(db_, "pruning request keys");
-  if (lock.refusal()) return *lock.refusal();
-  try {
-    SQLite::Statement del(db_.db(), "DELETE FROM processed_requests WHERE first_seen < ?");
+  return db_.write("pruning request keys", [&](SQLite::Database& conn) -> Status {
+    SQLite::Statement del(conn, "DELETE FROM processed_requests WHERE first_seen < ?");
     del.bind(1, formatTimestamp(clock_.now() - age));
     del.exec();
     return okStatus();
-  } catch (const std::exception& e) {
-    return lock.fail(e);
-  }
+  });
 }
 
 }  // namespace patbot::storage

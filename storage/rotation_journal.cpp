@@ -2,17 +2,14 @@
 
 #include <array>
 #include <functional>
-#include <mutex>
 #include <utility>
 
 #include <SQLiteCpp/Statement.h>
-#include <SQLiteCpp/Transaction.h>
 #include <fmt/format.h>
 
 #include "core/redact.h"
 #include "core/time_format.h"
 #include "storage/json_column.h"
-#include "storage/sqlite_error.h"
 
 namespace patbot::storage {
 namespace {
@@ -157,11 +154,8 @@ Result<RotationJournal::BeginResult> RotationJournal::begin(const RotationRecord
     }
     revokeAfter = formatTimestamp(*when);
   }
-  Database::WriteLock lock(db_, "starting a rotation");
-  if (lock.refusal()) return *lock.refusal();
-  try {
-    auto& conn = db_.db();
-    SQLite::Transaction tx(conn, SQLite::TransactionBehavior::IMMEDIATE);
+  return db_.writeTransaction("starting a rotation",
+                              [&](SQLite::Database& conn) -> Result<BeginResult> {
     if (auto existing = selectOne(conn, "request_key = ?", [&](SQLite::Statement& q) {
           q.bind(1, planned.requestKey);
         })) {
@@ -216,56 +210,36 @@ Result<RotationJournal::BeginResult> RotationJournal::begin(const RotationRecord
     if (!created) {
       return Error::make(ErrorKind::kInternal, "the new rotation could not be read back");
     }
-    tx.commit();
     return BeginResult{std::move(*created), true};
-  } catch (const std::exception& e) {
-    return lock.fail(e);
-  }
+  });
 }
 
 Status RotationJournal::step(int64_t id, const std::string& step, const std::string& phase,
                              RotationState newState, const nlohmann::json& detail) {
-  if (step.empty() || phase.empty()) {
-    return Error::make(ErrorKind::kInvalidInput, "a journal step needs a name and a phase");
-  }
-  Database::WriteLock lock(db_,
-                          fmt::format("journaling step {}/{} of rotation #{}", step, phase, id));
-  if (lock.refusal()) return *lock.refusal();
-  try {
-    auto& conn = db_.db();
-    SQLite::Transaction tx(conn, SQLite::TransactionBehavior::IMMEDIATE);
-    auto current = selectById(conn, id);
-    if (!current) return notFound(id);
-    if (isTerminal(current->state)) return alreadyFinished(*current);
-    const std::string now = formatTimestamp(clock_.now());
-    insertStep(conn, id, step, phase, detail, now);
-    SQLite::Statement upd(conn, "UPDATE rotations SET state = ?, updated_at = ? WHERE id = ?");
-    upd.bind(1, rotationStateName(newState));
-    upd.bind(2, now);
-    upd.bind(3, id);
-    upd.exec();
-    tx.commit();
-    return okStatus();
-  } catch (const std::exception& e) {
-    return lock.fail(e);
-  }
+  auto moved = journalMove(id, std::nullopt, step, phase, newState, detail);
+  if (!moved) return moved.error();
+  return okStatus();
 }
 
 Result<bool> RotationJournal::transition(int64_t id, RotationState expected, const std::string& step,
                                          const std::string& phase, RotationState newState,
                                          const nlohmann::json& detail) {
+  return journalMove(id, expected, step, phase, newState, detail);
+}
+
+Result<bool> RotationJournal::journalMove(int64_t id, std::optional<RotationState> expected,
+                                          const std::string& step, const std::string& phase,
+                                          RotationState newState, const nlohmann::json& detail) {
   if (step.empty() || phase.empty()) {
     return Error::make(ErrorKind::kInvalidInput, "a journal step needs a name and a phase");
   }
-  Database::WriteLock lock(db_,
-                          fmt::format("journaling step {}/{} of rotation #{}", step, phase, id));
-  if (lock.refusal()) return *lock.refusal();
-  try {
-    auto& conn = db_.db();
-    SQLite::Transaction tx(conn, SQLite::TransactionBehavior::IMMEDIATE);
+  return db_.writeTransaction(
+      fmt::format("journaling step {}/{} of rotation #{}", step, phase, id),
+      [&](SQLite::Database& conn) -> Result<bool> {
     auto current = selectById(conn, id);
     if (!current) return notFound(id);
-    if (current->state != expected) return false;
+    if (!expected && isTerminal(current->state)) return alreadyFinished(*current);
+    if (expected && current->state != *expected) return false;
     const std::string now = formatTimestamp(clock_.now());
     insertStep(conn, id, step, phase, detail, now);
     SQLite::Statement upd(conn, "UPDATE rotations SET state = ?, updated_at = ? WHERE id = ?");
@@ -273,19 +247,14 @@ Result<bool> RotationJournal::transition(int64_t id, RotationState expected, con
     upd.bind(2, now);
     upd.bind(3, id);
     upd.exec();
-    tx.commit();
     return true;
-  } catch (const std::exception& e) {
-    return lock.fail(e);
-  }
+  });
 }
 
 Status RotationJournal::setNewToken(int64_t id, int64_t newTokenId, const std::string& valueSha256) {
-  Database::WriteLock lock(db_, fmt::format("recording the new token of rotation #{}", id));
-  if (lock.refusal()) return *lock.refusal();
-  try {
-    auto& conn = db_.db();
-    SQLite::Transaction tx(conn, SQLite::TransactionBehavior::IMMEDIATE);
+  return db_.writeTransaction(
+      fmt::format("recording the new token of rotation #{}", id),
+      [&](SQLite::Database& conn) -> Status {
     auto current = selectById(conn, id);
     if (!current) return notFound(id);
     if (current->newTokenId) {
@@ -302,11 +271,8 @@ Status RotationJournal::setNewToken(int64_t id, int64_t newTokenId, const std::s
     upd.bind(3, formatTimestamp(clock_.now()));
     upd.bind(4, id);
     upd.exec();
-    tx.commit();
     return okStatus();
-  } catch (const std::exception& e) {
-    return lock.fail(e);
-  }
+  });
 }
 
 Status RotationJournal::setRevokeAfter(int64_t id, const std::string& rfc3339) {
@@ -315,19 +281,15 @@ Status RotationJournal::setRevokeAfter(int64_t id, const std::string& rfc3339) {
     return Error::make(ErrorKind::kInvalidInput,
                        "the revoke time must be an RFC 3339 timestamp, e.g. 2025-01-31T00:00:00Z");
   }
-  Database::WriteLock lock(db_, fmt::format("scheduling the revoke of rotation #{}", id));
-  if (lock.refusal()) return *lock.refusal();
-  try {
-    SQLite::Statement upd(db_.db(),
-                          "UPDATE rotations SET revoke_after = ?, updated_at = ? WHERE id = ?");
+  return db_.write(fmt::format("scheduling the revoke of rotation #{}", id),
+                   [&](SQLite::Database& conn) -> Status {
+    SQLite::Statement upd(conn, "UPDATE rotations SET revoke_after = ?, updated_at = ? WHERE id = ?");
     upd.bind(1, formatTimestamp(*when));
     upd.bind(2, formatTimestamp(clock_.now()));
     upd.bind(3, id);
     if (upd.exec() == 0) return notFound(id);
     return okStatus();
-  } catch (const std::exception& e) {
-    return lock.fail(e);
-  }
+  });
 }
 
 Status RotationJournal::finish(int64_t id, RotationState terminal, const std::string& error) {
@@ -336,11 +298,8 @@ Status RotationJournal::finish(int64_t id, RotationState terminal, const std::st
                        fmt::format("a rotation cannot finish in state {}",
                                    rotationStateName(terminal)));
   }
-  Database::WriteLock lock(db_, fmt::format("finishing rotation #{}", id));
-  if (lock.refusal()) return *lock.refusal();
-  try {
-    auto& conn = db_.db();
-    SQLite::Transaction tx(conn, SQLite::TransactionBehavior::IMMEDIATE);
+  return db_.writeTransaction(fmt::format("finishing rotation #{}", id),
+                              [&](SQLite::Database& conn) -> Status {
     auto current = selectById(conn, id);
     if (!current) return notFound(id);
     const std::string now = formatTimestamp(clock_.now());
@@ -353,7 +312,6 @@ Status RotationJournal::finish(int64_t id, RotationState terminal, const std::st
         upd.bind(2, now);
         upd.bind(3, id);
         upd.exec();
-        tx.commit();
       }
       return okStatus();
     }
@@ -366,41 +324,31 @@ Status RotationJournal::finish(int64_t id, RotationState terminal, const std::st
     upd.bind(3, now);
     upd.bind(4, id);
     upd.exec();
-    tx.commit();
     return okStatus();
-  } catch (const std::exception& e) {
-    return lock.fail(e);
-  }
+  });
 }
 
 Result<std::optional<RotationRecord>> RotationJournal::find(int64_t id) {
-  std::lock_guard lock(db_.writeMutex());
-  try {
-    return selectById(db_.db(), id);
-  } catch (const std::exception& e) {
-    return storageError(e, fmt::format("reading rotation #{}", id));
-  }
+  return db_.read(fmt::format("reading rotation #{}", id),
+                  [id](SQLite::Database& conn) -> Result<std::optional<RotationRecord>> {
+    return selectById(conn, id);
+  });
 }
 
 Result<std::optional<RotationRecord>> RotationJournal::findByRequestKey(const std::string& key) {
-  std::lock_guard lock(db_.writeMutex());
-  try {
-    return selectOne(db_.db(), "request_key = ?",
-                     [&](SQLite::Statement& q) { q.bind(1, key); });
-  } catch (const std::exception& e) {
-    return storageError(e, "reading a rotation by request key");
-  }
+  return db_.read("reading a rotation by request key",
+                  [&key](SQLite::Database& conn) -> Result<std::optional<RotationRecord>> {
+    return selectOne(conn, "request_key = ?", [&](SQLite::Statement& q) { q.bind(1, key); });
+  });
 }
 
 Result<std::vector<RotationRecord>> RotationJournal::unfinished() {
-  std::lock_guard lock(db_.writeMutex());
-  try {
-    SQLite::Statement q(db_.db(), fmt::format("SELECT {} FROM rotations WHERE {} ORDER BY id",
-                                              kColumns, kUnfinishedWhere));
+  return db_.read("reading unfinished rotations",
+                  [](SQLite::Database& conn) -> Result<std::vector<RotationRecord>> {
+    SQLite::Statement q(conn, fmt::format("SELECT {} FROM rotations WHERE {} ORDER BY id",
+                                          kColumns, kUnfinishedWhere));
     return selectMany(q);
-  } catch (const std::exception& e) {
-    return storageError(e, "reading unfinished rotations");
-  }
+  });
 }
 
 Result<std::vector<RotationRecord>> RotationJournal::dueRevokes(const std::string& nowRfc3339) {
@@ -409,24 +357,22 @@ Result<std::vector<RotationRecord>> RotationJournal::dueRevokes(const std::strin
     return Error::make(ErrorKind::kInvalidInput,
                        "the time must be an RFC 3339 timestamp, e.g. 2025-01-31T00:00:00Z");
   }
-  std::lock_guard lock(db_.writeMutex());
-  try {
-    SQLite::Statement q(db_.db(),
+  return db_.read("reading due revokes",
+                  [&now](SQLite::Database& conn) -> Result<std::vector<RotationRecord>> {
+    SQLite::Statement q(conn,
                         fmt::format("SELECT {} FROM rotations WHERE state = ? AND revoke_after "
                                     "IS NOT NULL AND revoke_after <= ? ORDER BY revoke_after, id",
                                     kColumns));
     q.bind(1, rotationStateName(RotationState::kRevokeScheduled));
     q.bind(2, formatTimestamp(*now));
     return selectMany(q);
-  } catch (const std::exception& e) {
-    return storageError(e, "reading due revokes");
-  }
+  });
 }
 
 Result<std::vector<JournalStep>> RotationJournal::steps(int64_t id) {
-  std::lock_guard lock(db_.writeMutex());
-  try {
-    SQLite::Statement q(db_.db(),
+  return db_.read(fmt::format("reading the steps of rotation #{}", id),
+                  [id](SQLite::Database& conn) -> Result<std::vector<JournalStep>> {
+    SQLite::Statement q(conn,
                         "SELECT rotation_id, step, phase, detail, ts FROM rotation_steps "
                         "WHERE rotation_id = ? ORDER BY id");
     q.bind(1, id);
@@ -441,9 +387,7 @@ Result<std::vector<JournalStep>> RotationJournal::steps(int64_t id) {
       out.push_back(std::move(s));
     }
     return out;
-  } catch (const std::exception& e) {
-    return storageError(e, fmt::format("reading the steps of rotation #{}", id));
-  }
+  });
 }
 
 }  // namespace patbot::storage

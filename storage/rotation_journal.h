@@ -141,6 +141,13 @@ class RotationJournal {
   Result<std::vector<JournalStep>> steps(int64_t id);
 
  private:
+  // step() and transition(): journals the step and moves the rotation to `newState` in one
+  // transaction. With `expected`, only from that state (false, nothing written, from any other);
+  // without, from any unfinished state (kConflict from a finished one, never false).
+  Result<bool> journalMove(int64_t id, std::optional<RotationState> expected,
+                           const std::string& step, const std::string& phase,
+                           RotationState newState, const nlohmann::json& detail);
+
   Database& db_;
   const Clock& clock_;
 };

@@ -11,7 +11,6 @@
 
 #include "core/time_format.h"
 #include "storage/audit_hash.h"
-#include "storage/sqlite_error.h"
 
 namespace patbot::storage {
 namespace {
@@ -238,9 +237,9 @@ Result<std::vector<AuditEntry>> SqliteAuditStore::latest(const AuditQuery& query
   auto since = checkQuery(query);
   if (!since) return since.error();
   const std::string sql = latestSql(query);
-  std::lock_guard lock(db_.writeMutex());
-  try {
-    SQLite::Statement q(db_.db(), sql);
+  return db_.read("reading the audit trail",
+                  [&](SQLite::Database& conn) -> Result<std::vector<AuditEntry>> {
+    SQLite::Statement q(conn, sql);
     bindQuery(q, query, *since);
     std::vector<AuditEntry> out;
     std::string detailText;
@@ -251,25 +250,21 @@ Result<std::vector<AuditEntry>> SqliteAuditStore::latest(const AuditQuery& query
       out.push_back(std::move(e));
     }
     return out;
-  } catch (const std::exception& ex) {
-    return storageError(ex, "reading the audit trail");
-  }
+  });
 }
 
 Result<std::vector<std::string>> SqliteAuditStore::explainLatest(const AuditQuery& query) {
   auto since = checkQuery(query);
   if (!since) return since.error();
   const std::string sql = "EXPLAIN QUERY PLAN " + latestSql(query);
-  std::lock_guard lock(db_.writeMutex());
-  try {
-    SQLite::Statement q(db_.db(), sql);
+  return db_.read("explaining an audit query",
+                  [&](SQLite::Database& conn) -> Result<std::vector<std::string>> {
+    SQLite::Statement q(conn, sql);
     bindQuery(q, query, *since);
     std::vector<std::string> plan;
     while (q.executeStep()) plan.push_back(q.getColumn(3).getString());
     return plan;
-  } catch (const std::exception& ex) {
-    return storageError(ex, "explaining an audit query");
-  }
+  });
 }
 
 Result<VerifyReport> SqliteAuditStore::verify() { return verifyChain(nullptr); }
@@ -279,14 +274,12 @@ Result<VerifyReport> SqliteAuditStore::verify(const AuditHead& expectedHead) {
 }
 
 Result<std::optional<AuditHead>> SqliteAuditStore::head() {
-  std::lock_guard lock(db_.writeMutex());
-  try {
-    SQLite::Statement q(db_.db(), "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1");
+  return db_.read("reading the audit trail's head",
+                  [](SQLite::Database& conn) -> Result<std::optional<AuditHead>> {
+    SQLite::Statement q(conn, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1");
     if (!q.executeStep()) return std::optional<AuditHead>();
     return std::optional<AuditHead>(AuditHead{q.getColumn(0).getInt64(), q.getColumn(1).getString()});
-  } catch (const std::exception& ex) {
-    return storageError(ex, "reading the audit trail's head");
-  }
+  });
 }
 
 namespace {
@@ -321,12 +314,11 @@ std::string headMismatch(SQLite::Database& conn, const AuditHead& expected) {
 }  // namespace
 
 Result<VerifyReport> SqliteAuditStore::verifyChain(const AuditHead* expectedHead) {
-  std::lock_guard lock(db_.writeMutex());
-  try {
+  return db_.read("verifying the audit trail", [&](SQLite::Database& conn) -> Result<VerifyReport> {
     // One read snapshot for the rows and the id sequence: another process (patbot serve) may
     // append in between, and a row appended after the scan would read as a missing one.
-    SQLite::Transaction snapshot(db_.db(), SQLite::TransactionBehavior::DEFERRED);
-    SQLite::Statement q(db_.db(), fmt::format("SELECT {} FROM audit ORDER BY id", kColumns));
+    SQLite::Transaction snapshot(conn, SQLite::TransactionBehavior::DEFERRED);
+    SQLite::Statement q(conn, fmt::format("SELECT {} FROM audit ORDER BY id", kColumns));
     VerifyReport report;
     int64_t expectedId = 1;
     std::string prevHash = kGenesisHash;
@@ -353,18 +345,16 @@ Result<VerifyReport> SqliteAuditStore::verifyChain(const AuditHead* expectedHead
       ++expectedId;
     }
     if (!report.firstBadId) {
-      SQLite::Statement seq(db_.db(), "SELECT seq FROM sqlite_sequence WHERE name = 'audit'");
+      SQLite::Statement seq(conn, "SELECT seq FROM sqlite_sequence WHERE name = 'audit'");
       if (seq.executeStep() && seq.getColumn(0).getInt64() >= expectedId) {
         report.firstBadId = expectedId;
         report.reason = fmt::format("id gap: rows {} to {} are missing", expectedId,
                                     seq.getColumn(0).getInt64());
       }
     }
-    if (expectedHead) report.headMismatch = headMismatch(db_.db(), *expectedHead);
+    if (expectedHead) report.headMismatch = headMismatch(conn, *expectedHead);
     return report;
-  } catch (const std::exception& ex) {
-    return storageError(ex, "verifying the audit trail");
-  }
+  });
 }
 
 }  // namespace patbot::storage

@@ -1,4 +1,5 @@
-// Translation of SQLite failures into Error values (kind kStorage). Internal to storage/.
+// Translation of SQLite failures into Error values (kind kStorage). Internal to storage/ (included
+// by database.h for its units; other layers see only the Errors).
 #pragma once
 
 #include <exception>

@@ -1,13 +1,9 @@
 #include "storage/watcher_store.h"
 
-#include <mutex>
-
 #include <SQLiteCpp/Statement.h>
-#include <SQLiteCpp/Transaction.h>
 
 #include "core/time_format.h"
 #include "storage/json_column.h"
-#include "storage/sqlite_error.h"
 
 namespace patbot::storage {
 namespace {
@@ -21,55 +17,43 @@ TimePoint timeColumn(const SQLite::Column& c) {
 WatcherStore::WatcherStore(Database& db, const Clock& clock) : db_(db), clock_(clock) {}
 
 Status WatcherStore::saveSnapshot(const nlohmann::json& inventory, TimePoint takenAt) {
-  Database::WriteLock lock(db_, "saving the watcher's inventory snapshot");
-  if (lock.refusal()) return *lock.refusal();
-  try {
-    SQLite::Statement q(db_.db(),
+  return db_.write("saving the watcher's inventory snapshot", [&](SQLite::Database& conn) -> Status {
+    SQLite::Statement q(conn,
                         "INSERT INTO watcher_snapshot(id, taken_at, inventory) VALUES (1, ?, ?) "
                         "ON CONFLICT(id) DO UPDATE SET taken_at = excluded.taken_at, inventory = excluded.inventory");
     q.bind(1, formatTimestamp(takenAt));
     q.bind(2, jsonColumnText(inventory));
     q.exec();
     return okStatus();
-  } catch (const std::exception& e) {
-    return lock.fail(e);
-  }
+  });
 }
 
 Result<std::optional<WatcherSnapshot>> WatcherStore::loadSnapshot() {
-  std::lock_guard lock(db_.writeMutex());
-  try {
-    SQLite::Statement q(db_.db(), "SELECT taken_at, inventory FROM watcher_snapshot WHERE id = 1");
+  return db_.read("reading the watcher's inventory snapshot",
+                  [](SQLite::Database& conn) -> Result<std::optional<WatcherSnapshot>> {
+    SQLite::Statement q(conn, "SELECT taken_at, inventory FROM watcher_snapshot WHERE id = 1");
     if (!q.executeStep()) return std::optional<WatcherSnapshot>();
     WatcherSnapshot s;
     s.takenAt = timeColumn(q.getColumn(0));
     s.inventory = parseJsonColumn(q.getColumn(1).getString());
     return std::optional<WatcherSnapshot>(std::move(s));
-  } catch (const std::exception& e) {
-    return storageError(e, "reading the watcher's inventory snapshot");
-  }
+  });
 }
 
 Result<std::map<int64_t, std::set<std::string>>> WatcherStore::announcements() {
-  std::lock_guard lock(db_.writeMutex());
-  try {
+  return db_.read("reading the watcher's announcements",
+                  [](SQLite::Database& conn) -> Result<std::map<int64_t, std::set<std::string>>> {
     std::map<int64_t, std::set<std::string>> out;
-    SQLite::Statement q(db_.db(), "SELECT token_id, threshold FROM watcher_announcements");
+    SQLite::Statement q(conn, "SELECT token_id, threshold FROM watcher_announcements");
     while (q.executeStep()) out[q.getColumn(0).getInt64()].insert(q.getColumn(1).getString());
     return out;
-  } catch (const std::exception& e) {
-    return storageError(e, "reading the watcher's announcements");
-  }
+  });
 }
 
 Status WatcherStore::recordDigest(const std::vector<Announcement>& announced, const std::string& channel,
                                   const std::vector<nlohmann::json>& messages) {
-  Database::WriteLock lock(db_, "recording the watcher's digest");
-  if (lock.refusal()) return *lock.refusal();
-  try {
-    auto& conn = db_.db();
+  return db_.writeTransaction("recording the watcher's digest", [&](SQLite::Database& conn) -> Status {
     const std::string now = formatTimestamp(clock_.now());
-    SQLite::Transaction tx(conn, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement ann(conn,
                           "INSERT OR IGNORE INTO watcher_announcements(token_id, threshold, announced_at) "
                           "VALUES (?, ?, ?)");
@@ -93,18 +77,15 @@ Status WatcherStore::recordDigest(const std::vector<Announcement>& announced, co
         ins.reset();
       }
     }
-    tx.commit();
     return okStatus();
-  } catch (const std::exception& e) {
-    return lock.fail(e);
-  }
+  });
 }
 
 Result<std::vector<PendingNotice>> WatcherStore::pendingNotices() {
-  std::lock_guard lock(db_.writeMutex());
-  try {
+  return db_.read("reading the watcher's pending notices",
+                  [](SQLite::Database& conn) -> Result<std::vector<PendingNotice>> {
     std::vector<PendingNotice> out;
-    SQLite::Statement q(db_.db(),
+    SQLite::Statement q(conn,
                         "SELECT id, channel, message, created_at, attempts, next_attempt_at FROM watcher_outbox "
                         "WHERE sent_at IS NULL ORDER BY id");
     while (q.executeStep()) {
@@ -118,41 +99,30 @@ Result<std::vector<PendingNotice>> WatcherStore::pendingNotices() {
       out.push_back(std::move(n));
     }
     return out;
-  } catch (const std::exception& e) {
-    return storageError(e, "reading the watcher's pending notices");
-  }
+  });
 }
 
 Result<int> WatcherStore::pendingCount() {
-  std::lock_guard lock(db_.writeMutex());
-  try {
-    SQLite::Statement q(db_.db(), "SELECT COUNT(*) FROM watcher_outbox WHERE sent_at IS NULL");
+  return db_.read("counting the watcher's pending notices", [](SQLite::Database& conn) -> Result<int> {
+    SQLite::Statement q(conn, "SELECT COUNT(*) FROM watcher_outbox WHERE sent_at IS NULL");
     q.executeStep();
     return q.getColumn(0).getInt();
-  } catch (const std::exception& e) {
-    return storageError(e, "counting the watcher's pending notices");
-  }
+  });
 }
 
 Status WatcherStore::markSent(int64_t noticeId) {
-  Database::WriteLock lock(db_, "marking a watcher notice sent");
-  if (lock.refusal()) return *lock.refusal();
-  try {
-    SQLite::Statement q(db_.db(), "UPDATE watcher_outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?");
+  return db_.write("marking a watcher notice sent", [&](SQLite::Database& conn) -> Status {
+    SQLite::Statement q(conn, "UPDATE watcher_outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?");
     q.bind(1, formatTimestamp(clock_.now()));
     q.bind(2, noticeId);
     q.exec();
     return okStatus();
-  } catch (const std::exception& e) {
-    return lock.fail(e);
-  }
+  });
 }
 
 Status WatcherStore::markFailed(int64_t noticeId, TimePoint nextAttemptAt, const std::string& error) {
-  Database::WriteLock lock(db_, "recording a failed watcher notice");
-  if (lock.refusal()) return *lock.refusal();
-  try {
-    SQLite::Statement q(db_.db(),
+  return db_.write("recording a failed watcher notice", [&](SQLite::Database& conn) -> Status {
+    SQLite::Statement q(conn,
                         "UPDATE watcher_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
                         "WHERE id = ?");
     q.bind(1, formatTimestamp(nextAttemptAt));
@@ -160,15 +130,13 @@ Status WatcherStore::markFailed(int64_t noticeId, TimePoint nextAttemptAt, const
     q.bind(3, noticeId);
     q.exec();
     return okStatus();
-  } catch (const std::exception& e) {
-    return lock.fail(e);
-  }
+  });
 }
 
 Result<std::optional<TrackingIssueRecord>> WatcherStore::trackingIssue(int64_t tokenId) {
-  std::lock_guard lock(db_.writeMutex());
-  try {
-    SQLite::Statement q(db_.db(), "SELECT project, iid, state, web_url FROM tracking_issues WHERE token_id = ?");
+  return db_.read("reading a tracking issue",
+                  [&](SQLite::Database& conn) -> Result<std::optional<TrackingIssueRecord>> {
+    SQLite::Statement q(conn, "SELECT project, iid, state, web_url FROM tracking_issues WHERE token_id = ?");
     q.bind(1, tokenId);
     if (!q.executeStep()) return std::optional<TrackingIssueRecord>();
     TrackingIssueRecord r;
@@ -178,17 +146,13 @@ Result<std::optional<TrackingIssueRecord>> WatcherStore::trackingIssue(int64_t t
     r.state = q.getColumn(2).getString();
     r.webUrl = q.getColumn(3).getString();
     return std::optional<TrackingIssueRecord>(std::move(r));
-  } catch (const std::exception& e) {
-    return storageError(e, "reading a tracking issue");
-  }
+  });
 }
 
 Status WatcherStore::saveTrackingIssue(const TrackingIssueRecord& record) {
-  Database::WriteLock lock(db_, "saving a tracking issue");
-  if (lock.refusal()) return *lock.refusal();
-  try {
+  return db_.write("saving a tracking issue", [&](SQLite::Database& conn) -> Status {
     const std::string now = formatTimestamp(clock_.now());
-    SQLite::Statement q(db_.db(),
+    SQLite::Statement q(conn,
                         "INSERT INTO tracking_issues(token_id, project, iid, state, web_url, created_at, updated_at) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(token_id) DO UPDATE SET project = excluded.project, "
                         "iid = excluded.iid, state = excluded.state, web_url = excluded.web_url, "
@@ -202,9 +166,7 @@ Status WatcherStore::saveTrackingIssue(const TrackingIssueRecord& record) {
     q.bind(7, now);
     q.exec();
     return okStatus();
-  } catch (const std::exception& e) {
-    return lock.fail(e);
-  }
+  });
 }
 
 }  // namespace patbot::storage

@@ -26,6 +26,27 @@ TEST(HttpUrlDecode, DecodesEscapesAndOptionallyPlus) {
   EXPECT_EQ(urlDecode(urlEncode("x/y z\xff")), "x/y z\xff");
 }
 
+TEST(HttpUrlDecode, EdgeCases) {
+  // Malformed or truncated escapes stay as written, and decoding goes on after them.
+  EXPECT_EQ(urlDecode("%zz%41"), "%zzA");
+  EXPECT_EQ(urlDecode("%4g"), "%4g");
+  EXPECT_EQ(urlDecode("a%4"), "a%4");
+  EXPECT_EQ(urlDecode("%"), "%");
+  EXPECT_EQ(urlDecode("%%41"), "%A");
+  EXPECT_EQ(urlDecode("%41%"), "A%");
+  // NUL and high bytes decode like any other.
+  EXPECT_EQ(urlDecode("a%00b"), std::string("a\0b", 3));
+  EXPECT_EQ(urlDecode("%fF%Ff"), "\xff\xff");
+  // '+': kept in a path, a space in a form; an escaped '+' is a '+' either way.
+  EXPECT_EQ(urlDecode("+"), "+");
+  EXPECT_EQ(urlDecode("+", true), " ");
+  EXPECT_EQ(urlDecode("%2B+%2b", true), "+ +");
+  EXPECT_EQ(urlDecode("%2B+%2b"), "+++");
+  // One pass: an escape that decodes to '%' does not start another escape.
+  EXPECT_EQ(urlDecode("%2541"), "%41");
+  EXPECT_EQ(urlDecode(""), "");
+}
+
 TEST(HttpParseUrl, SplitsSchemeHostPortAndPath) {
   auto u = parseUrl("https://GitLab.Example.com/api/v4/projects?per_page=100#frag");
   ASSERT_TRUE(u);

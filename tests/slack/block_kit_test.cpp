@@ -136,5 +136,18 @@ TEST(BlockKitTest, ClipNeverSplitsACharacter) {
   EXPECT_EQ(utf8::clipCodePoints("abcd", 4), "abcd");
 }
 
+TEST(BlockKitTest, ClipCountsUtf16UnitsAndClipCodePointsCountsCodePoints) {
+  const std::string grin = "\xF0\x9F\x98\x80";  // U+1F600: 2 UTF-16 units, 1 code point
+  EXPECT_EQ(utf8::slackLength("a" + grin), 3u);
+  EXPECT_EQ(utf8::codePoints("a" + grin), 2u);
+  EXPECT_EQ(utf8::clip("a" + grin, 3), "a" + grin);
+  EXPECT_EQ(utf8::clip("a" + grin + "b", 3), "a\xE2\x80\xA6");  // the emoji would need 4
+  EXPECT_EQ(utf8::clipCodePoints("a" + grin + "b", 3), "a" + grin + "b");
+  EXPECT_EQ(utf8::clipCodePoints("a" + grin + "bc", 3), "a" + grin + "\xE2\x80\xA6");
+  // Invalid bytes weigh one each and are kept whole.
+  EXPECT_EQ(utf8::clip("\xFF\xFF\xFF", 2), "\xFF\xE2\x80\xA6");
+  EXPECT_EQ(utf8::clipCodePoints("\xFF\xFF\xFF", 2), "\xFF\xE2\x80\xA6");
+}
+
 }  // namespace
 }  // namespace patbot::slack

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "core/time_format.h"
+#include "tests/storage/open_database.h"
 #include "tests/storage/temp_dir.h"
 
 namespace patbot::storage {
@@ -19,9 +20,7 @@ using testing::TempDir;
 class StorageConfirmationStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = Database::open(dir_.file("confirm.db"));
-    ASSERT_TRUE(opened) << opened.error().detail;
-    db_ = std::move(*opened);
+    ASSERT_NO_FATAL_FAILURE(testing::openDatabase(dir_.file("confirm.db"), db_));
     store_ = std::make_unique<ConfirmationStore>(*db_, clock_);
   }
 

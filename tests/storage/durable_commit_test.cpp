@@ -15,6 +15,7 @@
 #include "storage/rotation_journal.h"
 #include "storage/sqlite_audit_store.h"
 #include "tests/storage/sync_counting_vfs.h"
+#include "tests/storage/open_database.h"
 #include "tests/storage/temp_dir.h"
 
 namespace patbot::storage {
@@ -53,9 +54,7 @@ struct GateJoiner {
 class StorageDurableCommitTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = Database::open(dir_.file("durable.db"));
-    ASSERT_TRUE(opened) << opened.error().detail;
-    db_ = std::move(*opened);
+    ASSERT_NO_FATAL_FAILURE(testing::openDatabase(dir_.file("durable.db"), db_));
     store_ = std::make_unique<SqliteAuditStore>(*db_, clock_);
     // The first commit after the WAL is (re)started also syncs the WAL header, whatever the
     // synchronous setting; start counting after it.

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "core/time_format.h"
+#include "tests/storage/open_database.h"
 #include "tests/storage/temp_dir.h"
 
 namespace patbot::storage {
@@ -40,9 +41,7 @@ class StorageRotationJournalTest : public ::testing::Test {
   void reopen() {
     journal_.reset();
     db_.reset();
-    auto opened = Database::open(path());
-    ASSERT_TRUE(opened) << opened.error().detail;
-    db_ = std::move(*opened);
+    ASSERT_NO_FATAL_FAILURE(testing::openDatabase(path(), db_));
     journal_ = std::make_unique<RotationJournal>(*db_, clock_);
   }
 

@@ -8,6 +8,7 @@
 
 #include "core/time_format.h"
 #include "storage/audit_hash.h"
+#include "tests/storage/open_database.h"
 #include "tests/storage/temp_dir.h"
 
 namespace patbot::storage {
@@ -42,9 +43,7 @@ AuditRecord rec(std::string actor, std::string action, std::string target,
 class StorageAuditStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = Database::open(dir_.file("audit.db"));
-    ASSERT_TRUE(opened) << opened.error().detail;
-    db_ = std::move(*opened);
+    ASSERT_NO_FATAL_FAILURE(testing::openDatabase(dir_.file("audit.db"), db_));
     store_ = std::make_unique<SqliteAuditStore>(*db_, clock_);
   }
 
@@ -59,6 +58,15 @@ class StorageAuditStoreTest : public ::testing::Test {
 
   // A second connection, as a tamperer with the sqlite3 CLI would have.
   SQLite::Database raw() { return SQLite::Database(dir_.file("audit.db"), SQLite::OPEN_READWRITE); }
+
+  // A tamperer's `sql` (one or more statements) on a second connection, after dropping
+  // `trigger`, the one that keeps the table append-only against it (audit_no_update or
+  // audit_no_delete).
+  void tamper(const char* trigger, const std::string& sql) {
+    auto conn = raw();
+    conn.exec(std::string("DROP TRIGGER ") + trigger);
+    conn.exec(sql);
+  }
 
   TempDir dir_;
   FakeClock clock_{*parseTimestamp("2025-03-01T10:00:00Z")};
@@ -201,13 +209,9 @@ TEST_F(StorageAuditStoreTest, VerifyPassesOnThousandRows) {
 
 TEST_F(StorageAuditStoreTest, VerifyFindsAlteredRow) {
   appendMany(1000);
-  {
-    auto conn = raw();
-    EXPECT_THROW(conn.exec("UPDATE audit SET detail = '{\"i\":0}' WHERE id = 500"),
-                 SQLite::Exception);
-    conn.exec("DROP TRIGGER audit_no_update");
-    conn.exec("UPDATE audit SET detail = '{\"i\":0}' WHERE id = 500");
-  }
+  EXPECT_THROW(raw().exec("UPDATE audit SET detail = '{\"i\":0}' WHERE id = 500"),
+               SQLite::Exception);
+  tamper("audit_no_update", "UPDATE audit SET detail = '{\"i\":0}' WHERE id = 500");
   auto v = store_->verify();
   ASSERT_TRUE(v);
   ASSERT_TRUE(v->firstBadId);
@@ -218,11 +222,7 @@ TEST_F(StorageAuditStoreTest, VerifyFindsAlteredRow) {
 
 TEST_F(StorageAuditStoreTest, VerifyFindsRehashedRowByItsSuccessor) {
   appendMany(10);
-  {
-    auto conn = raw();
-    conn.exec("DROP TRIGGER audit_no_update");
-    conn.exec("UPDATE audit SET actor = 'evil' WHERE id = 5");
-  }
+  tamper("audit_no_update", "UPDATE audit SET actor = 'evil' WHERE id = 5");
   // The tamperer recomputes row 5's own hash; row 6 still points at the old one.
   auto rows = store_->latest(query(10));
   ASSERT_TRUE(rows);
@@ -243,11 +243,7 @@ TEST_F(StorageAuditStoreTest, VerifyFindsRehashedRowByItsSuccessor) {
 
 TEST_F(StorageAuditStoreTest, VerifyFindsDeletedMiddleRow) {
   appendMany(20);
-  {
-    auto conn = raw();
-    conn.exec("DROP TRIGGER audit_no_delete");
-    conn.exec("DELETE FROM audit WHERE id = 10");
-  }
+  tamper("audit_no_delete", "DELETE FROM audit WHERE id = 10");
   auto v = store_->verify();
   ASSERT_TRUE(v);
   ASSERT_TRUE(v->firstBadId);
@@ -258,11 +254,7 @@ TEST_F(StorageAuditStoreTest, VerifyFindsDeletedMiddleRow) {
 
 TEST_F(StorageAuditStoreTest, VerifyFindsDeletedTailEvenAfterNewAppends) {
   appendMany(20);
-  {
-    auto conn = raw();
-    conn.exec("DROP TRIGGER audit_no_delete");
-    conn.exec("DELETE FROM audit WHERE id >= 19");
-  }
+  tamper("audit_no_delete", "DELETE FROM audit WHERE id >= 19");
   auto v = store_->verify();
   ASSERT_TRUE(v);
   ASSERT_TRUE(v->firstBadId);
@@ -434,13 +426,9 @@ TEST_F(StorageAuditStoreTest, ATruncatedTailWithItsSequenceResetPassesVerifyButN
   appendMany(20);
   auto h = store_->head();
   ASSERT_TRUE(h && *h);
-  {
-    // A careful tamperer: drops the tail and resets the id sequence, leaving no gap.
-    auto conn = raw();
-    conn.exec("DROP TRIGGER audit_no_delete");
-    conn.exec("DELETE FROM audit WHERE id >= 15");
-    conn.exec("UPDATE sqlite_sequence SET seq = 14 WHERE name = 'audit'");
-  }
+  // A careful tamperer: drops the tail and resets the id sequence, leaving no gap.
+  tamper("audit_no_delete",
+         "DELETE FROM audit WHERE id >= 15; UPDATE sqlite_sequence SET seq = 14 WHERE name = 'audit'");
   auto plain = store_->verify();
   ASSERT_TRUE(plain);
   EXPECT_FALSE(plain->firstBadId) << "the chain alone cannot see this: " << plain->reason;
@@ -464,11 +452,7 @@ TEST_F(StorageAuditStoreTest, ATruncatedTailLeavingAGapIsReportedBothWays) {
   appendMany(20);
   auto h = store_->head();
   ASSERT_TRUE(h && *h);
-  {
-    auto conn = raw();
-    conn.exec("DROP TRIGGER audit_no_delete");
-    conn.exec("DELETE FROM audit WHERE id >= 15");
-  }
+  tamper("audit_no_delete", "DELETE FROM audit WHERE id >= 15");
   auto v = store_->verify(**h);
   ASSERT_TRUE(v);
   ASSERT_TRUE(v->firstBadId);
@@ -521,10 +505,8 @@ TEST_F(StorageAuditStoreTest, ExpectedHeadWithAnotherHashOrADeletedRowFails) {
     ASSERT_TRUE(rows);
     middle.hash = (*rows)[6].hash;
     ASSERT_EQ((*rows)[6].id, 4);
-    auto conn = raw();
-    conn.exec("DROP TRIGGER audit_no_delete");
-    conn.exec("DELETE FROM audit WHERE id = 4");
   }
+  tamper("audit_no_delete", "DELETE FROM audit WHERE id = 4");
   v = store_->verify(middle);
   ASSERT_TRUE(v);
   ASSERT_TRUE(v->firstBadId);
@@ -536,11 +518,7 @@ TEST_F(StorageAuditStoreTest, AnAlteredRowBeforeTheHeadBreaksTheChainThoughTheHe
   appendMany(10);
   auto h = store_->head();
   ASSERT_TRUE(h && *h);
-  {
-    auto conn = raw();
-    conn.exec("DROP TRIGGER audit_no_update");
-    conn.exec("UPDATE audit SET actor = 'evil' WHERE id = 3");
-  }
+  tamper("audit_no_update", "UPDATE audit SET actor = 'evil' WHERE id = 3");
   auto v = store_->verify(**h);
   ASSERT_TRUE(v);
   EXPECT_EQ(v->headMismatch, "");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/time_format.h"
+#include "tests/storage/open_database.h"
 #include "tests/storage/temp_dir.h"
 
 namespace patbot::storage {
@@ -15,9 +16,7 @@ class WatcherStoreTest : public ::testing::Test {
   void open() {
     store_.reset();
     db_.reset();
-    auto db = Database::open(dir_.file("patbot.db"));
-    ASSERT_TRUE(db) << db.error().message;
-    db_ = std::move(*db);
+    ASSERT_NO_FATAL_FAILURE(testing::openDatabase(dir_.file("patbot.db"), db_));
     store_ = std::make_unique<WatcherStore>(*db_, clock_);
   }
   void SetUp() override { open(); }
