@@ -1,5 +1,6 @@
 // The patbot command line (SPEC §1). Each run* function is one subcommand: it prints its result
 // on stdout, one-line errors on stderr ("patbot: <what is wrong>"), and returns the exit code.
+// `patbot demo` is declared in bot/demo.h: it is a library of its own (patbot::demo).
 #pragma once
 
 #include <optional>
@@ -46,11 +47,6 @@ struct RotateOptions {
 };
 // Exit 0 rotated (or revoke scheduled), 1 stopped part-way (see the message), 2 nothing started.
 int runRotate(const EnvLookup& env, const RotateOptions& options);
-
-struct DemoOptions {
-  bool keepRunning = false;
-};
-int runDemo(const DemoOptions& options);
 
 // Prints "patbot: <message>" on stderr and returns `code`.
 int fail(const std::string& message, int code = 2);

@@ -13,15 +13,16 @@
 
 #include "bot/app.h"
 #include "bot/cli.h"
+#include "bot/demo.h"
 #include "bot/logging.h"
 #include "http/client.h"
 #include "http/server.h"
+#include "sim/fake_gitlab.h"
+#include "sim/fake_slack.h"
+#include "sim/seeds.h"
 #include "slack/message.h"
 #include "slack/terminal_renderer.h"
 #include "storage/audit_store.h"
-#include "tests/fakes/fake_gitlab.h"
-#include "tests/fakes/fake_slack.h"
-#include "tests/fakes/seeds.h"
 
 namespace patbot::cli {
 namespace {

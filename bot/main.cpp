@@ -1,9 +1,11 @@
-// patbot's entry point: parses the command line and runs one subcommand.
+// patbot's entry point: parses the command line and runs one subcommand. It registers every
+// subcommand itself, `demo` included, so that patbot::bot needs no part of patbot::demo.
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
 #include "bot/cli.h"
+#include "bot/demo.h"
 #include "bot/logging.h"
 #include "core/process_hardening.h"
 

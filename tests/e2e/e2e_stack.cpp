@@ -11,7 +11,7 @@
 #include "core/clock.h"
 #include "core/time_format.h"
 #include "http/client.h"
-#include "tests/fakes/seeds.h"
+#include "sim/seeds.h"
 
 namespace patbot::e2e {
 namespace {

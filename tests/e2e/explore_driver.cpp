@@ -16,8 +16,8 @@
 #include <fmt/format.h>
 
 #include "core/clock.h"
+#include "sim/seeds.h"
 #include "tests/e2e/explore_world.h"
-#include "tests/fakes/seeds.h"
 
 namespace patbot::e2e::explore {
 namespace {

@@ -49,7 +49,7 @@ struct FaultTarget {
   std::string step;
 };
 
-// GitLab actions (tests/fakes/fake_gitlab.h ScheduledFault) and Slack actions (fake_slack_state.h).
+// GitLab actions (sim/fake_gitlab.h ScheduledFault) and Slack actions (fake_slack_state.h).
 const std::vector<std::string>& gitlabActions();   // kill_before kill_after 500_after 500_before 429 hang
 const std::vector<std::string>& slackActions();    // down ratelimited expired
 

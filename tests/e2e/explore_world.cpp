@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "tests/fakes/seeds.h"
+#include "sim/seeds.h"
 
 namespace patbot::e2e::explore {
 

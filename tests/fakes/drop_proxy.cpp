@@ -13,7 +13,7 @@
 #include <optional>
 #include <utility>
 
-#include "tests/fakes/fake_gitlab.h"
+#include "sim/fake_gitlab.h"
 
 namespace patbot::fakes {
 namespace {

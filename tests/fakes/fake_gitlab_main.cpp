@@ -19,9 +19,9 @@
 
 #include "core/clock.h"
 #include "http/server.h"
+#include "sim/fake_gitlab.h"
+#include "sim/seeds.h"
 #include "tests/fakes/drop_proxy.h"
-#include "tests/fakes/fake_gitlab.h"
-#include "tests/fakes/seeds.h"
 
 namespace {
 

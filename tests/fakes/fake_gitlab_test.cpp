@@ -1,6 +1,6 @@
 // FakeGitLab against reference/gitlab-api.md, through handle() (no server). Token values are
 // compared, never printed: assertions on them use EXPECT_TRUE so a failure shows no value.
-#include "tests/fakes/fake_gitlab.h"
+#include "sim/fake_gitlab.h"
 
 #include <cstdlib>
 #include <fstream>
@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/fakes/seeds.h"
+#include "sim/seeds.h"
 
 namespace patbot::fakes {
 namespace {

@@ -16,7 +16,7 @@
 #include "core/clock.h"
 #include "http/client.h"
 #include "http/server.h"
-#include "tests/fakes/fake_slack.h"
+#include "sim/fake_slack.h"
 
 namespace {
 

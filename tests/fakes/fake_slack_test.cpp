@@ -1,4 +1,4 @@
-#include "tests/fakes/fake_slack.h"
+#include "sim/fake_slack.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -11,8 +11,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "tests/fakes/fake_slack_blocks.h"
-#include "tests/fakes/fake_slack_wire.h"
+#include "sim/fake_slack_blocks.h"
+#include "sim/fake_slack_wire.h"
 
 namespace patbot::fakes {
 namespace {

@@ -10,7 +10,7 @@
 
 #include "http/http_types.h"
 #include "http/url.h"
-#include "tests/fakes/fake_gitlab.h"
+#include "sim/fake_gitlab.h"
 
 namespace patbot::gitlab::testing {
 

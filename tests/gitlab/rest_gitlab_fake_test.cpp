@@ -6,8 +6,8 @@
 #include "core/clock.h"
 #include "gitlab/gitlab_errors.h"
 #include "gitlab/rest_gitlab_api.h"
-#include "tests/fakes/fake_gitlab.h"
-#include "tests/fakes/seeds.h"
+#include "sim/fake_gitlab.h"
+#include "sim/seeds.h"
 #include "tests/gitlab/fake_gitlab_transport.h"
 
 namespace patbot::gitlab {

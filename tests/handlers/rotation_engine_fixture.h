@@ -12,11 +12,11 @@
 
 #include "gitlab/rest_gitlab_api.h"
 #include "handlers/rotation_engine.h"
+#include "sim/fake_gitlab.h"
+#include "sim/seeds.h"
 #include "storage/database.h"
 #include "storage/rotation_journal.h"
 #include "storage/sqlite_audit_store.h"
-#include "tests/fakes/fake_gitlab.h"
-#include "tests/fakes/seeds.h"
 #include "tests/gitlab/fake_gitlab_transport.h"
 
 namespace patbot::handlers::testing {

@@ -1,4 +1,4 @@
-#include "tests/fakes/fake_gitlab_params.h"
+#include "sim/fake_gitlab_params.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "tests/fakes/fake_slack_wire.h"
+#include "sim/fake_slack_wire.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>

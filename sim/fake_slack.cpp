@@ -1,4 +1,4 @@
-#include "tests/fakes/fake_slack.h"
+#include "sim/fake_slack.h"
 
 #include <algorithm>
 #include <cctype>
@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "tests/fakes/fake_slack_state.h"
-#include "tests/fakes/fake_slack_wire.h"
+#include "sim/fake_slack_state.h"
+#include "sim/fake_slack_wire.h"
 
 namespace patbot::fakes {
 namespace {

@@ -1,4 +1,4 @@
-#include "tests/fakes/fake_gitlab_model.h"
+#include "sim/fake_gitlab_model.h"
 
 #include <algorithm>
 #include <functional>

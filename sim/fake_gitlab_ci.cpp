@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "tests/fakes/fake_gitlab_impl.h"
+#include "sim/fake_gitlab_impl.h"
 
 namespace patbot::fakes {
 namespace {

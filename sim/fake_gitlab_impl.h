@@ -13,9 +13,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/fakes/fake_gitlab.h"
-#include "tests/fakes/fake_gitlab_model.h"
-#include "tests/fakes/fake_gitlab_params.h"
+#include "sim/fake_gitlab.h"
+#include "sim/fake_gitlab_model.h"
+#include "sim/fake_gitlab_params.h"
 
 namespace patbot::fakes {
 

@@ -1,4 +1,4 @@
-#include "tests/fakes/fake_gitlab.h"
+#include "sim/fake_gitlab.h"
 
 #include <algorithm>
 #include <charconv>
@@ -7,7 +7,7 @@
 #include <set>
 #include <stdexcept>
 
-#include "tests/fakes/fake_gitlab_impl.h"
+#include "sim/fake_gitlab_impl.h"
 
 namespace patbot::fakes {
 namespace {

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/fakes/fake_slack.h"
+#include "sim/fake_slack.h"
 
 namespace patbot::fakes {
 

@@ -1,4 +1,4 @@
-#include "tests/fakes/seeds.h"
+#include "sim/seeds.h"
 
 #include <algorithm>
 #include <cstdio>

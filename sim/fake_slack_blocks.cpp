@@ -1,8 +1,8 @@
-#include "tests/fakes/fake_slack_blocks.h"
+#include "sim/fake_slack_blocks.h"
 
 #include <fmt/format.h>
 
-#include "tests/fakes/fake_slack_wire.h"
+#include "sim/fake_slack_wire.h"
 
 namespace patbot::fakes {
 namespace {

@@ -5,9 +5,9 @@
 
 #include <fmt/format.h>
 
-#include "tests/fakes/fake_slack_blocks.h"
-#include "tests/fakes/fake_slack_state.h"
-#include "tests/fakes/fake_slack_wire.h"
+#include "sim/fake_slack_blocks.h"
+#include "sim/fake_slack_state.h"
+#include "sim/fake_slack_wire.h"
 
 namespace patbot::fakes {
 namespace {
