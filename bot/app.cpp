@@ -18,7 +18,9 @@
 #include "bot/slack_endpoints.h"
 #include "core/request_context.h"
 #include "gitlab/rest_gitlab_api.h"
+#include "handlers/cached_inventory.h"
 #include "handlers/expiry_watcher.h"
+#include "handlers/outbox_notifier.h"
 #include "handlers/pat_audit_handler.h"
 #include "handlers/pat_help_handler.h"
 #include "handlers/pat_revoke_handler.h"
@@ -64,9 +66,11 @@ struct App::Parts {
   handlers::RotationEngine* engine = nullptr;   // rotation.engine
   std::unique_ptr<slack::SlackNotifier> notifier;
   std::unique_ptr<slack::SignatureVerifier> verifier;
-  std::unique_ptr<handlers::ExpiryWatcher> watcher;   // after the engine, notifier and store it uses
+  std::unique_ptr<handlers::OutboxNotifier> outbox;   // every announcement; notifier behind the SQLite outbox
+  std::unique_ptr<handlers::CachedInventory> inventory;   // the watcher's last scan, reused by /pat status
+  std::unique_ptr<handlers::ExpiryWatcher> watcher;   // after the engine, outbox, cache and store it uses
   std::unique_ptr<handlers::TokenOperations> operations;   // used by the rotate / revoke handlers and buttons
-  std::unique_ptr<AuditHeadPublisher> auditHead;      // posts through the watcher's outbox
+  std::unique_ptr<AuditHeadPublisher> auditHead;      // posts through the outbox
   CommandRegistry registry;
   std::unique_ptr<ThreadPoolExecutor> executor;       // handlers::Lane::kQuick
   std::unique_ptr<ThreadPoolExecutor> longExecutor;   // handlers::Lane::kLong, clicks, start-up recovery
@@ -158,42 +162,33 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock, AppO
                                                        std::move(p->config.slackBotToken), clock, &p->metrics);
   p->verifier = std::make_unique<slack::SignatureVerifier>(std::move(p->config.slackSigningSecret), clock);
 
-  p->registry.add("help", "help", "Show this help.", handlers::Role::kReader, false,
-                  std::make_unique<handlers::PatHelpHandler>(p->registry.usageLines()));
-  Parts* raw = p.get();
-  // The watcher's scan, unless a token was created or revoked since it was taken.
-  handlers::InventoryCache cache = [raw]() -> std::optional<handlers::InventorySnapshot> {
-    if (!raw->watcher) return std::nullopt;
-    auto snapshot = raw->watcher->latestInventory();
-    auto written = raw->gitlab->lastTokenWrite();
-    if (!snapshot || (written && *written >= snapshot->takenAt)) return std::nullopt;
-    return snapshot;
-  };
-  p->registry.add("status", handlers::PatStatusHandler::kUsage,
-                  "List service-account tokens with their expiry, most urgent first.", handlers::Role::kReader, false,
-                  std::make_unique<handlers::PatStatusHandler>(*p->gitlab, clock, c.policy.expiringWindowDays(),
-                                                               sourceLabel(c), cache));
-
-  p->registry.add("audit", handlers::PatAuditHandler::kUsage, "The latest audit entries, newest first.",
-                  handlers::Role::kReader, false, std::make_unique<handlers::PatAuditHandler>(*p->audit));
   handlers::EngineOptions engineOptions;
   engineOptions.metrics = &p->metrics;
   p->rotation = handlers::makeRotationEngine(*p->gitlab, *p->database, *p->journal, *p->audit, clock, p->config.policy,
                                              engineOptions);
   p->engine = p->rotation.engine.get();
+  // Announcements go through the SQLite outbox: delayed, not lost, when Slack fails. The
+  // watcher's thread retries them between its scans.
+  p->outbox = std::make_unique<handlers::OutboxNotifier>(*p->rotation.watcherStore, *p->notifier, clock, p->metrics);
+  // The watcher's scan, not offered once a token was created or revoked through p->gitlab since.
+  p->inventory = std::make_unique<handlers::CachedInventory>(*p->rotation.watcherStore, clock, p->gitlab.get());
   handlers::WatcherOptions watcherOptions;
   watcherOptions.notifyChannel = c.notifyChannel;
-  p->watcher = std::make_unique<handlers::ExpiryWatcher>(*p->gitlab, *p->rotation.watcherStore, *p->notifier, p->engine,
-                                                         clock, p->config.policy, p->metrics, watcherOptions);
-  p->auditHead = std::make_unique<AuditHeadPublisher>(
-      *p->audit, clock, c.notifyChannel,
-      [raw](const std::string& channel, const slack::Message& m) { raw->watcher->notify(channel, m); });
-  // Announcements go through the watcher's SQLite outbox: delayed, not lost, when Slack fails.
-  auto announcer = [raw](const std::string& channel, const slack::Message& message) {
-    raw->watcher->notify(channel, message);
-  };
+  p->watcher = std::make_unique<handlers::ExpiryWatcher>(*p->gitlab, *p->rotation.watcherStore, *p->outbox,
+                                                         *p->inventory, *p->rotation.trackingIssues, p->engine, clock,
+                                                         p->config.policy, p->metrics, watcherOptions);
+  p->auditHead = std::make_unique<AuditHeadPublisher>(*p->audit, clock, c.notifyChannel, *p->outbox);
   p->operations = std::make_unique<handlers::TokenOperations>(*p->engine, *p->gitlab, *p->confirmations, *p->notifier,
-                                                              c.notifyChannel, announcer);
+                                                              c.notifyChannel, *p->outbox);
+
+  p->registry.add("help", "help", "Show this help.", handlers::Role::kReader, false,
+                  std::make_unique<handlers::PatHelpHandler>(p->registry.usageLines()));
+  p->registry.add("status", handlers::PatStatusHandler::kUsage,
+                  "List service-account tokens with their expiry, most urgent first.", handlers::Role::kReader, false,
+                  std::make_unique<handlers::PatStatusHandler>(*p->gitlab, clock, c.policy.expiringWindowDays(),
+                                                               sourceLabel(c), p->inventory.get()));
+  p->registry.add("audit", handlers::PatAuditHandler::kUsage, "The latest audit entries, newest first.",
+                  handlers::Role::kReader, false, std::make_unique<handlers::PatAuditHandler>(*p->audit));
   p->registry.add("rotate", handlers::PatRotateHandler::kUsage,
                   "Replace a token: create, update its consumers, verify, then revoke the old one.",
                   handlers::Role::kOperator, true, std::make_unique<handlers::PatRotateHandler>(*p->operations));
@@ -220,6 +215,7 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock, AppO
                                                  *p->longExecutor, *p->notifier, p->metrics, clock);
   p->endpoints = std::make_unique<SlackEndpoints>(*p->verifier, *p->commands, *p->audit, p->metrics, clock);
 
+  Parts* raw = p.get();   // the route handlers and the server reach the parts through it
   p->router.add("POST", "/slack/commands", [raw](const http::Request& r) { return raw->endpoints->commands(r); });
   p->router.add("POST", "/slack/interactions",
                 [raw](const http::Request& r) { return raw->endpoints->interactions(r); });
@@ -281,7 +277,7 @@ Status App::start() {
         spdlog::warn("recovery: {}", l);
         text += "\n• " + slack::escapeText(l);
       }
-      raw->watcher->notify(raw->config.notifyChannel, slack::textMessage(text, false));
+      (void)raw->outbox->post(raw->config.notifyChannel, slack::textMessage(text, false));   // it logs a failure
     }
   });
   if (parts_->options.startWatcher) parts_->watcher->start();
@@ -299,8 +295,8 @@ Status App::start() {
       raw->auditHead->tick();   // once a day (the trail remembers when it last did)
       for (const auto& line : raw->engine->runDueRevokes()) {
         spdlog::info("revoke scheduler: {}", line);
-        raw->watcher->notify(raw->config.notifyChannel,
-                             slack::textMessage(":hourglass: " + slack::escapeText(line), false));
+        (void)raw->outbox->post(raw->config.notifyChannel,   // it logs a failure
+                                slack::textMessage(":hourglass: " + slack::escapeText(line), false));
       }
       lock.lock();
     } while (!raw->schedulerWake.wait_for(lock, std::chrono::minutes(1), [raw] { return raw->schedulerStop; }));

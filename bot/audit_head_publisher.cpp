@@ -12,8 +12,8 @@
 namespace patbot {
 
 AuditHeadPublisher::AuditHeadPublisher(storage::AuditStore& audit, const Clock& clock, std::string channel,
-                                       Post post, std::chrono::hours interval)
-    : audit_(audit), clock_(clock), channel_(std::move(channel)), post_(std::move(post)), interval_(interval) {}
+                                       slack::Notifier& notifier, std::chrono::hours interval)
+    : audit_(audit), clock_(clock), channel_(std::move(channel)), notifier_(notifier), interval_(interval) {}
 
 std::string AuditHeadPublisher::messageText(const storage::AuditHead& head) {
   return fmt::format("Audit trail head: row {}, sha256 {} (check with `patbot audit verify --expect-head {}:{}`)",
@@ -65,7 +65,11 @@ bool AuditHeadPublisher::tick() {
   const storage::AuditHead& published = **head;
   const std::string text = messageText(published);
   spdlog::info("{}", text);
-  if (!channel_.empty()) post_(channel_, slack::textMessage(text, /*ephemeral=*/false));
+  if (!channel_.empty()) {
+    if (auto posted = notifier_.post(channel_, slack::textMessage(text, /*ephemeral=*/false)); !posted) {
+      spdlog::warn("audit head: not posted: {}", posted.error().message);
+    }
+  }
   last_ = now;
 
   storage::AuditRecord record;

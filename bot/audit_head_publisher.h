@@ -5,8 +5,8 @@
 // tick() publishes when there is no last publication, or it is `interval` (24 h) old or more, or
 // it lies `interval` or more in the future (the clock was set back). A publication, in order:
 //   1. reads the head, row N with hash H (nothing happens while the trail is empty);
-//   2. posts "Audit trail head: row N, sha256 H …" to the channel through `post` and logs it at
-//      info;
+//   2. posts "Audit trail head: row N, sha256 H …" to the channel through `notifier` and logs it
+//      at info;
 //   3. appends the row that records it: actor "patbot", action "audit.head", target
 //      "audit-trail", outcome "published", detail {head_id: N, head_hash: H, channel}.
 // So the published head is always an earlier row than the one recording its publication (which
@@ -23,14 +23,13 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
 
 #include "core/clock.h"
 #include "core/result.h"
-#include "slack/message.h"
+#include "slack/notifier.h"
 #include "storage/audit_store.h"
 
 namespace patbot {
@@ -41,12 +40,10 @@ class AuditHeadPublisher {
   static constexpr const char* kActor = "patbot";
   static constexpr const char* kTarget = "audit-trail";
 
-  // Queues `message` for `channel` (patbot serve: the watcher's durable outbox). An empty
-  // channel means the log line is the only copy.
-  using Post = std::function<void(const std::string& channel, const slack::Message& message)>;
-
-  // Borrows `audit` and `clock`; both must outlive the publisher.
-  AuditHeadPublisher(storage::AuditStore& audit, const Clock& clock, std::string channel, Post post,
+  // Borrows `audit`, `clock` and `notifier`; all must outlive the publisher. `notifier` posts to
+  // `channel` (patbot serve: the OutboxNotifier, delayed rather than lost when Slack fails). An
+  // empty channel means the log line is the only copy.
+  AuditHeadPublisher(storage::AuditStore& audit, const Clock& clock, std::string channel, slack::Notifier& notifier,
                      std::chrono::hours interval = std::chrono::hours(24));
 
   // Publishes the head when due (see above); true when it did. Never throws.
@@ -63,7 +60,7 @@ class AuditHeadPublisher {
   storage::AuditStore& audit_;
   const Clock& clock_;
   std::string channel_;
-  Post post_;
+  slack::Notifier& notifier_;
   std::chrono::hours interval_;
 
   std::mutex mutex_;

@@ -1,6 +1,6 @@
 // A GitLabApi decorator that remembers whether the last call succeeded, for /readyz, and when a
-// token was last created or revoked through it (so a cached inventory older than that is not
-// reused). Thread-safe; forwards every call and its answer unchanged.
+// token was last created or revoked through it (handlers::TokenWrites: the CachedInventory does
+// not offer a scan older than that). Thread-safe; forwards every call and its answer unchanged.
 #pragma once
 
 #include <cstdint>
@@ -10,10 +10,11 @@
 
 #include "core/clock.h"
 #include "gitlab/forwarding_gitlab_api.h"
+#include "handlers/token_writes.h"
 
 namespace patbot {
 
-class ObservedGitLabApi final : public gitlab::ForwardingGitLabApi {
+class ObservedGitLabApi final : public gitlab::ForwardingGitLabApi, public handlers::TokenWrites {
  public:
   // `clock`, when given, must outlive this object; without it lastTokenWrite() stays nullopt.
   explicit ObservedGitLabApi(gitlab::GitLabApi& inner, const Clock* clock = nullptr)
@@ -75,7 +76,7 @@ class ObservedGitLabApi final : public gitlab::ForwardingGitLabApi {
   }
 
   // When createToken or revokeToken last returned (whatever the outcome); nullopt when never.
-  std::optional<TimePoint> lastTokenWrite() const {
+  std::optional<TimePoint> lastTokenWrite() const override {
     std::lock_guard lock(mutex_);
     return lastTokenWrite_;
   }

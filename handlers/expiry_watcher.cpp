@@ -1,16 +1,12 @@
 #include "handlers/expiry_watcher.h"
 
-#include "handlers/tracking_issues.h"
-
 #include <algorithm>
 #include <random>
-#include <set>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "core/request_context.h"
-#include "gitlab/json_mapping.h"
 #include "handlers/rotation_messages.h"
 #include "handlers/tracking_issue_text.h"
 
@@ -22,36 +18,7 @@ constexpr const char* kDaysGauge = "patbot_token_days_remaining";
 constexpr const char* kScanDuration = "patbot_scan_duration_seconds";
 constexpr const char* kLastScan = "patbot_last_successful_scan_timestamp_seconds";
 constexpr const char* kScanErrors = "patbot_scan_errors_total";
-constexpr const char* kPending = "patbot_watcher_notices_pending";
 constexpr const char* kExpiredThreshold = "expired";
-
-nlohmann::json inventoryJson(const gitlab::Inventory& inv) {
-  nlohmann::json accounts = nlohmann::json::array();
-  for (const auto& a : inv.accounts) {
-    nlohmann::json tokens = nlohmann::json::array();
-    for (const auto& t : a.tokens) tokens.push_back(gitlab::toJson(t));
-    accounts.push_back({{"account", gitlab::toJson(a.account)}, {"tokens", std::move(tokens)}});
-  }
-  return {{"accounts", std::move(accounts)}, {"requests", inv.requests}};
-}
-
-std::optional<gitlab::Inventory> inventoryFrom(const nlohmann::json& j) {
-  if (!j.is_object() || !j.contains("accounts") || !j["accounts"].is_array()) return std::nullopt;
-  gitlab::Inventory inv;
-  inv.requests = j.value("requests", 0);
-  for (const auto& a : j["accounts"]) {
-    auto account = gitlab::parseServiceAccount(a.value("account", nlohmann::json::object()).dump());
-    if (!account) return std::nullopt;
-    gitlab::AccountTokens entry{*account, {}};
-    for (const auto& t : a.value("tokens", nlohmann::json::array())) {
-      auto token = gitlab::accessTokenFromJson(t);
-      if (!token) return std::nullopt;
-      entry.tokens.push_back(std::move(*token));
-    }
-    inv.accounts.push_back(std::move(entry));
-  }
-  return inv;
-}
 
 double epochSeconds(TimePoint t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); }
 
@@ -77,12 +44,15 @@ struct ExpiryWatcher::Candidate {
   std::string issueLabel, issueUrl;
 };
 
-ExpiryWatcher::ExpiryWatcher(gitlab::GitLabApi& gitlab, storage::WatcherStore& store, slack::Notifier& notifier,
-                             RotationEngine* engine, const Clock& clock, const Policy& policy,
-                             MetricsRegistry& metrics, WatcherOptions options)
+ExpiryWatcher::ExpiryWatcher(gitlab::GitLabApi& gitlab, storage::WatcherStore& store, OutboxNotifier& outbox,
+                             CachedInventory& inventory, TrackingIssues& trackingIssues, RotationEngine* engine,
+                             const Clock& clock, const Policy& policy, MetricsRegistry& metrics,
+                             WatcherOptions options)
     : gitlab_(gitlab),
       store_(store),
-      notifier_(notifier),
+      outbox_(outbox),
+      inventory_(inventory),
+      trackingIssues_(trackingIssues),
       engine_(engine),
       clock_(clock),
       policy_(policy),
@@ -100,9 +70,7 @@ ExpiryWatcher::ExpiryWatcher(gitlab::GitLabApi& gitlab, storage::WatcherStore& s
                             {0.5, 1, 2.5, 5, 10, 30, 60, 120, 300});
   metrics_.declareGauge(kLastScan, "Time of the last complete watcher scan.");
   metrics_.declareCounter(kScanErrors, "Watcher scans that could not list every token.");
-  metrics_.declareGauge(kPending, "Watcher notices waiting to be posted to Slack.");
   metrics_.inc(kScanErrors, {}, 0);
-  updatePendingGauge();
 }
 
 ExpiryWatcher::~ExpiryWatcher() { stop(); }
@@ -116,7 +84,7 @@ ScanReport ExpiryWatcher::runOnce() {
     spdlog::error("watcher: scan failed unexpectedly: {}", e.what());
     report.error = "internal error";
   }
-  flushOutbox();
+  outbox_.flush();
   return report;
 }
 
@@ -134,19 +102,15 @@ ScanReport ExpiryWatcher::scan() {
                      std::chrono::duration<double>(clock_.steadyNow() - started).count());
     metrics_.set(kLastScan, {}, epochSeconds(now));
     updateTokenGauges(*fresh);
-    if (auto saved = store_.saveSnapshot(inventoryJson(*fresh), now); !saved) {
-      spdlog::warn("watcher: snapshot not saved: {}", saved.error().detail);
-    }
-    std::lock_guard lock(snapshotMutex_);
-    snapshot_ = InventorySnapshot{std::move(*fresh), now, std::chrono::seconds(0)};
-    data = snapshot_;
+    inventory_.save(*fresh, now);
+    data = InventorySnapshot{std::move(*fresh), now, std::chrono::seconds(0)};
   } else {
     metrics_.inc(kScanErrors);
     report.error = fresh.error().message;
     spdlog::warn("watcher: scan failed, using the last complete scan: {}", fresh.error().detail.empty()
                                                                             ? fresh.error().message
                                                                             : fresh.error().detail);
-    data = latestInventory();
+    data = inventory_.latest();
     if (!data) return report;
     report.stale = true;
     stale = DigestStaleness{data->takenAt, fresh.error().message};
@@ -189,13 +153,11 @@ ScanReport ExpiryWatcher::scan() {
   }
   report.newlyAnnounced = static_cast<int>(entries.size());
 
-  std::vector<nlohmann::json> queued;
-  for (const auto& m : digestMessages(entries, stale)) queued.push_back({{"text", m.text}, {"blocks", m.blocks}});
   if (options_.notifyChannel.empty()) {
     for (const auto& e : entries) spdlog::warn("watcher: {}", digestLine(e));
   }
   if (!newPairs.empty()) {
-    if (auto s = store_.recordDigest(newPairs, options_.notifyChannel, queued); !s) {
+    if (auto s = outbox_.queue(options_.notifyChannel, digestMessages(entries, stale), newPairs); !s) {
       spdlog::error("watcher: digest not recorded (it will be tried again next scan): {}", s.error().detail);
     }
   }
@@ -259,8 +221,7 @@ bool ExpiryWatcher::autoRotate(const Candidate& c, Date today) {
   if (!result->duplicate) {
     auto message = resultMessage(*plan, *result, "watcher");
     spdlog::info("watcher: automatic rotation of token {}: {}", c.token.id, result->summary);
-    if (auto s = store_.recordDigest({}, options_.notifyChannel, {{{"text", message.text}, {"blocks", message.blocks}}});
-        !s) {
+    if (auto s = outbox_.queue(options_.notifyChannel, {message}); !s) {
       spdlog::error("watcher: rotation announcement not queued: {}", s.error().detail);
     }
   }
@@ -270,7 +231,7 @@ bool ExpiryWatcher::autoRotate(const Candidate& c, Date today) {
 bool ExpiryWatcher::ensureTrackingIssue(Candidate& c, bool mayCallGitLab, int* opened) {
   if (!c.issueLabel.empty()) return true;   // the [[token]] entry names one
   const std::string& project = policy_.watch.trackingProject;
-  auto remembered = store_.trackingIssue(c.token.id);
+  auto remembered = trackingIssues_.remembered(c.token.id);
   if (!remembered) {
     spdlog::warn("watcher: {}", remembered.error().detail);
     return false;
@@ -309,61 +270,10 @@ bool ExpiryWatcher::ensureTrackingIssue(Candidate& c, bool mayCallGitLab, int* o
     spdlog::info("watcher: opened tracking issue {}#{} for token {}", project, issue->iid, c.token.id);
   }
   storage::TrackingIssueRecord record{c.token.id, project, issue->iid, "opened", issue->webUrl};
-  if (auto s = store_.saveTrackingIssue(record); !s) spdlog::error("watcher: {}", s.error().detail);
+  if (auto s = trackingIssues_.remember(record); !s) spdlog::error("watcher: {}", s.error().detail);
   c.issueLabel = fmt::format("{}#{}", project, issue->iid);
   c.issueUrl = issue->webUrl;
   return true;
-}
-
-void ExpiryWatcher::flushOutbox() {
-  std::lock_guard lock(flushMutex_);
-  auto pending = store_.pendingNotices();
-  if (!pending) {
-    spdlog::error("watcher: cannot read the outbox: {}", pending.error().detail);
-    return;
-  }
-  std::set<std::string> held;   // channels with an earlier notice waiting: nothing overtakes it
-  for (const auto& n : *pending) {
-    if (held.count(n.channel)) continue;
-    const TimePoint now = clock_.now();
-    if (n.nextAttemptAt > now) {
-      held.insert(n.channel);
-      continue;
-    }
-    slack::Message message;
-    message.text = n.message.value("text", "");
-    message.blocks = n.message.value("blocks", nlohmann::json::array());
-    message.ephemeral = false;
-    auto posted = notifier_.post(n.channel, message);
-    if (posted) {
-      if (auto s = store_.markSent(n.id); !s) spdlog::error("watcher: {}", s.error().detail);
-      continue;
-    }
-    auto backoff = options_.firstBackoff * (1LL << std::min(n.attempts, 10));
-    auto wait = std::min<std::chrono::seconds>(backoff, options_.maxBackoff);
-    spdlog::warn("watcher: notice {} not posted (attempt {}), next try in {} s: {}", n.id, n.attempts + 1,
-                 wait.count(), posted.error().message);
-    if (auto s = store_.markFailed(n.id, now + wait, posted.error().message); !s) {
-      spdlog::error("watcher: {}", s.error().detail);
-    }
-    held.insert(n.channel);
-  }
-  updatePendingGauge();
-}
-
-void ExpiryWatcher::notify(const std::string& channel, const slack::Message& message) {
-  if (channel.empty()) return;
-  nlohmann::json stored = {{"text", message.text}, {"blocks", message.blocks}};
-  if (auto queued = store_.recordDigest({}, channel, {stored}); !queued) {
-    spdlog::error("outbox: cannot queue a notice ({}); posting it once directly", queued.error().detail);
-    slack::Message m = message;
-    m.ephemeral = false;
-    if (auto posted = notifier_.post(channel, m); !posted) {
-      spdlog::warn("notice not posted: {}", posted.error().message);
-    }
-    return;
-  }
-  flushOutbox();
 }
 
 void ExpiryWatcher::updateTokenGauges(const gitlab::Inventory& inventory) {
@@ -379,32 +289,6 @@ void ExpiryWatcher::updateTokenGauges(const gitlab::Inventory& inventory) {
       metrics_.set(kDaysGauge, labels, static_cast<double>((*t.expiresAt - today).count()));
     }
   }
-}
-
-void ExpiryWatcher::updatePendingGauge() {
-  if (auto n = store_.pendingCount()) metrics_.set(kPending, {}, *n);
-}
-
-std::optional<InventorySnapshot> ExpiryWatcher::latestInventory() {
-  std::lock_guard lock(snapshotMutex_);
-  if (!snapshot_) {
-    auto stored = store_.loadSnapshot();
-    if (!stored || !*stored) return std::nullopt;
-    auto inv = inventoryFrom((*stored)->inventory);
-    if (!inv) {
-      spdlog::warn("watcher: the stored snapshot could not be read; ignoring it");
-      return std::nullopt;
-    }
-    snapshot_ = InventorySnapshot{std::move(*inv), (*stored)->takenAt, std::chrono::seconds(0)};
-  }
-  InventorySnapshot out = *snapshot_;
-  out.age = std::max(std::chrono::seconds(0),
-                     std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - out.takenAt));
-  return out;
-}
-
-std::optional<IssueRef> ExpiryWatcher::trackingIssueFor(int64_t tokenId) {
-  return TrackingIssues(store_).openFor(tokenId);
 }
 
 void ExpiryWatcher::start() {
@@ -440,7 +324,7 @@ void ExpiryWatcher::loop() {
         // Counted from the scan's start, so a clock that moves while the scan runs is not lost.
         nextScan = now + std::chrono::duration_cast<TimePoint::duration>(interval * (1.0 + extra));
       } else {
-        flushOutbox();
+        outbox_.flush();   // retries notices Slack refused, between scans
       }
     } catch (const std::exception& e) {
       spdlog::error("watcher: loop iteration failed: {}", e.what());

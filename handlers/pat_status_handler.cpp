@@ -55,12 +55,12 @@ Result<StatusFilter> parseStatusArgs(const std::vector<std::string>& args) {
 }
 
 PatStatusHandler::PatStatusHandler(gitlab::GitLabApi& gitlab, const Clock& clock, int expiringWindowDays,
-                                   std::string sourceLabel, InventoryCache cache)
+                                   std::string sourceLabel, CachedInventory* cache)
     : gitlab_(gitlab),
       clock_(clock),
       expiringWindowDays_(expiringWindowDays),
       sourceLabel_(std::move(sourceLabel)),
-      cache_(std::move(cache)) {}
+      cache_(cache) {}
 
 Result<Prepared> PatStatusHandler::prepare(const CommandRequest& request) {
   auto filter = parseStatusArgs(request.args);
@@ -74,7 +74,7 @@ Result<Prepared> PatStatusHandler::prepare(const CommandRequest& request) {
 
 CommandOutput PatStatusHandler::run(const StatusFilter& filter) {
   CommandOutput out;
-  std::optional<InventorySnapshot> cached = cache_ ? cache_() : std::nullopt;
+  std::optional<InventorySnapshot> cached = cache_ ? cache_->reusable() : std::nullopt;
   if (cached && cached->age >= kCachedInventoryMaxAge) cached.reset();
   Result<gitlab::Inventory> inventory =
       cached ? Result<gitlab::Inventory>(cached->inventory) : gitlab_.inventory();

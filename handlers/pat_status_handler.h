@@ -1,18 +1,16 @@
 // `/pat status [QUERY] [--expiring DAYS] [--all]`: acks at once, then posts the table of every
 // service account's tokens in the channel through the response_url. The tokens come from the
-// expiry watcher's last scan when it is younger than kCachedInventoryMaxAge (the footer says how
-// old), else from GitLab.
+// expiry watcher's last scan (CachedInventory::reusable()) when it is younger than
+// kCachedInventoryMaxAge (the footer says how old), else from GitLab.
 #pragma once
 
 #include <chrono>
-#include <functional>
-#include <optional>
 #include <string>
 
 #include "core/clock.h"
 #include "gitlab/gitlab_api.h"
+#include "handlers/cached_inventory.h"
 #include "handlers/command.h"
-#include "handlers/inventory_snapshot.h"
 #include "handlers/status_table.h"
 
 namespace patbot::handlers {
@@ -20,18 +18,15 @@ namespace patbot::handlers {
 // Parses status arguments; Error kInvalidInput naming the bad flag or value.
 Result<StatusFilter> parseStatusArgs(const std::vector<std::string>& args);
 
-// The watcher's snapshot, or nullopt when there is none or it must not be reused (e.g. a token
-// was created or revoked since). Called on the executor; must be thread-safe.
-using InventoryCache = std::function<std::optional<InventorySnapshot>()>;
-
 inline constexpr std::chrono::minutes kCachedInventoryMaxAge{5};
 
 class PatStatusHandler final : public Command {
  public:
   // `sourceLabel` describes where tokens come from, e.g. "gitlab.example.com · instance mode".
-  // `cache` may be empty (always ask GitLab).
+  // Borrows `gitlab`, `clock` and `cache`; they must outlive the handler. `cache` may be null
+  // (always ask GitLab); it is read on the executor's threads.
   PatStatusHandler(gitlab::GitLabApi& gitlab, const Clock& clock, int expiringWindowDays,
-                   std::string sourceLabel, InventoryCache cache = {});
+                   std::string sourceLabel, CachedInventory* cache = nullptr);
 
   Result<Prepared> prepare(const CommandRequest& request) override;
 
@@ -44,7 +39,7 @@ class PatStatusHandler final : public Command {
   const Clock& clock_;
   int expiringWindowDays_;
   std::string sourceLabel_;
-  InventoryCache cache_;
+  CachedInventory* cache_;
 };
 
 }  // namespace patbot::handlers

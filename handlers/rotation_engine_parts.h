@@ -11,7 +11,8 @@
 
 namespace patbot::handlers {
 
-// Owns what the engine borrows beyond the shared stores. Destroy the engine first (it is
+// Owns what the engine borrows beyond the shared stores (patbot serve's watcher, outbox and
+// inventory cache use the same watcherStore and trackingIssues). Destroy the engine first (it is
 // declared last).
 struct RotationEngineParts {
   std::unique_ptr<storage::WatcherStore> watcherStore;

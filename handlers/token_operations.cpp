@@ -37,9 +37,9 @@ slack::Message errorMessage(const std::string& what, const Error& e) {
 
 TokenOperations::TokenOperations(RotationEngine& engine, gitlab::GitLabApi& gitlab,
                                  storage::ConfirmationStore& confirmations, slack::Notifier& notifier,
-                                 std::string notifyChannel, Announcer announcer)
+                                 std::string notifyChannel, slack::Notifier& announcements)
     : engine_(engine), gitlab_(gitlab), confirmations_(confirmations), notifier_(notifier),
-      notifyChannel_(std::move(notifyChannel)), announcer_(std::move(announcer)) {}
+      notifyChannel_(std::move(notifyChannel)), announcements_(announcements) {}
 
 std::string TokenOperations::progressChannel(const std::string& channel) const {
   return notifyChannel_.empty() ? channel : notifyChannel_;
@@ -85,8 +85,7 @@ CommandOutput TokenOperations::blocked(const RotationPlan& plan) {
 void TokenOperations::announce(const std::string& channel, const slack::Message& message) {
   std::string where = progressChannel(channel);
   if (where.empty()) return;
-  if (announcer_) return announcer_(where, message);
-  if (auto posted = notifier_.post(where, message); !posted) {
+  if (auto posted = announcements_.post(where, message); !posted) {
     spdlog::info("announcement not posted: {}", posted.error().message);
   }
 }

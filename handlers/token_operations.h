@@ -6,7 +6,6 @@
 // a user. Thread-safe as far as its parts are (the engine, the stores and the notifier are).
 #pragma once
 
-#include <functional>
 #include <optional>
 #include <string>
 
@@ -29,14 +28,13 @@ struct RotateArgs {
 
 class TokenOperations {
  public:
-  // Posts an announcement to a channel (patbot serve queues it in the durable outbox, so that
-  // Slack failing delays it instead of losing it).
-  using Announcer = std::function<void(const std::string& channel, const slack::Message& message)>;
-
-  // Borrows everything; all must outlive it. `notifyChannel` "" = announce in the request's
-  // channel. `announcer` empty = post announcements once with `notifier`.
+  // Borrows everything; all must outlive it. `notifier` shows a rotation's progress as it goes
+  // (posts it updates in place, or the response_url). `announcements` carries the results to the
+  // channel (patbot serve: the OutboxNotifier, so that Slack failing delays them instead of
+  // losing them; pass `notifier` to post them once). `notifyChannel` "" = announce in the
+  // request's channel.
   TokenOperations(RotationEngine& engine, gitlab::GitLabApi& gitlab, storage::ConfirmationStore& confirmations,
-                  slack::Notifier& notifier, std::string notifyChannel, Announcer announcer = {});
+                  slack::Notifier& notifier, std::string notifyChannel, slack::Notifier& announcements);
 
   // The dry run, or the plan with Confirm / Cancel (a confirmation of kind "rotate"), or, when
   // `confirmed` (and not a dry run), the rotation itself.
@@ -51,7 +49,7 @@ class TokenOperations {
   // The question "Revoke …?" with Revoke / Cancel (a confirmation of kind "revoke").
   CommandOutput askToRevoke(const std::string& token, const std::string& actor, const std::string& channel);
 
-  // Posts `message` to the notification channel ("" = `channel`).
+  // Posts `message` to the notification channel ("" = `channel`) through `announcements`.
   void announce(const std::string& channel, const slack::Message& message);
   // Where a rotation started in `channel` shows its progress with a bot token.
   std::string progressChannel(const std::string& channel) const;
@@ -70,7 +68,7 @@ class TokenOperations {
   storage::ConfirmationStore& confirmations_;
   slack::Notifier& notifier_;
   std::string notifyChannel_;
-  Announcer announcer_;
+  slack::Notifier& announcements_;
 };
 
 // ":x: WHAT: the error's message".

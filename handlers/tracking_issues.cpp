@@ -8,4 +8,12 @@ std::optional<IssueRef> TrackingIssues::openFor(int64_t tokenId) const {
   return IssueRef{(*r)->project, (*r)->iid};
 }
 
+Result<std::optional<storage::TrackingIssueRecord>> TrackingIssues::remembered(int64_t tokenId) const {
+  return store_.trackingIssue(tokenId);
+}
+
+Status TrackingIssues::remember(const storage::TrackingIssueRecord& record) const {
+  return store_.saveTrackingIssue(record);
+}
+
 }  // namespace patbot::handlers

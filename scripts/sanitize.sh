@@ -37,7 +37,8 @@ REPORTS=$BUILD_DIR/sanitizer-reports
 
 # The test executables that run under ThreadSanitizer: the executor (command service), the HTTP
 # server and client with its deadline timer, the rotation engine and its lock (the journal),
-# the watcher's background thread, SQLite shared by several threads, the GitLab concurrency
+# the watcher's background thread, the outbox and inventory cache posted to and read from several
+# threads, SQLite shared by several threads, the GitLab concurrency
 # limit and the fake GitLab that serialises concurrent calls.
 TSAN_TESTS=(
   tests/bot/bot_command_service_test
@@ -46,6 +47,7 @@ TSAN_TESTS=(
   tests/http/http_server_beast_test
   tests/handlers/handlers_rotation_engine_test
   tests/handlers/handlers_expiry_watcher_test
+  tests/handlers/handlers_outbox_inventory_test
   tests/storage/storage_audit_store_test
   tests/storage/storage_database_test
   tests/storage/storage_rotation_test

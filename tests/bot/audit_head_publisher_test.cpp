@@ -1,5 +1,5 @@
-// AuditHeadPublisher against a real SQLite audit trail, with FakeClock time and a recording post
-// function: once a day, never twice within a day across restarts, the head published before the
+// AuditHeadPublisher against a real SQLite audit trail, with FakeClock time and a recording
+// notifier: once a day, never twice within a day across restarts, the head published before the
 // row that records it, and that head passing `verify(expectedHead)`.
 #include "bot/audit_head_publisher.h"
 
@@ -30,6 +30,21 @@ struct Posted {
   slack::Message message;
 };
 
+// Appends every post to `posted`.
+class PostRecorder final : public slack::Notifier {
+ public:
+  explicit PostRecorder(std::vector<Posted>& posted) : posted_(posted) {}
+  Status respond(const std::string&, const slack::Message&) override { return okStatus(); }
+  Result<slack::PostedMessage> post(const std::string& channel, const slack::Message& m) override {
+    posted_.push_back({channel, m});
+    return slack::PostedMessage{channel, "1.000001"};
+  }
+  Status update(const slack::PostedMessage&, const slack::Message&) override { return okStatus(); }
+
+ private:
+  std::vector<Posted>& posted_;
+};
+
 class AuditHeadPublisherTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -40,8 +55,7 @@ class AuditHeadPublisherTest : public ::testing::Test {
   }
 
   AuditHeadPublisher publisher(std::string channel = kChannel) {
-    return AuditHeadPublisher(*audit_, clock_, std::move(channel),
-                              [this](const std::string& ch, const slack::Message& m) { posted_.push_back({ch, m}); });
+    return AuditHeadPublisher(*audit_, clock_, std::move(channel), recorder_);
   }
 
   void appendRows(int n) {
@@ -75,6 +89,7 @@ class AuditHeadPublisherTest : public ::testing::Test {
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<storage::SqliteAuditStore> audit_;
   std::vector<Posted> posted_;
+  PostRecorder recorder_{posted_};
 };
 
 // "ID:HASH" as the message tells the reader to pass it to --expect-head.

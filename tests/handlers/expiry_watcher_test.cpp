@@ -1,5 +1,6 @@
 // ExpiryWatcher against the in-process fake GitLab (through RestGitLabApi), a real SQLite file
-// (re-opened to simulate restarts), a recording Slack notifier and a FakeClock.
+// (re-opened to simulate restarts), the OutboxNotifier in front of a recording Slack notifier, and
+// a FakeClock. The outbox's own rules are tested in outbox_notifier_test.cpp.
 #include "handlers/expiry_watcher.h"
 
 #include <gtest/gtest.h>
@@ -117,6 +118,8 @@ class WatcherTest : public ::testing::Test {
   void restart(bool loseDatabase = false) {
     watcher_.reset();
     engine_.reset();
+    inventory_.reset();
+    outbox_.reset();
     store_.reset();
     journal_.reset();
     audit_.reset();
@@ -135,11 +138,15 @@ class WatcherTest : public ::testing::Test {
     tracking_ = std::make_unique<TrackingIssues>(*store_);
     eo.trackingIssues = tracking_.get();
     engine_ = std::make_unique<RotationEngine>(*api_, *journal_, *audit_, clock_, policy_, eo);
+    OutboxOptions oo;
+    oo.firstBackoff = seconds(30);
+    outbox_ = std::make_unique<OutboxNotifier>(*store_, slack_, clock_, metrics_, oo);
+    inventory_ = std::make_unique<CachedInventory>(*store_, clock_);
     WatcherOptions wo;
     wo.notifyChannel = channel_;
     wo.tick = std::chrono::milliseconds(20);
-    wo.firstBackoff = seconds(30);
-    watcher_ = std::make_unique<ExpiryWatcher>(*api_, *store_, slack_, engine_.get(), clock_, policy_, metrics_, wo);
+    watcher_ = std::make_unique<ExpiryWatcher>(*api_, *store_, *outbox_, *inventory_, *tracking_, engine_.get(), clock_,
+                                               policy_, metrics_, wo);
   }
 
   TokenPolicy inventoryPolicy(bool withIssue) const {
@@ -197,6 +204,8 @@ class WatcherTest : public ::testing::Test {
   std::unique_ptr<storage::SqliteAuditStore> audit_;
   std::unique_ptr<storage::RotationJournal> journal_;
   std::unique_ptr<RotationEngine> engine_;
+  std::unique_ptr<OutboxNotifier> outbox_;
+  std::unique_ptr<CachedInventory> inventory_;
   std::unique_ptr<ExpiryWatcher> watcher_;
 };
 
@@ -255,7 +264,7 @@ TEST_F(WatcherTest, ARotatedTokenIsNoLongerAnnounced) {
 TEST_F(WatcherTest, PartialScanFailureKeepsTheLastSnapshotAndSaysItIsStale) {
   restart();
   ASSERT_TRUE(watcher_->runOnce().scanned);
-  auto before = watcher_->latestInventory();
+  auto before = inventory_->latest();
   ASSERT_TRUE(before);
   size_t tokens = 0;
   for (const auto& a : before->inventory.accounts) tokens += a.tokens.size();
@@ -268,7 +277,7 @@ TEST_F(WatcherTest, PartialScanFailureKeepsTheLastSnapshotAndSaysItIsStale) {
   auto report = watcher_->runOnce();
   EXPECT_FALSE(report.scanned);
   EXPECT_TRUE(report.stale);
-  auto snap = watcher_->latestInventory();
+  auto snap = inventory_->latest();
   ASSERT_TRUE(snap);
   size_t still = 0;
   for (const auto& a : snap->inventory.accounts) still += a.tokens.size();
@@ -286,7 +295,7 @@ TEST_F(WatcherTest, PartialScanFailureKeepsTheLastSnapshotAndSaysItIsStale) {
 
   transport_->failIf = nullptr;
   ASSERT_TRUE(watcher_->runOnce().scanned);
-  EXPECT_EQ(watcher_->latestInventory()->age, seconds(0));
+  EXPECT_EQ(inventory_->latest()->age, seconds(0));
 }
 
 TEST_F(WatcherTest, TrackingIssueIsOpenedOnceAcrossRestartsAndClosedByARotation) {
@@ -320,8 +329,8 @@ TEST_F(WatcherTest, TrackingIssueIsOpenedOnceAcrossRestartsAndClosedByARotation)
   EXPECT_EQ(fakeCalls("POST", "/projects/sec/team/issues"), 3);
   EXPECT_EQ(fakeIssues().size(), issues.size());
 
-  // The engine asks the watcher for the issue and closes it after a successful rotation.
-  ASSERT_TRUE(watcher_->trackingIssueFor(101));
+  // The engine finds the issue the watcher remembered and closes it after a successful rotation.
+  ASSERT_TRUE(tracking_->openFor(101));
   RotationRequest req;
   req.tokenText = "101";
   req.actor = "U0ALICE001";
@@ -416,41 +425,16 @@ TEST_F(WatcherTest, FiftyTokensCrossingAtOnceGiveOneDigest) {
   EXPECT_EQ(allText(slack_.posted[0].second).find("glpat-"), std::string::npos);
 }
 
-TEST_F(WatcherTest, NotifiedAnnouncementsAreDelayedNotLostAndHoldUpOnlyTheirChannel) {
-  restart();
-  slack_.downChannel = "C0ELSEWHERE";
-  watcher_->notify("C0ELSEWHERE", slack::textMessage("first, elsewhere", false));
-  watcher_->notify(kChannel, slack::textMessage("second, notify channel", false));
-  watcher_->notify("C0ELSEWHERE", slack::textMessage("third, elsewhere", false));
-  // The failing channel does not hold up the other one; its own notices keep their order.
-  ASSERT_EQ(slack_.posted.size(), 1u);
-  EXPECT_EQ(slack_.posted[0].second.text, "second, notify channel");
-  EXPECT_NE(metrics_.render().find("patbot_watcher_notices_pending 2\n"), std::string::npos);
-
-  slack_.downChannel.clear();
-  clock_.advance(seconds(29));
-  watcher_->flushOutbox();   // still backing off
-  EXPECT_EQ(slack_.posted.size(), 1u);
-  clock_.advance(seconds(2));
-  restart();                 // the queue survives a restart
-  watcher_->flushOutbox();
-  ASSERT_EQ(slack_.posted.size(), 3u);
-  EXPECT_EQ(slack_.posted[1].second.text, "first, elsewhere");
-  EXPECT_EQ(slack_.posted[2].second.text, "third, elsewhere");
-  watcher_->flushOutbox();
-  EXPECT_EQ(slack_.posted.size(), 3u) << "a delivered notice must not be sent again";
-}
-
 TEST_F(WatcherTest, SlackFailingThenRecoveringDeliversEveryNoticeOnceInOrder) {
   slack_.down = true;
   restart();
   watcher_->runOnce();                       // day 0 digest: first attempt fails
   EXPECT_EQ(slack_.attempts, 1);
   clock_.advance(seconds(10));
-  watcher_->flushOutbox();                   // backing off: no attempt before 30 s
+  outbox_->flush();                          // backing off: no attempt before 30 s
   EXPECT_EQ(slack_.attempts, 1);
   clock_.advance(seconds(25));
-  watcher_->flushOutbox();
+  outbox_->flush();
   EXPECT_EQ(slack_.attempts, 2);
   clock_.advance(days(2));
   restart();                                 // the pending notice survives a restart
@@ -460,16 +444,30 @@ TEST_F(WatcherTest, SlackFailingThenRecoveringDeliversEveryNoticeOnceInOrder) {
 
   slack_.down = false;
   clock_.advance(minutes(15));
-  watcher_->flushOutbox();
+  outbox_->flush();
   ASSERT_EQ(slack_.posted.size(), 2u);
   EXPECT_NE(slack_.posted[0].second.text.find("3 service account tokens"), std::string::npos);
   EXPECT_NE(slack_.posted[1].second.text.find("1 service account token needs attention"), std::string::npos);
   clock_.advance(hours(1));
   restart();
-  watcher_->flushOutbox();
+  outbox_->flush();
   watcher_->runOnce();
   EXPECT_EQ(slack_.posted.size(), 2u) << "a delivered notice must not be sent again";
   EXPECT_NE(metrics_.render().find("patbot_watcher_notices_pending 0\n"), std::string::npos);
+}
+
+TEST_F(WatcherTest, TheDigestQueuesBehindOtherAnnouncementsOfItsChannel) {
+  restart();
+  slack_.down = true;
+  ASSERT_TRUE(outbox_->post(kChannel, slack::textMessage("rotation announced earlier", false)));
+  slack_.down = false;
+  watcher_->runOnce();   // the earlier notice is still backing off: the digest waits behind it
+  EXPECT_TRUE(slack_.posted.empty());
+  clock_.advance(seconds(31));
+  outbox_->flush();
+  ASSERT_EQ(slack_.posted.size(), 2u);
+  EXPECT_EQ(slack_.posted[0].second.text, "rotation announced earlier");
+  EXPECT_NE(slack_.posted[1].second.text.find("3 service account tokens"), std::string::npos);
 }
 
 TEST_F(WatcherTest, WithoutANotifyChannelNoticesAreLoggedOnly) {
@@ -541,7 +539,7 @@ TEST_F(WatcherTest, MetricsExpositionIsValidAndMatchesTheFake) {
 
 TEST_F(WatcherTest, StatusUsesTheWatchersSnapshotWhileItIsFresh) {
   restart();
-  PatStatusHandler status(*api_, clock_, 30, "gitlab.test", [this] { return watcher_->latestInventory(); });
+  PatStatusHandler status(*api_, clock_, 30, "gitlab.test", inventory_.get());
   CommandRequest request;
   request.args = {"inventory"};
   auto prepared = status.prepare(request);
