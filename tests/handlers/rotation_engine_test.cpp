@@ -53,7 +53,7 @@ TEST_F(RotationEngineTest, PipelinePollingWaitsOnTheEnginesClock) {
   EngineOptions eo;
   eo.pipelinePollInterval = std::chrono::seconds(1);
   eo.pipelinePollMax = std::chrono::seconds(2);
-  engine_ = std::make_unique<RotationEngine>(*api_, *journal_, *audit_, clock_, config_, eo);
+  engine_ = std::make_unique<RotationEngine>(*api_, *journal_, *audit_, clock_, policy_, eo);
   const TimePoint before = clock_.now();
   auto plan = engine_->plan(request());
   ASSERT_TRUE(plan) << plan.error().message;
