@@ -1,11 +1,14 @@
 #include <algorithm>
 #include <cctype>
-#include <optional>
+#include <functional>
 #include <iostream>
+#include <optional>
+#include <vector>
 
 #include "bot/cli.h"
 #include "bot/logging.h"
 #include "core/clock.h"
+#include "core/lower_case.h"
 #include "storage/database.h"
 #include "storage/sqlite_audit_store.h"
 
@@ -22,9 +25,10 @@ std::string csvField(const std::string& s) {
   return out + "\"";
 }
 
-}  // namespace
-
-int runAudit(const EnvLookup& env, const AuditOptions& options) {
+// Runs `use` on the audit trail of the configured database (local configuration, logging at
+// warn and above) and returns its exit code; 2 with the problem on stderr when the
+// configuration or the database cannot be used.
+int withAuditStore(const EnvLookup& env, const std::function<int(storage::SqliteAuditStore&)>& use) {
   auto config = loadConfig(ConfigNeeds::kLocal, env);
   if (!config) return fail(config.error().message);
   setupLogging(config->logFormat, "warn");
@@ -33,6 +37,39 @@ int runAudit(const EnvLookup& env, const AuditOptions& options) {
   if (!db) return fail(db.error().message);
   SystemClock clock;
   storage::SqliteAuditStore store(**db, clock);
+  return use(store);
+}
+
+// `rows` on stdout as `format` says: table (the default), jsonl or csv.
+void printAuditRows(const std::vector<storage::AuditEntry>& rows, const std::string& format) {
+  if (format == "jsonl") {
+    for (const auto& e : rows) {
+      nlohmann::json j = {{"id", e.id}, {"ts", e.ts}, {"actor", e.record.actor}, {"action", e.record.action},
+                          {"target", e.record.target}, {"outcome", e.record.outcome}, {"detail", e.record.detail},
+                          {"request_id", e.record.requestId}, {"hash", e.hash}};
+      std::cout << j.dump() << "\n";
+    }
+  } else if (format == "csv") {
+    std::cout << "id,ts,actor,action,target,outcome,detail,request_id\n";
+    for (const auto& e : rows) {
+      std::cout << e.id << ',' << e.ts << ',' << csvField(e.record.actor) << ',' << csvField(e.record.action) << ','
+                << csvField(e.record.target) << ',' << csvField(e.record.outcome) << ','
+                << csvField(e.record.detail.dump()) << ',' << e.record.requestId << "\n";
+    }
+  } else {
+    for (const auto& e : rows) {
+      std::cout << e.ts << "  #" << e.id << "  " << e.record.actor << "  " << e.record.action << "  "
+                << (e.record.target.empty() ? "-" : e.record.target) << "  " << e.record.outcome << "  "
+                << e.record.detail.dump() << "\n";
+    }
+    if (rows.empty()) std::cout << "(no audit rows match)\n";
+  }
+  std::cout.flush();
+}
+
+}  // namespace
+
+int runAudit(const EnvLookup& env, const AuditOptions& options) {
   storage::AuditQuery q;
   q.limit = options.limit;
   // A number is a token id (also found in rotation rows' detail); anything else an exact target.
@@ -45,33 +82,12 @@ int runAudit(const EnvLookup& env, const AuditOptions& options) {
   }
   q.actor = options.actor;
   q.since = options.since;
-  auto rows = store.latest(q);
-  if (!rows) return fail(rows.error().message);
-
-  if (options.format == "jsonl") {
-    for (const auto& e : *rows) {
-      nlohmann::json j = {{"id", e.id}, {"ts", e.ts}, {"actor", e.record.actor}, {"action", e.record.action},
-                          {"target", e.record.target}, {"outcome", e.record.outcome}, {"detail", e.record.detail},
-                          {"request_id", e.record.requestId}, {"hash", e.hash}};
-      std::cout << j.dump() << "\n";
-    }
-  } else if (options.format == "csv") {
-    std::cout << "id,ts,actor,action,target,outcome,detail,request_id\n";
-    for (const auto& e : *rows) {
-      std::cout << e.id << ',' << e.ts << ',' << csvField(e.record.actor) << ',' << csvField(e.record.action) << ','
-                << csvField(e.record.target) << ',' << csvField(e.record.outcome) << ','
-                << csvField(e.record.detail.dump()) << ',' << e.record.requestId << "\n";
-    }
-  } else {
-    for (const auto& e : *rows) {
-      std::cout << e.ts << "  #" << e.id << "  " << e.record.actor << "  " << e.record.action << "  "
-                << (e.record.target.empty() ? "-" : e.record.target) << "  " << e.record.outcome << "  "
-                << e.record.detail.dump() << "\n";
-    }
-    if (rows->empty()) std::cout << "(no audit rows match)\n";
-  }
-  std::cout.flush();
-  return 0;
+  return withAuditStore(env, [&](storage::SqliteAuditStore& store) {
+    auto rows = store.latest(q);
+    if (!rows) return fail(rows.error().message);
+    printAuditRows(*rows, options.format);
+    return 0;
+  });
 }
 
 namespace {
@@ -87,7 +103,7 @@ Result<storage::AuditHead> parseExpectedHead(const std::string& text) {
   const auto colon = text.find(':');
   if (colon == std::string::npos) return bad("there is no colon");
   const std::string id = text.substr(0, colon);
-  std::string hash = text.substr(colon + 1);
+  const std::string hash = text.substr(colon + 1);
   if (id.empty() || id.size() > 18 || !std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
       std::stoll(id) < 1) {
     return bad("the row id is not a positive whole number");
@@ -95,8 +111,7 @@ Result<storage::AuditHead> parseExpectedHead(const std::string& text) {
   if (hash.size() != 64 || !std::all_of(hash.begin(), hash.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; })) {
     return bad("the hash is not 64 hex digits");
   }
-  std::transform(hash.begin(), hash.end(), hash.begin(), [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
-  return storage::AuditHead{std::stoll(id), hash};
+  return storage::AuditHead{std::stoll(id), lowerCase(hash)};
 }
 
 }  // namespace
@@ -108,33 +123,27 @@ int runAuditVerify(const EnvLookup& env, const AuditVerifyOptions& options) {
     if (!parsed) return fail(parsed.error().message);
     expected = *parsed;
   }
-  auto config = loadConfig(ConfigNeeds::kLocal, env);
-  if (!config) return fail(config.error().message);
-  setupLogging(config->logFormat, "warn");
-  logConfigWarnings(*config);
-  auto db = storage::Database::open(config->dbPath);
-  if (!db) return fail(db.error().message);
-  SystemClock clock;
-  storage::SqliteAuditStore store(**db, clock);
-  auto report = expected ? store.verify(*expected) : store.verify();
-  if (!report) return fail(report.error().message);
-  if (!report->headMismatch.empty()) {
-    std::cout << "audit trail does NOT hold the expected head: " << report->headMismatch;
-    if (report->firstBadId) {
-      std::cout << "; the chain is also broken at row " << *report->firstBadId << ": " << report->reason;
+  return withAuditStore(env, [&](storage::SqliteAuditStore& store) {
+    auto report = expected ? store.verify(*expected) : store.verify();
+    if (!report) return fail(report.error().message);
+    if (!report->headMismatch.empty()) {
+      std::cout << "audit trail does NOT hold the expected head: " << report->headMismatch;
+      if (report->firstBadId) {
+        std::cout << "; the chain is also broken at row " << *report->firstBadId << ": " << report->reason;
+      }
+      std::cout << std::endl;
+      return 1;
     }
+    if (report->firstBadId) {
+      std::cout << "audit chain BROKEN at row " << *report->firstBadId << ": " << report->reason << " ("
+                << report->rowsChecked << " rows checked)" << std::endl;
+      return 1;
+    }
+    std::cout << "audit chain intact: " << report->rowsChecked << " rows verified";
+    if (expected) std::cout << "; row " << expected->id << " has the expected hash";
     std::cout << std::endl;
-    return 1;
-  }
-  if (report->firstBadId) {
-    std::cout << "audit chain BROKEN at row " << *report->firstBadId << ": " << report->reason << " ("
-              << report->rowsChecked << " rows checked)" << std::endl;
-    return 1;
-  }
-  std::cout << "audit chain intact: " << report->rowsChecked << " rows verified";
-  if (expected) std::cout << "; row " << expected->id << " has the expected hash";
-  std::cout << std::endl;
-  return 0;
+    return 0;
+  });
 }
 
 }  // namespace patbot::cli

@@ -15,14 +15,10 @@
 
 #include "bot/config_loading.h"
 #include "core/loopback.h"
+#include "core/lower_case.h"
 
 namespace patbot::config_loading {
 namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool isSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
@@ -136,6 +132,19 @@ std::optional<long long> parseInteger(const std::string& s) {
   return std::strtoll(s.c_str(), nullptr, 10);
 }
 
+// The integer variable `name`, when set, into `out`; a problem (and `out` unchanged) when it is not
+// an integer from `min` to `max`.
+void readIntegerVar(const EnvLookup& env, const char* name, int min, int max, Problems& p, int& out) {
+  auto v = getVar(env, name);
+  if (!v) return;
+  auto n = parseInteger(*v);
+  if (!n || *n < min || *n > max) {
+    p.add(fmt::format("{} must be an integer from {} to {} (got {})", name, min, max, p.echo(*v)));
+  } else {
+    out = static_cast<int>(*n);
+  }
+}
+
 bool isHostChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
 }
@@ -177,15 +186,15 @@ std::string hostWithoutPort(const std::string& authority) {
 // (and, when stripApi, without /api/v4).
 std::optional<std::string> parseBaseUrl(const std::string& name, std::string v, bool stripApi,
                                         Problems& p) {
-  const std::string l = lower(v);
+  const std::string l = lowerCase(v);
   size_t schemeLen = l.rfind("https://", 0) == 0 ? 8 : l.rfind("http://", 0) == 0 ? 7 : 0;
   if (schemeLen == 0) {
     p.add(fmt::format("{} must start with http:// or https://", name));
     return std::nullopt;
   }
   while (!v.empty() && v.back() == '/') v.pop_back();
-  if (stripApi && lower(v).size() >= 7 &&
-      lower(v).compare(lower(v).size() - 7, 7, "/api/v4") == 0) {
+  if (stripApi && lowerCase(v).size() >= 7 &&
+      lowerCase(v).compare(lowerCase(v).size() - 7, 7, "/api/v4") == 0) {
     v.resize(v.size() - 7);
     while (!v.empty() && v.back() == '/') v.pop_back();
   }
@@ -255,22 +264,8 @@ void loadEnvironment(ConfigNeeds needs, const EnvLookup& env, Config& c, Problem
   } else if (gitlab && !tokenGiven) {
     p.add("GITLAB_TOKEN is not set");
   }
-  if (auto v = getVar(env, "GITLAB_CONCURRENCY")) {
-    auto n = parseInteger(*v);
-    if (!n || *n < 1 || *n > 64) {
-      p.add(fmt::format("GITLAB_CONCURRENCY must be an integer from 1 to 64 (got {})", p.echo(*v)));
-    } else {
-      c.gitlabConcurrency = static_cast<int>(*n);
-    }
-  }
-  if (auto v = getVar(env, "GITLAB_TIMEOUT_SECONDS")) {
-    auto n = parseInteger(*v);
-    if (!n || *n < 1 || *n > 30) {
-      p.add(fmt::format("GITLAB_TIMEOUT_SECONDS must be an integer from 1 to 30 (got {})", p.echo(*v)));
-    } else {
-      c.gitlabTimeoutSeconds = static_cast<int>(*n);
-    }
-  }
+  readIntegerVar(env, "GITLAB_CONCURRENCY", 1, 64, p, c.gitlabConcurrency);
+  readIntegerVar(env, "GITLAB_TIMEOUT_SECONDS", 1, 30, p, c.gitlabTimeoutSeconds);
   if (auto v = getVar(env, "GITLAB_CA_FILE")) {
     std::string why;
     if (!readWholeFile(*v, why)) {
@@ -283,7 +278,7 @@ void loadEnvironment(ConfigNeeds needs, const EnvLookup& env, Config& c, Problem
   if (auto v = getVar(env, "PATBOT_DB")) c.dbPath = *v;
   if (auto v = getVar(env, "PATBOT_CONFIG")) c.configPath = *v;
   if (auto v = getVar(env, "PATBOT_LOG_FORMAT")) {
-    std::string f = lower(*v);
+    std::string f = lowerCase(*v);
     if (f != "text" && f != "json") {
       p.add(fmt::format("PATBOT_LOG_FORMAT must be text or json (got {})", p.echo(*v)));
     } else {
@@ -293,7 +288,7 @@ void loadEnvironment(ConfigNeeds needs, const EnvLookup& env, Config& c, Problem
   if (auto v = getVar(env, "PATBOT_LOG_LEVEL")) {
     static const std::set<std::string> kLevels{"trace", "debug",    "info", "warn",
                                                "error", "critical", "off"};
-    std::string l = lower(*v);
+    std::string l = lowerCase(*v);
     if (!kLevels.count(l)) {
       p.add(fmt::format(
           "PATBOT_LOG_LEVEL must be one of trace, debug, info, warn, error, critical, off (got {})",

@@ -258,22 +258,21 @@ class PolicyReader {
     return std::nullopt;
   }
 
-  std::optional<CiVariableRef> ciVariable(const toml::table& t, const std::string& where) {
-    rejectUnknown(t, policyKeysIn("token.ci_variables"), where);
-    auto project = requiredString(t, "project", where, true);
-    auto key = requiredString(t, "key", where, false);
-    auto scope = optionalString(t, "environment_scope", where);
-    if (!project || !key || !scope) return std::nullopt;
-    return CiVariableRef{*project, *key, *scope};
-  }
-
-  std::optional<GroupVariableRef> groupVariable(const toml::table& t, const std::string& where) {
-    rejectUnknown(t, policyKeysIn("token.group_variables"), where);
-    auto group = requiredString(t, "group", where, true);
-    auto key = requiredString(t, "key", where, false);
-    auto scope = optionalString(t, "environment_scope", where);
-    if (!group || !key || !scope) return std::nullopt;
-    return GroupVariableRef{*group, *key, *scope};
+  // The `list` array of a [[token]] (ci_variables, group_variables): inline tables of
+  // { <ownerKey>, key, environment_scope }, each read into a Ref{owner, key, environment scope}.
+  template <typename Ref>
+  void variableRefs(const toml::table& token, std::string_view list, std::string_view ownerKey,
+                    const std::string& where, std::vector<Ref>& out) {
+    const std::string table = fmt::format("token.{}", list);
+    auto one = [&](const toml::table& t, const std::string& wh) -> std::optional<Ref> {
+      rejectUnknown(t, policyKeysIn(table), wh);
+      auto owner = requiredString(t, ownerKey, wh, true);
+      auto key = requiredString(t, "key", wh, false);
+      auto scope = optionalString(t, "environment_scope", wh);
+      if (!owner || !key || !scope) return std::nullopt;
+      return Ref{*owner, *key, *scope};
+    };
+    tableList(token, list, where, out, one);
   }
 
   void readTokens(const toml::node& node, std::vector<TokenPolicy>& out) {
@@ -291,11 +290,8 @@ class PolicyReader {
       TokenPolicy tp;
       auto account = requiredString(t, "account", w, false);
       auto name = requiredString(t, "name", w, false);
-      tableList(t, "ci_variables", w, tp.ciVariables,
-                [this](const toml::table& x, const std::string& wh) { return ciVariable(x, wh); });
-      tableList(
-          t, "group_variables", w, tp.groupVariables,
-          [this](const toml::table& x, const std::string& wh) { return groupVariable(x, wh); });
+      variableRefs(t, "ci_variables", "project", w, tp.ciVariables);
+      variableRefs(t, "group_variables", "group", w, tp.groupVariables);
       if (const toml::node* n = t.get("verify_pipeline")) {
         const std::string wh = w + " verify_pipeline";
         if (auto* vt = n->as_table()) {

@@ -72,35 +72,38 @@ std::optional<http::Response> SlackEndpoints::rejectUnsigned(const http::Request
   return http::Response::text(401, "");
 }
 
-http::Response SlackEndpoints::commands(const http::Request& request) {
+http::Response SlackEndpoints::admit(const http::Request& request,
+                                     const std::function<http::Response(const std::string& requestId)>& handle) {
   std::string requestId = newRequestId();
   RequestScope scope(requestId);
   if (slack::isSslCheck(request.body)) return http::Response::text(200, "");
   if (auto rejected = rejectUnsigned(request, requestId)) return *rejected;
+  return handle(requestId);
+}
 
-  auto command = slack::parseSlashCommand(request.body);
-  if (!command) {
-    spdlog::warn("signed slash command without the fields patbot needs: {}", command.error().message);
-    return http::Response::text(400, "malformed slash command");
-  }
-  spdlog::info("slash command from {} in {}", command->userId, command->channelId);
-  return ackJson(commands_.handle(*command, requestId));
+http::Response SlackEndpoints::commands(const http::Request& request) {
+  return admit(request, [&](const std::string& requestId) {
+    auto command = slack::parseSlashCommand(request.body);
+    if (!command) {
+      spdlog::warn("signed slash command without the fields patbot needs: {}", command.error().message);
+      return http::Response::text(400, "malformed slash command");
+    }
+    spdlog::info("slash command from {} in {}", command->userId, command->channelId);
+    return ackJson(commands_.handle(*command, requestId));
+  });
 }
 
 http::Response SlackEndpoints::interactions(const http::Request& request) {
-  std::string requestId = newRequestId();
-  RequestScope scope(requestId);
-  if (slack::isSslCheck(request.body)) return http::Response::text(200, "");
-  if (auto rejected = rejectUnsigned(request, requestId)) return *rejected;
-
-  auto payload = slack::parseInteraction(request.body);
-  if (!payload) {
-    spdlog::warn("signed interaction with an unreadable payload: {}", payload.error().message);
-    return http::Response::text(400, "malformed interaction payload");
-  }
-  spdlog::info("interaction from {} in {}", payload->userId, payload->channelId);
-  commands_.click(*payload, requestId);
-  return http::Response::text(200, "");
+  return admit(request, [&](const std::string& requestId) {
+    auto payload = slack::parseInteraction(request.body);
+    if (!payload) {
+      spdlog::warn("signed interaction with an unreadable payload: {}", payload.error().message);
+      return http::Response::text(400, "malformed interaction payload");
+    }
+    spdlog::info("interaction from {} in {}", payload->userId, payload->channelId);
+    commands_.click(*payload, requestId);
+    return http::Response::text(200, "");
+  });
 }
 
 }  // namespace patbot

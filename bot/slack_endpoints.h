@@ -6,6 +6,10 @@
 // badly signed requests cannot fill the disk. Thread-safe.
 #pragma once
 
+#include <functional>
+#include <optional>
+#include <string>
+
 #include "bot/command_service.h"
 #include "bot/rejected_audit_throttle.h"
 #include "core/clock.h"
@@ -28,6 +32,11 @@ class SlackEndpoints {
   http::Response interactions(const http::Request& request);
 
  private:
+  // The one way in for both endpoints: a request id for the log lines and audit rows of the
+  // request, Slack's ssl_check answered with 200, a bad signature refused with 401; only a
+  // signed request reaches `handle`.
+  http::Response admit(const http::Request& request,
+                       const std::function<http::Response(const std::string& requestId)>& handle);
   // Returns a 401 response when the signature is bad (and audits it), nullopt when it is good.
   std::optional<http::Response> rejectUnsigned(const http::Request& request, const std::string& requestId);
   void auditRejectedSummary(const RejectedSummary& summary);

@@ -122,85 +122,79 @@ class FieldReader {
   std::string problem_;
 };
 
-Result<ServiceAccount> accountFrom(const json& v, const std::string& where) {
+// Reads a T from the JSON object `v` with `fill(reader, out)`, which reads T's fields in order;
+// the first problem found (a non-object, a missing or mistyped field) is the Error.
+template <typename T, typename Fill>
+Result<T> readObject(const json& v, const std::string& where, Fill fill) {
   if (!v.is_object()) return unreadable(where + ": is " + v.type_name() + ", expected an object");
   FieldReader r(v, where);
-  ServiceAccount a;
-  a.id = r.integer("id", true);
-  a.username = r.string("username", true);
-  a.name = r.optionalString("name").value_or("");
-  if (r.failed()) return r.error();
-  return a;
-}
-
-Result<AccessToken> tokenFrom(const json& v, const std::string& where) {
-  if (!v.is_object()) return unreadable(where + ": is " + v.type_name() + ", expected an object");
-  FieldReader r(v, where);
-  AccessToken t;
-  t.id = r.integer("id", true);
-  t.name = r.string("name", true);
-  t.description = r.optionalString("description");
-  t.scopes = r.strings("scopes");
-  t.userId = r.integer("user_id", false);
-  t.revoked = r.boolean("revoked", false);
-  t.active = r.boolean("active", !t.revoked);
-  t.expiresAt = r.date("expires_at");
-  t.lastUsedAt = r.timestamp("last_used_at");
-  t.createdAt = r.timestamp("created_at");
-  if (r.failed()) return r.error();
-  return t;
-}
-
-Result<CiVariable> variableFrom(const json& v, const std::string& where) {
-  if (!v.is_object()) return unreadable(where + ": is " + v.type_name() + ", expected an object");
-  FieldReader r(v, where);
-  CiVariable out;
-  out.key = r.string("key", true);
-  out.variableType = r.optionalString("variable_type").value_or("env_var");
-  out.masked = r.boolean("masked", false);
-  out.isProtected = r.boolean("protected", false);
-  out.raw = r.boolean("raw", false);
-  out.hidden = r.boolean("hidden", false);
-  out.environmentScope = r.optionalString("environment_scope").value_or("*");
-  if (auto it = v.find("value"); it != v.end() && it->is_string()) out.value = Secret(it->get<std::string>());
+  T out;
+  fill(r, out);
   if (r.failed()) return r.error();
   return out;
 }
 
+Result<ServiceAccount> accountFrom(const json& v, const std::string& where) {
+  return readObject<ServiceAccount>(v, where, [](FieldReader& r, ServiceAccount& a) {
+    a.id = r.integer("id", true);
+    a.username = r.string("username", true);
+    a.name = r.optionalString("name").value_or("");
+  });
+}
+
+Result<AccessToken> tokenFrom(const json& v, const std::string& where) {
+  return readObject<AccessToken>(v, where, [](FieldReader& r, AccessToken& t) {
+    t.id = r.integer("id", true);
+    t.name = r.string("name", true);
+    t.description = r.optionalString("description");
+    t.scopes = r.strings("scopes");
+    t.userId = r.integer("user_id", false);
+    t.revoked = r.boolean("revoked", false);
+    t.active = r.boolean("active", !t.revoked);
+    t.expiresAt = r.date("expires_at");
+    t.lastUsedAt = r.timestamp("last_used_at");
+    t.createdAt = r.timestamp("created_at");
+  });
+}
+
+Result<CiVariable> variableFrom(const json& v, const std::string& where) {
+  return readObject<CiVariable>(v, where, [&v](FieldReader& r, CiVariable& out) {
+    out.key = r.string("key", true);
+    out.variableType = r.optionalString("variable_type").value_or("env_var");
+    out.masked = r.boolean("masked", false);
+    out.isProtected = r.boolean("protected", false);
+    out.raw = r.boolean("raw", false);
+    out.hidden = r.boolean("hidden", false);
+    out.environmentScope = r.optionalString("environment_scope").value_or("*");
+    if (auto it = v.find("value"); it != v.end() && it->is_string()) out.value = Secret(it->get<std::string>());
+  });
+}
+
 Result<Project> projectFrom(const json& v, const std::string& where) {
-  if (!v.is_object()) return unreadable(where + ": is " + v.type_name() + ", expected an object");
-  FieldReader r(v, where);
-  Project p;
-  p.id = r.integer("id", true);
-  p.pathWithNamespace = r.string("path_with_namespace", true);
-  p.webUrl = r.optionalString("web_url").value_or("");
-  if (r.failed()) return r.error();
-  return p;
+  return readObject<Project>(v, where, [](FieldReader& r, Project& p) {
+    p.id = r.integer("id", true);
+    p.pathWithNamespace = r.string("path_with_namespace", true);
+    p.webUrl = r.optionalString("web_url").value_or("");
+  });
 }
 
 Result<Pipeline> pipelineFrom(const json& v, const std::string& where) {
-  if (!v.is_object()) return unreadable(where + ": is " + v.type_name() + ", expected an object");
-  FieldReader r(v, where);
-  Pipeline p;
-  p.id = r.integer("id", true);
-  p.status = r.string("status", true);
-  p.ref = r.optionalString("ref").value_or("");
-  p.webUrl = r.optionalString("web_url").value_or("");
-  if (r.failed()) return r.error();
-  return p;
+  return readObject<Pipeline>(v, where, [](FieldReader& r, Pipeline& p) {
+    p.id = r.integer("id", true);
+    p.status = r.string("status", true);
+    p.ref = r.optionalString("ref").value_or("");
+    p.webUrl = r.optionalString("web_url").value_or("");
+  });
 }
 
 Result<Issue> issueFrom(const json& v, const std::string& where) {
-  if (!v.is_object()) return unreadable(where + ": is " + v.type_name() + ", expected an object");
-  FieldReader r(v, where);
-  Issue i;
-  i.iid = r.integer("iid", true);
-  i.title = r.optionalString("title").value_or("");
-  i.state = r.string("state", true);
-  i.webUrl = r.optionalString("web_url").value_or("");
-  i.labels = r.strings("labels");
-  if (r.failed()) return r.error();
-  return i;
+  return readObject<Issue>(v, where, [](FieldReader& r, Issue& i) {
+    i.iid = r.integer("iid", true);
+    i.title = r.optionalString("title").value_or("");
+    i.state = r.string("state", true);
+    i.webUrl = r.optionalString("web_url").value_or("");
+    i.labels = r.strings("labels");
+  });
 }
 
 // Parses without exceptions; the detail never quotes the text (it may hold a token value).
@@ -249,13 +243,7 @@ json optionalOrNull(const std::optional<std::string>& v) { return v ? json(*v) :
 }  // namespace
 
 Result<ServiceAccount> parseServiceAccount(const std::string& text) {
-  try {
-    auto v = parseText(text);
-    if (!v) return v.error();
-    return accountFrom(*v, "service account");
-  } catch (const std::exception& e) {
-    return unreadable(std::string("unexpected JSON error: ") + e.what());
-  }
+  return objectFrom<ServiceAccount>(text, "service account", accountFrom);
 }
 
 Result<std::vector<ServiceAccount>> parseServiceAccounts(const std::string& text) {
@@ -263,13 +251,7 @@ Result<std::vector<ServiceAccount>> parseServiceAccounts(const std::string& text
 }
 
 Result<AccessToken> parseAccessToken(const std::string& text) {
-  try {
-    auto v = parseText(text);
-    if (!v) return v.error();
-    return tokenFrom(*v, "token");
-  } catch (const std::exception& e) {
-    return unreadable(std::string("unexpected JSON error: ") + e.what());
-  }
+  return objectFrom<AccessToken>(text, "token", tokenFrom);
 }
 
 Result<std::vector<AccessToken>> parseAccessTokens(const std::string& text) {
@@ -277,24 +259,18 @@ Result<std::vector<AccessToken>> parseAccessTokens(const std::string& text) {
 }
 
 Result<CreatedToken> parseCreatedToken(const std::string& text) {
-  try {
-    auto v = parseText(text);
-    if (!v) return v.error();
-    auto token = tokenFrom(*v, "created token");
+  auto tokenWithValue = [](const json& v, const std::string& where) -> Result<CreatedToken> {
+    auto token = tokenFrom(v, where);
     if (!token) return token.error();
-    auto it = v->find("token");
-    if (it == v->end() || it->is_null()) return unreadable("created token: field \"token\" is missing");
+    auto it = v.find("token");
+    if (it == v.end() || it->is_null()) return unreadable(where + ": field \"token\" is missing");
     if (!it->is_string()) {
-      return unreadable(std::string("created token: field \"token\" is ") + it->type_name() +
-                        ", expected a string");
+      return unreadable(where + ": field \"token\" is " + it->type_name() + ", expected a string");
     }
-    if (it->get_ref<const std::string&>().empty()) {
-      return unreadable("created token: field \"token\" is empty");
-    }
+    if (it->get_ref<const std::string&>().empty()) return unreadable(where + ": field \"token\" is empty");
     return CreatedToken{std::move(token).value(), Secret(it->get<std::string>())};
-  } catch (const std::exception& e) {
-    return unreadable(std::string("unexpected JSON error: ") + e.what());
-  }
+  };
+  return objectFrom<CreatedToken>(text, "created token", tokenWithValue);
 }
 
 Result<CiVariable> parseCiVariable(const std::string& text) {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <string_view>
 #include <exception>
 #include <mutex>
@@ -14,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/lower_case.h"
 #include "gitlab/json_mapping.h"
 #include "gitlab/rate_limit.h"
 #include "http/client.h"
@@ -119,9 +119,7 @@ Result<T> answerOf(Result<T> parsed, const std::string& what, const std::string&
 }
 
 bool bodySays(const std::string& body, std::string_view phrase) {
-  std::string l = body;
-  std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return l.find(phrase) != std::string::npos;
+  return lowerCase(body).find(phrase) != std::string::npos;
 }
 
 std::string ownerName(const VariableRef& ref) {
@@ -172,6 +170,27 @@ constexpr const char* kMaybeCreated = "the create may or may not have happened: 
 std::string withPage(const std::string& pathAndQuery, int page) {
   char sep = pathAndQuery.find('?') == std::string::npos ? '?' : '&';
   return pathAndQuery + sep + "per_page=" + std::to_string(kPerPage) + "&page=" + std::to_string(page);
+}
+
+// A fetchAllPages consumer that appends the items of each page, as `parsePage` reads them, to `out`.
+template <typename T>
+std::function<Result<size_t>(const std::string&)> appendingTo(
+    std::vector<T>& out, Result<std::vector<T>> (*parsePage)(const std::string&)) {
+  return [&out, parsePage](const std::string& body) -> Result<size_t> {
+    auto page = parsePage(body);
+    if (!page) return page.error();
+    out.insert(out.end(), page->begin(), page->end());
+    return page->size();
+  };
+}
+
+// Sorts `items` by id and keeps one item per id: offset pages of a list that changes while it is
+// read may repeat an item.
+template <typename T>
+void keepOnePerId(std::vector<T>& items) {
+  std::sort(items.begin(), items.end(), [](const T& a, const T& b) { return a.id < b.id; });
+  items.erase(std::unique(items.begin(), items.end(), [](const T& a, const T& b) { return a.id == b.id; }),
+              items.end());
 }
 
 const Clock& systemClock() {
@@ -371,17 +390,9 @@ Result<std::vector<ServiceAccount>> RestGitLabApi::listAccountsIn(Operation& op)
     call.route = "/service_accounts";
   }
   std::vector<ServiceAccount> accounts;
-  auto status = fetchAllPages(call, op, [&accounts](const std::string& body) -> Result<size_t> {
-    auto page = parseServiceAccounts(body);
-    if (!page) return page.error();
-    accounts.insert(accounts.end(), page->begin(), page->end());
-    return page->size();
-  });
+  auto status = fetchAllPages(call, op, appendingTo(accounts, parseServiceAccounts));
   if (!status) return status.error();
-  std::sort(accounts.begin(), accounts.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
-  accounts.erase(std::unique(accounts.begin(), accounts.end(),
-                             [](const auto& a, const auto& b) { return a.id == b.id; }),
-                 accounts.end());
+  keepOnePerId(accounts);
   return accounts;
 }
 
@@ -397,16 +408,9 @@ Result<std::vector<AccessToken>> RestGitLabApi::listTokensIn(const ServiceAccoun
     call.route = "/personal_access_tokens";
   }
   std::vector<AccessToken> tokens;
-  auto status = fetchAllPages(call, op, [&tokens](const std::string& body) -> Result<size_t> {
-    auto page = parseAccessTokens(body);
-    if (!page) return page.error();
-    tokens.insert(tokens.end(), page->begin(), page->end());
-    return page->size();
-  });
+  auto status = fetchAllPages(call, op, appendingTo(tokens, parseAccessTokens));
   if (!status) return status.error();
-  std::sort(tokens.begin(), tokens.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
-  tokens.erase(std::unique(tokens.begin(), tokens.end(), [](const auto& a, const auto& b) { return a.id == b.id; }),
-               tokens.end());
+  keepOnePerId(tokens);
   return tokens;
 }
 
@@ -757,12 +761,7 @@ Result<std::vector<Issue>> RestGitLabApi::listIssues(const std::string& project,
   call.what = "listing the issues of project " + project;
   Operation op = startOperation();
   std::vector<Issue> issues;
-  auto status = fetchAllPages(call, op, [&issues](const std::string& body) -> Result<size_t> {
-    auto page = parseIssues(body);
-    if (!page) return page.error();
-    issues.insert(issues.end(), page->begin(), page->end());
-    return page->size();
-  });
+  auto status = fetchAllPages(call, op, appendingTo(issues, parseIssues));
   if (!status) return status.error();
   return issues;
 }

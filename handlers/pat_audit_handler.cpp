@@ -2,10 +2,9 @@
 
 #include <algorithm>
 
-#include <charconv>
-
 #include <fmt/format.h>
 
+#include "handlers/option_number.h"
 #include "slack/block_kit.h"
 
 namespace patbot::handlers {
@@ -17,14 +16,9 @@ Result<storage::AuditQuery> parseAuditArgs(const std::vector<std::string>& args)
   for (size_t i = 0; i < args.size(); ++i) {
     const auto& a = args[i];
     if (a == "--limit") {
-      if (i + 1 >= args.size()) return Error::make(ErrorKind::kInvalidInput, "--limit needs a number from 1 to 200");
-      const auto& v = args[++i];
-      int n = 0;
-      auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-      if (ec != std::errc() || ptr != v.data() + v.size() || n < 1 || n > 200) {
-        return Error::make(ErrorKind::kInvalidInput, fmt::format("--limit takes a number from 1 to 200, not \"{}\"", v));
-      }
-      q.limit = n;
+      auto limit = numberAfterOption(args, i, 1, 200, "a number from 1 to 200", "a number from 1 to 200");
+      if (!limit) return limit.error();
+      q.limit = *limit;
     } else if (a.rfind("--", 0) == 0) {
       return Error::make(ErrorKind::kInvalidInput, fmt::format("unknown option \"{}\"", a));
     } else if (haveFilter) {

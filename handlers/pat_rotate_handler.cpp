@@ -1,9 +1,8 @@
 #include "handlers/pat_rotate_handler.h"
 
-#include <charconv>
-
 #include <fmt/format.h>
 
+#include "handlers/option_number.h"
 #include "slack/block_kit.h"
 
 namespace patbot::handlers {
@@ -17,14 +16,9 @@ Result<RotateArgs> parseRotateArgs(const std::vector<std::string>& args) {
     else if (a == "--yes") out.yes = true;
     else if (a == "--reveal") out.reveal = true;
     else if (a == "--expires-in") {
-      if (i + 1 >= args.size()) return Error::make(ErrorKind::kInvalidInput, "--expires-in needs a number of days");
-      const auto& v = args[++i];
-      int days = 0;
-      auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), days);
-      if (ec != std::errc() || ptr != v.data() + v.size() || days < 1 || days > 365) {
-        return Error::make(ErrorKind::kInvalidInput, fmt::format("--expires-in takes 1 to 365 days, not \"{}\"", v));
-      }
-      out.expiresInDays = days;
+      auto days = numberAfterOption(args, i, 1, 365, "a number of days", "1 to 365 days");
+      if (!days) return days.error();
+      out.expiresInDays = *days;
     } else if (a.rfind("--", 0) == 0) {
       return Error::make(ErrorKind::kInvalidInput, fmt::format("unknown option \"{}\"", a));
     } else if (!out.token.empty()) {

@@ -2,9 +2,7 @@
 // Internal to http/ (it includes cpprestsdk); only client_cpprest.cpp uses it.
 #pragma once
 
-#ifndef _TURN_OFF_PLATFORM_STRING
-#define _TURN_OFF_PLATFORM_STRING
-#endif
+#include "http/common_cpprest.h"   // first: before any cpprest header
 
 #include <cstddef>
 #include <cstdint>

@@ -1,7 +1,5 @@
 // CpprestTransport: the Transport interface over cpprestsdk's http_client.
-#ifndef _TURN_OFF_PLATFORM_STRING
-#define _TURN_OFF_PLATFORM_STRING
-#endif
+#include "http/common_cpprest.h"   // first: before any cpprest header
 
 #include <atomic>
 #include <fstream>
@@ -154,9 +152,7 @@ class CpprestTransport final : public Transport {
           .then([body, cancel, limit = options_.maxBodyBytes](http_response response) {
             auto received = std::make_shared<ClientResponse>();
             received->status = response.status_code();
-            for (const auto& [name, value] : response.headers()) {
-              received->headers[lowerCase(name)] = value;
-            }
+            received->headers = detail::lowerCasedHeaders(response.headers());
             // A declared length over the limit is refused before any of the body is read; the
             // cancellation closes the connection. A chunked body fails in `body` as it crosses it.
             utility::size64_t declared = 0;

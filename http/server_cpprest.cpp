@@ -1,7 +1,5 @@
 // CpprestServer: the Server interface over cpprestsdk's http_listener.
-#ifndef _TURN_OFF_PLATFORM_STRING
-#define _TURN_OFF_PLATFORM_STRING
-#endif
+#include "http/common_cpprest.h"   // first: before any cpprest header
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -215,9 +213,7 @@ void acceptRequest(const std::shared_ptr<ServerState>& state, http_request raw) 
     request.path = web::uri::decode(raw.request_uri().path());
     request.query = raw.request_uri().query();
     request.remote = raw.remote_address();
-    for (const auto& [name, value] : raw.headers()) {
-      request.headers[lowerCase(name)] = value;
-    }
+    request.headers = detail::lowerCasedHeaders(raw.headers());
     HeadCheck check = checkRequestHead(request, state->limits);
     if (check.status != 0) {
       reject(pending, check.status, check.reason);

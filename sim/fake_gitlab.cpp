@@ -7,6 +7,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "core/lower_case.h"
+#include "http/url.h"
 #include "sim/fake_gitlab_impl.h"
 
 namespace patbot::fakes {
@@ -39,7 +41,7 @@ bool matchFrom(const std::vector<std::string>& pattern, size_t pi, const std::ve
     for (size_t n = si; n < segs.size(); ++n) {
       if (segs[n].empty()) break;
       joined += (n == si ? "" : "/") + segs[n];
-      out[name] = percentDecode(joined, false);
+      out[name] = http::urlDecode(joined);
       if (matchFrom(pattern, pi + 1, segs, n + 1, out)) return true;
     }
     out.erase(name);
@@ -47,17 +49,12 @@ bool matchFrom(const std::vector<std::string>& pattern, size_t pi, const std::ve
   }
   if (si >= segs.size() || segs[si].empty()) return false;
   if (p[0] == ':') {
-    out[p.substr(1)] = percentDecode(segs[si], false);
+    out[p.substr(1)] = http::urlDecode(segs[si]);
     if (matchFrom(pattern, pi + 1, segs, si + 1, out)) return true;
     out.erase(p.substr(1));
     return false;
   }
   return p == segs[si] && matchFrom(pattern, pi + 1, segs, si + 1, out);
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
 }
 
 std::string httpDate(std::time_t t) {
@@ -76,7 +73,7 @@ std::string redactQuery(const std::string& query) {
     size_t end = query.find('&', start);
     if (end == std::string::npos) end = query.size();
     std::string piece = query.substr(start, end - start);
-    std::string key = percentDecode(piece.substr(0, piece.find('=')), true);
+    std::string key = http::urlDecode(piece.substr(0, piece.find('=')), true);
     if (key == "private_token" || key == "access_token") piece = key + "=[REDACTED]";
     out += (out.empty() ? "" : "&") + piece;
     start = end + 1;
@@ -98,7 +95,7 @@ http::Response unauthorized() { return messageError(401, "401 Unauthorized"); }
 // The credential as GitLab looks for it: PRIVATE-TOKEN, Authorization: Bearer, private_token.
 std::string credentialOf(const http::Request& req, const Params* params) {
   if (auto h = req.header("private-token")) return *h;
-  if (auto a = req.header("authorization"); a && lower(a->substr(0, 7)) == "bearer ") return a->substr(7);
+  if (auto a = req.header("authorization"); a && lowerCase(a->substr(0, 7)) == "bearer ") return a->substr(7);
   if (params) {
     if (auto q = params->str("private_token")) return *q;
   }

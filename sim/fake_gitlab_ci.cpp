@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/lower_case.h"
 #include "sim/fake_gitlab_impl.h"
 
 namespace patbot::fakes {
@@ -26,21 +27,11 @@ bool validKey(const std::string& key) {
   return std::all_of(key.begin(), key.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
 }
 
+// GitLab's variable entity: the seed's fields, but never the value of a hidden variable.
 json variableEntity(const FakeVariable& v) {
-  return {{"variable_type", v.variableType},
-          {"key", v.key},
-          {"value", v.hidden ? json(nullptr) : json(v.value)},
-          {"hidden", v.hidden},
-          {"protected", v.isProtected},
-          {"masked", v.masked},
-          {"raw", v.raw},
-          {"environment_scope", v.environmentScope},
-          {"description", v.description}};
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
+  json j = variableToJson(v);
+  if (v.hidden) j["value"] = nullptr;
+  return j;
 }
 
 const std::set<std::string>& pipelineStatuses() {
@@ -432,8 +423,8 @@ http::Response FakeGitLab::Impl::listIssues(Ctx& ctx) {
     });
     if (!hasAll) continue;
     if (search) {
-      std::string hay = lower(is.title) + (titleOnly ? "" : "\n" + lower(is.description));
-      if (hay.find(lower(*search)) == std::string::npos) continue;
+      std::string hay = lowerCase(is.title) + (titleOnly ? "" : "\n" + lowerCase(is.description));
+      if (hay.find(lowerCase(*search)) == std::string::npos) continue;
     }
     rows.push_back(&is);
   }

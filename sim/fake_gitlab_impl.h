@@ -117,6 +117,15 @@ class FakeGitLab::Impl {
   http::Response createTokenFor(Ctx& ctx, const FakeUser& user);
   // Resolves :id and :user_id of the group SA routes; error response when not allowed/found.
   std::optional<http::Response> groupSaTarget(Ctx& ctx, FakeGroup** group, FakeUser** account);
+  // groupSaTarget, then :token_id among that account's tokens; one that is missing or another
+  // account's gets 404 {"message": notFound}.
+  std::optional<http::Response> groupSaToken(Ctx& ctx, const std::string& notFound, FakeToken** token);
+  // :token_id when the caller may see it (an admin any token, anyone else their own); a token
+  // that is missing or not theirs gets the §1.5 answer (404 for admins, else 401).
+  std::optional<http::Response> visibleToken(Ctx& ctx, FakeToken** token);
+  // The answer to a rotation of `token`: 400 when it is already revoked, else its
+  // successor with the value (expires_at as expiresParam reads it).
+  http::Response rotateAnswer(Ctx& ctx, FakeToken& token);
 
   // --- CI variables, pipelines, issues (fake_gitlab_ci.cpp) ---
   http::Response listVariables(Ctx& ctx);

@@ -28,20 +28,22 @@ int64_t requireId(const json& j, const char* what) {
   return it->get<int64_t>();
 }
 
-std::optional<Date> optDate(const json& j, const char* key) {
+// `key` read by `parse` (parseDate, parseTimestamp); nullopt when absent, null or "". A text
+// `parse` refuses fails the seed as a bad `what`.
+template <typename T>
+std::optional<T> optParsed(const json& j, const char* key, const char* what,
+                           std::optional<T> (*parse)(std::string_view)) {
   auto s = get<std::string>(j, key, "");
   if (s.empty()) return std::nullopt;
-  auto d = parseDate(s);
-  if (!d) bad(std::string("bad date \"") + s + "\" for " + key);
-  return d;
+  auto v = parse(s);
+  if (!v) bad(std::string("bad ") + what + " \"" + s + "\" for " + key);
+  return v;
 }
 
+std::optional<Date> optDate(const json& j, const char* key) { return optParsed(j, key, "date", parseDate); }
+
 std::optional<TimePoint> optTime(const json& j, const char* key) {
-  auto s = get<std::string>(j, key, "");
-  if (s.empty()) return std::nullopt;
-  auto t = parseTimestamp(s);
-  if (!t) bad(std::string("bad timestamp \"") + s + "\" for " + key);
-  return t;
+  return optParsed(j, key, "timestamp", parseTimestamp);
 }
 
 json optTimeJson(const std::optional<TimePoint>& t) { return t ? json(formatTimestamp(*t)) : json(nullptr); }
@@ -84,6 +86,18 @@ FakeVariable variableFromJson(const json& j) {
   v.variableType = get<std::string>(j, "variable_type", "env_var");
   v.description = j.contains("description") ? j.at("description") : json(nullptr);
   return v;
+}
+
+json tokenFieldsJson(const FakeToken& t) {
+  return {{"id", t.id},
+          {"user_id", t.userId},
+          {"name", t.name},
+          {"description", t.description},
+          {"scopes", t.scopes},
+          {"expires_at", t.expiresAt ? json(formatDate(*t.expiresAt)) : json(nullptr)},
+          {"revoked", t.revoked},
+          {"created_at", formatTimestamp(t.createdAt)},
+          {"last_used_at", optTimeJson(t.lastUsedAt)}};
 }
 
 json variableToJson(const FakeVariable& v) {
@@ -235,17 +249,10 @@ json worldToSeed(const FakeWorld& w) {
     groups.push_back({{"id", g.id}, {"path", g.path}, {"owners", g.owners}, {"variables", vars}});
   }
   for (const auto& [id, t] : w.tokens) {
-    tokens.push_back({{"id", t.id},
-                      {"user_id", t.userId},
-                      {"name", t.name},
-                      {"description", t.description},
-                      {"scopes", t.scopes},
-                      {"expires_at", t.expiresAt ? json(formatDate(*t.expiresAt)) : json(nullptr)},
-                      {"revoked", t.revoked},
-                      {"created_at", formatTimestamp(t.createdAt)},
-                      {"last_used_at", optTimeJson(t.lastUsedAt)},
-                      {"value", t.value},
-                      {"previous_id", t.previousId ? json(*t.previousId) : json(nullptr)}});
+    json token = tokenFieldsJson(t);
+    token["value"] = t.value;
+    token["previous_id"] = t.previousId ? json(*t.previousId) : json(nullptr);
+    tokens.push_back(std::move(token));
   }
   for (const auto& [id, p] : w.projects) {
     json vars = json::array(), pipes = json::array(), issues = json::array();

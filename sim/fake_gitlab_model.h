@@ -129,6 +129,12 @@ struct FakeWorld {
 FakeWorld worldFromSeed(const nlohmann::json& seed, TimePoint now);
 nlohmann::json worldToSeed(const FakeWorld& world);
 
+// What a token shows both in GitLab's answers (§2.1) and in the seed: id, user_id, name,
+// description, scopes, expires_at, revoked, created_at, last_used_at. Never the value.
+nlohmann::json tokenFieldsJson(const FakeToken& t);
+
+// A variable in the seed format, which has the fields of GitLab's variable entity (§5.1), the
+// value always included.
 nlohmann::json variableToJson(const FakeVariable& v);
 FakeVariable variableFromJson(const nlohmann::json& j);
 

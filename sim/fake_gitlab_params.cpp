@@ -1,20 +1,15 @@
 #include "sim/fake_gitlab_params.h"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
+
+#include "core/lower_case.h"
+#include "http/url.h"
 
 namespace patbot::fakes {
 namespace {
 
 using nlohmann::json;
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
@@ -48,8 +43,8 @@ void addFormPair(json& values, const std::string& key, const std::string& value)
 void parseForm(json& values, std::string_view text) {
   for (auto piece : split(text, '&')) {
     auto eq = piece.find('=');
-    std::string key = percentDecode(piece.substr(0, eq), true);
-    std::string value = eq == std::string_view::npos ? "" : percentDecode(piece.substr(eq + 1), true);
+    std::string key = http::urlDecode(piece.substr(0, eq), true);
+    std::string value = eq == std::string_view::npos ? "" : http::urlDecode(piece.substr(eq + 1), true);
     if (!key.empty()) addFormPair(values, key, value);
   }
 }
@@ -63,45 +58,11 @@ std::optional<long long> parseInt(const std::string& s) {
 
 }  // namespace
 
-std::string percentDecode(std::string_view s, bool plusIsSpace) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '%' && i + 2 < s.size()) {
-      int hi = hexValue(s[i + 1]), lo = hexValue(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(plusIsSpace && c == '+' ? ' ' : c);
-  }
-  return out;
-}
-
-std::string percentEncode(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 std::optional<Params> Params::fromRequest(const http::Request& req) {
   Params p;
   parseForm(p.values_, req.query);
   const std::string* ctype = req.header("content-type");
-  std::string type = ctype ? *ctype : "";
-  std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string type = ctype ? lowerCase(*ctype) : "";
   bool looksJson = type.find("json") != std::string::npos ||
                    (type.empty() && !req.body.empty() && req.body.front() == '{');
   if (req.body.empty()) return p;
@@ -224,7 +185,7 @@ http::Response paginate(const std::vector<json>& items, const Params& params, co
 
   std::vector<std::pair<std::string, std::string>> kept;   // (decoded key, raw piece)
   for (auto piece : split(rawQuery, '&')) {
-    std::string key = percentDecode(piece.substr(0, piece.find('=')), true);
+    std::string key = http::urlDecode(piece.substr(0, piece.find('=')), true);
     if (key == "page" || key == "per_page" || key == "private_token") continue;
     kept.emplace_back(key, std::string(piece));
   }

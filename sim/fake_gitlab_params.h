@@ -14,10 +14,6 @@
 
 namespace patbot::fakes {
 
-// "%2F" -> "/", and '+' -> ' ' when plusIsSpace (form and query encoding).
-std::string percentDecode(std::string_view s, bool plusIsSpace);
-std::string percentEncode(std::string_view s);
-
 // Merged parameters: query first, then the body (JSON object or form) overriding it. Form and
 // query keys "a[]" build arrays and "a[b]" nested objects, as Rack does.
 class Params {

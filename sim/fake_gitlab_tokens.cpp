@@ -1,7 +1,7 @@
 // Personal access tokens (§2), users' token creation (§2.6) and service accounts (§3).
 #include <algorithm>
-#include <cctype>
 
+#include "core/lower_case.h"
 #include "sim/fake_gitlab_impl.h"
 
 namespace patbot::fakes {
@@ -18,11 +18,6 @@ const std::set<std::string>& validScopes() {
   return kScopes;
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 http::Response forbidden() { return messageError(403, "403 Forbidden"); }
 
 // Admins get 404, everyone else 401, for a token id that is missing or not theirs (§1.5).
@@ -33,16 +28,8 @@ http::Response hiddenToken(bool admin) {
 }  // namespace
 
 json FakeGitLab::Impl::tokenJson(const FakeToken& t, bool withValue) const {
-  json j = {{"id", t.id},
-            {"name", t.name},
-            {"revoked", t.revoked},
-            {"created_at", formatTimestamp(t.createdAt)},
-            {"description", t.description},
-            {"scopes", t.scopes},
-            {"user_id", t.userId},
-            {"last_used_at", t.lastUsedAt ? json(formatTimestamp(*t.lastUsedAt)) : json(nullptr)},
-            {"active", active(t)},
-            {"expires_at", t.expiresAt ? json(formatDate(*t.expiresAt)) : json(nullptr)}};
+  json j = tokenFieldsJson(t);
+  j["active"] = active(t);
   if (withValue) j["token"] = t.value;
   return j;
 }
@@ -157,7 +144,7 @@ http::Response FakeGitLab::Impl::listTokensOf(Ctx& ctx, const std::vector<const 
     if (auto& a = times["last_used_after"]; a && (!t->lastUsedAt || *t->lastUsedAt < *a)) continue;
     if (auto& b = dates["expires_before"]; b && (!t->expiresAt || *t->expiresAt >= *b)) continue;
     if (auto& a = dates["expires_after"]; a && (!t->expiresAt || *t->expiresAt < *a)) continue;
-    if (search && lower(t->name).find(lower(*search)) == std::string::npos) continue;
+    if (search && lowerCase(t->name).find(lowerCase(*search)) == std::string::npos) continue;
     out.push_back(t);
   }
   std::sort(out.begin(), out.end(), [](const FakeToken* a, const FakeToken* b) { return a->id < b->id; });
@@ -209,13 +196,20 @@ http::Response FakeGitLab::Impl::listTokens(Ctx& ctx) {
 
 http::Response FakeGitLab::Impl::getSelf(Ctx& ctx) { return jsonResponse(200, tokenJson(*ctx.token, false)); }
 
-http::Response FakeGitLab::Impl::getToken(Ctx& ctx) {
+std::optional<http::Response> FakeGitLab::Impl::visibleToken(Ctx& ctx, FakeToken** token) {
   http::Response err;
   auto id = intParam(ctx, "token_id", &err);
   if (!id) return err;
   auto it = world_.tokens.find(*id);
   if (it == world_.tokens.end() || (!ctx.admin && it->second.userId != ctx.user->id)) return hiddenToken(ctx.admin);
-  return jsonResponse(200, tokenJson(it->second, false));
+  *token = &it->second;
+  return std::nullopt;
+}
+
+http::Response FakeGitLab::Impl::getToken(Ctx& ctx) {
+  FakeToken* token = nullptr;
+  if (auto err = visibleToken(ctx, &token)) return *err;
+  return jsonResponse(200, tokenJson(*token, false));
 }
 
 http::Response FakeGitLab::Impl::rotateSelf(Ctx& ctx) {
@@ -226,15 +220,17 @@ http::Response FakeGitLab::Impl::rotateSelf(Ctx& ctx) {
 }
 
 http::Response FakeGitLab::Impl::rotateToken(Ctx& ctx) {
-  http::Response err;
-  auto id = intParam(ctx, "token_id", &err);
-  if (!id) return err;
-  auto it = world_.tokens.find(*id);
-  if (it == world_.tokens.end() || (!ctx.admin && it->second.userId != ctx.user->id)) return hiddenToken(ctx.admin);
-  if (it->second.revoked) return messageError(400, "400 Bad request - Token already revoked");
+  FakeToken* token = nullptr;
+  if (auto err = visibleToken(ctx, &token)) return *err;
+  return rotateAnswer(ctx, *token);
+}
+
+http::Response FakeGitLab::Impl::rotateAnswer(Ctx& ctx, FakeToken& token) {
+  if (token.revoked) return messageError(400, "400 Bad request - Token already revoked");
   Date expires;
+  http::Response err;
   if (!expiresParam(ctx, true, &expires, &err)) return err;
-  return jsonResponse(200, tokenJson(rotateInto(it->second, expires), true));
+  return jsonResponse(200, tokenJson(rotateInto(token, expires), true));
 }
 
 http::Response FakeGitLab::Impl::revokeSelf(Ctx& ctx) {
@@ -396,33 +392,30 @@ http::Response FakeGitLab::Impl::createGroupSaToken(Ctx& ctx) {
   return createTokenFor(ctx, *sa);
 }
 
-http::Response FakeGitLab::Impl::rotateGroupSaToken(Ctx& ctx) {
+std::optional<http::Response> FakeGitLab::Impl::groupSaToken(Ctx& ctx, const std::string& notFound,
+                                                             FakeToken** token) {
   FakeGroup* g = nullptr;
   FakeUser* sa = nullptr;
-  if (auto err = groupSaTarget(ctx, &g, &sa)) return *err;
+  if (auto err = groupSaTarget(ctx, &g, &sa)) return err;
   http::Response err;
   auto id = intParam(ctx, "token_id", &err);
   if (!id) return err;
   auto it = world_.tokens.find(*id);
-  if (it == world_.tokens.end() || it->second.userId != sa->id) return messageError(404, "404 Not Found");
-  if (it->second.revoked) return messageError(400, "400 Bad request - Token already revoked");
-  Date expires;
-  if (!expiresParam(ctx, true, &expires, &err)) return err;
-  return jsonResponse(200, tokenJson(rotateInto(it->second, expires), true));
+  if (it == world_.tokens.end() || it->second.userId != sa->id) return messageError(404, notFound);
+  *token = &it->second;
+  return std::nullopt;
+}
+
+http::Response FakeGitLab::Impl::rotateGroupSaToken(Ctx& ctx) {
+  FakeToken* token = nullptr;
+  if (auto err = groupSaToken(ctx, "404 Not Found", &token)) return *err;
+  return rotateAnswer(ctx, *token);
 }
 
 http::Response FakeGitLab::Impl::revokeGroupSaToken(Ctx& ctx) {
-  FakeGroup* g = nullptr;
-  FakeUser* sa = nullptr;
-  if (auto err = groupSaTarget(ctx, &g, &sa)) return *err;
-  http::Response err;
-  auto id = intParam(ctx, "token_id", &err);
-  if (!id) return err;
-  auto it = world_.tokens.find(*id);
-  if (it == world_.tokens.end() || it->second.userId != sa->id) {
-    return messageError(404, "404 Personal Access Token Not Found");
-  }
-  it->second.revoked = true;
+  FakeToken* token = nullptr;
+  if (auto err = groupSaToken(ctx, "404 Personal Access Token Not Found", &token)) return *err;
+  token->revoked = true;
   return noContent();
 }
 

@@ -1,11 +1,11 @@
 #include "sim/fake_slack.h"
 
 #include <algorithm>
-#include <cctype>
 #include <exception>
 
 #include <fmt/format.h>
 
+#include "core/lower_case.h"
 #include "sim/fake_slack_state.h"
 #include "sim/fake_slack_wire.h"
 
@@ -129,9 +129,7 @@ std::string channelNameFor(const std::string& channelId) {
   if (channelId == "C0OPS00001") return "ops";
   if (!channelId.empty() && channelId[0] == 'D') return "directmessage";
   if (!channelId.empty() && channelId[0] == 'G') return "privategroup";
-  std::string out = channelId;
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
+  return lowerCase(channelId);
 }
 
 std::string FakeSlackState::mintTsLocked() {

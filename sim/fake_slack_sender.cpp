@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "core/lower_case.h"
 #include "sim/fake_slack_state.h"
 #include "sim/fake_slack_wire.h"
 
@@ -105,11 +106,6 @@ json deliver(FakeSlackState& s, const http::ClientRequest& request, const std::s
   return out;
 }
 
-std::string lowerCase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 http::Response badRequest(const std::string& problem) { return slackJsonResponse(400, {{"error", problem}}); }
 
 std::string unixSeconds(const Clock& clock, int64_t offset) {
@@ -117,74 +113,106 @@ std::string unixSeconds(const Clock& clock, int64_t offset) {
   return std::to_string(secs + offset);
 }
 
+// A /_fake/slash or /_fake/click call: its body, how to sign what it sends, and who sends it
+// where (user_id and channel_id of the body; alice in #patbot when absent).
+struct SendOrder {
+  json req;
+  Signing signing;
+  std::string userId;
+  std::string channelId;
+};
+
+// Reads the order in the body of `request` (a JSON object; empty is {}); the 400 answer when the
+// body or its signing mode is bad.
+std::optional<http::Response> readSendOrder(const http::Request& request, SendOrder& order) {
+  order.req = json::parse(request.body.empty() ? "{}" : request.body, nullptr, false);
+  if (!order.req.is_object()) return badRequest("body must be a JSON object");
+  std::string problem;
+  auto signing = signingFrom(order.req, problem);
+  if (!signing) return badRequest(problem);
+  order.signing = *signing;
+  order.userId = str(order.req, "user_id", "U0ALICE001");
+  order.channelId = str(order.req, "channel_id", "C0PATBOT01");
+  return std::nullopt;
+}
+
+// A request to the bot as prepared under the lock; sent without it by signAndDeliver.
+struct Outgoing {
+  std::string url;
+  std::string responseUrl;   // the response_url it carries ("" for ssl_check), echoed in the report
+  std::string triggerId;
+  std::string timestamp;
+  std::string body;
+};
+
+http::Response signAndDeliver(FakeSlackState& s, const Signing& signing, Outgoing out) {
+  auto clientRequest = signedRequest(s.options.signingSecret, signing, out.url, out.timestamp, std::move(out.body));
+  return slackJsonResponse(200, deliver(s, clientRequest, out.responseUrl, out.triggerId, out.timestamp));
+}
+
 }  // namespace
 
 http::Response sendSlash(FakeSlackState& s, const http::Request& request) {
-  auto req = json::parse(request.body.empty() ? "{}" : request.body, nullptr, false);
-  if (!req.is_object()) return badRequest("body must be a JSON object");
-  std::string problem;
-  auto signing = signingFrom(req, problem);
-  if (!signing) return badRequest(problem);
-  std::string userId = str(req, "user_id", "U0ALICE001");
+  SendOrder order;
+  if (auto bad = readSendOrder(request, order)) return *bad;
+  const json& req = order.req;
+  const std::string& userId = order.userId;
+  const std::string& channelId = order.channelId;
   std::string userName = str(req, "user_name", "alice");
-  std::string channelId = str(req, "channel_id", "C0PATBOT01");
   bool sslCheck = req.value("ssl_check", json(false)) == json(true);
 
-  std::string url, responseUrlValue, triggerId, timestamp, body;
+  Outgoing out;
   {
     std::lock_guard lock(s.mu);
-    url = s.options.botCommandsUrl;
+    out.url = s.options.botCommandsUrl;
     s.userNames[userId] = userName;
-    timestamp = unixSeconds(s.clock, signing->offsetSeconds);
+    out.timestamp = unixSeconds(s.clock, order.signing.offsetSeconds);
     if (sslCheck) {
-      body = formEncodeFields({{"ssl_check", "1"}, {"token", kVerificationToken}});
+      out.body = formEncodeFields({{"ssl_check", "1"}, {"token", kVerificationToken}});
     } else {
-      responseUrlValue = s.mintResponseUrlLocked(userId, channelId);
-      triggerId = str(req, "trigger_id", "");
-      if (triggerId.empty()) triggerId = s.mintTriggerIdLocked();
-      body = formEncodeFields({{"token", kVerificationToken},
-                               {"team_id", s.options.teamId},
-                               {"team_domain", str(req, "team_domain", kTeamDomain)},
-                               {"channel_id", channelId},
-                               {"channel_name", str(req, "channel_name", channelNameFor(channelId))},
-                               {"user_id", userId},
-                               {"user_name", userName},
-                               {"command", str(req, "command", "/pat")},
-                               {"text", str(req, "text", "")},
-                               {"api_app_id", kAppId},
-                               {"is_enterprise_install", "false"},
-                               {"response_url", responseUrlValue},
-                               {"trigger_id", triggerId}});
+      out.responseUrl = s.mintResponseUrlLocked(userId, channelId);
+      out.triggerId = str(req, "trigger_id", "");
+      if (out.triggerId.empty()) out.triggerId = s.mintTriggerIdLocked();
+      out.body = formEncodeFields({{"token", kVerificationToken},
+                                   {"team_id", s.options.teamId},
+                                   {"team_domain", str(req, "team_domain", kTeamDomain)},
+                                   {"channel_id", channelId},
+                                   {"channel_name", str(req, "channel_name", channelNameFor(channelId))},
+                                   {"user_id", userId},
+                                   {"user_name", userName},
+                                   {"command", str(req, "command", "/pat")},
+                                   {"text", str(req, "text", "")},
+                                   {"api_app_id", kAppId},
+                                   {"is_enterprise_install", "false"},
+                                   {"response_url", out.responseUrl},
+                                   {"trigger_id", out.triggerId}});
     }
   }
-  auto clientRequest = signedRequest(s.options.signingSecret, *signing, url, timestamp, std::move(body));
-  return slackJsonResponse(200, deliver(s, clientRequest, responseUrlValue, triggerId, timestamp));
+  return signAndDeliver(s, order.signing, std::move(out));
 }
 
 http::Response sendClick(FakeSlackState& s, const http::Request& request) {
-  auto req = json::parse(request.body.empty() ? "{}" : request.body, nullptr, false);
-  if (!req.is_object()) return badRequest("body must be a JSON object");
-  std::string problem;
-  auto signing = signingFrom(req, problem);
-  if (!signing) return badRequest(problem);
-  std::string userId = str(req, "user_id", "U0ALICE001");
-  std::string channelId = str(req, "channel_id", "C0PATBOT01");
+  SendOrder order;
+  if (auto bad = readSendOrder(request, order)) return *bad;
+  const json& req = order.req;
+  const std::string& userId = order.userId;
+  const std::string& channelId = order.channelId;
   std::string actionId = str(req, "action_id", "pat_rotate_confirm");
 
-  std::string url, responseUrlValue, triggerId, timestamp, body;
+  Outgoing out;
   {
     std::lock_guard lock(s.mu);
-    url = s.options.botInteractionsUrl;
-    timestamp = unixSeconds(s.clock, signing->offsetSeconds);
+    out.url = s.options.botInteractionsUrl;
+    out.timestamp = unixSeconds(s.clock, order.signing.offsetSeconds);
     std::string userName = str(req, "user_name", "");
     if (userName.empty()) {
       auto known = s.userNames.find(userId);
       userName = known != s.userNames.end() ? known->second : lowerCase(userId);
     }
-    responseUrlValue = str(req, "response_url", "");
-    if (responseUrlValue.empty()) responseUrlValue = s.mintResponseUrlLocked(userId, channelId);
-    triggerId = str(req, "trigger_id", "");
-    if (triggerId.empty()) triggerId = s.mintTriggerIdLocked();
+    out.responseUrl = str(req, "response_url", "");
+    if (out.responseUrl.empty()) out.responseUrl = s.mintResponseUrlLocked(userId, channelId);
+    out.triggerId = str(req, "trigger_id", "");
+    if (out.triggerId.empty()) out.triggerId = s.mintTriggerIdLocked();
     std::string messageTs = str(req, "message_ts", "");
     std::string actionTs = s.mintTsLocked();
     if (messageTs.empty()) messageTs = s.mintTsLocked();
@@ -224,19 +252,18 @@ http::Response sendClick(FakeSlackState& s, const http::Request& request) {
                             {"message_ts", messageTs},
                             {"channel_id", channelId},
                             {"is_ephemeral", message.is_null()}};
-    payload["trigger_id"] = triggerId;
+    payload["trigger_id"] = out.triggerId;
     payload["team"] = {{"id", s.options.teamId}, {"domain", kTeamDomain}};
     payload["enterprise"] = nullptr;
     payload["is_enterprise_install"] = false;
     payload["channel"] = {{"id", channelId}, {"name", channelNameFor(channelId)}};
     if (!message.is_null()) payload["message"] = ordered_json::parse(message.dump());
     payload["state"] = {{"values", ordered_json::object()}};
-    payload["response_url"] = responseUrlValue;
+    payload["response_url"] = out.responseUrl;
     payload["actions"] = ordered_json::array({action});
-    body = formEncodeFields({{"payload", payload.dump(-1, ' ', false, json::error_handler_t::replace)}});
+    out.body = formEncodeFields({{"payload", payload.dump(-1, ' ', false, json::error_handler_t::replace)}});
   }
-  auto clientRequest = signedRequest(s.options.signingSecret, *signing, url, timestamp, std::move(body));
-  return slackJsonResponse(200, deliver(s, clientRequest, responseUrlValue, triggerId, timestamp));
+  return signAndDeliver(s, order.signing, std::move(out));
 }
 
 }  // namespace patbot::fakes

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/lower_case.h"
 #include "sim/fake_slack_blocks.h"
 #include "sim/fake_slack_state.h"
 #include "sim/fake_slack_wire.h"
@@ -21,11 +22,6 @@ constexpr int kResponseUrlUses = 5;
 constexpr const char* kBotUserId = "U0PATBOTBOT";
 constexpr const char* kBotId = "B0PATBOT01";
 constexpr const char* kAppId = "A0PATBOT001";
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 // The outcome of one Web API call, before it becomes an HTTP response and a /_fake/calls row.
 struct Outcome {
@@ -56,7 +52,7 @@ struct Params {
 Params parseParams(const http::Request& req) {
   Params p;
   const std::string* ct = req.header("content-type");
-  std::string type = ct ? lower(*ct) : "";
+  std::string type = ct ? lowerCase(*ct) : "";
   if (type.rfind("application/json", 0) == 0) {
     if (type.find("charset") == std::string::npos) p.warning = "missing_charset";
     auto body = json::parse(req.body, nullptr, false);
@@ -193,7 +189,7 @@ Outcome dispatch(FakeSlackState& s, const http::Request& req, const std::string&
   Params p = parseParams(req);
   const std::string* auth = req.header("authorization");
   std::optional<std::string> token;
-  if (auth && lower(auth->substr(0, 7)) == "bearer ") {
+  if (auth && lowerCase(auth->substr(0, 7)) == "bearer ") {
     token = auth->substr(7);
   } else if (auth) {
     token = *auth;

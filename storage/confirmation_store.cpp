@@ -7,6 +7,7 @@
 #include <openssl/rand.h>
 
 #include "core/time_format.h"
+#include "storage/bind_values.h"
 #include "storage/json_column.h"
 
 namespace patbot::storage {
@@ -99,13 +100,7 @@ Result<Confirmation> ConfirmationStore::create(std::string kind, std::string req
     SQLite::Statement ins(conn,
                           "INSERT INTO confirmations(id, kind, requested_by, channel_id, request, "
                           "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
-    ins.bind(1, c.id);
-    ins.bind(2, c.kind);
-    ins.bind(3, c.requestedBy);
-    ins.bind(4, c.channelId);
-    ins.bind(5, requestText);
-    ins.bind(6, c.createdAt);
-    ins.bind(7, c.expiresAt);
+    bindValues(ins, c.id, c.kind, c.requestedBy, c.channelId, requestText, c.createdAt, c.expiresAt);
     ins.exec();
     return c;
   });
@@ -129,11 +124,7 @@ Result<Confirmation> ConfirmationStore::resolve(const std::string& id, const std
     SQLite::Statement upd(conn,
                           "UPDATE confirmations SET used_at = ?, used_by = ?, resolution = ? "
                           "WHERE id = ? AND used_at IS NULL AND expires_at > ?");
-    upd.bind(1, now);
-    upd.bind(2, by);
-    upd.bind(3, resolution);
-    upd.bind(4, id);
-    upd.bind(5, now);
+    bindValues(upd, now, by, resolution, id, now);
     const bool won = upd.exec() == 1;
     auto row = selectRow(conn, id);
     if (!row) {

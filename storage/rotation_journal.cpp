@@ -9,6 +9,7 @@
 
 #include "core/redact.h"
 #include "core/time_format.h"
+#include "storage/bind_values.h"
 #include "storage/json_column.h"
 
 namespace patbot::storage {
@@ -101,11 +102,7 @@ void insertStep(SQLite::Database& conn, int64_t id, const std::string& step,
   SQLite::Statement ins(conn,
                         "INSERT INTO rotation_steps(rotation_id, step, phase, detail, ts) "
                         "VALUES (?, ?, ?, ?, ?)");
-  ins.bind(1, id);
-  ins.bind(2, step);
-  ins.bind(3, phase);
-  ins.bind(4, jsonColumnText(detail));
-  ins.bind(5, ts);
+  bindValues(ins, id, step, phase, jsonColumnText(detail), ts);
   ins.exec();
 }
 
@@ -189,22 +186,11 @@ Result<RotationJournal::BeginResult> RotationJournal::begin(const RotationRecord
         "old_token_id, new_token_id, state, immediate, plan, error, created_at, updated_at, "
         "revoke_after, channel_id, response_url) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    ins.bind(1, planned.requestKey);
-    ins.bind(2, planned.actor);
-    ins.bind(3, planned.account);
-    ins.bind(4, planned.accountId);
-    ins.bind(5, planned.tokenName);
-    ins.bind(6, planned.oldTokenId);
-    if (planned.newTokenId) ins.bind(7, *planned.newTokenId);
-    ins.bind(8, rotationStateName(planned.state));
-    ins.bind(9, planned.immediate ? 1 : 0);
-    ins.bind(10, jsonColumnText(planned.plan));
-    ins.bind(11, redactSecrets(planned.error));
-    ins.bind(12, now);
-    ins.bind(13, now);
-    if (revokeAfter) ins.bind(14, *revokeAfter);
-    ins.bind(15, planned.channelId);
-    ins.bind(16, planned.responseUrl);
+    bindValues(ins, planned.requestKey, planned.actor, planned.account, planned.accountId,
+               planned.tokenName, planned.oldTokenId, planned.newTokenId,
+               rotationStateName(planned.state), planned.immediate ? 1 : 0,
+               jsonColumnText(planned.plan), redactSecrets(planned.error), now, now, revokeAfter,
+               planned.channelId, planned.responseUrl);
     ins.exec();
     auto created = selectById(conn, conn.getLastInsertRowid());
     if (!created) {
@@ -243,9 +229,7 @@ Result<bool> RotationJournal::journalMove(int64_t id, std::optional<RotationStat
     const std::string now = formatTimestamp(clock_.now());
     insertStep(conn, id, step, phase, detail, now);
     SQLite::Statement upd(conn, "UPDATE rotations SET state = ?, updated_at = ? WHERE id = ?");
-    upd.bind(1, rotationStateName(newState));
-    upd.bind(2, now);
-    upd.bind(3, id);
+    bindValues(upd, rotationStateName(newState), now, id);
     upd.exec();
     return true;
   });
@@ -266,10 +250,7 @@ Status RotationJournal::setNewToken(int64_t id, int64_t newTokenId, const std::s
     SQLite::Statement upd(conn,
                           "UPDATE rotations SET new_token_id = ?, new_value_sha256 = ?, updated_at = ? "
                           "WHERE id = ?");
-    upd.bind(1, newTokenId);
-    upd.bind(2, valueSha256);
-    upd.bind(3, formatTimestamp(clock_.now()));
-    upd.bind(4, id);
+    bindValues(upd, newTokenId, valueSha256, formatTimestamp(clock_.now()), id);
     upd.exec();
     return okStatus();
   });
@@ -284,9 +265,7 @@ Status RotationJournal::setRevokeAfter(int64_t id, const std::string& rfc3339) {
   return db_.write(fmt::format("scheduling the revoke of rotation #{}", id),
                    [&](SQLite::Database& conn) -> Status {
     SQLite::Statement upd(conn, "UPDATE rotations SET revoke_after = ?, updated_at = ? WHERE id = ?");
-    upd.bind(1, formatTimestamp(*when));
-    upd.bind(2, formatTimestamp(clock_.now()));
-    upd.bind(3, id);
+    bindValues(upd, formatTimestamp(*when), formatTimestamp(clock_.now()), id);
     if (upd.exec() == 0) return notFound(id);
     return okStatus();
   });
@@ -308,9 +287,7 @@ Status RotationJournal::finish(int64_t id, RotationState terminal, const std::st
       if (current->state != terminal) return alreadyFinished(*current);
       if (current->error.empty() && !storedError.empty()) {
         SQLite::Statement upd(conn, "UPDATE rotations SET error = ?, updated_at = ? WHERE id = ?");
-        upd.bind(1, storedError);
-        upd.bind(2, now);
-        upd.bind(3, id);
+        bindValues(upd, storedError, now, id);
         upd.exec();
       }
       return okStatus();
@@ -319,10 +296,7 @@ Status RotationJournal::finish(int64_t id, RotationState terminal, const std::st
                {{"state", rotationStateName(terminal)}, {"error", storedError}}, now);
     SQLite::Statement upd(conn,
                           "UPDATE rotations SET state = ?, error = ?, updated_at = ? WHERE id = ?");
-    upd.bind(1, rotationStateName(terminal));
-    upd.bind(2, storedError);
-    upd.bind(3, now);
-    upd.bind(4, id);
+    bindValues(upd, rotationStateName(terminal), storedError, now, id);
     upd.exec();
     return okStatus();
   });
@@ -363,8 +337,7 @@ Result<std::vector<RotationRecord>> RotationJournal::dueRevokes(const std::strin
                         fmt::format("SELECT {} FROM rotations WHERE state = ? AND revoke_after "
                                     "IS NOT NULL AND revoke_after <= ? ORDER BY revoke_after, id",
                                     kColumns));
-    q.bind(1, rotationStateName(RotationState::kRevokeScheduled));
-    q.bind(2, formatTimestamp(*now));
+    bindValues(q, rotationStateName(RotationState::kRevokeScheduled), formatTimestamp(*now));
     return selectMany(q);
   });
 }

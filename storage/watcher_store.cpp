@@ -3,6 +3,7 @@
 #include <SQLiteCpp/Statement.h>
 
 #include "core/time_format.h"
+#include "storage/bind_values.h"
 #include "storage/json_column.h"
 
 namespace patbot::storage {
@@ -157,13 +158,7 @@ Status WatcherStore::saveTrackingIssue(const TrackingIssueRecord& record) {
                         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(token_id) DO UPDATE SET project = excluded.project, "
                         "iid = excluded.iid, state = excluded.state, web_url = excluded.web_url, "
                         "updated_at = excluded.updated_at");
-    q.bind(1, record.tokenId);
-    q.bind(2, record.project);
-    q.bind(3, record.iid);
-    q.bind(4, record.state);
-    q.bind(5, record.webUrl);
-    q.bind(6, now);
-    q.bind(7, now);
+    bindValues(q, record.tokenId, record.project, record.iid, record.state, record.webUrl, now, now);
     q.exec();
     return okStatus();
   });

@@ -82,7 +82,7 @@ for target in patbot bolt; do
     -H "X-Slack-Request-Timestamp: $BENCH_TS" -H "X-Slack-Signature: $BENCH_SIG" --data-binary @"$work/body")
   [ "$code" = 200 ] || { echo "$target answered $code to a signed request" >&2; exit 1; }
   idle=$(rss $pid)
-  result=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" -s bench/ack/post.lua "$url" | grep RESULT)
+  result=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" -s bench/lib/signed_post.lua "$url" | grep RESULT)
   loaded=$(rss $pid)
   echo "$target $result idle_rss_kib=$idle loaded_rss_kib=$loaded" | tee -a "$work/results"
 done

@@ -1,6 +1,8 @@
 // deploy/patbot.example.toml and deploy/patbot.env.example load with the bot's own loader, hold
-// the defaults of SPEC §2 and name every key and variable SPEC §2 lists.
+// the defaults of SPEC §2 and name every policy key the loader reads (bot/config_keys.h: SPEC §2's
+// keys and environment_scope) and every variable SPEC §2 lists.
 #include "bot/config.h"
+#include "bot/config_keys.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -26,34 +28,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-// Every policy key of SPEC §2 as "table.key" ("token" is the [[token]] array; inline tables
-// nest), plus environment_scope, which SPEC §2's example leaves out but the loader reads.
-const std::vector<std::string> kSpecPolicyKeys{
-    "access.readers",
-    "access.operators",
-    "access.channels",
-    "rotation.expires_in_days",
-    "rotation.revoke_grace_hours",
-    "rotation.verify_timeout_minutes",
-    "watch.interval_minutes",
-    "watch.warn_days",
-    "watch.tracking_project",
-    "watch.auto_rotate_days_before",
-    "token.account",
-    "token.name",
-    "token.ci_variables.project",
-    "token.ci_variables.key",
-    "token.ci_variables.environment_scope",
-    "token.group_variables.group",
-    "token.group_variables.key",
-    "token.group_variables.environment_scope",
-    "token.verify_pipeline.project",
-    "token.verify_pipeline.ref",
-    "token.tracking_issue.project",
-    "token.tracking_issue.iid",
-};
-
-const std::vector<std::string> kSpecSecrets{"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "GITLAB_TOKEN"};
+// The variables of SPEC §2 that are not secrets.
 const std::vector<std::string> kSpecPlainVariables{
     "PATBOT_LISTEN", "SLACK_API_URL",  "PATBOT_NOTIFY_CHANNEL", "GITLAB_URL",
     "GITLAB_CONCURRENCY", "GITLAB_CA_FILE", "GITLAB_GROUP", "PATBOT_DB",
@@ -191,7 +166,7 @@ TEST(DeployExampleConfig, NamesEveryPolicyKeyOfTheSpec) {
   toml::table root = toml::parse(readFile(exampleToml()), exampleToml());
   std::set<std::string> present;
   collectKeys(root, "", present);
-  for (const auto& key : kSpecPolicyKeys) EXPECT_TRUE(present.count(key)) << "missing key " << key;
+  for (const auto& key : policyKeys()) EXPECT_TRUE(present.count(key)) << "missing key " << key;
 }
 
 // Every key is explained at least once: a comment on its line or on the line above it.
@@ -226,7 +201,7 @@ TEST(DeployExampleConfig, RejectsAMisspelledKey) {
 TEST(DeployEnvExample, LoadsForServeWithSecretFiles) {
   auto vars = parseEnvFile(readFile(sourceDir() / "deploy" / "patbot.env.example"));
   for (const auto& name : kSpecPlainVariables) EXPECT_TRUE(vars.count(name)) << "missing " << name;
-  for (const auto& name : kSpecSecrets) {
+  for (const auto& name : secretVariables()) {
     EXPECT_FALSE(vars.count(name)) << name << " must come from a credential file";
     EXPECT_FALSE(vars.count(name + "_FILE")) << name << "_FILE is set by the unit";
   }
