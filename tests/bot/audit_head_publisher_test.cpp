@@ -15,7 +15,7 @@
 #include "core/time_format.h"
 #include "storage/database.h"
 #include "storage/sqlite_audit_store.h"
-#include "tests/storage/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace patbot {
 namespace {
@@ -84,7 +84,7 @@ class AuditHeadPublisherTest : public ::testing::Test {
     return rows ? *rows : std::vector<storage::AuditEntry>{};
   }
 
-  storage::testing::TempDir dir_;
+  testing::TempDir dir_;
   FakeClock clock_{kT0};
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<storage::SqliteAuditStore> audit_;

@@ -11,17 +11,14 @@
 #include "handlers/pat_help_handler.h"
 #include "handlers/pat_status_handler.h"
 #include "slack/block_kit.h"
-#include "storage/database.h"
-#include "storage/request_dedupe.h"
-#include "storage/sqlite_audit_store.h"
-#include "tests/bot/recording_notifier.h"
-#include "tests/gitlab/recording_gitlab_api.h"
+#include "tests/bot/command_service_fixture.h"
+#include "tests/support/recording_gitlab_api.h"
 
 namespace patbot {
 namespace {
 
 // Answers the listing calls; any other call fails as unanswered.
-class StubGitLab final : public gitlab::testing::RecordingGitLabApi {
+class StubGitLab final : public testing::RecordingGitLabApi {
  public:
   Result<std::vector<gitlab::ServiceAccount>> listServiceAccounts() override { return std::vector<gitlab::ServiceAccount>{}; }
   Result<std::vector<gitlab::AccessToken>> listTokens(const gitlab::ServiceAccount&) override {
@@ -44,22 +41,19 @@ class StubGitLab final : public gitlab::testing::RecordingGitLabApi {
   std::optional<Error> failWith;
 };
 
-class CommandServiceTest : public ::testing::Test {
+class CommandServiceTest : public testing::CommandServiceFixture {
  protected:
+  CommandServiceTest() : CommandServiceFixture(TimePoint(*parseDate("2026-11-28")) + std::chrono::hours(9)) {}
+
   void SetUp() override {
-    auto db = storage::Database::open(":memory:");
-    ASSERT_TRUE(db);
-    db_ = std::move(*db);
-    audit_ = std::make_unique<storage::SqliteAuditStore>(*db_, clock_);
+    ASSERT_NO_FATAL_FAILURE(CommandServiceFixture::SetUp());
     registry_.add("help", "help", "Show help.", handlers::Role::kReader, false,
                   std::make_unique<handlers::PatHelpHandler>(registry_.usageLines()));
     registry_.add("status", handlers::PatStatusHandler::kUsage, "List tokens.", handlers::Role::kReader, false,
                   std::make_unique<handlers::PatStatusHandler>(gitlab_, clock_, 30, "test"));
     access_.readers = {"U_READER", "U_OTHER"};
     access_.operators = {"U_OP"};
-    dedupe_ = std::make_unique<storage::RequestDedupe>(*db_, clock_);
-    service_ = std::make_unique<CommandService>(registry_, access_, *audit_, *dedupe_, executor_, longExecutor_, notifier_,
-                                                metrics_, clock_);
+    startService();
   }
 
   slack::SlashCommand command(std::string user, std::string text) {
@@ -72,26 +66,7 @@ class CommandServiceTest : public ::testing::Test {
     return c;
   }
 
-  std::vector<storage::AuditEntry> auditRows() {
-    storage::AuditQuery q;
-    q.limit = 100;
-    auto rows = audit_->latest(q);
-    EXPECT_TRUE(rows);
-    return rows ? *rows : std::vector<storage::AuditEntry>{};
-  }
-
-  FakeClock clock_{TimePoint(*parseDate("2026-11-28")) + std::chrono::hours(9)};
-  std::unique_ptr<storage::Database> db_;
-  std::unique_ptr<storage::SqliteAuditStore> audit_;
-  std::unique_ptr<storage::RequestDedupe> dedupe_;
   StubGitLab gitlab_;
-  CommandRegistry registry_;
-  AccessPolicy access_;
-  ThreadPoolExecutor executor_{2, 100};
-  ThreadPoolExecutor longExecutor_{2, 100};
-  RecordingNotifier notifier_;
-  MetricsRegistry metrics_;
-  std::unique_ptr<CommandService> service_;
 };
 
 TEST_F(CommandServiceTest, EmptyTextShowsHelpWithEveryUsage) {
@@ -104,10 +79,10 @@ TEST_F(CommandServiceTest, EmptyTextShowsHelpWithEveryUsage) {
 TEST_F(CommandServiceTest, StatusAcksThenPostsTableThroughResponseUrl) {
   auto ack = service_->handle(command("U_READER", "status"), "req-2");
   EXPECT_NE(ack.text.find("Asking GitLab"), std::string::npos);
-  executor_.drain();
-  ASSERT_EQ(notifier_.responses.size(), 1u);
-  EXPECT_EQ(notifier_.responses[0].first, "http://127.0.0.1:1/commands/x");
-  auto body = notifier_.responses[0].second.toResponseJson();
+  auto responses = notifier_.responses();
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].to, "http://127.0.0.1:1/commands/x");
+  auto body = responses[0].message.toResponseJson();
   EXPECT_EQ(body["response_type"], "in_channel");
   EXPECT_NE(body.dump().find("deploy-bot"), std::string::npos);
   EXPECT_NE(body.dump().find("expiring"), std::string::npos);
@@ -122,9 +97,9 @@ TEST_F(CommandServiceTest, StatusAcksThenPostsTableThroughResponseUrl) {
 TEST_F(CommandServiceTest, GitLabFailureBecomesAPlainSentence) {
   gitlab_.failWith = Error::make(ErrorKind::kUnauthorized, "GitLab rejected patbot's token (401 Unauthorized)");
   service_->handle(command("U_READER", "status"), "req-3");
-  executor_.drain();
-  ASSERT_EQ(notifier_.responses.size(), 1u);
-  EXPECT_NE(notifier_.responses[0].second.text.find("GitLab rejected patbot's token"), std::string::npos);
+  auto responses = notifier_.responses();
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_NE(responses[0].message.text.find("GitLab rejected patbot's token"), std::string::npos);
   EXPECT_EQ(auditRows()[0].record.outcome, "error");
 }
 
@@ -135,8 +110,7 @@ TEST_F(CommandServiceTest, UnknownSubcommandAndBadFlagsGetUsage) {
   EXPECT_NE(bad.text.find("Usage: `/pat status"), std::string::npos);
   auto quote = service_->handle(command("U_READER", "status \"unbalanced"), "req-6");
   EXPECT_NE(quote.text.find("quote"), std::string::npos);
-  executor_.drain();
-  EXPECT_TRUE(notifier_.responses.empty());
+  EXPECT_TRUE(notifier_.responses().empty());
   auto rows = auditRows();
   ASSERT_EQ(rows.size(), 3u);
   for (const auto& r : rows) EXPECT_EQ(r.record.outcome, "invalid");
@@ -151,7 +125,6 @@ TEST_F(CommandServiceTest, ReadersOnlyAndChannelsEnforced) {
   access_.channels = {"C_OTHER"};
   auto wrongChannel = service_->handle(command("U_READER", "status"), "req-9");
   EXPECT_NE(wrongChannel.text.find("not enabled in this channel"), std::string::npos);
-  executor_.drain();
   int deniedRows = 0;
   for (const auto& r : auditRows()) deniedRows += r.record.outcome == "denied";
   EXPECT_EQ(deniedRows, 2);
@@ -211,12 +184,9 @@ class CommandLanesTest : public CommandServiceTest {
     service.handle(command("U_READER", "status"), "status-1");
     std::optional<std::chrono::milliseconds> answered;
     while (std::chrono::steady_clock::now() - start < patience && !answered) {
-      {
-        std::lock_guard lock(notifier_.mutex_);
-        for (const auto& [url, m] : notifier_.responses) {
-          if (m.toResponseJson().dump().find("deploy-bot") != std::string::npos) {
-            answered = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-          }
+      for (const auto& sent : notifier_.responses()) {
+        if (sent.message.toResponseJson().dump().find("deploy-bot") != std::string::npos) {
+          answered = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
         }
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(5));

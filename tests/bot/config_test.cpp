@@ -7,11 +7,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <stdexcept>
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "tests/support/temp_dir.h"
 
 namespace patbot {
 namespace {
@@ -24,29 +25,7 @@ constexpr const char* kSigning = "8f742231b10e8888abcd99yyyzzz85a5";
 constexpr const char* kGitLabToken = "glpat-Fmnvoj6H8eg7Re8TNztv";
 constexpr const char* kBotToken = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "patbot-config-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  // Mode 0600 whatever the umask: secret files are refused when group or others may write them.
-  std::string write(const std::string& name, const std::string& content) const {
-    auto p = (path_ / name).string();
-    std::ofstream(p, std::ios::binary) << content;
-    std::filesystem::permissions(p, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-    return p;
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using testing::TempDir;
 
 class ConfigTest : public ::testing::Test {
  protected:

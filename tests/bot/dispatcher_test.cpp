@@ -12,10 +12,7 @@
 #include "bot/command_service.h"
 #include "core/time_format.h"
 #include "slack/block_kit.h"
-#include "storage/database.h"
-#include "storage/request_dedupe.h"
-#include "storage/sqlite_audit_store.h"
-#include "tests/bot/recording_notifier.h"
+#include "tests/bot/command_service_fixture.h"
 
 namespace patbot {
 namespace {
@@ -74,14 +71,12 @@ constexpr const char* kReader = "U_READER";
 constexpr const char* kStranger = "U_STRANGER";
 constexpr const char* kAllowedChannel = "C_OPS";
 
-class DispatcherTest : public ::testing::Test {
+class DispatcherTest : public testing::CommandServiceFixture {
  protected:
+  DispatcherTest() : CommandServiceFixture(TimePoint(*parseDate("2026-12-06")) + std::chrono::hours(8)) {}
+
   void SetUp() override {
-    auto db = storage::Database::open(":memory:");
-    ASSERT_TRUE(db);
-    db_ = std::move(*db);
-    audit_ = std::make_unique<storage::SqliteAuditStore>(*db_, clock_);
-    dedupe_ = std::make_unique<storage::RequestDedupe>(*db_, clock_);
+    ASSERT_NO_FATAL_FAILURE(CommandServiceFixture::SetUp());
     auto revoke = std::make_unique<RecordingCommand>();
     revoke_ = revoke.get();
     auto status = std::make_unique<RecordingCommand>();
@@ -92,14 +87,10 @@ class DispatcherTest : public ::testing::Test {
     registry_.addAction("op_plain", handlers::Role::kOperator, false, opPlain_);
     registry_.addAction("reader_plain", handlers::Role::kReader, false, readerPlain_);
     registry_.addAction("cancel_like", handlers::Role::kReader, false, cancelled_);
-    opMutating_->repliesSoFar = [this] {
-      std::lock_guard lock(notifier_.mutex_);
-      return notifier_.responses.size();
-    };
+    opMutating_->repliesSoFar = [this] { return notifier_.responses().size(); };
     access_.readers = {kReader};
     access_.operators = {kOperator};
-    service_ = std::make_unique<CommandService>(registry_, access_, *audit_, *dedupe_, executor_, longExecutor_,
-                                                notifier_, metrics_, clock_);
+    startService();
   }
 
   slack::InteractionPayload click(const std::string& user, const std::string& action, const std::string& value,
@@ -125,42 +116,12 @@ class DispatcherTest : public ::testing::Test {
     return c;
   }
 
-  std::vector<storage::AuditEntry> rows() {
-    executor_.drain();
-    longExecutor_.drain();
-    storage::AuditQuery q;
-    q.limit = 1000;
-    auto r = audit_->latest(q);
-    EXPECT_TRUE(r);
-    return r ? *r : std::vector<storage::AuditEntry>{};
-  }
-
-  std::string answerTo(const std::string& url) {
-    std::lock_guard lock(notifier_.mutex_);
-    std::string all;
-    for (const auto& [u, m] : notifier_.responses) {
-      if (u == url) all += m.toResponseJson().dump() + "\n";
-    }
-    return all;
-  }
-
-  FakeClock clock_{TimePoint(*parseDate("2026-12-06")) + std::chrono::hours(8)};
-  std::unique_ptr<storage::Database> db_;
-  std::unique_ptr<storage::SqliteAuditStore> audit_;
-  std::unique_ptr<storage::RequestDedupe> dedupe_;
-  CommandRegistry registry_;
   RecordingCommand* revoke_ = nullptr;
   RecordingCommand* status_ = nullptr;
   std::shared_ptr<CountingAction> opMutating_ = std::make_shared<CountingAction>();
   std::shared_ptr<CountingAction> opPlain_ = std::make_shared<CountingAction>("failed");
   std::shared_ptr<CountingAction> readerPlain_ = std::make_shared<CountingAction>();
   std::shared_ptr<CountingAction> cancelled_ = std::make_shared<CountingAction>("cancelled");
-  AccessPolicy access_;
-  ThreadPoolExecutor executor_{2, 100};
-  ThreadPoolExecutor longExecutor_{2, 100};
-  RecordingNotifier notifier_;
-  MetricsRegistry metrics_;
-  std::unique_ptr<CommandService> service_;
   int urls_ = 0;
 };
 
@@ -188,10 +149,10 @@ TEST_F(DispatcherTest, EveryButtonEveryClickerEveryChannelGetsTheRealOutcome) {
           SCOPED_TRACE(fmt::format("{} by {} in {} (channels {})", a.id, user, channel,
                                    restrictChannels ? "restricted" : "any"));
           int before = a.handler->ran;
-          size_t rowsBefore = rows().size();
+          size_t rowsBefore = auditRows().size();
           auto p = click(user, a.id, "c" + std::to_string(caseNo), channel, std::to_string(caseNo) + ".5");
           service_->click(p, "req-" + std::to_string(caseNo));
-          auto after = rows();
+          auto after = auditRows();
           ASSERT_EQ(after.size(), rowsBefore + 1) << "one audit row per click";
           const auto& row = after[0].record;
           bool channelOk = !restrictChannels || std::string(channel) == kAllowedChannel;
@@ -204,13 +165,13 @@ TEST_F(DispatcherTest, EveryButtonEveryClickerEveryChannelGetsTheRealOutcome) {
             EXPECT_EQ(row.outcome, a.outcomeWhenRun);
             EXPECT_EQ(row.target, "deploy-bot/registry");
             EXPECT_EQ(row.detail.value("token_id", 0), 42);
-            EXPECT_NE(answerTo(p.responseUrl).find("\"replace_original\":true"), std::string::npos);
+            EXPECT_NE(answersTo(p.responseUrl).find("\"replace_original\":true"), std::string::npos);
           } else {
             EXPECT_EQ(a.handler->ran, before) << "a refused click must not run";
             EXPECT_EQ(row.outcome, "denied");
             EXPECT_EQ(row.detail.value("reason", ""), channelOk ? std::string("role:") + handlers::roleName(a.role)
                                                                 : std::string("channel"));
-            auto answer = answerTo(p.responseUrl);
+            auto answer = answersTo(p.responseUrl);
             EXPECT_NE(answer.find("Nothing was changed"), std::string::npos) << answer;
             EXPECT_NE(answer.find(channelOk ? "Only " : "not enabled in this channel"), std::string::npos) << answer;
           }
@@ -218,7 +179,7 @@ TEST_F(DispatcherTest, EveryButtonEveryClickerEveryChannelGetsTheRealOutcome) {
       }
     }
   }
-  for (const auto& r : rows()) EXPECT_NE(r.record.outcome, "accepted");
+  for (const auto& r : auditRows()) EXPECT_NE(r.record.outcome, "accepted");
   EXPECT_NE(metrics_.render().find("patbot_actions_total{action=\"op_mutating\",outcome=\"denied\"}"),
             std::string::npos);
 }
@@ -226,11 +187,10 @@ TEST_F(DispatcherTest, EveryButtonEveryClickerEveryChannelGetsTheRealOutcome) {
 TEST_F(DispatcherTest, AnUnknownButtonIsAuditedAsUnsupportedAndAnswered) {
   auto p = click(kOperator, "pat_decide_self_destruct", "1");
   service_->click(p, "req-u");
-  auto r = rows();
-  ASSERT_EQ(r.size(), 1u);
-  EXPECT_EQ(r[0].record.outcome, "unsupported");
-  EXPECT_EQ(r[0].record.action, "interaction.pat_decide_self_destruct");
-  EXPECT_NE(answerTo(p.responseUrl).find("does not know this button"), std::string::npos);
+  auto row = onlyAuditRow();
+  EXPECT_EQ(row.outcome, "unsupported");
+  EXPECT_EQ(row.action, "interaction.pat_decide_self_destruct");
+  EXPECT_NE(answersTo(p.responseUrl).find("does not know this button"), std::string::npos);
   EXPECT_NE(metrics_.render().find("patbot_actions_total{action=\"unknown\",outcome=\"unsupported\"} 1"),
             std::string::npos)
       << "an attacker-chosen action id must not become a metric label";
@@ -239,11 +199,9 @@ TEST_F(DispatcherTest, AnUnknownButtonIsAuditedAsUnsupportedAndAnswered) {
 TEST_F(DispatcherTest, AValueTheButtonDoesNotCarryRunsNothing) {
   auto p = click(kOperator, "op_plain", "bad");
   service_->click(p, "req-bad");
-  auto r = rows();
-  ASSERT_EQ(r.size(), 1u);
-  EXPECT_EQ(r[0].record.outcome, "invalid");
+  EXPECT_EQ(onlyAuditRow().outcome, "invalid");
   EXPECT_EQ(opPlain_->ran, 0);
-  auto answer = answerTo(p.responseUrl);
+  auto answer = answersTo(p.responseUrl);
   EXPECT_NE(answer.find("does not know this button"), std::string::npos);
   EXPECT_NE(answer.find("&lt;rotation&gt;"), std::string::npos) << "the handler's words are escaped: " << answer;
 }
@@ -252,7 +210,6 @@ TEST_F(DispatcherTest, AValueTheButtonDoesNotCarryRunsNothing) {
 // person who clicked hears first, and a process stopped in between has still answered them.
 TEST_F(DispatcherTest, TheFollowUpRunsAfterTheAnswerIsDelivered) {
   service_->click(click(kOperator, "op_mutating", "c1"), "req-1");
-  rows();
   EXPECT_EQ(opMutating_->repliesAtFollowUp, 1);
 }
 
@@ -268,7 +225,7 @@ TEST_F(DispatcherTest, TheSameMutatingClickDeliveredTwiceRunsOnce) {
   auto p = click(kOperator, "op_mutating", "c1", kAllowedChannel, "77.7");
   service_->click(p, "req-1");
   service_->click(p, "req-2");
-  auto r = rows();
+  auto r = auditRows();
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(opMutating_->ran, 1);
   EXPECT_EQ(countOutcome(r, "ok"), 1);          // the click that ran
@@ -276,12 +233,12 @@ TEST_F(DispatcherTest, TheSameMutatingClickDeliveredTwiceRunsOnce) {
   // Another click (another action_ts) on the same button is a new request: the handler decides
   // (a used confirmation says so).
   service_->click(click(kOperator, "op_mutating", "c1", kAllowedChannel, "78.0"), "req-3");
-  EXPECT_EQ((rows(), opMutating_->ran.load()), 2);
+  EXPECT_EQ(opMutating_->ran, 2);
   // A non-mutating button is not deduplicated.
   auto plain = click(kReader, "reader_plain", "c2", kAllowedChannel, "79.0");
   service_->click(plain, "req-4");
   service_->click(plain, "req-5");
-  EXPECT_EQ((rows(), readerPlain_->ran.load()), 2);
+  EXPECT_EQ(readerPlain_->ran, 2);
 }
 
 // The `mutates` flag is enforced: only a command registered as mutating, asked with --yes, may
@@ -289,7 +246,6 @@ TEST_F(DispatcherTest, TheSameMutatingClickDeliveredTwiceRunsOnce) {
 TEST_F(DispatcherTest, OnlyAMutatingCommandWithYesIsConfirmedAndOncePerTrigger) {
   service_->handle(command(kOperator, "revoke 7", "t-1"), "req-1");
   service_->handle(command(kOperator, "status --yes", "t-2"), "req-2");
-  rows();
   EXPECT_EQ(revoke_->ranUnconfirmed, 1);
   EXPECT_EQ(revoke_->ranConfirmed, 0);
   EXPECT_EQ(status_->ranConfirmed, 0) << "a command not registered as mutating is never confirmed";
@@ -297,7 +253,7 @@ TEST_F(DispatcherTest, OnlyAMutatingCommandWithYesIsConfirmedAndOncePerTrigger) 
 
   auto first = service_->handle(command(kOperator, "revoke 7 --yes", "t-3"), "req-3");
   auto again = service_->handle(command(kOperator, "revoke 7 --yes", "t-3"), "req-4");
-  auto r = rows();
+  auto r = auditRows();
   EXPECT_EQ(revoke_->ranConfirmed, 1) << "the same trigger_id twice revokes once";
   EXPECT_EQ(first.text, "working");
   EXPECT_NE(again.text.find("already handled"), std::string::npos) << again.text;
@@ -305,7 +261,6 @@ TEST_F(DispatcherTest, OnlyAMutatingCommandWithYesIsConfirmedAndOncePerTrigger) 
 
   // A different trigger_id is a new request.
   service_->handle(command(kOperator, "revoke 7 --yes", "t-4"), "req-5");
-  rows();
   EXPECT_EQ(revoke_->ranConfirmed, 2);
 }
 
@@ -316,12 +271,13 @@ TEST_F(DispatcherTest, AnAnswerReadyAfterThirtyMinutesIsPostedToTheChannel) {
   std::vector<slack::Message> messages{slack::textMessage("late answer")};
   clock_.advance(std::chrono::minutes(29));
   service_->deliver(c.responseUrl, c.channelId, clock_.now() - std::chrono::minutes(29), messages);
-  EXPECT_NE(answerTo(c.responseUrl).find("late answer"), std::string::npos);
-  EXPECT_TRUE(notifier_.posts.empty());
+  EXPECT_NE(answersTo(c.responseUrl).find("late answer"), std::string::npos);
+  EXPECT_TRUE(notifier_.posts().empty());
   service_->deliver(c.responseUrl, c.channelId, clock_.now() - std::chrono::minutes(30), messages);
-  ASSERT_EQ(notifier_.posts.size(), 1u);
-  EXPECT_EQ(notifier_.posts[0].first, kAllowedChannel);
-  EXPECT_EQ(notifier_.posts[0].second.text, "late answer");
+  auto posts = notifier_.posts();
+  ASSERT_EQ(posts.size(), 1u);
+  EXPECT_EQ(posts[0].to, kAllowedChannel);
+  EXPECT_EQ(posts[0].message.text, "late answer");
 }
 
 }  // namespace

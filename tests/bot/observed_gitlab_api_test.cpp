@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/gitlab/forwarding_calls.h"
-#include "tests/gitlab/recording_gitlab_api.h"
+#include "tests/support/forwarding_calls.h"
+#include "tests/support/recording_gitlab_api.h"
 
 namespace patbot {
 namespace {
@@ -15,7 +15,7 @@ namespace {
 const TimePoint kNow{std::chrono::seconds(1767225600)};   // 2026-01-01T00:00:00Z
 
 // selfToken answers `selfAnswer` (success when unset); tokenSelf always fails as unauthorized.
-class HealthGitLab final : public gitlab::testing::RecordingGitLabApi {
+class HealthGitLab final : public testing::RecordingGitLabApi {
  public:
   Result<gitlab::AccessToken> selfToken() override {
     if (selfAnswer) return *selfAnswer;
@@ -28,10 +28,10 @@ class HealthGitLab final : public gitlab::testing::RecordingGitLabApi {
 };
 
 TEST(ObservedGitLabApiTest, ForwardsEveryCallWithItsArgumentsAndAnswer) {
-  gitlab::testing::RecordingGitLabApi inner;
+  testing::RecordingGitLabApi inner;
   FakeClock clock(kNow);
   ObservedGitLabApi observed(inner, &clock);
-  gitlab::testing::expectEveryCallForwarded(observed, inner);
+  testing::expectEveryCallForwarded(observed, inner);
 }
 
 TEST(ObservedGitLabApiTest, ReadinessFollowsGitLabNotTheCheckedToken) {
@@ -50,7 +50,7 @@ TEST(ObservedGitLabApiTest, ReadinessFollowsGitLabNotTheCheckedToken) {
 }
 
 TEST(ObservedGitLabApiTest, RemembersWhenATokenWasLastWrittenWhateverTheOutcome) {
-  gitlab::testing::RecordingGitLabApi inner;
+  testing::RecordingGitLabApi inner;
   FakeClock clock(kNow);
   ObservedGitLabApi observed(inner, &clock);
   const gitlab::ServiceAccount account{10, "inventory-bot", "Inventory"};

@@ -5,15 +5,10 @@
 
 #include <gtest/gtest.h>
 
-#include "bot/command_registry.h"
-#include "bot/command_service.h"
-#include "bot/executor.h"
 #include "bot/slack_endpoints.h"
 #include "core/time_format.h"
 #include "slack/signature_verifier.h"
-#include "storage/database.h"
-#include "storage/request_dedupe.h"
-#include "storage/sqlite_audit_store.h"
+#include "tests/bot/command_service_fixture.h"
 
 namespace patbot {
 namespace {
@@ -130,26 +125,14 @@ TEST(RejectedAuditThrottle, SummaryJsonNamesCountsAndWindow) {
 
 // --- Through SlackEndpoints ------------------------------------------------------------------
 
-class NullNotifier final : public slack::Notifier {
- public:
-  Status respond(const std::string&, const slack::Message&) override { return okStatus(); }
-  Result<slack::PostedMessage> post(const std::string& channel, const slack::Message&) override {
-    return slack::PostedMessage{channel, "1.000001"};
-  }
-  Status update(const slack::PostedMessage&, const slack::Message&) override { return okStatus(); }
-};
-
-class EndpointsFloodTest : public ::testing::Test {
+class EndpointsFloodTest : public testing::CommandServiceFixture {
  protected:
+  EndpointsFloodTest() : CommandServiceFixture(kT0) {}
+
   void SetUp() override {
-    auto db = storage::Database::open(":memory:");
-    ASSERT_TRUE(db);
-    db_ = std::move(*db);
-    audit_ = std::make_unique<storage::SqliteAuditStore>(*db_, clock_);
-    dedupe_ = std::make_unique<storage::RequestDedupe>(*db_, clock_);
-    commands_ = std::make_unique<CommandService>(registry_, access_, *audit_, *dedupe_, executor_, executor_, notifier_,
-                                                 metrics_, clock_);
-    endpoints_ = std::make_unique<SlackEndpoints>(verifier_, *commands_, *audit_, metrics_, clock_);
+    ASSERT_NO_FATAL_FAILURE(CommandServiceFixture::SetUp());
+    startService();
+    endpoints_ = std::make_unique<SlackEndpoints>(verifier_, *service_, *audit_, metrics_, clock_);
   }
 
   http::Request badlySigned(int i) {
@@ -164,25 +147,7 @@ class EndpointsFloodTest : public ::testing::Test {
     return r;
   }
 
-  std::vector<storage::AuditEntry> rows() {
-    storage::AuditQuery q;
-    q.limit = 1000;
-    auto r = audit_->latest(q);
-    EXPECT_TRUE(r);
-    return r ? *r : std::vector<storage::AuditEntry>{};
-  }
-
-  FakeClock clock_{kT0};
   slack::SignatureVerifier verifier_{Secret("test-signing-secret"), clock_};
-  std::unique_ptr<storage::Database> db_;
-  std::unique_ptr<storage::SqliteAuditStore> audit_;
-  std::unique_ptr<storage::RequestDedupe> dedupe_;
-  CommandRegistry registry_;
-  AccessPolicy access_;
-  ThreadPoolExecutor executor_{1, 10};
-  NullNotifier notifier_;
-  MetricsRegistry metrics_;
-  std::unique_ptr<CommandService> commands_;
   std::unique_ptr<SlackEndpoints> endpoints_;
 };
 
@@ -192,14 +157,14 @@ TEST_F(EndpointsFloodTest, AFloodCostsKRowsAndOneAggregateAndTheChainHolds) {
     EXPECT_EQ(endpoints_->commands(badlySigned(i)).status, 401);
     clock_.advance(10ms);
   }
-  auto before = rows();
+  auto before = auditRows();
   EXPECT_EQ(before.size(), 20u) << "only the first 20 of the window are audited one by one";
   endpoints_->flushRejectedAudit();
-  EXPECT_EQ(rows().size(), 20u) << "the window (60 s) has not ended yet";
+  EXPECT_EQ(auditRows().size(), 20u) << "the window (60 s) has not ended yet";
 
   clock_.advance(60s);
   endpoints_->flushRejectedAudit();
-  auto after = rows();
+  auto after = auditRows();
   ASSERT_EQ(after.size(), 21u);
   const auto& aggregate = after.front().record;   // newest first
   EXPECT_EQ(aggregate.action, "request.rejected.aggregate");
@@ -225,7 +190,7 @@ TEST_F(EndpointsFloodTest, AFloodCostsKRowsAndOneAggregateAndTheChainHolds) {
 TEST_F(EndpointsFloodTest, ShutdownFlushWritesTheOpenWindow) {
   for (int i = 0; i < 25; ++i) endpoints_->commands(badlySigned(i));
   endpoints_->flushRejectedAudit(/*all=*/true);
-  auto all = rows();
+  auto all = auditRows();
   ASSERT_EQ(all.size(), 21u);
   EXPECT_EQ(all.front().record.detail["suppressed"], 5);
 }

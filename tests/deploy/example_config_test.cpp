@@ -22,6 +22,8 @@
 #include <gtest/gtest.h>
 #include <toml++/toml.h>
 
+#include "tests/support/temp_dir.h"
+
 namespace patbot {
 namespace {
 
@@ -89,26 +91,7 @@ void collectKeys(const toml::node& node, const std::string& prefix, std::set<std
   }
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "patbot-deploy-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string write(const std::string& name, const std::string& content) const {
-    auto p = (path_ / name).string();
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-
- private:
-  std::filesystem::path path_;
-};
+using testing::TempDir;
 
 TEST(DeployExampleConfig, LoadsWithTheBotsLoader) {
   auto config = loadConfig(ConfigNeeds::kLocal, lookupIn({{"PATBOT_CONFIG", exampleToml()}}));

@@ -3,7 +3,6 @@
 // and option (from the real binary's --help), every `/pat` subcommand and metric family (from a
 // running bot), valid example alert rules, a two-command quick start, and relative links that
 // resolve inside the repository.
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -22,6 +21,7 @@
 #include "bot/config_keys.h"
 #include "tests/e2e/child_process.h"
 #include "tests/e2e/e2e_stack.h"
+#include "tests/support/temp_dir.h"
 
 namespace patbot {
 namespace {
@@ -215,14 +215,13 @@ TEST(DocsTest, ReadmePolicyExampleHasEveryKeyAndLoads) {
   std::set<std::string> listed(policyKeys().begin(), policyKeys().end());
   EXPECT_EQ(written, listed);
 
-  fs::path path = fs::temp_directory_path() / ("patbot-docs-policy-" + std::to_string(::getpid()) + ".toml");
-  std::ofstream(path) << body;
+  patbot::testing::TempDir dir;
+  const std::string path = dir.write("policy.toml", body);
   EnvLookup env = [&path](const std::string& name) -> std::optional<std::string> {
-    if (name == "PATBOT_CONFIG") return path.string();
+    if (name == "PATBOT_CONFIG") return path;
     return std::nullopt;
   };
   auto config = loadConfig(ConfigNeeds::kLocal, env);
-  fs::remove(path);
   ASSERT_TRUE(config.ok()) << config.error().message;
   EXPECT_FALSE(config->policy.tokens.empty());
 }
@@ -329,10 +328,8 @@ TEST(DocsTest, AlertRulesExampleIsValid) {
     }
   }
   if (promtool.empty()) GTEST_SKIP() << "promtool not installed";
-  fs::path file = fs::temp_directory_path() / ("patbot-docs-rules-" + std::to_string(::getpid()) + ".yml");
-  std::ofstream(file) << rules;
-  auto [code, output] = e2e::runToCompletion(promtool, {"check", "rules", file.string()}, {});
-  fs::remove(file);
+  patbot::testing::TempDir dir;
+  auto [code, output] = e2e::runToCompletion(promtool, {"check", "rules", dir.write("rules.yml", rules)}, {});
   EXPECT_EQ(code, 0) << output;
 }
 

@@ -3,7 +3,6 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -13,6 +12,7 @@
 
 #include "sim/fake_slack_blocks.h"
 #include "sim/fake_slack_wire.h"
+#include "tests/support/scripted_transport.h"
 
 namespace patbot::fakes {
 namespace {
@@ -22,21 +22,6 @@ using nlohmann::json;
 constexpr const char* kSecret = "8f742231b10e8888abcd99yyyzzz85a5";
 constexpr const char* kBotToken = "xoxb-test-0000-patbot";
 constexpr int64_t kStart = 1700000000;
-
-// Answers every request with `next` (or an error) and keeps what was sent.
-class RecordingTransport final : public http::Transport {
- public:
-  Result<http::ClientResponse> send(const http::ClientRequest& request) override {
-    std::lock_guard lock(mu_);
-    sent.push_back(request);
-    if (failWith) return Error::make(*failWith, "scripted failure");
-    return next;
-  }
-  std::mutex mu_;
-  std::vector<http::ClientRequest> sent;
-  http::ClientResponse next{200, {{"content-type", "application/json"}}, R"({"text":"working on it"})"};
-  std::optional<ErrorKind> failWith;
-};
 
 // Slack's algorithm, recomputed here with OpenSSL directly.
 std::string expectedSignature(const std::string& secret, const std::string& ts, const std::string& body) {
@@ -58,7 +43,10 @@ std::vector<std::string> keysInOrder(const std::string& body) {
 
 class FakeSlackTest : public ::testing::Test {
  protected:
-  FakeSlackTest() : clock_(TimePoint(std::chrono::seconds(kStart))), slack_(makeOptions(), clock_, transport_) {}
+  // patbot acks every request with a JSON text until a test says otherwise.
+  FakeSlackTest() : clock_(TimePoint(std::chrono::seconds(kStart))), slack_(makeOptions(), clock_, transport_) {
+    transport_.answerAlways(patbot::testing::answer(200, R"({"text":"working on it"})"));
+  }
 
   static FakeSlackOptions makeOptions() {
     FakeSlackOptions o;
@@ -99,7 +87,7 @@ class FakeSlackTest : public ::testing::Test {
   static std::string pathOf(const std::string& url) { return url.substr(std::string("http://127.0.0.1:7777").size()); }
 
   FakeClock clock_;
-  RecordingTransport transport_;
+  patbot::testing::ScriptedTransport transport_;
   FakeSlack slack_;
 };
 
@@ -178,8 +166,8 @@ TEST_F(FakeSlackTest, SlashIsSignedAndEncodedLikeSlack) {
   auto answer = callJson("POST", "/_fake/slash",
                          {{"text", "rotate a/\"b c\""}, {"user_id", "U0ALICE001"}, {"user_name", "alice"},
                           {"channel_id", "C0PATBOT01"}, {"command", "/pat"}});
-  ASSERT_EQ(transport_.sent.size(), 1u);
-  const auto& r = transport_.sent[0];
+  ASSERT_EQ(transport_.requestCount(), 1u);
+  const auto r = transport_.lastRequest();
   EXPECT_EQ(r.method, "POST");
   EXPECT_EQ(r.url, "http://127.0.0.1:8080/slack/commands");
   EXPECT_EQ(r.deadline, std::chrono::milliseconds(3000));
@@ -214,7 +202,7 @@ TEST_F(FakeSlackTest, SlashSignatureVariants) {
     json body = {{"text", "status"}};
     for (auto& [k, v] : extra.items()) body[k] = v;
     callJson("POST", "/_fake/slash", body);
-    return transport_.sent.back();
+    return transport_.lastRequest();
   };
   auto bad = send({{"signature", "bad"}});
   ASSERT_TRUE(bad.headers.count("X-Slack-Signature"));
@@ -245,27 +233,27 @@ TEST_F(FakeSlackTest, SlashSignatureVariants) {
   auto v1 = send({{"signature", "v1"}});
   EXPECT_EQ(v1.headers.at("X-Slack-Signature").substr(0, 3), "v1=");
 
-  auto sizeBefore = transport_.sent.size();
+  auto sizeBefore = transport_.requestCount();
   auto res = call("POST", "/_fake/slash", R"({"signature":"nonsense"})");
   EXPECT_EQ(res.status, 400);
-  EXPECT_EQ(transport_.sent.size(), sizeBefore);
+  EXPECT_EQ(transport_.requestCount(), sizeBefore);
 }
 
 TEST_F(FakeSlackTest, SlashReportsTimeoutAndDispatchFailure) {
-  transport_.failWith = ErrorKind::kTimeout;
+  transport_.answerAlways(Error::make(ErrorKind::kTimeout, "scripted failure"));
   auto timeout = callJson("POST", "/_fake/slash", {{"text", "status"}});
   EXPECT_EQ(timeout["error"], "operation_timeout");
   EXPECT_EQ(timeout["status"], 0);
-  transport_.failWith = ErrorKind::kUnavailable;
+  transport_.answerAlways(Error::make(ErrorKind::kUnavailable, "scripted failure"));
   auto refused = callJson("POST", "/_fake/slash", {{"text", "status"}});
   EXPECT_EQ(refused["error"], "dispatch_failed");
 }
 
 TEST_F(FakeSlackTest, SlashKeepsGivenTriggerIdAndPlainTextAck) {
-  transport_.next = {200, {{"content-type", "text/plain"}}, "hello"};
+  transport_.answerAlways(patbot::testing::answer(200, "hello", {{"content-type", "text/plain"}}));
   auto a = callJson("POST", "/_fake/slash", {{"text", "rotate x --yes"}, {"trigger_id", "111.222.abc"}});
   EXPECT_EQ(a["trigger_id"], "111.222.abc");
-  EXPECT_EQ(formValue(formDecode(transport_.sent.back().body), "trigger_id"), "111.222.abc");
+  EXPECT_EQ(formValue(formDecode(transport_.lastRequest().body), "trigger_id"), "111.222.abc");
   EXPECT_EQ(a["content_type"], "text/plain");
   EXPECT_EQ(a["body"], "hello");
 }
@@ -523,8 +511,8 @@ TEST_F(FakeSlackTest, ClickSendsSignedBlockActionsPayload) {
   auto answer = callJson("POST", "/_fake/click",
                          {{"user_id", "U0ALICE001"}, {"channel_id", "C0PATBOT01"}, {"action_id", "pat_rotate_confirm"},
                           {"value", "deploy-token"}, {"message_ts", "1700000000.000100"}});
-  ASSERT_EQ(transport_.sent.size(), 1u);
-  const auto& r = transport_.sent[0];
+  ASSERT_EQ(transport_.requestCount(), 1u);
+  const auto r = transport_.lastRequest();
   EXPECT_EQ(r.url, "http://127.0.0.1:8080/slack/interactions");
   EXPECT_EQ(r.headers.at("Content-Type"), "application/x-www-form-urlencoded");
   EXPECT_EQ(r.headers.at("X-Slack-Signature"), expectedSignature(kSecret, std::to_string(kStart), r.body));
@@ -562,7 +550,7 @@ TEST_F(FakeSlackTest, ClickOnPostedMessageCarriesItsButton) {
   auto posted = json::parse(api("chat.postMessage", {{"channel", "C0PATBOT01"}, {"text", "plan"}, {"blocks", blocks}}).body);
   callJson("POST", "/_fake/click",
            {{"user_id", "U0BOB00001"}, {"action_id", "pat_rotate_confirm"}, {"message_ts", posted["ts"]}, {"signature", "bad"}});
-  const auto& r = transport_.sent.back();
+  const auto r = transport_.lastRequest();
   EXPECT_NE(r.headers.at("X-Slack-Signature"), expectedSignature(kSecret, std::to_string(kStart), r.body));
   auto payload = json::parse(formDecode(r.body)[0].second);
   EXPECT_EQ(payload["container"]["is_ephemeral"], false);

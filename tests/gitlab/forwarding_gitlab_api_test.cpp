@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/gitlab/forwarding_calls.h"
-#include "tests/gitlab/recording_gitlab_api.h"
+#include "tests/support/forwarding_calls.h"
+#include "tests/support/recording_gitlab_api.h"
 
 namespace patbot::gitlab {
 namespace {
@@ -20,9 +20,9 @@ class PlainForwarder final : public ForwardingGitLabApi {
 static_assert(!std::is_abstract_v<PlainForwarder>);
 
 TEST(ForwardingGitLabApiTest, EveryCallReachesTheWrappedApiWithItsArgumentsAndAnswer) {
-  testing::RecordingGitLabApi inner;
+  patbot::testing::RecordingGitLabApi inner;
   PlainForwarder forwarder(inner);
-  testing::expectEveryCallForwarded(forwarder, inner);
+  patbot::testing::expectEveryCallForwarded(forwarder, inner);
 }
 
 // A decorator that observes one call still forwards it, and the base forwards the rest.
@@ -36,9 +36,9 @@ TEST(ForwardingGitLabApiTest, ADecoratorOverridesOnlyWhatItObserves) {
     }
     int creates = 0;
   };
-  testing::RecordingGitLabApi inner;
+  patbot::testing::RecordingGitLabApi inner;
   CountingCreates counting(inner);
-  testing::expectEveryCallForwarded(counting, inner);
+  patbot::testing::expectEveryCallForwarded(counting, inner);
   EXPECT_EQ(counting.creates, 1);
 }
 

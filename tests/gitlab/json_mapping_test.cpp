@@ -84,7 +84,12 @@ TEST(GitLabJsonMappingTest, ParsesServiceAccountsIgnoringExtraFields) {
   EXPECT_EQ(one->name, "");
 }
 
-void expectUnreadable(const Error& e, const std::string& detailPart) {
+// `parsed` failed as an answer patbot cannot read: kProtocol, the sentence a user reads, and a
+// detail (for the logs) naming `detailPart`.
+template <typename T>
+void expectUnreadable(const Result<T>& parsed, const std::string& detailPart) {
+  ASSERT_FALSE(parsed.ok()) << "read without complaint; expected " << detailPart;
+  const Error& e = parsed.error();
   EXPECT_EQ(e.kind, ErrorKind::kProtocol);
   EXPECT_EQ(e.message, "GitLab sent an answer patbot could not read");
   EXPECT_NE(e.detail.find(detailPart), std::string::npos) << e.detail;
@@ -92,51 +97,23 @@ void expectUnreadable(const Error& e, const std::string& detailPart) {
 
 TEST(GitLabJsonMappingTest, MalformedJsonIsAProtocolError) {
   for (const char* text : {"", "{", "[{\"id\":1,", "<html>Sign in</html>", "not json"}) {
-    auto tokens = parseAccessTokens(text);
-    ASSERT_FALSE(tokens.ok()) << text;
-    expectUnreadable(tokens.error(), "malformed JSON");
-    auto accounts = parseServiceAccounts(text);
-    ASSERT_FALSE(accounts.ok()) << text;
-    expectUnreadable(accounts.error(), "malformed JSON");
+    SCOPED_TRACE(text);
+    expectUnreadable(parseAccessTokens(text), "malformed JSON");
+    expectUnreadable(parseServiceAccounts(text), "malformed JSON");
   }
 }
 
 TEST(GitLabJsonMappingTest, WrongTypesNameTheField) {
-  auto idAsString = parseAccessTokens(R"([{"id":1,"name":"a"},{"id":"2","name":"b"}])");
-  ASSERT_FALSE(idAsString.ok());
-  expectUnreadable(idAsString.error(), "token [1]: field \"id\" is string");
-
-  auto scopesAsString = parseAccessToken(R"({"id":1,"name":"a","scopes":"api"})");
-  ASSERT_FALSE(scopesAsString.ok());
-  expectUnreadable(scopesAsString.error(), "field \"scopes\"");
-
-  auto scopeItemNotString = parseAccessToken(R"({"id":1,"name":"a","scopes":["api",3]})");
-  ASSERT_FALSE(scopeItemNotString.ok());
-  expectUnreadable(scopeItemNotString.error(), "field \"scopes\"");
-
-  auto revokedAsString = parseAccessToken(R"({"id":1,"name":"a","revoked":"false"})");
-  ASSERT_FALSE(revokedAsString.ok());
-  expectUnreadable(revokedAsString.error(), "field \"revoked\"");
-
-  auto badDate = parseAccessToken(R"({"id":1,"name":"a","expires_at":"soon"})");
-  ASSERT_FALSE(badDate.ok());
-  expectUnreadable(badDate.error(), "field \"expires_at\" is not a date");
-
-  auto missingId = parseAccessToken(R"({"name":"a"})");
-  ASSERT_FALSE(missingId.ok());
-  expectUnreadable(missingId.error(), "field \"id\" is missing");
-
-  auto notArray = parseServiceAccounts(R"({"message":"401 Unauthorized"})");
-  ASSERT_FALSE(notArray.ok());
-  expectUnreadable(notArray.error(), "expected an array");
-
-  auto itemNotObject = parseServiceAccounts("[1]");
-  ASSERT_FALSE(itemNotObject.ok());
-  expectUnreadable(itemNotObject.error(), "service account [0]");
-
-  auto usernameNumber = parseServiceAccounts(R"([{"id":1,"username":7}])");
-  ASSERT_FALSE(usernameNumber.ok());
-  expectUnreadable(usernameNumber.error(), "field \"username\" is number");
+  expectUnreadable(parseAccessTokens(R"([{"id":1,"name":"a"},{"id":"2","name":"b"}])"),
+                   "token [1]: field \"id\" is string");
+  expectUnreadable(parseAccessToken(R"({"id":1,"name":"a","scopes":"api"})"), "field \"scopes\"");
+  expectUnreadable(parseAccessToken(R"({"id":1,"name":"a","scopes":["api",3]})"), "field \"scopes\"");
+  expectUnreadable(parseAccessToken(R"({"id":1,"name":"a","revoked":"false"})"), "field \"revoked\"");
+  expectUnreadable(parseAccessToken(R"({"id":1,"name":"a","expires_at":"soon"})"), "field \"expires_at\" is not a date");
+  expectUnreadable(parseAccessToken(R"({"name":"a"})"), "field \"id\" is missing");
+  expectUnreadable(parseServiceAccounts(R"({"message":"401 Unauthorized"})"), "expected an array");
+  expectUnreadable(parseServiceAccounts("[1]"), "service account [0]");
+  expectUnreadable(parseServiceAccounts(R"([{"id":1,"username":7}])"), "field \"username\" is number");
 }
 
 TEST(GitLabJsonMappingTest, CreatedTokenCarriesTheValueAsASecret) {
@@ -149,9 +126,7 @@ TEST(GitLabJsonMappingTest, CreatedTokenCarriesTheValueAsASecret) {
   EXPECT_EQ(created->value.reveal(), value);
   EXPECT_EQ(fmt::format("{}", created->value), "[redacted]");
 
-  auto missing = parseCreatedToken(kListedToken);
-  ASSERT_FALSE(missing.ok());
-  expectUnreadable(missing.error(), "field \"token\" is missing");
+  expectUnreadable(parseCreatedToken(kListedToken), "field \"token\" is missing");
 }
 
 TEST(GitLabJsonMappingTest, ErrorsNeverQuoteTheTokenValue) {

@@ -4,53 +4,23 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
 
 #include "core/metrics.h"
-#include "tests/gitlab/scripted_transport.h"
+#include "tests/support/gitlab_client_fixture.h"
+#include "tests/support/log_capture.h"
+#include "tests/support/outcome.h"
 
 namespace patbot::gitlab {
 namespace {
 
 using namespace std::chrono_literals;
 using std::chrono::milliseconds;
-using testing::answer;
-using testing::page;
-using testing::ScriptedTransport;
-using testing::transportError;
+using namespace patbot::testing;   // the scripted GitLab of tests/support
 
-// 2025-06-11T09:00:00Z, a whole second (as GitLab's RateLimit-Reset is).
-const TimePoint kStart{std::chrono::seconds(1749632400)};
-
-const std::string kBotToken = "glpat-BotTokenValue0000001";
-const std::string kBase = "https://gitlab.example.com/api/v4";
-
-class GitLabRestApiTest : public ::testing::Test {
- protected:
-  RestGitLabOptions options(Mode mode = Mode::kInstance, std::string group = {}) {
-    RestGitLabOptions o;
-    o.baseUrl = "https://gitlab.example.com";
-    o.token = Secret(kBotToken);
-    o.mode = mode;
-    o.group = std::move(group);
-    o.clock = &clock_;
-    return o;
-  }
-
-  std::vector<std::string> urls() const {
-    std::vector<std::string> out;
-    for (const auto& r : transport_.requests()) out.push_back(r.url);
-    return out;
-  }
-
-  ScriptedTransport transport_;
-  FakeClock clock_{kStart};   // retries, deadlines and 429 waits on virtual time
-};
+using GitLabRestApiTest = GitLabClientTest;
 
 std::string accountJson(int id, const std::string& username) {
   return R"({"id":)" + std::to_string(id) + R"(,"username":")" + username + R"(","name":"SA )" + username + R"("})";
@@ -74,13 +44,13 @@ TEST_F(GitLabRestApiTest, InstanceModeFollowsThreePagesOfServiceAccounts) {
   EXPECT_EQ((*accounts)[0].id, 5);
   EXPECT_EQ((*accounts)[3].id, 30);
   EXPECT_EQ(urls(), (std::vector<std::string>{
-                        kBase + "/service_accounts?order_by=id&sort=asc&per_page=100&page=1",
-                        kBase + "/service_accounts?order_by=id&sort=asc&per_page=100&page=2",
-                        kBase + "/service_accounts?order_by=id&sort=asc&per_page=100&page=3"}));
+                        kGitLabApiBase + "/service_accounts?order_by=id&sort=asc&per_page=100&page=1",
+                        kGitLabApiBase + "/service_accounts?order_by=id&sort=asc&per_page=100&page=2",
+                        kGitLabApiBase + "/service_accounts?order_by=id&sort=asc&per_page=100&page=3"}));
   for (const auto& r : transport_.requests()) {
     EXPECT_EQ(r.method, "GET");
     ASSERT_EQ(r.headers.count("PRIVATE-TOKEN"), 1u);
-    EXPECT_EQ(r.headers.at("PRIVATE-TOKEN"), kBotToken);
+    EXPECT_EQ(r.headers.at("PRIVATE-TOKEN"), kGitLabBotToken);
     EXPECT_EQ(r.deadline, 30000ms);
   }
   EXPECT_TRUE(clock_.sleeps().empty());
@@ -97,10 +67,10 @@ TEST_F(GitLabRestApiTest, InstanceModeFollowsThreePagesOfTokens) {
   ASSERT_EQ(tokens->size(), 3u);
   EXPECT_EQ((*tokens)[0].id, 1);
   EXPECT_EQ((*tokens)[2].id, 3);
-  EXPECT_EQ(urls(), (std::vector<std::string>{kBase + "/personal_access_tokens?user_id=57&per_page=100&page=1",
-                                              kBase + "/personal_access_tokens?user_id=57&per_page=100&page=2",
-                                              kBase + "/personal_access_tokens?user_id=57&per_page=100&page=3"}));
-  for (const auto& r : transport_.requests()) EXPECT_EQ(r.headers.at("PRIVATE-TOKEN"), kBotToken);
+  EXPECT_EQ(urls(), (std::vector<std::string>{kGitLabApiBase + "/personal_access_tokens?user_id=57&per_page=100&page=1",
+                                              kGitLabApiBase + "/personal_access_tokens?user_id=57&per_page=100&page=2",
+                                              kGitLabApiBase + "/personal_access_tokens?user_id=57&per_page=100&page=3"}));
+  for (const auto& r : transport_.requests()) EXPECT_EQ(r.headers.at("PRIVATE-TOKEN"), kGitLabBotToken);
 }
 
 TEST_F(GitLabRestApiTest, GroupModeEncodesTheGroupPathAndPaginates) {
@@ -119,11 +89,11 @@ TEST_F(GitLabRestApiTest, GroupModeEncodesTheGroupPathAndPaginates) {
   ASSERT_TRUE(tokens.ok()) << tokens.error().message;
   EXPECT_EQ(tokens->size(), 3u);
 
-  const std::string accountsPath = kBase + "/groups/sec%2Fteam/service_accounts?order_by=id&sort=asc&per_page=100&page=";
-  const std::string tokensPath = kBase + "/groups/sec%2Fteam/service_accounts/2/personal_access_tokens?per_page=100&page=";
+  const std::string accountsPath = kGitLabApiBase + "/groups/sec%2Fteam/service_accounts?order_by=id&sort=asc&per_page=100&page=";
+  const std::string tokensPath = kGitLabApiBase + "/groups/sec%2Fteam/service_accounts/2/personal_access_tokens?per_page=100&page=";
   EXPECT_EQ(urls(), (std::vector<std::string>{accountsPath + "1", accountsPath + "2", accountsPath + "3",
                                               tokensPath + "1", tokensPath + "2", tokensPath + "3"}));
-  for (const auto& r : transport_.requests()) EXPECT_EQ(r.headers.at("PRIVATE-TOKEN"), kBotToken);
+  for (const auto& r : transport_.requests()) EXPECT_EQ(r.headers.at("PRIVATE-TOKEN"), kGitLabBotToken);
 }
 
 TEST_F(GitLabRestApiTest, GroupIdAndTrailingApiSuffixAreHandled) {
@@ -132,7 +102,7 @@ TEST_F(GitLabRestApiTest, GroupIdAndTrailingApiSuffixAreHandled) {
   o.baseUrl = "https://gitlab.example.com/api/v4/";
   RestGitLabApi api(transport_, std::move(o));
   ASSERT_TRUE(api.listServiceAccounts().ok());
-  EXPECT_EQ(urls(), std::vector<std::string>{kBase + "/groups/265/service_accounts?order_by=id&sort=asc&per_page=100&page=1"});
+  EXPECT_EQ(urls(), std::vector<std::string>{kGitLabApiBase + "/groups/265/service_accounts?order_by=id&sort=asc&per_page=100&page=1"});
 }
 
 TEST_F(GitLabRestApiTest, StopsOnAnEmptyPageEvenIfNextPageIsAnnounced) {
@@ -187,21 +157,21 @@ TEST_F(GitLabRestApiTest, RetriesA5xxThenSucceeds) {
 }
 
 TEST_F(GitLabRestApiTest, RetriesATransportErrorThenSucceeds) {
-  transport_.push(transportError(ErrorKind::kUnavailable, "connection refused"));
-  transport_.push(transportError(ErrorKind::kTimeout, "no answer"));
+  transport_.push(Error::make(ErrorKind::kUnavailable, "connection refused"));
+  transport_.push(Error::make(ErrorKind::kTimeout, "no answer"));
   transport_.push(answer(200, tokenJson(9, 3)));
   RestGitLabApi api(transport_, options());
   auto self = api.selfToken();
   ASSERT_TRUE(self.ok()) << self.error().message;
   EXPECT_EQ(self->id, 9);
-  EXPECT_EQ(urls(), std::vector<std::string>(3, kBase + "/personal_access_tokens/self"));
+  EXPECT_EQ(urls(), std::vector<std::string>(3, kGitLabApiBase + "/personal_access_tokens/self"));
   EXPECT_EQ(clock_.sleeps().size(), 2u);
 }
 
 TEST_F(GitLabRestApiTest, RetriesAConnectionClosedBeforeTheAnswer) {
   // A dropped connection reaches us as kProtocol ("the answer could not be read"): no complete
   // answer arrived, so a GET is simply sent again.
-  transport_.push(transportError(ErrorKind::kProtocol, "the answer from gitlab.example.com could not be read"));
+  transport_.push(Error::make(ErrorKind::kProtocol, "the answer from gitlab.example.com could not be read"));
   transport_.push(answer(200, tokenJson(9, 3)));
   RestGitLabApi api(transport_, options());
   auto self = api.selfToken();
@@ -211,9 +181,7 @@ TEST_F(GitLabRestApiTest, RetriesAConnectionClosedBeforeTheAnswer) {
 }
 
 TEST_F(GitLabRestApiTest, GivesUpWhenAttemptsAreExhausted) {
-  transport_.setHandler([](const http::ClientRequest&) -> Result<http::ClientResponse> {
-    return answer(503, R"({"message":"503 Service Unavailable"})");
-  });
+  transport_.answerAlways(answer(503, R"({"message":"503 Service Unavailable"})"));
   auto o = options();
   o.maxAttempts = 4;
   o.maxBackoff = 400ms;
@@ -233,24 +201,18 @@ TEST_F(GitLabRestApiTest, GivesUpWhenAttemptsAreExhausted) {
 }
 
 TEST_F(GitLabRestApiTest, TransportErrorsExhaustedNameTheHost) {
-  transport_.setHandler([](const http::ClientRequest&) -> Result<http::ClientResponse> {
-    return transportError(ErrorKind::kUnavailable, "connection refused");
-  });
+  transport_.answerAlways(Error::make(ErrorKind::kUnavailable, "connection refused"));
   auto o = options();
   o.maxAttempts = 2;
   RestGitLabApi api(transport_, std::move(o));
-  auto accounts = api.listServiceAccounts();
-  ASSERT_FALSE(accounts.ok());
-  EXPECT_EQ(accounts.error().kind, ErrorKind::kUnavailable);
-  EXPECT_EQ(accounts.error().message,
-            "GitLab at gitlab.example.com could not be reached while listing service accounts: connection refused");
+  EXPECT_EQ(outcomeOf(api.listServiceAccounts()),
+            "unavailable: GitLab at gitlab.example.com could not be reached while listing service accounts: connection "
+            "refused");
   EXPECT_EQ(transport_.requestCount(), 2u);
 }
 
 TEST_F(GitLabRestApiTest, ClientErrorsAreNotRetried) {
-  transport_.setHandler([](const http::ClientRequest&) -> Result<http::ClientResponse> {
-    return answer(401, R"({"message":"401 Unauthorized"})");
-  });
+  transport_.answerAlways(answer(401, R"({"message":"401 Unauthorized"})"));
   RestGitLabApi api(transport_, options());
   auto accounts = api.listServiceAccounts();
   ASSERT_FALSE(accounts.ok());
@@ -279,7 +241,7 @@ TEST_F(GitLabRestApiTest, OperationDeadlineBoundsRetriesAndPages) {
   int calls = 0;
   transport_.setHandler([this, &calls](const http::ClientRequest& r) -> Result<http::ClientResponse> {
     clock_.advance(4000ms);
-    if (++calls % 2 == 0) return transportError(ErrorKind::kTimeout, "no answer");
+    if (++calls % 2 == 0) return Error::make(ErrorKind::kTimeout, "no answer");
     (void)r;
     return page("[" + accountJson(calls, "a" + std::to_string(calls)) + "]", std::to_string(calls + 1));
   });
@@ -288,10 +250,8 @@ TEST_F(GitLabRestApiTest, OperationDeadlineBoundsRetriesAndPages) {
   o.requestDeadline = 5s;
   const auto start = clock_.steadyNow();
   RestGitLabApi api(transport_, std::move(o));
-  auto accounts = api.listServiceAccounts();
-  ASSERT_FALSE(accounts.ok());
-  EXPECT_EQ(accounts.error().kind, ErrorKind::kTimeout);
-  EXPECT_EQ(accounts.error().message, "GitLab did not answer within 10 seconds while listing service accounts");
+  EXPECT_EQ(outcomeOf(api.listServiceAccounts()),
+            "timeout: GitLab did not answer within 10 seconds while listing service accounts");
   EXPECT_LE(clock_.steadyNow() - start, 10s + 4s);   // the last request may itself have used its time
   auto requests = transport_.requests();
   ASSERT_GE(requests.size(), 2u);
@@ -425,9 +385,9 @@ TEST_F(GitLabRestApiTest, TokenSelfAuthenticatesWithTheGivenToken) {
 
   auto requests = transport_.requests();
   ASSERT_EQ(requests.size(), 2u);
-  EXPECT_EQ(requests[0].url, kBase + "/personal_access_tokens/self");
+  EXPECT_EQ(requests[0].url, kGitLabApiBase + "/personal_access_tokens/self");
   EXPECT_EQ(requests[0].headers.at("PRIVATE-TOKEN"), given);
-  EXPECT_EQ(requests[1].headers.at("PRIVATE-TOKEN"), kBotToken);
+  EXPECT_EQ(requests[1].headers.at("PRIVATE-TOKEN"), kGitLabBotToken);
 }
 
 TEST_F(GitLabRestApiTest, TokenSelfOnARevokedTokenSaysSoWithoutBotAdvice) {
@@ -445,7 +405,7 @@ TEST_F(GitLabRestApiTest, RecordsMetricsByRouteTemplate) {
   MetricsRegistry metrics;
   transport_.push(answer(500, R"({"message":"500 Internal Server Error"})"));
   transport_.push(page("[" + accountJson(4, "a") + "]", ""));
-  transport_.push(transportError(ErrorKind::kUnavailable, "reset"));
+  transport_.push(Error::make(ErrorKind::kUnavailable, "reset"));
   transport_.push(page("[]", ""));
   auto o = options(Mode::kGroup, "sec/team");
   o.metrics = &metrics;
@@ -461,26 +421,20 @@ TEST_F(GitLabRestApiTest, RecordsMetricsByRouteTemplate) {
             std::string::npos) << text;
   EXPECT_NE(text.find("patbot_gitlab_request_duration_seconds_count"), std::string::npos) << text;
   EXPECT_EQ(text.find("sec%2Fteam"), std::string::npos);
-  EXPECT_EQ(text.find(kBotToken), std::string::npos);
+  EXPECT_EQ(text.find(kGitLabBotToken), std::string::npos);
 }
 
 TEST_F(GitLabRestApiTest, NoErrorOrLogLineContainsATokenValue) {
-  auto out = std::make_shared<std::ostringstream>();
-  auto logger = std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(*out));
-  logger->set_level(spdlog::level::trace);
-  auto previous = spdlog::default_logger();
-  spdlog::set_default_logger(logger);
-
   const std::string given = "glpat-GivenTokenValue00009";
   std::vector<Error> errors;
-  {
+  const std::string logs = logsOf([&] {
     // Every failure path: 4xx shapes, 5xx with retries, 429, transport errors, bad JSON, deadline.
     transport_.setHandler([n = 0](const http::ClientRequest&) mutable -> Result<http::ClientResponse> {
       switch (n++ % 8) {
         case 0: return answer(401, R"({"message":"401 Unauthorized"})");
         case 1: return answer(503, "");
         case 2: return answer(429, "Retry later", {{"retry-after", "2"}});
-        case 3: return transportError(ErrorKind::kUnavailable, "connection refused");
+        case 3: return Error::make(ErrorKind::kUnavailable, "connection refused");
         case 4: return answer(200, "{not json");
         case 5: return answer(403, R"({"error":"insufficient_scope","scope":"api"})");
         case 6: return answer(200, R"([{"id":"x"}])");
@@ -497,19 +451,17 @@ TEST_F(GitLabRestApiTest, NoErrorOrLogLineContainsATokenValue) {
       if (auto r = api.selfToken(); !r.ok()) errors.push_back(r.error());
       if (auto r = api.inventory(); !r.ok()) errors.push_back(r.error());
     }
-  }
-  spdlog::set_default_logger(previous);
+  });
 
   ASSERT_FALSE(errors.empty());
   for (const auto& e : errors) {
-    for (const std::string& secret : {kBotToken, given}) {
+    for (const std::string& secret : {kGitLabBotToken, given}) {
       EXPECT_EQ(e.message.find(secret), std::string::npos) << e.message;
       EXPECT_EQ(e.detail.find(secret), std::string::npos) << e.detail;
     }
   }
-  const std::string logs = out->str();
   EXPECT_FALSE(logs.empty());
-  EXPECT_EQ(logs.find(kBotToken), std::string::npos);
+  EXPECT_EQ(logs.find(kGitLabBotToken), std::string::npos);
   EXPECT_EQ(logs.find(given), std::string::npos);
   // The token really was sent, so the check above is meaningful.
   bool sentGiven = false;

@@ -1,83 +1,44 @@
-// RestGitLabApi's rotation calls against the real FakeGitLab (in process, through
-// FakeGitLabTransport), seeded with fakes::demoSeed: the whole runbook in instance and group mode.
+// RestGitLabApi's rotation calls against the real FakeGitLab (in process, SimulatedGitLab),
+// seeded with fakes::demoSeed: the whole runbook in instance and group mode.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "core/clock.h"
 #include "gitlab/gitlab_errors.h"
 #include "gitlab/rest_gitlab_api.h"
-#include "sim/fake_gitlab.h"
 #include "sim/seeds.h"
-#include "tests/gitlab/fake_gitlab_transport.h"
+#include "tests/support/outcome.h"
+#include "tests/support/simulated_gitlab.h"
 
 namespace patbot::gitlab {
 namespace {
 
-using namespace std::chrono_literals;
 using nlohmann::json;
 using std::chrono::days;
+using patbot::testing::outcomeOf;
 
 constexpr const char* kInventoryName = "GitLab Security Service - Architecture - Inventory";
 const ServiceAccount kInventory{10, "inventory-bot", "Inventory"};
 
-// Fake GitLab on a fixed clock, and an API client of it in the given mode.
+// The simulated GitLab on a fixed clock, and a client of it in the test's mode: as the admin, or
+// as the owner of group sec.
 class GitLabFakeRotationTest : public ::testing::TestWithParam<Mode> {
  protected:
   GitLabFakeRotationTest()
       : clock_(parseTimestamp("2025-06-11T09:00:00.000Z").value()),
         today_(utcDay(clock_.now())),
-        seed_(fakes::demoSeed(today_)),
-        fake_(seed_, clock_, &clock_),
-        transport_(fake_) {}
-
-  RestGitLabOptions options() const {
-    RestGitLabOptions o;
-    o.baseUrl = "http://gitlab.test";
-    o.mode = GetParam();
-    if (o.mode == Mode::kGroup) {
-      o.group = "sec";
-      o.token = Secret(fakes::groupOwnerTokenOf(seed_));
-    } else {
-      o.token = Secret(fakes::adminTokenOf(seed_));
-    }
-    o.clock = &clock_;   // a retry's wait passes on GitLab's clock too, without taking real time
-    return o;
-  }
-
-  const json* stateToken(int64_t id) {
-    state_ = fake_.state();
-    for (const auto& t : state_["tokens"]) {
-      if (t["id"] == id) return &t;
-    }
-    return nullptr;
-  }
-
-  std::string variableValue(const std::string& ownerList, int64_t ownerId, const std::string& key) {
-    state_ = fake_.state();
-    for (const auto& owner : state_[ownerList]) {
-      if (owner["id"] != ownerId) continue;
-      for (const auto& v : owner["variables"]) {
-        if (v["key"] == key) return v["value"].get<std::string>();
-      }
-    }
-    return "";
-  }
-
-  const json* issue(int64_t projectId, int64_t iid) {
-    state_ = fake_.state();
-    for (const auto& p : state_["projects"]) {
-      if (p["id"] != projectId) continue;
-      for (const auto& i : p["issues"]) {
-        if (i["iid"] == iid) return &i;
-      }
-    }
-    return nullptr;
-  }
+        gitlab_(clock_, fakes::demoSeed(today_), [this](RestGitLabOptions& o, const json& seed) {
+          o.mode = GetParam();
+          if (o.mode == Mode::kGroup) {
+            o.group = "sec";
+            o.token = Secret(fakes::groupOwnerTokenOf(seed));
+          }
+        }) {}
 
   // Polls a pipeline until it finishes (the fake moves it one step per GET).
-  Result<Pipeline> pollToEnd(RestGitLabApi& api, const std::string& project, int64_t id) {
+  Result<Pipeline> pollToEnd(const std::string& project, int64_t id) {
     for (int i = 0; i < 10; ++i) {
-      auto p = api.getPipeline(project, id);
+      auto p = gitlab_.api().getPipeline(project, id);
       if (!p || pipelineFinished(p->status)) return p;
     }
     return Error::make(ErrorKind::kTimeout, "pipeline did not finish");
@@ -85,14 +46,11 @@ class GitLabFakeRotationTest : public ::testing::TestWithParam<Mode> {
 
   FakeClock clock_;
   Date today_;
-  json seed_;
-  fakes::FakeGitLab fake_;
-  testing::FakeGitLabTransport transport_;
-  json state_;
+  patbot::testing::SimulatedGitLab gitlab_;
 };
 
 TEST_P(GitLabFakeRotationTest, TheWholeRunbook) {
-  RestGitLabApi api(transport_, options());
+  RestGitLabApi& api = gitlab_.api();
 
   // The old token, fresh from GitLab.
   auto old = api.getToken(kInventory, 101);
@@ -116,8 +74,8 @@ TEST_P(GitLabFakeRotationTest, TheWholeRunbook) {
   const VariableRef groupVar{VariableOwnerKind::kGroup, "sec", "INVENTORY_TOKEN", "*"};
   ASSERT_TRUE(api.updateVariable(projectVar, created->value).ok());
   ASSERT_TRUE(api.updateVariable(groupVar, created->value).ok());
-  EXPECT_TRUE(variableValue("projects", 5, "GITLAB_API_TOKEN") == created->value.reveal());
-  EXPECT_TRUE(variableValue("groups", 265, "INVENTORY_TOKEN") == created->value.reveal());
+  EXPECT_TRUE(gitlab_.variableValue("GITLAB_API_TOKEN") == created->value.reveal());
+  EXPECT_TRUE(gitlab_.variableValue("INVENTORY_TOKEN") == created->value.reveal());
   auto meta = api.getVariable(projectVar);
   ASSERT_TRUE(meta.ok()) << meta.error().message;
   EXPECT_TRUE(meta->masked);
@@ -139,7 +97,7 @@ TEST_P(GitLabFakeRotationTest, TheWholeRunbook) {
   auto retried = api.retryPipeline("sec/inventory-builder", 47);
   ASSERT_TRUE(retried.ok()) << retried.error().message;
   EXPECT_FALSE(pipelineFinished(retried->status));
-  auto retriedEnd = pollToEnd(api, "sec/inventory-builder", 47);
+  auto retriedEnd = pollToEnd("sec/inventory-builder", 47);
   ASSERT_TRUE(retriedEnd.ok()) << retriedEnd.error().message;
   EXPECT_EQ(retriedEnd->status, "success");
 
@@ -147,7 +105,7 @@ TEST_P(GitLabFakeRotationTest, TheWholeRunbook) {
   ASSERT_TRUE(pipeline.ok()) << pipeline.error().message;
   EXPECT_EQ(pipeline->ref, "main");
   EXPECT_NE(pipeline->webUrl.find("/sec/inventory-builder/-/pipelines/"), std::string::npos) << pipeline->webUrl;
-  auto end = pollToEnd(api, "sec/inventory-builder", pipeline->id);
+  auto end = pollToEnd("sec/inventory-builder", pipeline->id);
   ASSERT_TRUE(end.ok()) << end.error().message;
   EXPECT_EQ(end->status, "success");
   auto latest = api.latestPipeline("5", "main", "");
@@ -160,24 +118,22 @@ TEST_P(GitLabFakeRotationTest, TheWholeRunbook) {
   ASSERT_TRUE(after.ok()) << after.error().message;
   EXPECT_TRUE(after->revoked);
   EXPECT_FALSE(after->active);
-  const json* stored = stateToken(101);
-  ASSERT_NE(stored, nullptr);
-  EXPECT_EQ((*stored)["revoked"], true);
+  EXPECT_EQ(gitlab_.token(101)["revoked"], true);
   EXPECT_TRUE(api.tokenSelf(created->value).ok());
 
   // Note on the tracking issue and close it (twice: closing a closed issue is fine).
   ASSERT_TRUE(api.addIssueNote("sec/team", 262, "Token rotated by patbot").ok());
   ASSERT_TRUE(api.closeIssue("sec/team", 262).ok());
   ASSERT_TRUE(api.closeIssue("sec/team", 262).ok());
-  const json* tracked = issue(6, 262);
-  ASSERT_NE(tracked, nullptr);
-  EXPECT_EQ((*tracked)["state"], "closed");
-  ASSERT_TRUE((*tracked).contains("notes"));
-  ASSERT_EQ((*tracked)["notes"].size(), 1u);
+  const json tracked = gitlab_.issue("sec/team", 262);
+  ASSERT_FALSE(tracked.is_null());
+  EXPECT_EQ(tracked["state"], "closed");
+  ASSERT_TRUE(tracked.contains("notes"));
+  ASSERT_EQ(tracked["notes"].size(), 1u);
 }
 
 TEST_P(GitLabFakeRotationTest, TooLongAnExpiryNamesTheLatestAllowedDate) {
-  RestGitLabApi api(transport_, options());
+  RestGitLabApi& api = gitlab_.api();
   TokenSpec spec{kInventoryName, std::nullopt, {"api"}, today_ + days(400)};
   auto refused = api.createToken(kInventory, spec);
   ASSERT_FALSE(refused.ok());
@@ -194,13 +150,10 @@ TEST_P(GitLabFakeRotationTest, TooLongAnExpiryNamesTheLatestAllowedDate) {
 }
 
 TEST_P(GitLabFakeRotationTest, MissingVariablesProjectsAndTokens) {
-  RestGitLabApi api(transport_, options());
+  RestGitLabApi& api = gitlab_.api();
   const Secret value("glpat-NotARealValue00000001");
-  auto missing = api.updateVariable(VariableRef{VariableOwnerKind::kProject, "sec/team", "GITLAB_API_TOKEN", ""}, value);
-  ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.error().kind, ErrorKind::kNotFound);
-  EXPECT_EQ(missing.error().message,
-            "The CI/CD variable GITLAB_API_TOKEN does not exist in project sec/team; patbot does not create "
+  EXPECT_EQ(outcomeOf(api.updateVariable(VariableRef{VariableOwnerKind::kProject, "sec/team", "GITLAB_API_TOKEN", ""}, value)),
+            "not_found: The CI/CD variable GITLAB_API_TOKEN does not exist in project sec/team; patbot does not create "
             "variables: create it in GitLab or fix the [[token]] entry");
 
   auto unknown = api.revokeToken(kInventory, 99999);
@@ -224,18 +177,8 @@ TEST(GitLabFakeAdminModeTest, AnAdminTokenWithoutTheAdminModeScopeIsToldWhatItLa
   const std::string withScope = "glpat-test-adminmode-000001";
   seed["tokens"].push_back({{"id", 901}, {"user_id", 1}, {"name", "patbot"}, {"scopes", {"api", "admin_mode"}},
                             {"expires_at", "2025-12-01"}, {"value", withScope}});
-  fakes::FakeGitLab fake(seed, clock, &clock);
-  testing::FakeGitLabTransport transport(fake);
-  auto options = [&](const std::string& token) {
-    RestGitLabOptions o;
-    o.baseUrl = "http://gitlab.test";
-    o.mode = Mode::kInstance;
-    o.token = Secret(token);
-    o.clock = &clock;
-    return o;
-  };
-
-  RestGitLabApi api(transport, options(fakes::adminTokenOf(seed)));
+  patbot::testing::SimulatedGitLab gitlab(clock, seed);
+  RestGitLabApi& api = gitlab.api();   // root's token without the scope
   auto self = api.selfToken();   // any scope may read itself
   ASSERT_TRUE(self.ok()) << self.error().message;
   EXPECT_EQ(self->scopes, std::vector<std::string>{"api"});
@@ -252,11 +195,11 @@ TEST(GitLabFakeAdminModeTest, AnAdminTokenWithoutTheAdminModeScopeIsToldWhatItLa
   EXPECT_EQ(created.error().kind, ErrorKind::kForbidden);
   EXPECT_NE(created.error().message.find("admin_mode scope"), std::string::npos) << created.error().message;
 
-  RestGitLabApi scoped(transport, options(withScope));
-  auto listed = scoped.listServiceAccounts();
+  auto scoped = gitlab.newClient([&](RestGitLabOptions& o, const json&) { o.token = Secret(withScope); });
+  auto listed = scoped->listServiceAccounts();
   ASSERT_TRUE(listed.ok()) << listed.error().message;
   EXPECT_EQ(listed->size(), 5u);
-  auto own = scoped.listTokens(kInventory);
+  auto own = scoped->listTokens(kInventory);
   ASSERT_TRUE(own.ok()) << own.error().message;
 }
 

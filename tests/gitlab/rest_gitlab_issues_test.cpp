@@ -6,9 +6,8 @@
 #include "core/clock.h"
 #include "gitlab/json_mapping.h"
 #include "gitlab/rest_gitlab_api.h"
-#include "sim/fake_gitlab.h"
 #include "sim/seeds.h"
-#include "tests/gitlab/fake_gitlab_transport.h"
+#include "tests/support/simulated_gitlab.h"
 
 namespace patbot::gitlab {
 namespace {
@@ -17,40 +16,12 @@ using nlohmann::json;
 
 class GitLabIssuesTest : public ::testing::Test {
  protected:
-  GitLabIssuesTest()
-      : clock_(parseTimestamp("2025-06-11T09:00:00.000Z").value()),
-        seed_(fakes::demoSeed(utcDay(clock_.now()))),
-        fake_(seed_, clock_),
-        transport_(fake_),
-        api_(transport_, options()) {}
+  // POSTs to /projects/:id/issues seen by the fake (a note is a POST below /issues too).
+  int issuePosts() { return gitlab_.calls("POST", "/issues") - gitlab_.calls("POST", "/notes"); }
 
-  RestGitLabOptions options() const {
-    RestGitLabOptions o;
-    o.baseUrl = "http://gitlab.test";
-    o.token = Secret(fakes::adminTokenOf(seed_));
-    o.clock = &clock_;   // a retry's wait passes on GitLab's clock too, without taking real time
-    return o;
-  }
-
-  // POSTs to /projects/:id/issues seen by the fake.
-  int issuePosts() {
-    http::Request r;
-    r.method = "GET";
-    r.path = "/_fake/calls";
-    auto calls = json::parse(fake_.handle(r).body);
-    int n = 0;
-    for (const auto& c : calls) {
-      n += c["method"] == "POST" && c["path"].get<std::string>().find("/issues") != std::string::npos &&
-           c["path"].get<std::string>().find("/notes") == std::string::npos;
-    }
-    return n;
-  }
-
-  FakeClock clock_;
-  json seed_;
-  fakes::FakeGitLab fake_;
-  testing::FakeGitLabTransport transport_;
-  RestGitLabApi api_;
+  FakeClock clock_{parseTimestamp("2025-06-11T09:00:00.000Z").value()};
+  patbot::testing::SimulatedGitLab gitlab_{clock_, fakes::demoSeed(utcDay(clock_.now()))};
+  RestGitLabApi& api_ = gitlab_.api();
 };
 
 TEST_F(GitLabIssuesTest, CreateSendsTitleDescriptionAndLabels) {
@@ -62,17 +33,9 @@ TEST_F(GitLabIssuesTest, CreateSendsTitleDescriptionAndLabels) {
   EXPECT_EQ(issue->iid, 263);   // after the seeded 262
   EXPECT_EQ(issue->labels, (std::vector<std::string>{"pat-expiry", "security"}));
   EXPECT_NE(issue->webUrl.find("/sec/team/-/issues/263"), std::string::npos) << issue->webUrl;
-  auto state = fake_.state();
-  bool stored = false;
-  for (const auto& p : state["projects"]) {
-    for (const auto& is : p["issues"]) {
-      if (is["iid"] == 263) {
-        stored = true;
-        EXPECT_EQ(is["description"], "facts");
-      }
-    }
-  }
-  EXPECT_TRUE(stored);
+  const json stored = gitlab_.issue("sec/team", 263);
+  ASSERT_FALSE(stored.is_null());
+  EXPECT_EQ(stored["description"], "facts");
 }
 
 TEST_F(GitLabIssuesTest, ListFiltersByStateLabelsAndTitleSearch) {
@@ -116,7 +79,7 @@ TEST_F(GitLabIssuesTest, MissingProjectIsNotFoundAndCreateIsNotRetried) {
 
   fakes::Faults f;
   f.rate500 = 1.0;
-  fake_.setFaults(f);
+  gitlab_.fake().setFaults(f);
   int before = issuePosts();
   auto failed = api_.createIssue("sec/team", {"t", "", {}});
   ASSERT_FALSE(failed);

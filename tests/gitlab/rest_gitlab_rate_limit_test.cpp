@@ -5,7 +5,8 @@
 
 #include "gitlab/rate_limit.h"
 #include "gitlab/rest_gitlab_api.h"
-#include "tests/gitlab/scripted_transport.h"
+#include "tests/support/gitlab_client_fixture.h"
+#include "tests/support/outcome.h"
 
 namespace patbot::gitlab {
 namespace {
@@ -13,12 +14,7 @@ namespace {
 using namespace std::chrono_literals;
 using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
-using testing::answer;
-using testing::page;
-using testing::ScriptedTransport;
-
-// 2025-06-11T09:00:00Z, a whole second (as GitLab's RateLimit-Reset is).
-const TimePoint kStart{std::chrono::seconds(1749632400)};
+using namespace patbot::testing;   // the scripted GitLab of tests/support
 
 // The application limiter's 429: no Retry-After, no RateLimit-* headers.
 const std::string kAppLimited = R"({"message":{"error":"This endpoint has been requested too many times. Try again later."}})";
@@ -27,18 +23,24 @@ std::string unixSeconds(std::chrono::system_clock::time_point t) {
   return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
 }
 
-class GitLabRateLimitTest : public ::testing::Test {
+class GitLabRateLimitTest : public GitLabClientTest {
  protected:
-  RestGitLabOptions options() {
-    RestGitLabOptions o;
-    o.baseUrl = "https://gitlab.example.com";
-    o.token = Secret(std::string("glpat-BotTokenValue0000001"));
-    o.clock = &clock_;
-    return o;
+  // GitLab answers a listing once with 429 and `headers`, then with an empty page: the waits in
+  // between (and a test failure when the listing does not succeed).
+  std::vector<nanoseconds> waitsAfterOne429(http::Headers headers, std::string body = kAppLimited) {
+    transport_.push(answer(429, std::move(body), std::move(headers)));
+    transport_.push(page("[]", ""));
+    RestGitLabApi api(transport_, options());
+    EXPECT_TRUE(api.listServiceAccounts().ok());
+    return clock_.sleeps();
   }
 
-  ScriptedTransport transport_;
-  FakeClock clock_{kStart};   // retries, deadlines and 429 waits on virtual time
+  // One wait, the first step of the backoff: a second with jitter, [0.5 s, 1 s].
+  static void expectFirstBackoff(const std::vector<nanoseconds>& waits) {
+    ASSERT_EQ(waits.size(), 1u);
+    EXPECT_GE(waits[0], 500ms);
+    EXPECT_LE(waits[0], 1000ms);
+  }
 };
 
 TEST_F(GitLabRateLimitTest, A429WithoutHeadersIsRetriedWithGrowingJitteredWaits) {
@@ -59,9 +61,7 @@ TEST_F(GitLabRateLimitTest, A429WithoutHeadersIsRetriedWithGrowingJitteredWaits)
 }
 
 TEST_F(GitLabRateLimitTest, A429WithoutHeadersForeverStopsAtTheDeadlineAndSaysSo) {
-  transport_.setHandler([](const http::ClientRequest&) -> Result<http::ClientResponse> {
-    return answer(429, kAppLimited);
-  });
+  transport_.answerAlways(answer(429, kAppLimited));
   const auto start = clock_.steadyNow();
   RestGitLabApi api(transport_, options());   // operationDeadline 100 s
   auto accounts = api.listServiceAccounts();
@@ -84,61 +84,38 @@ TEST_F(GitLabRateLimitTest, A429WithoutHeadersForeverStopsAtTheDeadlineAndSaysSo
 }
 
 TEST_F(GitLabRateLimitTest, A429WithRateLimitResetWaitsUntilThen) {
-  transport_.push(answer(429, "Retry later", {{"ratelimit-reset", unixSeconds(clock_.now() + 42s)},
-                                              {"ratelimit-remaining", "0"}}));
-  transport_.push(page("[]", ""));
-  RestGitLabApi api(transport_, options());
-  ASSERT_TRUE(api.listServiceAccounts().ok());
-  EXPECT_EQ(clock_.sleeps(), (std::vector<nanoseconds>{42000ms}));
+  EXPECT_EQ(waitsAfterOne429({{"ratelimit-reset", unixSeconds(clock_.now() + 42s)}, {"ratelimit-remaining", "0"}},
+                             "Retry later"),
+            (std::vector<nanoseconds>{42000ms}));
 }
 
 TEST_F(GitLabRateLimitTest, ARateLimitResetBeyondTheDeadlineGivesUpAtOnce) {
   transport_.push(answer(429, kAppLimited, {{"RateLimit-Reset", unixSeconds(clock_.now() + 1h)}}));
   RestGitLabApi api(transport_, options());
-  auto accounts = api.listServiceAccounts();
-  ASSERT_FALSE(accounts.ok());
-  EXPECT_EQ(accounts.error().kind, ErrorKind::kRateLimited);
-  EXPECT_EQ(accounts.error().message,
-            "GitLab rate-limited patbot (429 Too Many Requests) while listing service accounts and asked for a longer "
-            "wait than the 100 seconds patbot allows a call: try again after 10:00:00 UTC");
+  EXPECT_EQ(outcomeOf(api.listServiceAccounts()),
+            "rate_limited: GitLab rate-limited patbot (429 Too Many Requests) while listing service accounts and asked "
+            "for a longer wait than the 100 seconds patbot allows a call: try again after 10:00:00 UTC");
   EXPECT_TRUE(clock_.sleeps().empty());
   EXPECT_EQ(transport_.requestCount(), 1u);
 }
 
 TEST_F(GitLabRateLimitTest, ARateLimitResetInThePastFallsBackToBackoff) {
   // A skewed clock: the reset GitLab names has passed already by ours.
-  transport_.push(answer(429, kAppLimited, {{"ratelimit-reset", unixSeconds(clock_.now() - 5s)}}));
-  transport_.push(page("[]", ""));
-  RestGitLabApi api(transport_, options());
-  ASSERT_TRUE(api.listServiceAccounts().ok());
-  ASSERT_EQ(clock_.sleeps().size(), 1u);
-  EXPECT_GE(clock_.sleeps()[0], 500ms);
-  EXPECT_LE(clock_.sleeps()[0], 1000ms);
+  expectFirstBackoff(waitsAfterOne429({{"ratelimit-reset", unixSeconds(clock_.now() - 5s)}}));
 }
 
 TEST_F(GitLabRateLimitTest, RetryAfterWinsOverRateLimitReset) {
   // Rack::Attack sends both; Retry-After is honoured as before.
-  transport_.push(answer(429, "Retry later", {{"retry-after", "3"}, {"ratelimit-reset", unixSeconds(clock_.now() + 50s)}}));
-  transport_.push(page("[]", ""));
-  RestGitLabApi api(transport_, options());
-  ASSERT_TRUE(api.listServiceAccounts().ok());
-  EXPECT_EQ(clock_.sleeps(), (std::vector<nanoseconds>{3000ms}));
+  EXPECT_EQ(waitsAfterOne429({{"retry-after", "3"}, {"ratelimit-reset", unixSeconds(clock_.now() + 50s)}}, "Retry later"),
+            (std::vector<nanoseconds>{3000ms}));
 }
 
 TEST_F(GitLabRateLimitTest, ARetryAfterOfZeroIsTreatedAsNoHeader) {
-  transport_.push(answer(429, "Retry later", {{"retry-after", "0"}}));
-  transport_.push(page("[]", ""));
-  RestGitLabApi api(transport_, options());
-  ASSERT_TRUE(api.listServiceAccounts().ok());
-  ASSERT_EQ(clock_.sleeps().size(), 1u);
-  EXPECT_GE(clock_.sleeps()[0], 500ms);
-  EXPECT_LE(clock_.sleeps()[0], 1000ms);
+  expectFirstBackoff(waitsAfterOne429({{"retry-after", "0"}}, "Retry later"));
 }
 
 TEST_F(GitLabRateLimitTest, RetryAfterRepeatedIsHonouredUntilTheDeadline) {
-  transport_.setHandler([](const http::ClientRequest&) -> Result<http::ClientResponse> {
-    return answer(429, "Retry later", {{"retry-after", "30"}});
-  });
+  transport_.answerAlways(answer(429, "Retry later", {{"retry-after", "30"}}));
   RestGitLabApi api(transport_, options());
   auto accounts = api.listServiceAccounts();
   ASSERT_FALSE(accounts.ok());
@@ -160,9 +137,7 @@ TEST_F(GitLabRateLimitTest, APostIsSentAgainAfterEach429WithinTheDeadline) {
 }
 
 TEST_F(GitLabRateLimitTest, A429ThatRunsOutOfTimeIsNotAMaybeCreatedToken) {
-  transport_.setHandler([](const http::ClientRequest&) -> Result<http::ClientResponse> {
-    return answer(429, kAppLimited);
-  });
+  transport_.answerAlways(answer(429, kAppLimited));
   auto o = options();
   o.operationDeadline = 10s;
   RestGitLabApi api(transport_, std::move(o));

@@ -1,34 +1,26 @@
 // RestGitLabApi's rotation calls against scripted answers: exact requests in both modes, which
 // calls are retried, error sentences, and that a variable's value never leaks.
 #include <memory>
-#include <sstream>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
 
 #include "core/metrics.h"
 #include "gitlab/gitlab_errors.h"
 #include "gitlab/rest_gitlab_api.h"
-#include "tests/gitlab/scripted_transport.h"
+#include "tests/support/gitlab_client_fixture.h"
+#include "tests/support/log_capture.h"
+#include "tests/support/outcome.h"
 
 namespace patbot::gitlab {
 namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
-using testing::answer;
-using testing::ScriptedTransport;
-using testing::transportError;
+using namespace patbot::testing;   // the scripted GitLab of tests/support
 
-// 2025-06-11T09:00:00Z, a whole second (as GitLab's RateLimit-Reset is).
-const TimePoint kStart{std::chrono::seconds(1749632400)};
-
-const std::string kBotToken = "glpat-BotTokenValue0000001";
-const std::string kBase = "https://gitlab.example.com/api/v4";
 const ServiceAccount kInventory{10, "inventory-bot", "Inventory"};
 
 std::string tokenJson(int id, int userId, bool revoked = false) {
@@ -78,32 +70,22 @@ VariableRef projectVariable(std::string scope = {}) {
   return VariableRef{VariableOwnerKind::kProject, "sec/inventory-builder", "GITLAB_API_TOKEN", std::move(scope)};
 }
 
-class GitLabRotationApiTest : public ::testing::Test {
+class GitLabRotationApiTest : public GitLabClientTest {
  protected:
-  RestGitLabOptions options(Mode mode = Mode::kInstance, std::string group = {}) {
-    RestGitLabOptions o;
-    o.baseUrl = "https://gitlab.example.com";
-    o.token = Secret(kBotToken);
-    o.mode = mode;
-    o.group = std::move(group);
-    o.clock = &clock_;
-    return o;
+  // createToken() when GitLab's first answer is `first`: the Error, as "<kind>: <message>". The
+  // create may have happened, so the Error's detail must say so and it must not be sent again
+  // (a second answer, a success, is queued for a retry that must not come).
+  std::string createThatMayHaveHappened(Result<http::ClientResponse> first) {
+    transport_.push(std::move(first));
+    transport_.push(answer(201, createdJson(399, 10, "glpat-NeverReached000000000")));
+    RestGitLabApi api(transport_, options());
+    auto created = api.createToken(kInventory, spec());
+    EXPECT_EQ(transport_.requestCount(), 1u) << "a create that may have happened was sent again";
+    if (created) return "created";
+    EXPECT_NE(created.error().detail.find("the create may or may not have happened"), std::string::npos)
+        << created.error().detail;
+    return outcomeOf(created);
   }
-
-  http::ClientRequest only() const {
-    auto r = transport_.requests();
-    EXPECT_EQ(r.size(), 1u);
-    return r.empty() ? http::ClientRequest{} : r.front();
-  }
-
-  static json bodyOf(const http::ClientRequest& r) {
-    auto type = r.headers.find("Content-Type");
-    EXPECT_TRUE(type != r.headers.end() && type->second == "application/json");
-    return json::parse(r.body);
-  }
-
-  ScriptedTransport transport_;
-  FakeClock clock_{kStart};   // retries, deadlines and 429 waits on virtual time
 };
 
 // --- tokens -----------------------------------------------------------------------------------
@@ -117,13 +99,13 @@ TEST_F(GitLabRotationApiTest, CreateTokenInstanceModePostsToTheUsersRoute) {
   EXPECT_EQ(created->token.userId, 10);
   EXPECT_EQ(created->value.reveal(), "glpat-NewTokenValue00000001");
 
-  auto r = only();
+  auto r = onlyRequest();
   EXPECT_EQ(r.method, "POST");
-  EXPECT_EQ(r.url, kBase + "/users/10/personal_access_tokens");
-  EXPECT_EQ(r.headers.at("PRIVATE-TOKEN"), kBotToken);
-  EXPECT_EQ(bodyOf(r), (json{{"name", "GitLab Security Service - Architecture - Inventory"},
-                             {"scopes", {"api", "read_repository"}},
-                             {"expires_at", "2027-06-30"}}));
+  EXPECT_EQ(r.url, kGitLabApiBase + "/users/10/personal_access_tokens");
+  EXPECT_EQ(r.headers.at("PRIVATE-TOKEN"), kGitLabBotToken);
+  EXPECT_EQ(jsonBody(r), (json{{"name", "GitLab Security Service - Architecture - Inventory"},
+                               {"scopes", {"api", "read_repository"}},
+                               {"expires_at", "2027-06-30"}}));
 }
 
 TEST_F(GitLabRotationApiTest, CreateTokenGroupModePostsToTheServiceAccountRouteWithDescription) {
@@ -133,41 +115,25 @@ TEST_F(GitLabRotationApiTest, CreateTokenGroupModePostsToTheServiceAccountRouteW
   ASSERT_TRUE(created.ok()) << created.error().message;
   EXPECT_EQ(created->token.id, 301);
 
-  auto r = only();
+  auto r = onlyRequest();
   EXPECT_EQ(r.method, "POST");
-  EXPECT_EQ(r.url, kBase + "/groups/sec%2Fteam/service_accounts/10/personal_access_tokens");
-  EXPECT_EQ(bodyOf(r), (json{{"name", "GitLab Security Service - Architecture - Inventory"},
-                             {"description", "inventory builder"},
-                             {"scopes", {"api", "read_repository"}},
-                             {"expires_at", "2027-06-30"}}));
+  EXPECT_EQ(r.url, kGitLabApiBase + "/groups/sec%2Fteam/service_accounts/10/personal_access_tokens");
+  EXPECT_EQ(jsonBody(r), (json{{"name", "GitLab Security Service - Architecture - Inventory"},
+                               {"description", "inventory builder"},
+                               {"scopes", {"api", "read_repository"}},
+                               {"expires_at", "2027-06-30"}}));
 }
 
 TEST_F(GitLabRotationApiTest, CreateTokenIsNotRetriedOn500) {
-  transport_.push(answer(500, R"({"message":"500 Internal Server Error"})"));
-  transport_.push(answer(201, createdJson(302, 10, "glpat-NeverReached000000003")));
-  RestGitLabApi api(transport_, options());
-  auto created = api.createToken(kInventory, spec());
-  ASSERT_FALSE(created.ok());
-  EXPECT_EQ(created.error().kind, ErrorKind::kUnavailable);
-  EXPECT_EQ(created.error().message,
-            "GitLab is having trouble (500 Internal Server Error) while creating token \"GitLab Security Service - "
-            "Architecture - Inventory\" for service account inventory-bot");
-  EXPECT_NE(created.error().detail.find("the create may or may not have happened"), std::string::npos)
-      << created.error().detail;
-  EXPECT_EQ(transport_.requestCount(), 1u);
+  EXPECT_EQ(createThatMayHaveHappened(answer(500, R"({"message":"500 Internal Server Error"})")),
+            "unavailable: GitLab is having trouble (500 Internal Server Error) while creating token \"GitLab Security "
+            "Service - Architecture - Inventory\" for service account inventory-bot");
   EXPECT_TRUE(clock_.sleeps().empty());
 }
 
 TEST_F(GitLabRotationApiTest, CreateTokenIsNotRetriedOnTimeout) {
-  transport_.push(transportError(ErrorKind::kTimeout, "no answer within 30 s"));
-  transport_.push(answer(201, createdJson(303, 10, "glpat-NeverReached000000004")));
-  RestGitLabApi api(transport_, options());
-  auto created = api.createToken(kInventory, spec());
-  ASSERT_FALSE(created.ok());
-  EXPECT_EQ(created.error().kind, ErrorKind::kTimeout);
-  EXPECT_NE(created.error().detail.find("the create may or may not have happened"), std::string::npos)
-      << created.error().detail;
-  EXPECT_EQ(transport_.requestCount(), 1u);
+  EXPECT_THAT(createThatMayHaveHappened(Error::make(ErrorKind::kTimeout, "no answer within 30 s")),
+              ::testing::StartsWith("timeout: "));
   EXPECT_TRUE(clock_.sleeps().empty());
 }
 
@@ -185,15 +151,9 @@ TEST_F(GitLabRotationApiTest, CreateTokenIsSentAgainAfterA429OnlyAfterRetryAfter
 
 TEST_F(GitLabRotationApiTest, CreateTokenIsNotSentAgainWhenTheConnectionClosedWithoutAnAnswer) {
   // The connection ended before a status line: GitLab may have created the token.
-  transport_.push(transportError(ErrorKind::kProtocol, "the answer from gitlab.example.com could not be read"));
-  transport_.push(answer(201, createdJson(306, 10, "glpat-NeverReached000000006")));
-  RestGitLabApi api(transport_, options());
-  auto created = api.createToken(kInventory, spec());
-  ASSERT_FALSE(created.ok());
-  EXPECT_EQ(created.error().kind, ErrorKind::kProtocol);
-  EXPECT_NE(created.error().detail.find("the create may or may not have happened"), std::string::npos)
-      << created.error().detail;
-  EXPECT_EQ(transport_.requestCount(), 1u);
+  EXPECT_THAT(createThatMayHaveHappened(
+                  Error::make(ErrorKind::kProtocol, "the answer from gitlab.example.com could not be read")),
+              ::testing::StartsWith("protocol: "));
 }
 
 TEST_F(GitLabRotationApiTest, CreateTokenRefusalsAreCertainAndKeepGitLabsSentence) {
@@ -223,13 +183,8 @@ TEST_F(GitLabRotationApiTest, CreateTokenRefusalsAreCertainAndKeepGitLabsSentenc
 }
 
 TEST_F(GitLabRotationApiTest, CreateTokenWithAnUnreadable201SaysTheTokenMayExist) {
-  transport_.push(answer(201, R"({"id":304,"name":"x"})"));   // no "token"
-  RestGitLabApi api(transport_, options());
-  auto created = api.createToken(kInventory, spec());
-  ASSERT_FALSE(created.ok());
-  EXPECT_EQ(created.error().kind, ErrorKind::kProtocol);
-  EXPECT_NE(created.error().detail.find("the create may or may not have happened"), std::string::npos);
-  EXPECT_EQ(transport_.requestCount(), 1u);
+  EXPECT_THAT(createThatMayHaveHappened(answer(201, R"({"id":304,"name":"x"})")),   // no "token"
+              ::testing::StartsWith("protocol: "));
 }
 
 TEST_F(GitLabRotationApiTest, RevokeTokenInBothModesAndRetriedOn503) {
@@ -247,9 +202,9 @@ TEST_F(GitLabRotationApiTest, RevokeTokenInBothModesAndRetriedOn503) {
     EXPECT_EQ(q.method, "DELETE");
     EXPECT_TRUE(q.body.empty());
   }
-  EXPECT_EQ(r[0].url, kBase + "/personal_access_tokens/101");
-  EXPECT_EQ(r[1].url, kBase + "/personal_access_tokens/101");
-  EXPECT_EQ(r[2].url, kBase + "/groups/265/service_accounts/10/personal_access_tokens/102");
+  EXPECT_EQ(r[0].url, kGitLabApiBase + "/personal_access_tokens/101");
+  EXPECT_EQ(r[1].url, kGitLabApiBase + "/personal_access_tokens/101");
+  EXPECT_EQ(r[2].url, kGitLabApiBase + "/groups/265/service_accounts/10/personal_access_tokens/102");
   EXPECT_EQ(clock_.sleeps().size(), 1u);
 }
 
@@ -277,9 +232,9 @@ TEST_F(GitLabRotationApiTest, GetTokenInstanceModeReadsById) {
   EXPECT_TRUE(t->revoked);
   EXPECT_FALSE(t->active);
   EXPECT_EQ(t->description, "inventory builder");
-  auto r = only();
+  auto r = onlyRequest();
   EXPECT_EQ(r.method, "GET");
-  EXPECT_EQ(r.url, kBase + "/personal_access_tokens/101");
+  EXPECT_EQ(r.url, kGitLabApiBase + "/personal_access_tokens/101");
 }
 
 TEST_F(GitLabRotationApiTest, GetTokenInstanceModeRefusesAnotherOwnersToken) {
@@ -292,19 +247,17 @@ TEST_F(GitLabRotationApiTest, GetTokenInstanceModeRefusesAnotherOwnersToken) {
 }
 
 TEST_F(GitLabRotationApiTest, GetTokenGroupModeListsTheOwnersTokens) {
-  transport_.push(testing::page("[" + tokenJson(100, 10) + "," + tokenJson(101, 10) + "]", ""));
-  transport_.push(testing::page("[" + tokenJson(100, 10) + "]", ""));
+  transport_.push(page("[" + tokenJson(100, 10) + "," + tokenJson(101, 10) + "]", ""));
+  transport_.push(page("[" + tokenJson(100, 10) + "]", ""));
   RestGitLabApi api(transport_, options(Mode::kGroup, "sec"));
   auto t = api.getToken(kInventory, 101);
   ASSERT_TRUE(t.ok()) << t.error().message;
   EXPECT_EQ(t->id, 101);
-  auto missing = api.getToken(kInventory, 101);
-  ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.error().kind, ErrorKind::kNotFound);
-  EXPECT_EQ(missing.error().message, "GitLab has no token 101 of service account inventory-bot");
+  EXPECT_EQ(outcomeOf(api.getToken(kInventory, 101)),
+            "not_found: GitLab has no token 101 of service account inventory-bot");
   auto r = transport_.requests();
   ASSERT_EQ(r.size(), 2u);
-  EXPECT_EQ(r[0].url, kBase + "/groups/sec/service_accounts/10/personal_access_tokens?per_page=100&page=1");
+  EXPECT_EQ(r[0].url, kGitLabApiBase + "/groups/sec/service_accounts/10/personal_access_tokens?per_page=100&page=1");
 }
 
 // --- variables --------------------------------------------------------------------------------
@@ -330,8 +283,8 @@ TEST_F(GitLabRotationApiTest, GetVariableReadsMetadataWithTheScopeFilter) {
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(r[0].method, "GET");
   EXPECT_EQ(r[0].url,
-            kBase + "/projects/sec%2Finventory-builder/variables/GITLAB_API_TOKEN?filter%5Benvironment_scope%5D=production");
-  EXPECT_EQ(r[1].url, kBase + "/groups/sec/variables/INVENTORY_TOKEN");
+            kGitLabApiBase + "/projects/sec%2Finventory-builder/variables/GITLAB_API_TOKEN?filter%5Benvironment_scope%5D=production");
+  EXPECT_EQ(r[1].url, kGitLabApiBase + "/groups/sec/variables/INVENTORY_TOKEN");
 }
 
 TEST_F(GitLabRotationApiTest, UpdateVariableSendsOnlyTheValueAndTheFilter) {
@@ -346,12 +299,12 @@ TEST_F(GitLabRotationApiTest, UpdateVariableSendsOnlyTheValueAndTheFilter) {
   auto r = transport_.requests();
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(r[0].method, "PUT");
-  EXPECT_EQ(r[0].url, kBase + "/projects/sec%2Finventory-builder/variables/GITLAB_API_TOKEN");
-  EXPECT_EQ(bodyOf(r[0]),
+  EXPECT_EQ(r[0].url, kGitLabApiBase + "/projects/sec%2Finventory-builder/variables/GITLAB_API_TOKEN");
+  EXPECT_EQ(jsonBody(r[0]),
             (json{{"value", "glpat-NewValue000000000001"}, {"filter", {{"environment_scope", "production"}}}}));
   EXPECT_EQ(r[1].method, "PUT");
-  EXPECT_EQ(r[1].url, kBase + "/groups/265/variables/INVENTORY_TOKEN");
-  EXPECT_EQ(bodyOf(r[1]), (json{{"value", "glpat-NewValue000000000001"}}));
+  EXPECT_EQ(r[1].url, kGitLabApiBase + "/groups/265/variables/INVENTORY_TOKEN");
+  EXPECT_EQ(jsonBody(r[1]), (json{{"value", "glpat-NewValue000000000001"}}));
 }
 
 TEST_F(GitLabRotationApiTest, UpdateVariableIsRetriedOn503) {
@@ -373,67 +326,47 @@ TEST_F(GitLabRotationApiTest, UpdateVariableErrorSentences) {
   RestGitLabApi api(transport_, options());
   const Secret value("glpat-NewValue000000000001");
 
-  auto missing = api.updateVariable(projectVariable(), value);
-  ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.error().kind, ErrorKind::kNotFound);
-  EXPECT_EQ(missing.error().message,
-            "The CI/CD variable GITLAB_API_TOKEN does not exist in project sec/inventory-builder; patbot does not "
-            "create variables: create it in GitLab or fix the [[token]] entry");
+  EXPECT_EQ(outcomeOf(api.updateVariable(projectVariable(), value)),
+            "not_found: The CI/CD variable GITLAB_API_TOKEN does not exist in project sec/inventory-builder; patbot "
+            "does not create variables: create it in GitLab or fix the [[token]] entry");
 
-  auto ambiguous = api.updateVariable(projectVariable(), value);
-  ASSERT_FALSE(ambiguous.ok());
-  EXPECT_EQ(ambiguous.error().kind, ErrorKind::kConflict);
-  EXPECT_EQ(ambiguous.error().message,
-            "Several CI/CD variables named GITLAB_API_TOKEN exist in project sec/inventory-builder; set "
+  EXPECT_EQ(outcomeOf(api.updateVariable(projectVariable(), value)),
+            "conflict: Several CI/CD variables named GITLAB_API_TOKEN exist in project sec/inventory-builder; set "
             "environment_scope for this consumer in the [[token]] entry to pick one");
 
-  auto forbidden = api.updateVariable(projectVariable(), value);
-  ASSERT_FALSE(forbidden.ok());
-  EXPECT_EQ(forbidden.error().kind, ErrorKind::kForbidden);
-  EXPECT_EQ(forbidden.error().message,
-            "GitLab refused the request (403 Forbidden) while updating CI/CD variable GITLAB_API_TOKEN in project "
-            "sec/inventory-builder: the token lacks permission — instance mode needs an admin token with api scope, "
-            "and with GitLab's Admin Mode on also the admin_mode scope");
+  EXPECT_EQ(outcomeOf(api.updateVariable(projectVariable(), value)),
+            "forbidden: GitLab refused the request (403 Forbidden) while updating CI/CD variable GITLAB_API_TOKEN in "
+            "project sec/inventory-builder: the token lacks permission — instance mode needs an admin token with api "
+            "scope, and with GitLab's Admin Mode on also the admin_mode scope");
 
-  auto noProject = api.updateVariable(projectVariable(), value);
-  ASSERT_FALSE(noProject.ok());
-  EXPECT_EQ(noProject.error().kind, ErrorKind::kNotFound);
-  EXPECT_EQ(noProject.error().message,
-            "GitLab could not find the project (404 Project Not Found) while updating CI/CD variable GITLAB_API_TOKEN "
-            "in project sec/inventory-builder");
+  EXPECT_EQ(outcomeOf(api.updateVariable(projectVariable(), value)),
+            "not_found: GitLab could not find the project (404 Project Not Found) while updating CI/CD variable "
+            "GITLAB_API_TOKEN in project sec/inventory-builder");
   EXPECT_EQ(transport_.requestCount(), 4u);
 }
 
 TEST_F(GitLabRotationApiTest, GetVariableMissingSaysPatbotDoesNotCreateVariables) {
   transport_.push(answer(404, R"({"message":"404 Variable Not Found"})"));
   RestGitLabApi api(transport_, options());
-  auto v = api.getVariable(projectVariable("production"));
-  ASSERT_FALSE(v.ok());
-  EXPECT_EQ(v.error().kind, ErrorKind::kNotFound);
-  EXPECT_EQ(v.error().message,
-            "The CI/CD variable GITLAB_API_TOKEN does not exist in project sec/inventory-builder for environment "
-            "scope production; patbot does not create variables: create it in GitLab or fix the [[token]] entry");
+  EXPECT_EQ(outcomeOf(api.getVariable(projectVariable("production"))),
+            "not_found: The CI/CD variable GITLAB_API_TOKEN does not exist in project sec/inventory-builder for "
+            "environment scope production; patbot does not create variables: create it in GitLab or fix the [[token]] "
+            "entry");
 }
 
 TEST_F(GitLabRotationApiTest, TheVariableValueNeverAppearsInAnErrorOrLogLine) {
-  auto out = std::make_shared<std::ostringstream>();
-  auto logger = std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(*out));
-  logger->set_level(spdlog::level::trace);
-  auto previous = spdlog::default_logger();
-  spdlog::set_default_logger(logger);
-
   // Not a glpat- value, so the generic glpat- redaction cannot be what hides it; with a quote
   // and a slash so the JSON-escaped echo differs from the raw value.
   const std::string value = "s3cr3t\"Value/With-Quote_123";
   const std::string escaped = json(value).dump().substr(1, json(value).dump().size() - 2);
   std::vector<Error> errors;
-  {
+  const std::string logs = logsOf([&] {
     transport_.setHandler([&value, n = 0](const http::ClientRequest&) mutable -> Result<http::ClientResponse> {
       switch (n++ % 6) {
         case 0: return answer(400, json{{"message", {{"value", {value + " is invalid"}}}}}.dump());
         case 1: return answer(422, json{{"message", "Value " + value + " is not allowed"}}.dump());
         case 2: return answer(500, "<html>value=" + value + " crashed</html>");
-        case 3: return transportError(ErrorKind::kUnavailable, "reset after sending " + value);
+        case 3: return Error::make(ErrorKind::kUnavailable, "reset after sending " + value);
         case 4: return answer(409, json{{"message", "409 Conflict: " + value}}.dump());
         default: return answer(403, json{{"error", "forbidden " + value}, {"error_description", value}}.dump());
       }
@@ -445,8 +378,7 @@ TEST_F(GitLabRotationApiTest, TheVariableValueNeverAppearsInAnErrorOrLogLine) {
       auto s = api.updateVariable(projectVariable(), Secret(value));
       if (!s.ok()) errors.push_back(s.error());
     }
-  }
-  spdlog::set_default_logger(previous);
+  });
 
   ASSERT_GE(errors.size(), 5u);
   for (const auto& e : errors) {
@@ -455,7 +387,6 @@ TEST_F(GitLabRotationApiTest, TheVariableValueNeverAppearsInAnErrorOrLogLine) {
       EXPECT_EQ(e.detail.find(needle), std::string::npos) << "leak in a detail";
     }
   }
-  const std::string logs = out->str();
   EXPECT_FALSE(logs.empty());
   EXPECT_EQ(logs.find("s3cr3t"), std::string::npos) << "leak in the log";
   // The value really was sent, and the echo really was in the answers.
@@ -475,16 +406,13 @@ TEST_F(GitLabRotationApiTest, GetProjectEncodesThePath) {
   EXPECT_EQ(p->id, 5);
   EXPECT_EQ(p->pathWithNamespace, "sec/inventory-builder");
   EXPECT_EQ(p->webUrl, "https://gitlab.example.com/sec/inventory-builder");
-  auto missing = api.getProject("sec/nope");
-  ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.error().kind, ErrorKind::kNotFound);
-  EXPECT_EQ(missing.error().message,
-            "GitLab could not find the project (404 Project Not Found) while reading project sec/nope");
+  EXPECT_EQ(outcomeOf(api.getProject("sec/nope")),
+            "not_found: GitLab could not find the project (404 Project Not Found) while reading project sec/nope");
   auto r = transport_.requests();
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(r[0].method, "GET");
-  EXPECT_EQ(r[0].url, kBase + "/projects/sec%2Finventory-builder");
-  EXPECT_EQ(r[1].url, kBase + "/projects/sec%2Fnope");
+  EXPECT_EQ(r[0].url, kGitLabApiBase + "/projects/sec%2Finventory-builder");
+  EXPECT_EQ(r[1].url, kGitLabApiBase + "/projects/sec%2Fnope");
 }
 
 TEST_F(GitLabRotationApiTest, LatestPipelineQueriesOneNewestPipeline) {
@@ -502,17 +430,17 @@ TEST_F(GitLabRotationApiTest, LatestPipelineQueriesOneNewestPipeline) {
   EXPECT_FALSE(none->has_value());
   auto r = transport_.requests();
   ASSERT_EQ(r.size(), 2u);
-  EXPECT_EQ(r[0].url, kBase +
+  EXPECT_EQ(r[0].url, kGitLabApiBase +
                           "/projects/sec%2Finventory-builder/pipelines?ref=release%2F1.0&status=failed&order_by=id&"
                           "sort=desc&per_page=1");
-  EXPECT_EQ(r[1].url, kBase + "/projects/5/pipelines?ref=main&order_by=id&sort=desc&per_page=1");
+  EXPECT_EQ(r[1].url, kGitLabApiBase + "/projects/5/pipelines?ref=main&order_by=id&sort=desc&per_page=1");
 }
 
 TEST_F(GitLabRotationApiTest, RetryAndCreatePipelineArePostsNeverRetried) {
   transport_.push(answer(201, pipelineJson(47, "pending")));
   transport_.push(answer(201, pipelineJson(48, "pending")));
   transport_.push(answer(500, R"({"message":"500 Internal Server Error"})"));
-  transport_.push(transportError(ErrorKind::kTimeout, "no answer"));
+  transport_.push(Error::make(ErrorKind::kTimeout, "no answer"));
   RestGitLabApi api(transport_, options());
 
   auto retried = api.retryPipeline("sec/inventory-builder", 47);
@@ -532,11 +460,11 @@ TEST_F(GitLabRotationApiTest, RetryAndCreatePipelineArePostsNeverRetried) {
   auto r = transport_.requests();
   ASSERT_EQ(r.size(), 4u);
   EXPECT_EQ(r[0].method, "POST");
-  EXPECT_EQ(r[0].url, kBase + "/projects/sec%2Finventory-builder/pipelines/47/retry");
+  EXPECT_EQ(r[0].url, kGitLabApiBase + "/projects/sec%2Finventory-builder/pipelines/47/retry");
   EXPECT_TRUE(r[0].body.empty());
   EXPECT_EQ(r[1].method, "POST");
-  EXPECT_EQ(r[1].url, kBase + "/projects/sec%2Finventory-builder/pipeline");
-  EXPECT_EQ(bodyOf(r[1]), (json{{"ref", "main"}}));
+  EXPECT_EQ(r[1].url, kGitLabApiBase + "/projects/sec%2Finventory-builder/pipeline");
+  EXPECT_EQ(jsonBody(r[1]), (json{{"ref", "main"}}));
   EXPECT_TRUE(clock_.sleeps().empty());
 }
 
@@ -555,7 +483,7 @@ TEST_F(GitLabRotationApiTest, GetPipelineIsAGetAndIsRetried) {
   auto r = transport_.requests();
   ASSERT_EQ(r.size(), 3u);
   EXPECT_EQ(r[0].method, "GET");
-  EXPECT_EQ(r[1].url, kBase + "/projects/sec%2Finventory-builder/pipelines/48");
+  EXPECT_EQ(r[1].url, kGitLabApiBase + "/projects/sec%2Finventory-builder/pipelines/48");
 }
 
 TEST_F(GitLabRotationApiTest, AddIssueNoteAcceptsCreatedAndAcceptedAndIsNotRetried) {
@@ -571,8 +499,8 @@ TEST_F(GitLabRotationApiTest, AddIssueNoteAcceptsCreatedAndAcceptedAndIsNotRetri
   auto r = transport_.requests();
   ASSERT_EQ(r.size(), 3u);
   EXPECT_EQ(r[0].method, "POST");
-  EXPECT_EQ(r[0].url, kBase + "/projects/sec%2Fteam/issues/262/notes");
-  EXPECT_EQ(bodyOf(r[0]), (json{{"body", "Token rotated: 101 → 300"}}));
+  EXPECT_EQ(r[0].url, kGitLabApiBase + "/projects/sec%2Fteam/issues/262/notes");
+  EXPECT_EQ(jsonBody(r[0]), (json{{"body", "Token rotated: 101 → 300"}}));
 }
 
 TEST_F(GitLabRotationApiTest, CloseIssueIsARetriedPutAndAcceptsAnAlreadyClosedIssue) {
@@ -590,8 +518,8 @@ TEST_F(GitLabRotationApiTest, CloseIssueIsARetriedPutAndAcceptsAnAlreadyClosedIs
   auto r = transport_.requests();
   ASSERT_EQ(r.size(), 4u);
   EXPECT_EQ(r[0].method, "PUT");
-  EXPECT_EQ(r[0].url, kBase + "/projects/sec%2Fteam/issues/262");
-  EXPECT_EQ(bodyOf(r[0]), (json{{"state_event", "close"}}));
+  EXPECT_EQ(r[0].url, kGitLabApiBase + "/projects/sec%2Fteam/issues/262");
+  EXPECT_EQ(jsonBody(r[0]), (json{{"state_event", "close"}}));
 }
 
 TEST_F(GitLabRotationApiTest, MetricsUseRouteTemplates) {

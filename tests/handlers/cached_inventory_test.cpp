@@ -14,7 +14,7 @@
 #include "core/time_format.h"
 #include "storage/database.h"
 #include "storage/watcher_store.h"
-#include "tests/storage/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace patbot::handlers {
 namespace {
@@ -78,7 +78,7 @@ class CachedInventoryTest : public ::testing::Test {
     cache_ = std::make_unique<CachedInventory>(*store_, clock_, &writes_);
   }
 
-  storage::testing::TempDir dir_;
+  patbot::testing::TempDir dir_;
   FakeClock clock_{*parseTimestamp("2026-03-02T10:00:00.000Z")};
   TokenWritesDouble writes_;
   std::unique_ptr<storage::Database> db_;

@@ -24,8 +24,8 @@
 #include "storage/rotation_journal.h"
 #include "storage/sqlite_audit_store.h"
 #include "storage/watcher_store.h"
-#include "tests/gitlab/fake_gitlab_transport.h"
-#include "tests/storage/temp_dir.h"
+#include "tests/support/fake_gitlab_transport.h"
+#include "tests/support/temp_dir.h"
 
 namespace patbot::handlers {
 namespace {
@@ -79,7 +79,7 @@ class FaultyTransport final : public http::Transport {
   }
 
  private:
-  gitlab::testing::FakeGitLabTransport inner_;
+  patbot::testing::FakeGitLabTransport inner_;
 };
 
 // Token ids named by the Rotate buttons of `m`.
@@ -188,7 +188,7 @@ class WatcherTest : public ::testing::Test {
     return json::array();
   }
 
-  storage::testing::TempDir dir_;
+  patbot::testing::TempDir dir_;
   FakeClock clock_{*parseTimestamp("2026-03-02T10:00:00.000Z")};
   json seed_;
   std::unique_ptr<fakes::FakeGitLab> fake_;

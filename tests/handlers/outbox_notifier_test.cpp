@@ -22,7 +22,7 @@
 #include "slack/block_kit.h"
 #include "storage/database.h"
 #include "storage/watcher_store.h"
-#include "tests/storage/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace patbot::handlers {
 namespace {
@@ -90,7 +90,7 @@ class OutboxNotifierTest : public ::testing::Test {
     return n ? *n : -1;
   }
 
-  storage::testing::TempDir dir_;
+  patbot::testing::TempDir dir_;
   FakeClock clock_{*parseTimestamp("2026-03-02T10:00:00.000Z")};
   MetricsRegistry metrics_;
   SlackDouble slack_;

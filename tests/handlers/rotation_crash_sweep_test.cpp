@@ -20,8 +20,6 @@
 namespace patbot::handlers::testing {
 namespace {
 
-struct SimulatedCrash {};
-
 enum class Scenario { kPlain, kImmediate, kGrace, kReveal, kRevealImmediate, kRetry, kRollBack, kRevokeOld };
 const char* scenarioName(Scenario s) {
   switch (s) {
@@ -85,7 +83,7 @@ class RotationCrashSweep : public RotationEngineFixture {
     policy_.rotation.revokeGraceHours = s == Scenario::kGrace ? 24 : 0;
     makeEngine();
     std::set<int64_t> before;
-    auto initial = fake_->state();   // kept alive while iterating
+    auto initial = gitlab_->state();   // kept alive while iterating
     for (const auto& t : initial["tokens"]) {
       if (t["name"] == tokenName(s)) before.insert(t["id"].get<int64_t>());
     }
@@ -144,7 +142,7 @@ class RotationCrashSweep : public RotationEngineFixture {
 
   std::vector<std::string> check(Scenario s, const std::set<int64_t>& before, bool crashed) {
     std::vector<std::string> v;
-    auto state = fake_->state();
+    auto state = gitlab_->state();
     std::map<std::string, std::pair<int64_t, bool>> byValue;
     std::vector<int64_t> created, activeIds;
     for (const auto& t : state["tokens"]) {

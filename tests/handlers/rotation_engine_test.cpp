@@ -15,7 +15,6 @@ using storage::RotationState;
 constexpr const char* kName = "GitLab Security Service - Architecture - Inventory";
 
 using RotationEngineTest = testing::RotationEngineFixture;
-using testing::InProcessTransport;
 
 TEST_F(RotationEngineTest, HappyPathFollowsTheRunbook) {
   auto plan = engine_->plan(request());
@@ -55,9 +54,7 @@ TEST_F(RotationEngineTest, PipelinePollingWaitsOnTheEnginesClock) {
   eo.pipelinePollMax = std::chrono::seconds(2);
   engine_ = std::make_unique<RotationEngine>(*api_, *journal_, *audit_, clock_, policy_, eo);
   const TimePoint before = clock_.now();
-  auto plan = engine_->plan(request());
-  ASSERT_TRUE(plan) << plan.error().message;
-  auto result = engine_->execute(*plan, request(), sink_);
+  auto result = rotate(request());
   ASSERT_TRUE(result) << result.error().message;
   EXPECT_EQ(result->state, RotationState::kCompleted) << result->summary;
   const auto sleeps = clock_.sleeps();
@@ -72,9 +69,8 @@ TEST_F(RotationEngineTest, PipelinePollingWaitsOnTheEnginesClock) {
 
 TEST_F(RotationEngineTest, SameRequestTwiceRotatesOnce) {
   auto plan = engine_->plan(request());
-  ASSERT_TRUE(plan);
-  auto first = engine_->execute(*plan, request(), sink_);
-  ASSERT_TRUE(first);
+  ASSERT_TRUE(plan) << plan.error().message;
+  ASSERT_TRUE(engine_->execute(*plan, request(), sink_));
   auto second = engine_->execute(*plan, request(), sink_);
   ASSERT_TRUE(second);
   EXPECT_TRUE(second->duplicate);
@@ -87,10 +83,8 @@ TEST_F(RotationEngineTest, AlreadyHandledFindsAFinishedRequestBeforePlanning) {
   auto none = engine_->alreadyHandled(request().requestKey);
   ASSERT_TRUE(none);
   EXPECT_FALSE(*none);
-  auto plan = engine_->plan(request());
-  ASSERT_TRUE(plan);
-  auto first = engine_->execute(*plan, request(), sink_);
-  ASSERT_TRUE(first);
+  auto first = rotate(request());
+  ASSERT_TRUE(first) << first.error().message;
   EXPECT_FALSE(engine_->plan(request())) << "the rotated token cannot be planned again";
   auto repeat = engine_->alreadyHandled(request().requestKey);
   ASSERT_TRUE(repeat);
@@ -105,16 +99,9 @@ TEST_F(RotationEngineTest, AlreadyHandledFindsAFinishedRequestBeforePlanning) {
 }
 
 TEST_F(RotationEngineTest, FirstConsumerFailingRevokesTheNewTokenAndKeepsTheOld) {
-  transport_->intercept = [](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
-    if (r.method == "PUT" && r.url.find("/variables/") != std::string::npos) {
-      return http::ClientResponse{403, {{"content-type", "application/json"}}, R"({"message":"403 Forbidden"})"};
-    }
-    return std::nullopt;
-  };
-  auto plan = engine_->plan(request());
-  ASSERT_TRUE(plan);
-  auto result = engine_->execute(*plan, request(), sink_);
-  ASSERT_TRUE(result);
+  refuse("PUT", "/variables/");
+  auto result = rotate(request());
+  ASSERT_TRUE(result) << result.error().message;
   EXPECT_EQ(result->state, RotationState::kRolledBack) << result->summary;
   EXPECT_FALSE(token(101)["revoked"].get<bool>());
   EXPECT_TRUE(token(result->newToken->id)["revoked"].get<bool>());
@@ -122,16 +109,9 @@ TEST_F(RotationEngineTest, FirstConsumerFailingRevokesTheNewTokenAndKeepsTheOld)
 }
 
 TEST_F(RotationEngineTest, LaterConsumerFailingKeepsBothTokens) {
-  transport_->intercept = [](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
-    if (r.method == "PUT" && r.url.find("/groups/") != std::string::npos) {
-      return http::ClientResponse{403, {{"content-type", "application/json"}}, R"({"message":"403 Forbidden"})"};
-    }
-    return std::nullopt;
-  };
-  auto plan = engine_->plan(request());
-  ASSERT_TRUE(plan);
-  auto result = engine_->execute(*plan, request(), sink_);
-  ASSERT_TRUE(result);
+  refuse("PUT", "/groups/");
+  auto result = rotate(request());
+  ASSERT_TRUE(result) << result.error().message;
   EXPECT_EQ(result->state, RotationState::kAwaitingDecision);
   EXPECT_FALSE(token(101)["revoked"].get<bool>());
   EXPECT_FALSE(token(result->newToken->id)["revoked"].get<bool>());   // the project variable holds it
@@ -140,10 +120,8 @@ TEST_F(RotationEngineTest, LaterConsumerFailingKeepsBothTokens) {
 
 TEST_F(RotationEngineTest, FailedPipelineKeepsBothTokensWithTheLink) {
   failPipelines();
-  auto plan = engine_->plan(request());
-  ASSERT_TRUE(plan);
-  auto result = engine_->execute(*plan, request(), sink_);
-  ASSERT_TRUE(result);
+  auto result = rotate(request());
+  ASSERT_TRUE(result) << result.error().message;
   EXPECT_EQ(result->state, RotationState::kAwaitingDecision);
   EXPECT_NE(result->pipelineUrl.find("/-/pipelines/"), std::string::npos);
   EXPECT_FALSE(token(101)["revoked"].get<bool>());
@@ -161,10 +139,8 @@ TEST_F(RotationEngineTest, CreateTimeoutIsNeverRepeatedAndTheOrphanIsRevoked) {
     }
     return std::nullopt;
   };
-  auto plan = engine_->plan(request());
-  ASSERT_TRUE(plan);
-  auto result = engine_->execute(*plan, request(), sink_);
-  ASSERT_TRUE(result);
+  auto result = rotate(request());
+  ASSERT_TRUE(result) << result.error().message;
   EXPECT_EQ(result->state, RotationState::kFailed);
   EXPECT_EQ(creates, 1);
   EXPECT_EQ(activeNamed(kName), 1);                      // only the old one
@@ -182,10 +158,8 @@ TEST_F(RotationEngineTest, ConnectionClosedAfterTheCreateIsNeverRepeatedAndTheOr
     }
     return std::nullopt;
   };
-  auto plan = engine_->plan(request());
-  ASSERT_TRUE(plan);
-  auto result = engine_->execute(*plan, request(), sink_);
-  ASSERT_TRUE(result);
+  auto result = rotate(request());
+  ASSERT_TRUE(result) << result.error().message;
   EXPECT_EQ(result->state, RotationState::kFailed);
   EXPECT_EQ(creates, 1);
   EXPECT_EQ(activeNamed(kName), 1) << "the token GitLab made without answering is still active";
@@ -226,10 +200,8 @@ TEST_F(RotationEngineTest, NoDeliveryWhenTheJournalCannotRecordIt) {
   db_->db().exec("CREATE TRIGGER refuse_delivering BEFORE UPDATE OF state ON rotations "
                  "WHEN NEW.state = 'delivering' BEGIN SELECT RAISE(FAIL, 'disk full'); END");
   std::string before = variableValue("GITLAB_API_TOKEN");
-  auto plan = engine_->plan(request());
-  ASSERT_TRUE(plan);
-  auto result = engine_->execute(*plan, request(), sink_);
-  ASSERT_TRUE(result);
+  auto result = rotate(request());
+  ASSERT_TRUE(result) << result.error().message;
   EXPECT_EQ(result->state, RotationState::kRolledBack);
   EXPECT_EQ(variableValue("GITLAB_API_TOKEN"), before);
   EXPECT_EQ(variableValue("INVENTORY_TOKEN"), token(101)["value"]);
@@ -241,10 +213,8 @@ TEST_F(RotationEngineTest, NoDeliveryWhenTheJournalCannotRecordIt) {
 TEST_F(RotationEngineTest, GracePeriodSchedulesTheRevokeAndTheSchedulerDoesIt) {
   policy_.rotation.revokeGraceHours = 24;
   makeEngine();
-  auto plan = engine_->plan(request());
-  ASSERT_TRUE(plan);
-  auto result = engine_->execute(*plan, request(), sink_);
-  ASSERT_TRUE(result);
+  auto result = rotate(request());
+  ASSERT_TRUE(result) << result.error().message;
   EXPECT_EQ(result->state, RotationState::kRevokeScheduled);
   EXPECT_FALSE(token(101)["revoked"].get<bool>());
   EXPECT_TRUE(engine_->runDueRevokes().empty());
@@ -276,40 +246,19 @@ TEST_F(RotationEngineTest, ImmediateRevokesTheOldTokenBeforeDelivery) {
 
 TEST_F(RotationEngineTest, RecoveryRevokesAnUndeliveredTokenAndFinishesADeliveredOne) {
   // Rotation A: crashed right after creating its token.
-  gitlab::ServiceAccount inventory{10, "inventory-bot", ""};
-  auto made = api_->createToken(inventory, {"inventory-readonly", std::nullopt, {"read_api"}, utcDay(clock_.now()) + std::chrono::days(30)});
-  ASSERT_TRUE(made) << made.error().message;
-  storage::RotationRecord a;
-  a.requestKey = "crash-a";
-  a.actor = "U0ALICE001";
-  a.account = "inventory-bot";
-  a.accountId = 10;
-  a.tokenName = "inventory-readonly";
-  a.oldTokenId = 102;
-  auto begunA = journal_->begin(a);
-  ASSERT_TRUE(begunA);
-  ASSERT_TRUE(journal_->setNewToken(begunA->record.id, made->token.id));
-  ASSERT_TRUE(journal_->step(begunA->record.id, "create", "done", RotationState::kCreated));
-
+  const int64_t madeA = createInventoryToken("inventory-readonly", {"read_api"});
+  ASSERT_TRUE(journalStoppedRotation("crash-a", "inventory-readonly", 102, madeA, "create", "done", RotationState::kCreated));
   // Rotation B: crashed after delivering and verifying, before revoking the old token.
-  storage::RotationRecord b = a;
-  b.requestKey = "crash-b";
-  b.tokenName = kName;
-  b.oldTokenId = 101;
-  auto made2 = api_->createToken(inventory, {kName, std::nullopt, {"api"}, utcDay(clock_.now()) + std::chrono::days(30)});
-  ASSERT_TRUE(made2);
-  auto begunB = journal_->begin(b);
-  ASSERT_TRUE(begunB);
-  ASSERT_TRUE(journal_->setNewToken(begunB->record.id, made2->token.id));
-  ASSERT_TRUE(journal_->step(begunB->record.id, "verify", "done", RotationState::kVerified));
+  const int64_t madeB = createInventoryToken(kName);
+  ASSERT_TRUE(journalStoppedRotation("crash-b", kName, 101, madeB, "verify", "done", RotationState::kVerified));
 
   makeEngine();   // a fresh process
   auto lines = engine_->recover();
   EXPECT_EQ(lines.size(), 2u);
-  EXPECT_TRUE(token(made->token.id)["revoked"].get<bool>());
+  EXPECT_TRUE(token(madeA)["revoked"].get<bool>());
   EXPECT_FALSE(token(102)["revoked"].get<bool>());
   EXPECT_TRUE(token(101)["revoked"].get<bool>());
-  EXPECT_FALSE(token(made2->token.id)["revoked"].get<bool>());
+  EXPECT_FALSE(token(madeB)["revoked"].get<bool>());
   auto open = journal_->unfinished();
   ASSERT_TRUE(open);
   EXPECT_TRUE(open->empty());
@@ -343,10 +292,8 @@ class RotationDecisionTest : public RotationEngineTest {
   }
   RotationResult stopAtVerification() {
     failPipelines();
-    auto plan = engine_->plan(request());
-    EXPECT_TRUE(plan);
-    auto result = engine_->execute(*plan, request(), sink_);
-    EXPECT_TRUE(result);
+    auto result = rotate(request());
+    EXPECT_TRUE(result) << result.error().message;
     EXPECT_EQ(result->state, RotationState::kAwaitingDecision);
     failPipelines_ = false;
     return *result;
@@ -432,17 +379,9 @@ TEST_F(RotationDecisionTest, AfterARestartRollBackIsRefusedButRetryStillWorks) {
 }
 
 TEST_F(RotationDecisionTest, PartialDeliveryRetriesEveryConsumerButNeverOffersRevokeOld) {
-  bool groupFails = true;
-  transport_->intercept = [&](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
-    if (groupFails && r.method == "PUT" && r.url.find("/groups/") != std::string::npos) {
-      return http::ClientResponse{403, {{"content-type", "application/json"}}, R"({"message":"403 Forbidden"})"};
-    }
-    return std::nullopt;
-  };
-  auto plan = engine_->plan(request());
-  ASSERT_TRUE(plan);
-  auto stopped = engine_->execute(*plan, request(), sink_);
-  ASSERT_TRUE(stopped);
+  refuse("PUT", "/groups/");
+  auto stopped = rotate(request());
+  ASSERT_TRUE(stopped) << stopped.error().message;
   ASSERT_EQ(stopped->state, RotationState::kAwaitingDecision);
   EXPECT_TRUE(offers(stopped->decisions, Decision::kRetry));
   EXPECT_TRUE(offers(stopped->decisions, Decision::kRollBack));
@@ -450,7 +389,7 @@ TEST_F(RotationDecisionTest, PartialDeliveryRetriesEveryConsumerButNeverOffersRe
   auto refused = engine_->decide(stopped->rotationId, Decision::kRevokeOld, "U0BOB0002", sink_);
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().message.find("revoked token"), std::string::npos);
-  groupFails = false;
+  transport_->intercept = nullptr;   // the group variable can be written again
   auto retry = engine_->decide(stopped->rotationId, Decision::kRetry, "U0BOB0002", sink_);
   ASSERT_TRUE(retry) << retry.error().message;
   EXPECT_EQ(retry->result.state, RotationState::kCompleted) << retry->result.summary;
@@ -474,20 +413,8 @@ TEST_F(RotationDecisionTest, AbandonLeavesBothTokensAndUnblocksTheToken) {
 
 TEST_F(RotationEngineTest, RecoveryKeepsTheGracePeriodForADeliveredRotation) {
   policy_.rotation.revokeGraceHours = 24;
-  gitlab::ServiceAccount inventory{10, "inventory-bot", ""};
-  auto made = api_->createToken(inventory, {kName, std::nullopt, {"api"}, utcDay(clock_.now()) + std::chrono::days(30)});
-  ASSERT_TRUE(made);
-  storage::RotationRecord r;
-  r.requestKey = "crash-c";
-  r.actor = "U0ALICE001";
-  r.account = "inventory-bot";
-  r.accountId = 10;
-  r.tokenName = kName;
-  r.oldTokenId = 101;
-  auto begun = journal_->begin(r);
-  ASSERT_TRUE(begun);
-  ASSERT_TRUE(journal_->setNewToken(begun->record.id, made->token.id));
-  ASSERT_TRUE(journal_->step(begun->record.id, "deliver", "done", RotationState::kDelivered));
+  const int64_t made = createInventoryToken(kName);
+  ASSERT_TRUE(journalStoppedRotation("crash-c", kName, 101, made, "deliver", "done", RotationState::kDelivered));
   makeEngine();
   auto lines = engine_->recover();
   ASSERT_EQ(lines.size(), 1u);
@@ -510,19 +437,10 @@ void PrintTo(const ExpiryStyle& s, std::ostream* os) { *os << s.style; }
 class RotationExpiryStyleTest : public RotationEngineTest, public ::testing::WithParamInterface<ExpiryStyle> {
  protected:
   void reseed(int maxLifetimeDays, const std::string& style) {
-    seed_["max_lifetime_days"] = maxLifetimeDays;
-    seed_["expiry_error_style"] = style;
-    engine_.reset();
-    api_.reset();
-    transport_.reset();
-    fake_ = std::make_unique<fakes::FakeGitLab>(seed_, clock_);
-    transport_ = std::make_unique<InProcessTransport>(*fake_);
-    gitlab::RestGitLabOptions o;
-    o.baseUrl = "http://gitlab.test";
-    o.token = Secret(fakes::adminTokenOf(seed_));
-    o.clock = &clock_;   // retry waits pass on the test's clock, at once
-    o.maxAttempts = 2;
-    api_ = std::make_unique<gitlab::RestGitLabApi>(*transport_, std::move(o));
+    nlohmann::json seed = gitlab_->seed();
+    seed["max_lifetime_days"] = maxLifetimeDays;
+    seed["expiry_error_style"] = style;
+    startGitLab(std::move(seed));
     makeEngine();
   }
 };
@@ -537,9 +455,7 @@ TEST_P(RotationExpiryStyleTest, RetriesWithTheLatestAcceptedExpiry) {
     }
     return std::nullopt;
   };
-  auto plan = engine_->plan(request());
-  ASSERT_TRUE(plan) << plan.error().message;
-  auto result = engine_->execute(*plan, request(), sink_);
+  auto result = rotate(request());
   ASSERT_TRUE(result) << result.error().message;
   EXPECT_EQ(result->state, RotationState::kCompleted) << result->summary;
   ASSERT_TRUE(result->newToken);

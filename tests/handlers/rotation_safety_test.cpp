@@ -15,10 +15,6 @@
 namespace patbot::handlers::testing {
 namespace {
 
-// Thrown by a transport to stop the engine where it stands, as kill -9 would: not a
-// std::exception, so nothing on the way out catches it and no further step is journaled.
-struct SimulatedCrash {};
-
 // A sink whose reveal() the test controls; records whether the old token was still active.
 class RevealSink final : public ProgressSink {
  public:
@@ -51,8 +47,6 @@ class RotationSafetyTest : public RotationEngineFixture {
 
 TEST_F(RotationSafetyTest, RevealShowsTheValueBeforeTheOldTokenIsRevoked) {
   auto req = revealRequest(false);
-  auto plan = engine_->plan(req);
-  ASSERT_TRUE(plan) << plan.error().message;
   RevealSink sink;
   bool oldActiveWhenShown = false;
   std::string shown;
@@ -61,8 +55,8 @@ TEST_F(RotationSafetyTest, RevealShowsTheValueBeforeTheOldTokenIsRevoked) {
     shown = v.reveal();
     return okStatus();
   };
-  auto result = engine_->execute(*plan, req, sink);
-  ASSERT_TRUE(result);
+  auto result = rotate(req, &sink);
+  ASSERT_TRUE(result) << result.error().message;
   EXPECT_EQ(result->state, RotationState::kCompleted) << result->summary;
   EXPECT_EQ(sink.reveals, 1);
   EXPECT_TRUE(oldActiveWhenShown) << "the value must reach the requester before the old token is revoked";
@@ -73,14 +67,12 @@ TEST_F(RotationSafetyTest, RevealShowsTheValueBeforeTheOldTokenIsRevoked) {
 
 TEST_F(RotationSafetyTest, AFailedRevealRevokesTheNewTokenAndLeavesTheOldOne) {
   auto req = revealRequest(false);
-  auto plan = engine_->plan(req);
-  ASSERT_TRUE(plan);
   RevealSink sink;
   sink.onReveal = [](const Secret&) {
     return Status(Error::make(ErrorKind::kUnavailable, "Slack refused the reply (HTTP 404 expired_url)"));
   };
-  auto result = engine_->execute(*plan, req, sink);
-  ASSERT_TRUE(result);
+  auto result = rotate(req, &sink);
+  ASSERT_TRUE(result) << result.error().message;
   EXPECT_EQ(result->state, RotationState::kRolledBack) << result->summary;
   EXPECT_TRUE(active(kRegistryToken)) << "the old token is the only one anybody has";
   ASSERT_TRUE(result->newToken);
@@ -90,12 +82,10 @@ TEST_F(RotationSafetyTest, AFailedRevealRevokesTheNewTokenAndLeavesTheOldOne) {
 
 TEST_F(RotationSafetyTest, AFailedRevealOfAnImmediateRotationKeepsTheNewTokenAndRetryShowsIt) {
   auto req = revealRequest(true);
-  auto plan = engine_->plan(req);
-  ASSERT_TRUE(plan);
   RevealSink failing;
   failing.onReveal = [](const Secret&) { return Status(Error::make(ErrorKind::kUnavailable, "HTTP 503")); };
-  auto result = engine_->execute(*plan, req, failing);
-  ASSERT_TRUE(result);
+  auto result = rotate(req, &failing);
+  ASSERT_TRUE(result) << result.error().message;
   EXPECT_EQ(result->state, RotationState::kAwaitingDecision) << result->summary;
   ASSERT_TRUE(result->newToken);
   EXPECT_FALSE(active(kRegistryToken)) << "--immediate revokes the old token first";
@@ -116,19 +106,11 @@ TEST_F(RotationSafetyTest, AFailedRevealOfAnImmediateRotationKeepsTheNewTokenAnd
 }
 
 TEST_F(RotationSafetyTest, ImmediateFirstUpdateFailingKeepsTheNewTokenAndSaysTheOldIsRevoked) {
-  bool refuse = true;
-  transport_->intercept = [&](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
-    if (refuse && r.method == "PUT" && r.url.find("/variables/") != std::string::npos) {
-      return http::ClientResponse{403, {{"content-type", "application/json"}}, R"({"message":"403 Forbidden"})"};
-    }
-    return std::nullopt;
-  };
+  refuse("PUT", "/variables/");
   auto req = request();
   req.immediate = true;
-  auto plan = engine_->plan(req);
-  ASSERT_TRUE(plan);
-  auto result = engine_->execute(*plan, req, sink_);
-  ASSERT_TRUE(result);
+  auto result = rotate(req);
+  ASSERT_TRUE(result) << result.error().message;
   EXPECT_EQ(result->state, RotationState::kAwaitingDecision) << result->summary;
   ASSERT_TRUE(result->newToken);
   EXPECT_FALSE(active(101));
@@ -136,7 +118,7 @@ TEST_F(RotationSafetyTest, ImmediateFirstUpdateFailingKeepsTheNewTokenAndSaysThe
   EXPECT_NE(result->summary.find("already revoked"), std::string::npos) << result->summary;
   EXPECT_EQ(result->summary.find("untouched"), std::string::npos) << result->summary;
 
-  refuse = false;
+  transport_->intercept = nullptr;   // the consumers can be written again
   auto retried = engine_->decide(result->rotationId, Decision::kRetry, "U0ALICE001", sink_);
   ASSERT_TRUE(retried) << retried.error().message;
   EXPECT_EQ(retried->result.state, RotationState::kCompleted) << retried->result.summary;
@@ -145,9 +127,7 @@ TEST_F(RotationSafetyTest, ImmediateFirstUpdateFailingKeepsTheNewTokenAndSaysThe
 }
 
 TEST_F(RotationSafetyTest, TheJournalKeepsADigestOfTheNewValueNeverTheValue) {
-  auto plan = engine_->plan(request());
-  ASSERT_TRUE(plan);
-  auto result = engine_->execute(*plan, request(), sink_);
+  auto result = rotate(request());
   ASSERT_TRUE(result && result->newToken);
   auto record = journal_->find(result->rotationId);
   ASSERT_TRUE(record && *record);
@@ -157,15 +137,9 @@ TEST_F(RotationSafetyTest, TheJournalKeepsADigestOfTheNewValueNeverTheValue) {
 // A crash while the second consumer is being updated: the first holds the new value. Recovery in a
 // fresh engine reads it back by its digest, updates the rest, verifies and revokes the old token.
 TEST_F(RotationSafetyTest, RecoveryFinishesADeliveryThatACrashInterrupted) {
-  int puts = 0;
-  transport_->intercept = [&](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
-    if (r.method == "PUT" && r.url.find("/variables/") != std::string::npos && ++puts == 2) throw SimulatedCrash{};
-    return std::nullopt;
-  };
-  auto plan = engine_->plan(request());
-  ASSERT_TRUE(plan);
+  crashAt("PUT", "/variables/", /*afterEffect=*/false, /*occurrence=*/2);
   int64_t rotationId = 0;
-  EXPECT_THROW(engine_->execute(*plan, request(), sink_), SimulatedCrash);
+  EXPECT_THROW(rotate(request()), SimulatedCrash);
   auto open = journal_->unfinished();
   ASSERT_TRUE(open && open->size() == 1u);
   rotationId = open->front().id;
@@ -184,13 +158,8 @@ TEST_F(RotationSafetyTest, RecoveryFinishesADeliveryThatACrashInterrupted) {
 }
 
 TEST_F(RotationSafetyTest, RecoveryUndoesADeliveryNoConsumerGot) {
-  transport_->intercept = [&](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
-    if (r.method == "PUT" && r.url.find("/variables/") != std::string::npos) throw SimulatedCrash{};
-    return std::nullopt;
-  };
-  auto plan = engine_->plan(request());
-  ASSERT_TRUE(plan);
-  EXPECT_THROW(engine_->execute(*plan, request(), sink_), SimulatedCrash);
+  crashAt("PUT", "/variables/", /*afterEffect=*/false);
+  EXPECT_THROW(rotate(request()), SimulatedCrash);
   auto open = journal_->unfinished();
   ASSERT_TRUE(open && open->size() == 1u);
   auto record = open->front();
@@ -206,16 +175,8 @@ TEST_F(RotationSafetyTest, RecoveryUndoesADeliveryNoConsumerGot) {
 
 TEST_F(RotationSafetyTest, RecoveryOfAHiddenConsumerAsksAPersonAndSaysWhy) {
   // Hidden variables answer "value": null, so which token they hold cannot be read.
-  transport_->intercept = [&](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
-    if (r.method == "PUT" && r.url.find("/variables/") != std::string::npos) {
-      (void)transport_->forward(r);
-      throw SimulatedCrash{};
-    }
-    return std::nullopt;
-  };
-  auto plan = engine_->plan(request());
-  ASSERT_TRUE(plan);
-  EXPECT_THROW(engine_->execute(*plan, request(), sink_), SimulatedCrash);
+  crashAt("PUT", "/variables/", /*afterEffect=*/true);
+  EXPECT_THROW(rotate(request()), SimulatedCrash);
   auto record = journal_->unfinished()->front();
   transport_->intercept = [&](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
     if (r.method == "GET" && r.url.find("/variables/") != std::string::npos) {
@@ -238,10 +199,8 @@ TEST_F(RotationSafetyTest, RecoveryOfAHiddenConsumerAsksAPersonAndSaysWhy) {
 
 TEST_F(RotationSafetyTest, TheNewTokenOfAnUnfinishedRotationCannotBeRotatedOrRevoked) {
   failPipelines();
-  auto plan = engine_->plan(request());
-  ASSERT_TRUE(plan);
-  auto stopped = engine_->execute(*plan, request(), sink_);
-  ASSERT_TRUE(stopped);
+  auto stopped = rotate(request());
+  ASSERT_TRUE(stopped) << stopped.error().message;
   ASSERT_EQ(stopped->state, RotationState::kAwaitingDecision);
   int64_t newId = stopped->newToken->id;
 
@@ -268,40 +227,20 @@ TEST_F(RotationSafetyTest, TheNewTokenOfAnUnfinishedRotationCannotBeRotatedOrRev
 // An unanswered create of one rotation must not take another unfinished rotation's new token of
 // the same name for its orphan.
 TEST_F(RotationSafetyTest, OrphanSearchesNeverRevokeATokenAnotherRotationOwns) {
-  gitlab::ServiceAccount inventory{10, "inventory-bot", ""};
   // A second token of the same name on the same account, and a rotation of it that stopped for a
   // decision after creating its replacement.
-  auto twin = api_->createToken(inventory, {kInventoryTokenName, std::nullopt, {"api"}, utcDay(clock_.now()) + std::chrono::days(30)});
-  ASSERT_TRUE(twin);
-  auto twinNew = api_->createToken(inventory, {kInventoryTokenName, std::nullopt, {"api"}, utcDay(clock_.now()) + std::chrono::days(60)});
-  ASSERT_TRUE(twinNew);
-  storage::RotationRecord other;
-  other.requestKey = "other";
-  other.actor = "U0BOB0002";
-  other.account = "inventory-bot";
-  other.accountId = 10;
-  other.tokenName = kInventoryTokenName;
-  other.oldTokenId = twin->token.id;
-  auto begun = journal_->begin(other);
-  ASSERT_TRUE(begun);
-  ASSERT_TRUE(journal_->setNewToken(begun->record.id, twinNew->token.id));
-  ASSERT_TRUE(journal_->step(begun->record.id, "pipeline", "failed", RotationState::kAwaitingDecision));
+  const int64_t twin = createInventoryToken(kInventoryTokenName, {"api"}, 30);
+  const int64_t twinNew = createInventoryToken(kInventoryTokenName, {"api"}, 60);
+  ASSERT_TRUE(journalStoppedRotation("other", kInventoryTokenName, twin, twinNew, "pipeline", "failed",
+                                     RotationState::kAwaitingDecision));
 
   // This rotation of 101 crashes while creating (after GitLab made the token): recovery searches by name.
-  transport_->intercept = [&](const http::ClientRequest& r) -> std::optional<Result<http::ClientResponse>> {
-    if (r.method == "POST" && r.url.find("/users/10/personal_access_tokens") != std::string::npos) {
-      (void)transport_->forward(r);
-      throw SimulatedCrash{};
-    }
-    return std::nullopt;
-  };
-  auto plan = engine_->plan(request());
-  ASSERT_TRUE(plan);
-  EXPECT_THROW(engine_->execute(*plan, request(), sink_), SimulatedCrash);
+  crashAt("POST", "/users/10/personal_access_tokens", /*afterEffect=*/true);
+  EXPECT_THROW(rotate(request()), SimulatedCrash);
   transport_->intercept = nullptr;
   makeEngine();
   (void)engine_->recover();
-  EXPECT_TRUE(active(twinNew->token.id)) << "the other rotation's new token was revoked as an orphan";
+  EXPECT_TRUE(active(twinNew)) << "the other rotation's new token was revoked as an orphan";
   EXPECT_TRUE(active(101));
   EXPECT_EQ(activeNamed(kInventoryTokenName), 3) << "101, the twin and the twin's replacement";
 }

@@ -4,29 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/recording_notifier.h"
+
 namespace patbot::handlers {
 namespace {
 
-class RecordingNotifier final : public slack::Notifier {
- public:
-  bool hasBotToken = true;
-  int posts = 0, updates = 0;
-  std::vector<slack::Message> responses;
+using patbot::testing::RecordingNotifier;
 
-  Status respond(const std::string&, const slack::Message& m) override {
-    responses.push_back(m);
-    return okStatus();
-  }
-  Result<slack::PostedMessage> post(const std::string& channel, const slack::Message&) override {
-    if (!hasBotToken) return Error::make(ErrorKind::kConfig, "no bot token");
-    ++posts;
-    return slack::PostedMessage{channel, "1700000000.000100"};
-  }
-  Status update(const slack::PostedMessage&, const slack::Message&) override {
-    ++updates;
-    return okStatus();
-  }
-};
+// Posts fail as they do without a bot token.
+void withoutBotToken(RecordingNotifier& n) { n.failPosts(Error::make(ErrorKind::kConfig, "no bot token")); }
 
 RotationProgress progressWith(std::vector<StepState> states) {
   RotationProgress p{"Rotating a/b", {}};
@@ -40,40 +26,42 @@ TEST(SlackProgressSinkTest, WithABotTokenPostsOnceThenUpdatesInPlace) {
   sink.show(progressWith({StepState::kRunning, StepState::kPending}));
   sink.show(progressWith({StepState::kDone, StepState::kRunning}));
   sink.show(progressWith({StepState::kDone, StepState::kDone}));
-  EXPECT_EQ(n.posts, 1);
-  EXPECT_EQ(n.updates, 2);
-  EXPECT_TRUE(n.responses.empty());
+  EXPECT_EQ(n.posts().size(), 1u);
+  EXPECT_EQ(n.updates().size(), 2u);
+  EXPECT_TRUE(n.responses().empty());
 }
 
 TEST(SlackProgressSinkTest, WithoutABotTokenUsesTheResponseUrlOnlyWhenAStepFinishesAndWithinBudget) {
   RecordingNotifier n;
-  n.hasBotToken = false;
+  withoutBotToken(n);
   SlackProgressSink sink(n, "C0PATBOT01", "https://hooks.slack.test/r/1");
   using S = StepState;
   sink.show(progressWith({S::kRunning, S::kPending, S::kPending, S::kPending, S::kPending}));
-  EXPECT_TRUE(n.responses.empty()) << "a step starting is not worth one of the 5 uses";
+  EXPECT_TRUE(n.responses().empty()) << "a step starting is not worth one of the 5 uses";
   sink.show(progressWith({S::kDone, S::kPending, S::kPending, S::kPending, S::kPending}));
   sink.show(progressWith({S::kDone, S::kRunning, S::kPending, S::kPending, S::kPending}));
   sink.show(progressWith({S::kDone, S::kDone, S::kPending, S::kPending, S::kPending}));
   sink.show(progressWith({S::kDone, S::kDone, S::kDone, S::kPending, S::kPending}));
   sink.show(progressWith({S::kDone, S::kDone, S::kDone, S::kDone, S::kPending}));
   sink.show(progressWith({S::kDone, S::kDone, S::kDone, S::kDone, S::kDone}));
-  ASSERT_EQ(n.responses.size(), static_cast<size_t>(SlackProgressSink::kResponseUrlBudget));
+  const auto responses = n.responses();
+  ASSERT_EQ(responses.size(), static_cast<size_t>(SlackProgressSink::kResponseUrlBudget));
   // Issue 13: only the requester sees progress, each step as a new message (a slash command's
   // response_url cannot replace its ephemeral ack in place); the result alone goes in_channel.
-  for (const auto& r : n.responses) {
-    EXPECT_TRUE(r.ephemeral);
-    EXPECT_FALSE(r.replaceOriginal);
+  for (const auto& r : responses) {
+    EXPECT_EQ(r.to, "https://hooks.slack.test/r/1");
+    EXPECT_TRUE(r.message.ephemeral);
+    EXPECT_FALSE(r.message.replaceOriginal);
   }
-  EXPECT_EQ(n.posts, 0);
+  EXPECT_TRUE(n.posts().empty());
 }
 
 TEST(SlackProgressSinkTest, WithoutAResponseUrlOrBotTokenStaysSilent) {
   RecordingNotifier n;
-  n.hasBotToken = false;
+  withoutBotToken(n);
   SlackProgressSink sink(n, "C0PATBOT01");
   sink.show(progressWith({StepState::kDone}));
-  EXPECT_TRUE(n.responses.empty());
+  EXPECT_TRUE(n.responses().empty());
 }
 
 }  // namespace

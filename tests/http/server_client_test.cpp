@@ -56,8 +56,27 @@ class HttpServerTest : public ::testing::TestWithParam<NamedFactory> {
     ASSERT_NE(server_->port(), 0);
   }
 
+  // Starts a server whose handler answers 200 "ok", counting the requests that reach it in calls_
+  // and noting the size of the last body in lastBodySize_.
+  void startCountingServer() {
+    startServer([this](const Request& request) {
+      ++calls_;
+      lastBodySize_ = request.body.size();
+      return Response::text(200, "ok");
+    });
+  }
+
   std::string url(const std::string& pathAndQuery) const {
     return "http://127.0.0.1:" + std::to_string(server_->port()) + pathAndQuery;
+  }
+
+  // The server's answer to a GET of `pathAndQuery`; a test failure (and status 0) when none came.
+  ClientResponse get(const std::string& pathAndQuery) {
+    ClientRequest request;
+    request.url = url(pathAndQuery);
+    auto result = transport_->send(request);
+    EXPECT_TRUE(result.ok()) << result.error().detail;
+    return result.ok() ? *result : ClientResponse{};
   }
 
   void TearDown() override {
@@ -66,6 +85,8 @@ class HttpServerTest : public ::testing::TestWithParam<NamedFactory> {
 
   std::unique_ptr<Transport> transport_ = makeCpprestTransport();
   std::unique_ptr<Server> server_;
+  std::atomic<int> calls_{0};
+  std::atomic<size_t> lastBodySize_{0};
 };
 
 TEST_P(HttpServerTest, EchoRoundTripKeepsEverything) {
@@ -120,24 +141,15 @@ TEST_P(HttpServerTest, EchoRoundTripKeepsEverything) {
 
 TEST_P(HttpServerTest, GetWithoutBodyReachesHandler) {
   startServer([](const Request& request) { return Response::text(200, "got " + request.method + " " + request.path); });
-  ClientRequest request;
-  request.url = url("/healthz");
-  auto result = transport_->send(request);
-  ASSERT_TRUE(result.ok()) << result.error().detail;
-  EXPECT_EQ(result->status, 200);
-  EXPECT_EQ(result->body, "got GET /healthz");
-  ASSERT_NE(result->header("content-type"), nullptr);
-  EXPECT_EQ(*result->header("content-type"), "text/plain; charset=utf-8");
+  auto result = get("/healthz");
+  EXPECT_EQ(result.status, 200);
+  EXPECT_EQ(result.body, "got GET /healthz");
+  ASSERT_NE(result.header("content-type"), nullptr);
+  EXPECT_EQ(*result.header("content-type"), "text/plain; charset=utf-8");
 }
 
 TEST_P(HttpServerTest, ContentLengthLimitIsInclusive) {
-  std::atomic<int> calls{0};
-  std::atomic<size_t> lastSize{0};
-  startServer([&](const Request& request) {
-    ++calls;
-    lastSize = request.body.size();
-    return Response::text(200, "ok");
-  });
+  startCountingServer();
   ClientRequest request;
   request.method = "POST";
   request.url = url("/slack/commands");
@@ -145,20 +157,20 @@ TEST_P(HttpServerTest, ContentLengthLimitIsInclusive) {
   auto fits = transport_->send(request);
   ASSERT_TRUE(fits.ok()) << fits.error().detail;
   EXPECT_EQ(fits->status, 200);
-  EXPECT_EQ(lastSize.load(), 65536u);
-  EXPECT_EQ(calls.load(), 1);
+  EXPECT_EQ(lastBodySize_.load(), 65536u);
+  EXPECT_EQ(calls_.load(), 1);
 
   request.body = std::string(65537, 'a');
   auto tooBig = transport_->send(request);
   ASSERT_TRUE(tooBig.ok()) << tooBig.error().detail;
   EXPECT_EQ(tooBig->status, 413);
-  EXPECT_EQ(calls.load(), 1);
+  EXPECT_EQ(calls_.load(), 1);
 
   request.body = "small";
   auto after = transport_->send(request);
   ASSERT_TRUE(after.ok()) << after.error().detail;
   EXPECT_EQ(after->status, 200);
-  EXPECT_EQ(calls.load(), 2);
+  EXPECT_EQ(calls_.load(), 2);
 }
 
 std::string chunkedRequest(size_t chunks, size_t chunkSize) {
@@ -177,29 +189,19 @@ std::string chunkedRequest(size_t chunks, size_t chunkSize) {
 }
 
 TEST_P(HttpServerTest, ChunkedBodyOverTheLimitGets413) {
-  std::atomic<int> calls{0};
-  std::atomic<size_t> lastSize{0};
-  startServer([&](const Request& request) {
-    ++calls;
-    lastSize = request.body.size();
-    return Response::text(200, "ok");
-  });
+  startCountingServer();
   std::string small = testing::rawExchange(server_->port(), chunkedRequest(4, 1000), 1500, 10s);
   ASSERT_EQ(small.rfind("HTTP/1.1 200", 0), 0u) << small.substr(0, 200);
-  EXPECT_EQ(calls.load(), 1);
-  EXPECT_EQ(lastSize.load(), 4000u);
+  EXPECT_EQ(calls_.load(), 1);
+  EXPECT_EQ(lastBodySize_.load(), 4000u);
 
   std::string big = testing::rawExchange(server_->port(), chunkedRequest(5, 16 * 1024), 4096, 10s);
   ASSERT_EQ(big.rfind("HTTP/1.1 413", 0), 0u) << big.substr(0, 200);
-  EXPECT_EQ(calls.load(), 1);
+  EXPECT_EQ(calls_.load(), 1);
 }
 
 TEST_P(HttpServerTest, OversizedHeadersGet431AndTheConnectionCloses) {
-  std::atomic<int> calls{0};
-  startServer([&](const Request&) {
-    ++calls;
-    return Response::text(200, "ok");
-  });
+  startCountingServer();
   auto requestWith = [](size_t padBytes) {
     return "POST /slack/commands HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + std::string(padBytes, 'p') +
            "\r\nContent-Length: 5\r\n\r\nhello";
@@ -210,30 +212,25 @@ TEST_P(HttpServerTest, OversizedHeadersGet431AndTheConnectionCloses) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "the 431 must close the connection";
   ASSERT_EQ(big.rfind("HTTP/1.1 431", 0), 0u) << big.substr(0, 200);
   EXPECT_NE(big.find("Connection: close"), std::string::npos) << big;
-  EXPECT_EQ(calls.load(), 0);
+  EXPECT_EQ(calls_.load(), 0);
 
   std::string fits = testing::rawExchange(server_->port(), requestWith(8 * 1024), 4096, 1s);
   ASSERT_EQ(fits.rfind("HTTP/1.1 200", 0), 0u) << fits.substr(0, 200);
-  EXPECT_EQ(calls.load(), 1);
+  EXPECT_EQ(calls_.load(), 1);
 }
 
 TEST_P(HttpServerTest, RouterAnswers404And405ThroughTheServer) {
   Router router;
   router.add("POST", "/slack/commands", [](const Request&) { return Response::text(200, "ok"); });
   startServer(router);
-  ClientRequest request;
-  request.url = url("/slack/commands");
-  auto wrongMethod = transport_->send(request);
-  ASSERT_TRUE(wrongMethod.ok()) << wrongMethod.error().detail;
-  EXPECT_EQ(wrongMethod->status, 405);
-  ASSERT_NE(wrongMethod->header("allow"), nullptr);
-  EXPECT_EQ(*wrongMethod->header("allow"), "POST");
+  auto wrongMethod = get("/slack/commands");
+  EXPECT_EQ(wrongMethod.status, 405);
+  ASSERT_NE(wrongMethod.header("allow"), nullptr);
+  EXPECT_EQ(*wrongMethod.header("allow"), "POST");
 
-  request.url = url("/unknown");
-  auto unknown = transport_->send(request);
-  ASSERT_TRUE(unknown.ok()) << unknown.error().detail;
-  EXPECT_EQ(unknown->status, 404);
-  EXPECT_EQ(unknown->body, "not found");
+  auto unknown = get("/unknown");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.body, "not found");
 }
 
 TEST_P(HttpServerTest, ThrowingHandlerGives500AndServerKeepsServing) {
@@ -241,18 +238,13 @@ TEST_P(HttpServerTest, ThrowingHandlerGives500AndServerKeepsServing) {
     if (request.path == "/boom") throw std::runtime_error("handler exploded");
     return Response::text(200, "fine");
   });
-  ClientRequest request;
-  request.url = url("/boom");
-  auto failed = transport_->send(request);
-  ASSERT_TRUE(failed.ok()) << failed.error().detail;
-  EXPECT_EQ(failed->status, 500);
-  EXPECT_EQ(failed->body, "internal error");
+  auto failed = get("/boom");
+  EXPECT_EQ(failed.status, 500);
+  EXPECT_EQ(failed.body, "internal error");
 
-  request.url = url("/next");
-  auto next = transport_->send(request);
-  ASSERT_TRUE(next.ok()) << next.error().detail;
-  EXPECT_EQ(next->status, 200);
-  EXPECT_EQ(next->body, "fine");
+  auto next = get("/next");
+  EXPECT_EQ(next.status, 200);
+  EXPECT_EQ(next.body, "fine");
 }
 
 TEST_P(HttpServerTest, ClientDeadlineIsATotalBound) {

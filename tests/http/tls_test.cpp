@@ -10,13 +10,13 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include "http/client.h"
 #include "tests/http/test_sockets.h"
+#include "tests/support/temp_dir.h"
 
 extern char** environ;
 
@@ -24,7 +24,6 @@ namespace patbot::http {
 namespace {
 
 using namespace std::chrono_literals;
-namespace fs = std::filesystem;
 
 bool haveOpenssl() { return std::system("openssl version >/dev/null 2>&1") == 0; }
 
@@ -32,9 +31,6 @@ class HttpTlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!haveOpenssl()) GTEST_SKIP() << "the openssl binary is not installed";
-    char pattern[] = "/tmp/patbot-http-tls-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir_ = pattern;
     makeCertificates();
     startServer();
   }
@@ -45,16 +41,12 @@ class HttpTlsTest : public ::testing::Test {
       int status = 0;
       ::waitpid(pid_, &status, 0);
     }
-    if (!dir_.empty()) {
-      std::error_code ec;
-      fs::remove_all(dir_, ec);
-    }
   }
 
-  std::string path(const std::string& name) const { return (fs::path(dir_) / name).string(); }
+  std::string path(const std::string& name) const { return dir_.file(name); }
 
   void run(const std::string& command) {
-    std::string full = "cd '" + dir_ + "' && " + command + " >>openssl.log 2>&1";
+    std::string full = "cd '" + dir_.path().string() + "' && " + command + " >>openssl.log 2>&1";
     ASSERT_EQ(std::system(full.c_str()), 0) << command << "\n" << readFile(path("openssl.log"));
   }
 
@@ -119,7 +111,7 @@ class HttpTlsTest : public ::testing::Test {
     return r;
   }
 
-  std::string dir_;
+  patbot::testing::TempDir dir_;
   uint16_t port_ = 0;
   pid_t pid_ = -1;
 };

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <deque>
 #include <iostream>
 
 #if defined(__GLIBC__)
@@ -12,6 +11,7 @@
 
 #include "slack/block_kit.h"
 #include "tests/sanitizers/sanitizer_build.h"
+#include "tests/support/scripted_transport.h"
 
 namespace patbot::slack {
 namespace {
@@ -24,38 +24,13 @@ using std::chrono::seconds;
 const std::string kToken = "xoxb-test-0000-not-a-real-token";
 const std::string kResponseUrl = "https://hooks.slack.com/commands/T1/397700885554/96rGlfmibIGlgcZRskXaIFfN";
 
-// Answers requests from a script, in order, and records them. An exhausted script answers 500.
-class ScriptedTransport final : public http::Transport {
- public:
-  void answer(int status, std::string body, http::Headers headers = {}) {
-    http::ClientResponse r;
-    r.status = status;
-    r.body = std::move(body);
-    r.headers = std::move(headers);
-    script_.emplace_back(std::move(r));
-  }
-  void fail(ErrorKind kind, std::string message) { script_.emplace_back(Error::make(kind, std::move(message))); }
-
-  Result<http::ClientResponse> send(const http::ClientRequest& request) override {
-    requests.push_back(request);
-    if (script_.empty()) {
-      http::ClientResponse r;
-      r.status = 500;
-      return r;
-    }
-    Result<http::ClientResponse> next = std::move(script_.front());
-    script_.pop_front();
-    return next;
-  }
-
-  std::vector<http::ClientRequest> requests;
-
- private:
-  std::deque<Result<http::ClientResponse>> script_;
-};
+using patbot::testing::answer;
 
 class SlackNotifierTest : public ::testing::Test {
  protected:
+  // Slack answers 500 once the script is used up.
+  SlackNotifierTest() { transport_.answerAlways(answer(500, "")); }
+
   SlackNotifier make(std::string token = kToken) {
     return SlackNotifier(transport_, "https://slack.test/api/", Secret(std::move(token)), clock_, &metrics_);
   }
@@ -70,21 +45,21 @@ class SlackNotifierTest : public ::testing::Test {
     EXPECT_EQ(e.detail.find("xoxb-test"), std::string::npos);
   }
 
-  ScriptedTransport transport_;
+  patbot::testing::ScriptedTransport transport_;
   FakeClock clock_{TimePoint(seconds(1700000000))};
   MetricsRegistry metrics_;
 };
 
 TEST_F(SlackNotifierTest, PostSendsBearerTokenAndJson) {
-  transport_.answer(200, R"({"ok":true,"channel":"C1H9RESGL","ts":"1503435956.000247"})");
+  transport_.push(answer(200, R"({"ok":true,"channel":"C1H9RESGL","ts":"1503435956.000247"})"));
   SlackNotifier n = make();
   const Result<PostedMessage> posted = n.post("C1H9RESGL", message("status"));
   ASSERT_TRUE(posted.ok()) << posted.error().message;
   EXPECT_EQ(posted->channel, "C1H9RESGL");
   EXPECT_EQ(posted->ts, "1503435956.000247");
 
-  ASSERT_EQ(transport_.requests.size(), 1u);
-  const http::ClientRequest& r = transport_.requests[0];
+  ASSERT_EQ(transport_.requestCount(), 1u);
+  const http::ClientRequest r = transport_.requests().at(0);
   EXPECT_EQ(r.method, "POST");
   EXPECT_EQ(r.url, "https://slack.test/api/chat.postMessage");
   EXPECT_EQ(r.headers.at("Authorization"), "Bearer " + kToken);
@@ -107,7 +82,7 @@ TEST_F(SlackNotifierTest, PostWithoutTokenIsAConfigError) {
   EXPECT_EQ(posted.error().kind, ErrorKind::kConfig);
   EXPECT_EQ(posted.error().message, "SLACK_BOT_TOKEN is not set");
   EXPECT_FALSE(n.update({"C1", "1.2"}, message()).ok());
-  EXPECT_TRUE(transport_.requests.empty());
+  EXPECT_TRUE(transport_.requests().empty());
 }
 
 TEST_F(SlackNotifierTest, OkFalseMapsToKindsWithAdvice) {
@@ -130,7 +105,7 @@ TEST_F(SlackNotifierTest, OkFalseMapsToKindsWithAdvice) {
   SlackNotifier n = make();
   for (const Case& c : cases) {
     SCOPED_TRACE(c.code);
-    transport_.answer(200, std::string(R"({"ok":false,"error":")") + c.code + R"("})");
+    transport_.push(answer(200, std::string(R"({"ok":false,"error":")") + c.code + R"("})"));
     const Result<PostedMessage> posted = n.post("C9", message());
     ASSERT_FALSE(posted.ok());
     EXPECT_EQ(posted.error().kind, c.kind);
@@ -142,10 +117,10 @@ TEST_F(SlackNotifierTest, OkFalseMapsToKindsWithAdvice) {
 TEST_F(SlackNotifierTest, TokenNeverAppearsInErrors) {
   SlackNotifier n = make();
   // A hostile or buggy server echoing the token back, and a transport error quoting it.
-  transport_.answer(200, R"({"ok":false,"error":")" + kToken + R"("})");
-  transport_.answer(400, "bad token " + kToken);
-  transport_.answer(200, "not json " + kToken);
-  transport_.fail(ErrorKind::kUnavailable, "connect failed with Authorization: Bearer " + kToken);
+  transport_.push(answer(200, R"({"ok":false,"error":")" + kToken + R"("})"));
+  transport_.push(answer(400, "bad token " + kToken));
+  transport_.push(answer(200, "not json " + kToken));
+  transport_.push(Error::make(ErrorKind::kUnavailable, "connect failed with Authorization: Bearer " + kToken));
   for (int i = 0; i < 4; ++i) {
     const Result<PostedMessage> posted = n.post("C" + std::to_string(i), message());
     ASSERT_FALSE(posted.ok());
@@ -154,33 +129,33 @@ TEST_F(SlackNotifierTest, TokenNeverAppearsInErrors) {
 }
 
 TEST_F(SlackNotifierTest, RateLimitedThenSuccessHonoursRetryAfter) {
-  transport_.answer(429, R"({"ok":false,"error":"ratelimited"})", {{"retry-after", "7"}});
-  transport_.answer(200, R"({"ok":true,"channel":"C1","ts":"1.000001"})");
+  transport_.push(answer(429, R"({"ok":false,"error":"ratelimited"})", {{"retry-after", "7"}}));
+  transport_.push(answer(200, R"({"ok":true,"channel":"C1","ts":"1.000001"})"));
   SlackNotifier n = make();
   const Result<PostedMessage> posted = n.post("C1", message());
   ASSERT_TRUE(posted.ok()) << posted.error().message;
-  EXPECT_EQ(transport_.requests.size(), 2u);
+  EXPECT_EQ(transport_.requestCount(), 2u);
   ASSERT_EQ(sleeps().size(), 1u);
   EXPECT_EQ(sleeps()[0], seconds(7));
   EXPECT_NE(metrics_.render().find(R"(status="429"} 1)"), std::string::npos);
 }
 
 TEST_F(SlackNotifierTest, RetryAfterDefaultsAndCap) {
-  transport_.answer(429, "", {});
-  transport_.answer(429, "", {{"retry-after", "3600"}});
-  transport_.answer(429, "", {{"retry-after", "soon"}});
-  transport_.answer(429, "", {{"retry-after", "2"}});
+  transport_.push(answer(429, "", {}));
+  transport_.push(answer(429, "", {{"retry-after", "3600"}}));
+  transport_.push(answer(429, "", {{"retry-after", "soon"}}));
+  transport_.push(answer(429, "", {{"retry-after", "2"}}));
   SlackNotifier n = make();
   const Result<PostedMessage> posted = n.post("C1", message());
   ASSERT_FALSE(posted.ok());
   EXPECT_EQ(posted.error().kind, ErrorKind::kRateLimited);
   EXPECT_EQ(posted.error().retryAfter, seconds(2));
-  EXPECT_EQ(transport_.requests.size(), 4u);  // one try and three retries
+  EXPECT_EQ(transport_.requestCount(), 4u);  // one try and three retries
   EXPECT_EQ(sleeps(), (std::vector<nanoseconds>{seconds(1), seconds(30), seconds(1)}));
 }
 
 TEST_F(SlackNotifierTest, PacesOneMessagePerSecondPerChannel) {
-  for (int i = 0; i < 4; ++i) transport_.answer(200, R"({"ok":true,"channel":"C1","ts":"1.1"})");
+  for (int i = 0; i < 4; ++i) transport_.push(answer(200, R"({"ok":true,"channel":"C1","ts":"1.1"})"));
   SlackNotifier n = make();
   ASSERT_TRUE(n.post("C1", message()).ok());
   ASSERT_TRUE(n.post("C2", message()).ok());
@@ -195,11 +170,11 @@ TEST_F(SlackNotifierTest, PacesOneMessagePerSecondPerChannel) {
 }
 
 TEST_F(SlackNotifierTest, UpdateSendsChannelAndTs) {
-  transport_.answer(200, R"({"ok":true,"channel":"C1","ts":"1.5"})");
-  transport_.answer(200, R"({"ok":false,"error":"message_not_found"})");
+  transport_.push(answer(200, R"({"ok":true,"channel":"C1","ts":"1.5"})"));
+  transport_.push(answer(200, R"({"ok":false,"error":"message_not_found"})"));
   SlackNotifier n = make();
   ASSERT_TRUE(n.update({"C1", "1.5"}, message("step 2 done")).ok());
-  const http::ClientRequest& r = transport_.requests[0];
+  const http::ClientRequest r = transport_.requests().at(0);
   EXPECT_EQ(r.url, "https://slack.test/api/chat.update");
   EXPECT_EQ(r.headers.at("Authorization"), "Bearer " + kToken);
   const json body = json::parse(r.body);
@@ -212,13 +187,13 @@ TEST_F(SlackNotifierTest, UpdateSendsChannelAndTs) {
 }
 
 TEST_F(SlackNotifierTest, RespondPostsResponseJsonWithoutToken) {
-  transport_.answer(200, "ok");
+  transport_.push(answer(200, "ok"));
   SlackNotifier n = make();
   Message m = message("done");
   m.ephemeral = true;
   m.replaceOriginal = true;
   ASSERT_TRUE(n.respond(kResponseUrl, m).ok());
-  const http::ClientRequest& r = transport_.requests[0];
+  const http::ClientRequest r = transport_.requests().at(0);
   EXPECT_EQ(r.url, kResponseUrl);
   EXPECT_EQ(r.headers.at("Content-Type"), "application/json");
   EXPECT_EQ(r.headers.count("Authorization"), 0u);
@@ -226,30 +201,30 @@ TEST_F(SlackNotifierTest, RespondPostsResponseJsonWithoutToken) {
 }
 
 TEST_F(SlackNotifierTest, RespondAtMostFiveTimesPerUrl) {
-  for (int i = 0; i < 6; ++i) transport_.answer(200, "ok");
+  for (int i = 0; i < 6; ++i) transport_.push(answer(200, "ok"));
   SlackNotifier n = make();
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(n.respond(kResponseUrl, message()).ok()) << i;
   const Status sixth = n.respond(kResponseUrl, message());
   ASSERT_FALSE(sixth.ok());
   EXPECT_EQ(sixth.error().kind, ErrorKind::kConflict);
   EXPECT_EQ(sixth.error().message, "this Slack response URL has been used 5 times");
-  EXPECT_EQ(transport_.requests.size(), 5u);
+  EXPECT_EQ(transport_.requestCount(), 5u);
   EXPECT_TRUE(n.respond(kResponseUrl + "x", message()).ok()) << "another URL has its own count";
 }
 
 TEST_F(SlackNotifierTest, RateLimitedRespondAttemptsDoNotCountAsUses) {
-  transport_.answer(429, "", {{"retry-after", "2"}});
-  for (int i = 0; i < 5; ++i) transport_.answer(200, "ok");
+  transport_.push(answer(429, "", {{"retry-after", "2"}}));
+  for (int i = 0; i < 5; ++i) transport_.push(answer(200, "ok"));
   SlackNotifier n = make();
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(n.respond(kResponseUrl, message()).ok()) << i;
   EXPECT_EQ(sleeps(), std::vector<nanoseconds>{seconds(2)});
-  EXPECT_EQ(transport_.requests.size(), 6u);
+  EXPECT_EQ(transport_.requestCount(), 6u);
   EXPECT_FALSE(n.respond(kResponseUrl, message()).ok());
 }
 
 TEST_F(SlackNotifierTest, RespondFailuresNameOnlyTheHost) {
-  transport_.answer(404, "expired_url");
-  transport_.fail(ErrorKind::kTimeout, "deadline passed for " + kResponseUrl);
+  transport_.push(answer(404, "expired_url"));
+  transport_.push(Error::make(ErrorKind::kTimeout, "deadline passed for " + kResponseUrl));
   SlackNotifier n = make();
   const Status rejected = n.respond(kResponseUrl, message());
   ASSERT_FALSE(rejected.ok());
@@ -263,7 +238,7 @@ TEST_F(SlackNotifierTest, RespondFailuresNameOnlyTheHost) {
     EXPECT_EQ(s.error().detail.find("96rGlfmib"), std::string::npos);
     EXPECT_NE(s.error().message.find("hooks.slack.com"), std::string::npos) << s.error().message;
   }
-  EXPECT_EQ(transport_.requests.size(), 2u) << "a failed response_url POST is not retried";
+  EXPECT_EQ(transport_.requestCount(), 2u) << "a failed response_url POST is not retried";
 }
 
 // A response_url is a credential for the conversation: plain http:// would hand it, and the reply,
@@ -282,13 +257,13 @@ TEST_F(SlackNotifierTest, RespondRefusesPlainHttpExceptLoopback) {
   }
   EXPECT_NE(n.respond("http://hooks.slack.com/x/96rGlfmib", message()).error().message.find("hooks.slack.com"),
             std::string::npos);
-  EXPECT_TRUE(transport_.requests.empty()) << "nothing was posted";
+  EXPECT_TRUE(transport_.requests().empty()) << "nothing was posted";
 
-  transport_.answer(200, "ok");
-  transport_.answer(200, "ok");
+  transport_.push(answer(200, "ok"));
+  transport_.push(answer(200, "ok"));
   EXPECT_TRUE(n.respond("http://127.0.0.1:4000/commands/1/2/abc", message()).ok());
   EXPECT_TRUE(n.respond("http://localhost:4000/commands/1/2/abc", message()).ok());
-  EXPECT_EQ(transport_.requests.size(), 2u);
+  EXPECT_EQ(transport_.requestCount(), 2u);
 }
 
 // Answers 200 "ok" and keeps nothing, so the heap holds only what the notifier keeps.
@@ -314,7 +289,7 @@ TEST_F(SlackNotifierTest, FiveUsesPerUrlWhateverTheInterleaving) {
   constexpr int kUrls = 50;
   for (int round = 0; round < 5; ++round) {
     for (int i = 0; i < kUrls; ++i) {
-      transport_.answer(200, "ok");
+      transport_.push(answer(200, "ok"));
       ASSERT_TRUE(n.respond(responseUrl(i), message()).ok()) << "url " << i << " use " << round + 1;
     }
   }
@@ -323,12 +298,12 @@ TEST_F(SlackNotifierTest, FiveUsesPerUrlWhateverTheInterleaving) {
     ASSERT_FALSE(sixth.ok()) << i;
     EXPECT_EQ(sixth.error().kind, ErrorKind::kConflict);
   }
-  EXPECT_EQ(transport_.requests.size(), 5u * kUrls) << "a refused use sends nothing";
+  EXPECT_EQ(transport_.requestCount(), 5u * kUrls) << "a refused use sends nothing";
   EXPECT_EQ(n.trackedResponseUrls(), static_cast<size_t>(kUrls));
 }
 
 TEST_F(SlackNotifierTest, UsesCountForThirtyMinutesFromTheFirstUse) {
-  for (int i = 0; i < 7; ++i) transport_.answer(200, "ok");
+  for (int i = 0; i < 7; ++i) transport_.push(answer(200, "ok"));
   SlackNotifier n = make();
   ASSERT_TRUE(n.respond(kResponseUrl, message()).ok());
   clock_.advance(std::chrono::minutes(20));
@@ -336,18 +311,18 @@ TEST_F(SlackNotifierTest, UsesCountForThirtyMinutesFromTheFirstUse) {
   clock_.advance(std::chrono::minutes(10));  // exactly 30 minutes after the first use: still counted
   EXPECT_EQ(n.respond(kResponseUrl, message()).error().kind, ErrorKind::kConflict);
   EXPECT_EQ(n.trackedResponseUrls(), 1u);
-  EXPECT_EQ(transport_.requests.size(), 5u);
+  EXPECT_EQ(transport_.requestCount(), 5u);
 
   // The window runs from the first use, not the last: one second later the count is forgotten
   // (Slack has expired the URL; what it answers is its business) and the URL is tracked afresh.
   clock_.advance(seconds(1));
   EXPECT_TRUE(n.respond(kResponseUrl, message()).ok());
   EXPECT_EQ(n.trackedResponseUrls(), 1u);
-  EXPECT_EQ(transport_.requests.size(), 6u);
+  EXPECT_EQ(transport_.requestCount(), 6u);
 }
 
 TEST_F(SlackNotifierTest, UrlsOlderThanThirtyMinutesArePruned) {
-  for (int i = 0; i < 20; ++i) transport_.answer(200, "ok");
+  for (int i = 0; i < 20; ++i) transport_.push(answer(200, "ok"));
   SlackNotifier n = make();
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(n.respond(responseUrl(i), message()).ok());
   clock_.advance(std::chrono::minutes(20));
@@ -384,15 +359,15 @@ TEST_F(SlackNotifierTest, TrackedUrlsStayBoundedByTheThirtyMinuteWindow) {
 }
 
 TEST_F(SlackNotifierTest, FailedAttemptsReleaseTheirUse) {
-  transport_.fail(ErrorKind::kUnavailable, "connection refused");
-  transport_.fail(ErrorKind::kTimeout, "deadline passed");
-  for (int i = 0; i < 6; ++i) transport_.answer(200, "ok");
+  transport_.push(Error::make(ErrorKind::kUnavailable, "connection refused"));
+  transport_.push(Error::make(ErrorKind::kTimeout, "deadline passed"));
+  for (int i = 0; i < 6; ++i) transport_.push(answer(200, "ok"));
   SlackNotifier n = make();
   EXPECT_EQ(n.respond(kResponseUrl, message()).error().kind, ErrorKind::kUnavailable);
   EXPECT_EQ(n.respond(kResponseUrl, message()).error().kind, ErrorKind::kTimeout);
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(n.respond(kResponseUrl, message()).ok()) << "use " << i + 1;
   EXPECT_EQ(n.respond(kResponseUrl, message()).error().kind, ErrorKind::kConflict);
-  EXPECT_EQ(transport_.requests.size(), 7u);
+  EXPECT_EQ(transport_.requestCount(), 7u);
   // Releasing one URL's attempts never gives uses to another.
   EXPECT_TRUE(n.respond(responseUrl(1), message()).ok());
   EXPECT_EQ(n.trackedResponseUrls(), 2u);
@@ -400,11 +375,11 @@ TEST_F(SlackNotifierTest, FailedAttemptsReleaseTheirUse) {
 
 TEST_F(SlackNotifierTest, RefusedUsesAreNotReleased) {
   // A 6th call is refused before sending; it must not give back one of the five real uses.
-  for (int i = 0; i < 5; ++i) transport_.answer(200, "ok");
+  for (int i = 0; i < 5; ++i) transport_.push(answer(200, "ok"));
   SlackNotifier n = make();
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(n.respond(kResponseUrl, message()).ok());
   for (int i = 0; i < 3; ++i) EXPECT_EQ(n.respond(kResponseUrl, message()).error().kind, ErrorKind::kConflict);
-  EXPECT_EQ(transport_.requests.size(), 5u);
+  EXPECT_EQ(transport_.requestCount(), 5u);
 }
 
 using patbot::sanitizers::kMallocReplaced;

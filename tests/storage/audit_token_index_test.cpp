@@ -19,13 +19,13 @@
 #include "storage/database.h"
 #include "storage/migrations.h"
 #include "storage/sqlite_audit_store.h"
-#include "tests/storage/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace patbot::storage {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::TempDir;
+using patbot::testing::TempDir;
 
 constexpr const char* kTokenIndexes[] = {"audit_old_token_id", "audit_new_token_id",
                                          "audit_token_id"};

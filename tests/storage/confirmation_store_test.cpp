@@ -1,26 +1,28 @@
 #include "storage/confirmation_store.h"
 
-#include <atomic>
 #include <set>
-#include <thread>
-#include <vector>
+#include <map>
+#include <string>
 
 #include <gtest/gtest.h>
 
 #include "core/time_format.h"
-#include "tests/storage/open_database.h"
-#include "tests/storage/temp_dir.h"
+#include "tests/support/database.h"
+#include "tests/support/outcome.h"
+#include "tests/support/race.h"
+#include "tests/support/temp_dir.h"
 
 namespace patbot::storage {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::TempDir;
+using patbot::testing::outcomeOf;
+using patbot::testing::TempDir;
 
 class StorageConfirmationStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(testing::openDatabase(dir_.file("confirm.db"), db_));
+    ASSERT_NO_FATAL_FAILURE(patbot::testing::openDatabase(dir_.file("confirm.db"), db_));
     store_ = std::make_unique<ConfirmationStore>(*db_, clock_);
   }
 
@@ -67,22 +69,16 @@ TEST_F(StorageConfirmationStoreTest, ConsumedOnce) {
   EXPECT_EQ(first->request["token_id"], 42);
 
   clock_.advance(1s);
-  auto second = store_->consume(c.id, "U3");
-  ASSERT_FALSE(second);
-  EXPECT_EQ(second.error().kind, ErrorKind::kConflict);
-  EXPECT_EQ(second.error().message, "already confirmed by U2 at 2026-01-02T03:06:05.000Z");
-  auto cancelLate = store_->cancel(c.id, "U3");
-  ASSERT_FALSE(cancelLate);
-  EXPECT_EQ(cancelLate.error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(outcomeOf(store_->consume(c.id, "U3")),
+            "conflict: already confirmed by U2 at 2026-01-02T03:06:05.000Z");
+  EXPECT_EQ(outcomeOf(store_->cancel(c.id, "U3")), "conflict: already confirmed by U2 at 2026-01-02T03:06:05.000Z");
 }
 
 TEST_F(StorageConfirmationStoreTest, CancelledCannotBeConsumed) {
   auto c = mustCreate();
   ASSERT_TRUE(store_->cancel(c.id, "U1"));
-  auto late = store_->consume(c.id, "U2");
-  ASSERT_FALSE(late);
-  EXPECT_EQ(late.error().kind, ErrorKind::kConflict);
-  EXPECT_EQ(late.error().message, "already cancelled by U1 at 2026-01-02T03:04:05.000Z");
+  EXPECT_EQ(outcomeOf(store_->consume(c.id, "U2")),
+            "conflict: already cancelled by U1 at 2026-01-02T03:04:05.000Z");
 }
 
 TEST_F(StorageConfirmationStoreTest, ExpiresAfterFifteenMinutes) {
@@ -91,14 +87,10 @@ TEST_F(StorageConfirmationStoreTest, ExpiresAfterFifteenMinutes) {
   clock_.advance(15min - 1ms);
   ASSERT_TRUE(store_->consume(a.id, "U2"));  // still valid just before the deadline
   clock_.advance(1ms);
-  auto expired = store_->consume(b.id, "U2");
-  ASSERT_FALSE(expired);
-  EXPECT_EQ(expired.error().kind, ErrorKind::kInvalidInput);
-  EXPECT_EQ(expired.error().message,
-            "this confirmation expired after 15 minutes; run the command again");
-  auto cancel = store_->cancel(b.id, "U2");
-  ASSERT_FALSE(cancel);
-  EXPECT_EQ(cancel.error().kind, ErrorKind::kInvalidInput);
+  EXPECT_EQ(outcomeOf(store_->consume(b.id, "U2")),
+            "invalid_input: this confirmation expired after 15 minutes; run the command again");
+  EXPECT_EQ(outcomeOf(store_->cancel(b.id, "U2")),
+            "invalid_input: this confirmation expired after 15 minutes; run the command again");
 }
 
 TEST_F(StorageConfirmationStoreTest, UnknownIdIsNotFound) {
@@ -116,28 +108,13 @@ TEST_F(StorageConfirmationStoreTest, ConcurrentConsumeHasExactlyOneWinner) {
   ASSERT_TRUE(other) << other.error().detail;
   ConfirmationStore otherStore(**other, clock_);
   constexpr int kThreads = 8;
-  std::atomic<int> winners{0}, conflicts{0}, failures{0};
-  std::atomic<bool> go{false};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&, i] {
-      while (!go.load()) std::this_thread::yield();
-      ConfirmationStore& s = (i % 2 == 0) ? *store_ : otherStore;
-      auto r = s.consume(c.id, "U" + std::to_string(i));
-      if (r) {
-        ++winners;
-      } else if (r.error().kind == ErrorKind::kConflict) {
-        ++conflicts;
-      } else {
-        ++failures;
-      }
-    });
-  }
-  go = true;
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(winners.load(), 1);
-  EXPECT_EQ(conflicts.load(), kThreads - 1);
-  EXPECT_EQ(failures.load(), 0);
+  auto outcomes = patbot::testing::raceOutcomes(kThreads, [&](int i) -> std::string {
+    ConfirmationStore& s = (i % 2 == 0) ? *store_ : otherStore;
+    auto r = s.consume(c.id, "U" + std::to_string(i));
+    if (r) return "won";
+    return r.error().kind == ErrorKind::kConflict ? "conflict" : r.error().message;
+  });
+  EXPECT_EQ(outcomes, (std::map<std::string, int>{{"won", 1}, {"conflict", kThreads - 1}}));
 }
 
 }  // namespace

@@ -9,12 +9,12 @@
 #include <gtest/gtest.h>
 
 #include "storage/migrations.h"
-#include "tests/storage/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace patbot::storage {
 namespace {
 
-using testing::TempDir;
+using patbot::testing::TempDir;
 
 mode_t modeOf(const std::string& path) {
   struct stat st {};

@@ -9,8 +9,8 @@
 #include <sqlite3.h>
 
 #include "storage/database.h"
-#include "tests/storage/open_database.h"
-#include "tests/storage/temp_dir.h"
+#include "tests/support/database.h"
+#include "tests/support/temp_dir.h"
 
 namespace patbot::storage {
 namespace {
@@ -18,7 +18,7 @@ namespace {
 class StorageDatabaseUnitsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(testing::openDatabase(dir_.file("units.db"), db_));
+    ASSERT_NO_FATAL_FAILURE(patbot::testing::openDatabase(dir_.file("units.db"), db_));
     db_->db().exec("CREATE TABLE t(x INTEGER UNIQUE)");
   }
 
@@ -31,7 +31,7 @@ class StorageDatabaseUnitsTest : public ::testing::Test {
     return okStatus();
   }
 
-  testing::TempDir dir_;
+  patbot::testing::TempDir dir_;
   std::unique_ptr<Database> db_;
 };
 

@@ -15,15 +15,15 @@
 #include "storage/rotation_journal.h"
 #include "storage/sqlite_audit_store.h"
 #include "tests/storage/sync_counting_vfs.h"
-#include "tests/storage/open_database.h"
-#include "tests/storage/temp_dir.h"
+#include "tests/support/database.h"
+#include "tests/support/temp_dir.h"
 
 namespace patbot::storage {
 namespace {
 
 using namespace std::chrono_literals;
 using testing::SyncCountingVfs;
-using testing::TempDir;
+using patbot::testing::TempDir;
 
 constexpr auto kWait = 10s;  // generous: the machine may be busy; passing tests never wait this long
 
@@ -54,7 +54,7 @@ struct GateJoiner {
 class StorageDurableCommitTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(testing::openDatabase(dir_.file("durable.db"), db_));
+    ASSERT_NO_FATAL_FAILURE(patbot::testing::openDatabase(dir_.file("durable.db"), db_));
     store_ = std::make_unique<SqliteAuditStore>(*db_, clock_);
     // The first commit after the WAL is (re)started also syncs the WAL header, whatever the
     // synchronous setting; start counting after it.

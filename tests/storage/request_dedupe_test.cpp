@@ -3,13 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "core/time_format.h"
-#include "tests/storage/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace patbot::storage {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::TempDir;
+using patbot::testing::TempDir;
 
 class StorageRequestDedupeTest : public ::testing::Test {
  protected:
@@ -23,19 +23,20 @@ class StorageRequestDedupeTest : public ::testing::Test {
   FakeClock clock_{*parseTimestamp("2026-01-02T03:04:05Z")};
 };
 
+// What firstTime(key) says: "first", "again", or its Error's message.
+std::string firstTime(RequestDedupe& dedupe, const std::string& key) {
+  auto first = dedupe.firstTime(key);
+  if (!first) return first.error().message;
+  return *first ? "first" : "again";
+}
+
 TEST_F(StorageRequestDedupeTest, FirstTimeThenNot) {
   auto db = open();
   ASSERT_TRUE(db);
   RequestDedupe dedupe(*db, clock_);
-  auto a = dedupe.firstTime("trigger-1");
-  ASSERT_TRUE(a) << a.error().message;
-  EXPECT_TRUE(*a);
-  auto b = dedupe.firstTime("trigger-1");
-  ASSERT_TRUE(b);
-  EXPECT_FALSE(*b);
-  auto other = dedupe.firstTime("trigger-2");
-  ASSERT_TRUE(other);
-  EXPECT_TRUE(*other);
+  EXPECT_EQ(firstTime(dedupe, "trigger-1"), "first");
+  EXPECT_EQ(firstTime(dedupe, "trigger-1"), "again");
+  EXPECT_EQ(firstTime(dedupe, "trigger-2"), "first");
   auto empty = dedupe.firstTime("");
   ASSERT_FALSE(empty);
   EXPECT_EQ(empty.error().kind, ErrorKind::kInvalidInput);
@@ -51,9 +52,7 @@ TEST_F(StorageRequestDedupeTest, PersistsAcrossReopen) {
   auto db = open();
   ASSERT_TRUE(db);
   RequestDedupe dedupe(*db, clock_);
-  auto again = dedupe.firstTime("trigger-1");
-  ASSERT_TRUE(again);
-  EXPECT_FALSE(*again);
+  EXPECT_EQ(firstTime(dedupe, "trigger-1"), "again");
 }
 
 TEST_F(StorageRequestDedupeTest, PruneForgetsOnlyOldKeys) {
@@ -65,12 +64,8 @@ TEST_F(StorageRequestDedupeTest, PruneForgetsOnlyOldKeys) {
   ASSERT_TRUE(dedupe.firstTime("new"));
   clock_.advance(23h);
   ASSERT_TRUE(dedupe.pruneOlderThan(24h));  // "old" is 25 h old, "new" 23 h
-  auto old = dedupe.firstTime("old");
-  ASSERT_TRUE(old);
-  EXPECT_TRUE(*old);
-  auto recent = dedupe.firstTime("new");
-  ASSERT_TRUE(recent);
-  EXPECT_FALSE(*recent);
+  EXPECT_EQ(firstTime(dedupe, "old"), "first");
+  EXPECT_EQ(firstTime(dedupe, "new"), "again");
 }
 
 }  // namespace

@@ -1,23 +1,26 @@
 #include "storage/rotation_journal.h"
 
-#include <atomic>
 #include <fstream>
 #include <iterator>
-#include <thread>
+#include <map>
+#include <string>
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
 
 #include "core/time_format.h"
-#include "tests/storage/open_database.h"
-#include "tests/storage/temp_dir.h"
+#include "tests/support/database.h"
+#include "tests/support/outcome.h"
+#include "tests/support/race.h"
+#include "tests/support/temp_dir.h"
 
 namespace patbot::storage {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::TempDir;
+using patbot::testing::outcomeOf;
+using patbot::testing::TempDir;
 
 RotationRecord planned(std::string requestKey, int64_t oldTokenId, std::string actor = "U123") {
   RotationRecord r;
@@ -41,7 +44,7 @@ class StorageRotationJournalTest : public ::testing::Test {
   void reopen() {
     journal_.reset();
     db_.reset();
-    ASSERT_NO_FATAL_FAILURE(testing::openDatabase(path(), db_));
+    ASSERT_NO_FATAL_FAILURE(patbot::testing::openDatabase(path(), db_));
     journal_ = std::make_unique<RotationJournal>(*db_, clock_);
   }
 
@@ -114,11 +117,8 @@ TEST_F(StorageRotationJournalTest, BeginDedupesByRequestKey) {
 TEST_F(StorageRotationJournalTest, SecondRotationOfSameTokenConflictsUntilFinished) {
   auto first = mustBegin(planned("trigger-1", 42, "U123"));
   clock_.advance(1min);
-  auto second = journal_->begin(planned("trigger-2", 42, "U456"));
-  ASSERT_FALSE(second);
-  EXPECT_EQ(second.error().kind, ErrorKind::kConflict);
-  EXPECT_EQ(second.error().message,
-            "a rotation of this token started by U123 at 2026-01-02T03:04:05.000Z is still "
+  EXPECT_EQ(outcomeOf(journal_->begin(planned("trigger-2", 42, "U456"))),
+            "conflict: " "a rotation of this token started by U123 at 2026-01-02T03:04:05.000Z is still "
             "running (#" + std::to_string(first.id) + ")");
 
   // Another token is not blocked.
@@ -164,28 +164,13 @@ TEST_F(StorageRotationJournalTest, ConcurrentBeginForSameTokenCreatesExactlyOne)
   ASSERT_TRUE(other) << other.error().detail;
   RotationJournal otherJournal(**other, clock_);
   constexpr int kThreads = 8;
-  std::atomic<int> created{0}, conflicts{0}, failures{0};
-  std::atomic<bool> go{false};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&, i] {
-      while (!go.load()) std::this_thread::yield();
-      RotationJournal& j = (i % 2 == 0) ? *journal_ : otherJournal;
-      auto res = j.begin(planned("trigger-" + std::to_string(i), 42, "U" + std::to_string(i)));
-      if (res && res->created) {
-        ++created;
-      } else if (!res && res.error().kind == ErrorKind::kConflict) {
-        ++conflicts;
-      } else {
-        ++failures;
-      }
-    });
-  }
-  go = true;
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(created.load(), 1);
-  EXPECT_EQ(conflicts.load(), kThreads - 1);
-  EXPECT_EQ(failures.load(), 0);
+  auto outcomes = patbot::testing::raceOutcomes(kThreads, [&](int i) -> std::string {
+    RotationJournal& j = (i % 2 == 0) ? *journal_ : otherJournal;
+    auto res = j.begin(planned("trigger-" + std::to_string(i), 42, "U" + std::to_string(i)));
+    if (!res) return res.error().kind == ErrorKind::kConflict ? "conflict" : res.error().message;
+    return res->created ? "created" : "not created";
+  });
+  EXPECT_EQ(outcomes, (std::map<std::string, int>{{"created", 1}, {"conflict", kThreads - 1}}));
   auto all = journal_->unfinished();
   ASSERT_TRUE(all);
   EXPECT_EQ(all->size(), 1u);
@@ -193,18 +178,12 @@ TEST_F(StorageRotationJournalTest, ConcurrentBeginForSameTokenCreatesExactlyOne)
 
 TEST_F(StorageRotationJournalTest, ConcurrentBeginOfSameRequestCreatesOnce) {
   constexpr int kThreads = 8;
-  std::atomic<int> created{0}, duplicates{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&] {
-      auto res = journal_->begin(planned("trigger-same", 42));
-      if (res && res->created) ++created;
-      if (res && !res->created) ++duplicates;
-    });
-  }
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(created.load(), 1);
-  EXPECT_EQ(duplicates.load(), kThreads - 1);
+  auto outcomes = patbot::testing::raceOutcomes(kThreads, [&](int) -> std::string {
+    auto res = journal_->begin(planned("trigger-same", 42));
+    if (!res) return res.error().message;
+    return res->created ? "created" : "duplicate";
+  });
+  EXPECT_EQ(outcomes, (std::map<std::string, int>{{"created", 1}, {"duplicate", kThreads - 1}}));
 }
 
 TEST_F(StorageRotationJournalTest, StepsJournaledInOrderAndSurviveReopen) {

@@ -8,12 +8,12 @@
 #include "storage/migrations.h"
 #include "storage/rotation_journal.h"
 #include "storage/sqlite_audit_store.h"
-#include "tests/storage/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace patbot::storage {
 namespace {
 
-using testing::TempDir;
+using patbot::testing::TempDir;
 
 TEST(StorageSchemaV2, AppliesOnDatabaseCreatedByMigration1) {
   TempDir dir;

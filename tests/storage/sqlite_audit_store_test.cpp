@@ -8,14 +8,14 @@
 
 #include "core/time_format.h"
 #include "storage/audit_hash.h"
-#include "tests/storage/open_database.h"
-#include "tests/storage/temp_dir.h"
+#include "tests/support/database.h"
+#include "tests/support/temp_dir.h"
 
 namespace patbot::storage {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::TempDir;
+using patbot::testing::TempDir;
 
 AuditQuery query(int limit, std::optional<std::string> target = std::nullopt,
                  std::optional<std::string> actor = std::nullopt,
@@ -43,7 +43,7 @@ AuditRecord rec(std::string actor, std::string action, std::string target,
 class StorageAuditStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(testing::openDatabase(dir_.file("audit.db"), db_));
+    ASSERT_NO_FATAL_FAILURE(patbot::testing::openDatabase(dir_.file("audit.db"), db_));
     store_ = std::make_unique<SqliteAuditStore>(*db_, clock_);
   }
 
@@ -66,6 +66,15 @@ class StorageAuditStoreTest : public ::testing::Test {
     auto conn = raw();
     conn.exec(std::string("DROP TRIGGER ") + trigger);
     conn.exec(sql);
+  }
+
+  // What verify() says of the chain: "intact, rows checked: N", "row N: REASON" where it first
+  // breaks, or "error: ..." when the trail cannot be read.
+  std::string verdict() {
+    auto v = store_->verify();
+    if (!v) return "error: " + v.error().detail;
+    if (v->firstBadId) return "row " + std::to_string(*v->firstBadId) + ": " + v->reason;
+    return "intact, rows checked: " + std::to_string(v->rowsChecked);
   }
 
   TempDir dir_;
@@ -187,24 +196,14 @@ TEST_F(StorageAuditStoreTest, DetailRoundTripsUnicode) {
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ(rows->front().record.detail, detail);
   EXPECT_EQ(rows->front().record.detail["name"].get<std::string>(), "Ünïcødé ✓ 日本語 🚀");
-  auto v = store_->verify();
-  ASSERT_TRUE(v);
-  EXPECT_FALSE(v->firstBadId);
+  EXPECT_EQ(verdict(), "intact, rows checked: 1");
 }
 
-TEST_F(StorageAuditStoreTest, EmptyTrailVerifies) {
-  auto v = store_->verify();
-  ASSERT_TRUE(v);
-  EXPECT_EQ(v->rowsChecked, 0);
-  EXPECT_FALSE(v->firstBadId);
-}
+TEST_F(StorageAuditStoreTest, EmptyTrailVerifies) { EXPECT_EQ(verdict(), "intact, rows checked: 0"); }
 
 TEST_F(StorageAuditStoreTest, VerifyPassesOnThousandRows) {
   appendMany(1000);
-  auto v = store_->verify();
-  ASSERT_TRUE(v) << v.error().detail;
-  EXPECT_EQ(v->rowsChecked, 1000);
-  EXPECT_FALSE(v->firstBadId) << v->reason;
+  EXPECT_EQ(verdict(), "intact, rows checked: 1000");
 }
 
 TEST_F(StorageAuditStoreTest, VerifyFindsAlteredRow) {
@@ -234,40 +233,29 @@ TEST_F(StorageAuditStoreTest, VerifyFindsRehashedRowByItsSuccessor) {
     up.bind(1, auditHash(row5.prevHash, row5));
     up.exec();
   }
-  auto v = store_->verify();
-  ASSERT_TRUE(v);
-  ASSERT_TRUE(v->firstBadId);
-  EXPECT_EQ(*v->firstBadId, 6);
-  EXPECT_EQ(v->reason, "prev_hash does not match row 5");
+  EXPECT_EQ(verdict(), "row 6: prev_hash does not match row 5");
 }
 
 TEST_F(StorageAuditStoreTest, VerifyFindsDeletedMiddleRow) {
   appendMany(20);
   tamper("audit_no_delete", "DELETE FROM audit WHERE id = 10");
-  auto v = store_->verify();
-  ASSERT_TRUE(v);
-  ASSERT_TRUE(v->firstBadId);
-  EXPECT_EQ(*v->firstBadId, 11);
-  EXPECT_NE(v->reason.find("id gap"), std::string::npos) << v->reason;
-  EXPECT_NE(v->reason.find("10"), std::string::npos) << v->reason;
+  const std::string broken = verdict();
+  EXPECT_EQ(broken.rfind("row 11: ", 0), 0u) << broken;
+  EXPECT_NE(broken.find("id gap"), std::string::npos) << broken;
+  EXPECT_NE(broken.find("10", 8), std::string::npos) << broken;
 }
 
 TEST_F(StorageAuditStoreTest, VerifyFindsDeletedTailEvenAfterNewAppends) {
   appendMany(20);
   tamper("audit_no_delete", "DELETE FROM audit WHERE id >= 19");
-  auto v = store_->verify();
-  ASSERT_TRUE(v);
-  ASSERT_TRUE(v->firstBadId);
-  EXPECT_EQ(*v->firstBadId, 19);
+  EXPECT_EQ(verdict().rfind("row 19: ", 0), 0u) << verdict();
 
   auto id = store_->append(rec("U1", "x", "y"));
   ASSERT_TRUE(id);
   EXPECT_EQ(*id, 21);  // the gap stays visible
-  v = store_->verify();
-  ASSERT_TRUE(v);
-  ASSERT_TRUE(v->firstBadId);
-  EXPECT_EQ(*v->firstBadId, 21);
-  EXPECT_NE(v->reason.find("id gap"), std::string::npos) << v->reason;
+  const std::string broken = verdict();
+  EXPECT_EQ(broken.rfind("row 21: ", 0), 0u) << broken;
+  EXPECT_NE(broken.find("id gap"), std::string::npos) << broken;
 }
 
 TEST_F(StorageAuditStoreTest, ConcurrentAppendsKeepAValidChain) {
@@ -310,10 +298,7 @@ TEST_F(StorageAuditStoreTest, TwoConnectionsOnOneFileKeepAValidChain) {
   });
   a.join();
   b.join();
-  auto v = store_->verify();
-  ASSERT_TRUE(v);
-  EXPECT_EQ(v->rowsChecked, 200);
-  EXPECT_FALSE(v->firstBadId) << v->reason;
+  EXPECT_EQ(verdict(), "intact, rows checked: 200");
 }
 
 TEST_F(StorageAuditStoreTest, ALockHeldElsewhereFailsWithinASecondAndTheChainStaysValid) {
@@ -329,10 +314,7 @@ TEST_F(StorageAuditStoreTest, ALockHeldElsewhereFailsWithinASecondAndTheChainSta
   EXPECT_LT(waited, 2s) << "a slash command's acknowledgement must still reach Slack within 3 s";
   other.exec("ROLLBACK");
   ASSERT_TRUE(store_->append(rec("U1", "command.status", "")));
-  auto v = store_->verify();
-  ASSERT_TRUE(v);
-  EXPECT_EQ(v->rowsChecked, 4);
-  EXPECT_FALSE(v->firstBadId) << v->reason;
+  EXPECT_EQ(verdict(), "intact, rows checked: 4");
 }
 
 TEST_F(StorageAuditStoreTest, AFullDiskFailsTheAppendAndTheChainStaysValid) {
@@ -351,9 +333,7 @@ TEST_F(StorageAuditStoreTest, AFullDiskFailsTheAppendAndTheChainStaysValid) {
   ASSERT_TRUE(refused);
   db_->db().exec("PRAGMA max_page_count = 1073741823");
   ASSERT_TRUE(store_->append(rec("U1", "command.status", "")));
-  auto v = store_->verify();
-  ASSERT_TRUE(v);
-  EXPECT_FALSE(v->firstBadId) << v->reason;
+  EXPECT_EQ(verdict().rfind("intact", 0), 0u) << verdict();
 }
 
 TEST_F(StorageAuditStoreTest, VerifyWhileAnotherProcessAppendsSeesOneConsistentSnapshot) {

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "core/time_format.h"
-#include "tests/storage/open_database.h"
-#include "tests/storage/temp_dir.h"
+#include "tests/support/database.h"
+#include "tests/support/temp_dir.h"
 
 namespace patbot::storage {
 namespace {
@@ -16,12 +16,12 @@ class WatcherStoreTest : public ::testing::Test {
   void open() {
     store_.reset();
     db_.reset();
-    ASSERT_NO_FATAL_FAILURE(testing::openDatabase(dir_.file("patbot.db"), db_));
+    ASSERT_NO_FATAL_FAILURE(patbot::testing::openDatabase(dir_.file("patbot.db"), db_));
     store_ = std::make_unique<WatcherStore>(*db_, clock_);
   }
   void SetUp() override { open(); }
 
-  testing::TempDir dir_;
+  patbot::testing::TempDir dir_;
   FakeClock clock_{*parseTimestamp("2026-03-01T08:00:00.000Z")};
   std::unique_ptr<Database> db_;
   std::unique_ptr<WatcherStore> store_;

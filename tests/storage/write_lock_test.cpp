@@ -18,8 +18,8 @@
 #include "storage/rotation_journal.h"
 #include "storage/sqlite_audit_store.h"
 #include "storage/watcher_store.h"
-#include "tests/storage/open_database.h"
-#include "tests/storage/temp_dir.h"
+#include "tests/support/database.h"
+#include "tests/support/temp_dir.h"
 
 namespace patbot::storage {
 namespace {
@@ -32,7 +32,7 @@ constexpr const char* kLocked = "the database is locked";
 class StorageWriteLockTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(testing::openDatabase(dir_.file("patbot.db"), db_));
+    ASSERT_NO_FATAL_FAILURE(patbot::testing::openDatabase(dir_.file("patbot.db"), db_));
   }
 
   // Another process holding the database, as `sqlite3 patbot.db 'BEGIN EXCLUSIVE'` would.
@@ -60,7 +60,7 @@ class StorageWriteLockTest : public ::testing::Test {
     return {errors, SteadyClock::now() - started};
   }
 
-  testing::TempDir dir_;
+  patbot::testing::TempDir dir_;
   FakeClock clock_{*parseTimestamp("2026-01-02T03:04:05Z")};
   std::unique_ptr<Database> db_;
 };

@@ -13,47 +13,47 @@
 #include "core/result.h"
 #include "gitlab/gitlab_api.h"
 
-namespace patbot::gitlab::testing {
+namespace patbot::testing {
 
-class RecordingGitLabApi : public GitLabApi {
+class RecordingGitLabApi : public gitlab::GitLabApi {
  public:
   static constexpr const char* kUnanswered = ": not answered by this test double";
 
-  Result<std::vector<ServiceAccount>> listServiceAccounts() override { return unanswered("listServiceAccounts"); }
-  Result<std::vector<AccessToken>> listTokens(const ServiceAccount& account) override {
+  Result<std::vector<gitlab::ServiceAccount>> listServiceAccounts() override { return unanswered("listServiceAccounts"); }
+  Result<std::vector<gitlab::AccessToken>> listTokens(const gitlab::ServiceAccount& account) override {
     return unanswered("listTokens " + account.username);
   }
-  Result<Inventory> inventory() override { return unanswered("inventory"); }
-  Result<AccessToken> selfToken() override { return unanswered("selfToken"); }
-  Result<AccessToken> tokenSelf(const Secret& token) override { return unanswered("tokenSelf " + token.reveal()); }
+  Result<gitlab::Inventory> inventory() override { return unanswered("inventory"); }
+  Result<gitlab::AccessToken> selfToken() override { return unanswered("selfToken"); }
+  Result<gitlab::AccessToken> tokenSelf(const Secret& token) override { return unanswered("tokenSelf " + token.reveal()); }
 
-  Result<AccessToken> getToken(const ServiceAccount& owner, int64_t tokenId) override {
+  Result<gitlab::AccessToken> getToken(const gitlab::ServiceAccount& owner, int64_t tokenId) override {
     return unanswered("getToken " + owner.username + " " + std::to_string(tokenId));
   }
-  Result<CreatedToken> createToken(const ServiceAccount& owner, const TokenSpec& spec) override {
+  Result<gitlab::CreatedToken> createToken(const gitlab::ServiceAccount& owner, const gitlab::TokenSpec& spec) override {
     return unanswered("createToken " + owner.username + " " + spec.name);
   }
-  Status revokeToken(const ServiceAccount& owner, int64_t tokenId) override {
+  Status revokeToken(const gitlab::ServiceAccount& owner, int64_t tokenId) override {
     return unanswered("revokeToken " + owner.username + " " + std::to_string(tokenId));
   }
-  Result<CiVariable> getVariable(const VariableRef& ref) override {
+  Result<gitlab::CiVariable> getVariable(const gitlab::VariableRef& ref) override {
     return unanswered("getVariable " + ref.owner + " " + ref.key);
   }
-  Status updateVariable(const VariableRef& ref, const Secret& value) override {
+  Status updateVariable(const gitlab::VariableRef& ref, const Secret& value) override {
     return unanswered("updateVariable " + ref.owner + " " + ref.key + " " + value.reveal());
   }
-  Result<Project> getProject(const std::string& project) override { return unanswered("getProject " + project); }
-  Result<std::optional<Pipeline>> latestPipeline(const std::string& project, const std::string& ref,
-                                                 const std::string& status) override {
+  Result<gitlab::Project> getProject(const std::string& project) override { return unanswered("getProject " + project); }
+  Result<std::optional<gitlab::Pipeline>> latestPipeline(const std::string& project, const std::string& ref,
+                                                         const std::string& status) override {
     return unanswered("latestPipeline " + project + " " + ref + " " + status);
   }
-  Result<Pipeline> retryPipeline(const std::string& project, int64_t pipelineId) override {
+  Result<gitlab::Pipeline> retryPipeline(const std::string& project, int64_t pipelineId) override {
     return unanswered("retryPipeline " + project + " " + std::to_string(pipelineId));
   }
-  Result<Pipeline> createPipeline(const std::string& project, const std::string& ref) override {
+  Result<gitlab::Pipeline> createPipeline(const std::string& project, const std::string& ref) override {
     return unanswered("createPipeline " + project + " " + ref);
   }
-  Result<Pipeline> getPipeline(const std::string& project, int64_t pipelineId) override {
+  Result<gitlab::Pipeline> getPipeline(const std::string& project, int64_t pipelineId) override {
     return unanswered("getPipeline " + project + " " + std::to_string(pipelineId));
   }
   Status addIssueNote(const std::string& project, int64_t iid, const std::string& body) override {
@@ -62,10 +62,10 @@ class RecordingGitLabApi : public GitLabApi {
   Status closeIssue(const std::string& project, int64_t iid) override {
     return unanswered("closeIssue " + project + " " + std::to_string(iid));
   }
-  Result<Issue> createIssue(const std::string& project, const IssueSpec& spec) override {
+  Result<gitlab::Issue> createIssue(const std::string& project, const gitlab::IssueSpec& spec) override {
     return unanswered("createIssue " + project + " " + spec.title);
   }
-  Result<std::vector<Issue>> listIssues(const std::string& project, const IssueQuery& query) override {
+  Result<std::vector<gitlab::Issue>> listIssues(const std::string& project, const gitlab::IssueQuery& query) override {
     return unanswered("listIssues " + project + " " + query.search);
   }
 
@@ -90,4 +90,4 @@ class RecordingGitLabApi : public GitLabApi {
   std::vector<std::string> calls_;
 };
 
-}  // namespace patbot::gitlab::testing
+}  // namespace patbot::testing

@@ -15,16 +15,16 @@
 #include <gtest/gtest.h>
 
 #include "gitlab/gitlab_api.h"
-#include "tests/gitlab/recording_gitlab_api.h"
+#include "tests/support/recording_gitlab_api.h"
 
-namespace patbot::gitlab::testing {
+namespace patbot::testing {
 
-inline void expectEveryCallForwarded(GitLabApi& outer, RecordingGitLabApi& inner) {
-  const ServiceAccount account{10, "inventory-bot", "Inventory"};
-  const TokenSpec spec{"nightly", std::nullopt, {"api"}, Date(std::chrono::year(2027) / 1 / 31)};
-  const VariableRef variable{VariableOwnerKind::kProject, "sec/app", "GITLAB_TOKEN", ""};
-  const IssueSpec issue{"Token expiring", "facts", {"pat-expiry"}};
-  IssueQuery query;
+inline void expectEveryCallForwarded(gitlab::GitLabApi& outer, RecordingGitLabApi& inner) {
+  const gitlab::ServiceAccount account{10, "inventory-bot", "Inventory"};
+  const gitlab::TokenSpec spec{"nightly", std::nullopt, {"api"}, Date(std::chrono::year(2027) / 1 / 31)};
+  const gitlab::VariableRef variable{gitlab::VariableOwnerKind::kProject, "sec/app", "GITLAB_TOKEN", ""};
+  const gitlab::IssueSpec issue{"Token expiring", "facts", {"pat-expiry"}};
+  gitlab::IssueQuery query;
   query.search = "expiring";
 
   // The line RecordingGitLabApi writes down, and the call with its answer's Error (every
@@ -61,4 +61,4 @@ inline void expectEveryCallForwarded(GitLabApi& outer, RecordingGitLabApi& inner
   EXPECT_EQ(inner.calls(), expected);
 }
 
-}  // namespace patbot::gitlab::testing
+}  // namespace patbot::testing
