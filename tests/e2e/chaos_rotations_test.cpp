@@ -23,28 +23,19 @@
 #include <gtest/gtest.h>
 
 #include "core/time_format.h"
+#include "tests/e2e/e2e_assertions.h"
+#include "tests/e2e/e2e_policy.h"
 #include "tests/e2e/e2e_stack.h"
+#include "tests/e2e/fake_gitlab_view.h"
+#include "tests/e2e/rotation_end.h"
 #include "tests/e2e/rotation_invariant.h"
+#include "tests/e2e/wait_until.h"
 
 namespace patbot::e2e {
 namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-constexpr const char* kTokenName = "GitLab Security Service - Architecture - Inventory";
-
-const char* kPolicy = R"(
-[access]
-operators = ["U0ALICE001"]
-
-[[token]]
-account = "inventory-bot"
-name    = "GitLab Security Service - Architecture - Inventory"
-ci_variables    = [{ project = "sec/inventory-builder", key = "GITLAB_API_TOKEN" }]
-group_variables = [{ group = "sec", key = "INVENTORY_TOKEN" }]
-verify_pipeline = { project = "sec/inventory-builder", ref = "main" }
-)";
 
 uint64_t envNumber(const char* name, uint64_t fallback) {
   const char* v = std::getenv(name);
@@ -93,11 +84,6 @@ std::optional<std::chrono::milliseconds> stepOffset(const std::string& dbPath, c
   }
 }
 
-bool settled(const std::string& state) {
-  return state == "completed" || state == "rolled_back" || state == "failed" || state == "awaiting_decision" ||
-         state == "revoke_scheduled";
-}
-
 TEST(ChaosE2e, Kill9AtRandomMomentsOfRotationsKeepsTheInvariant) {
   const int rotations = static_cast<int>(envNumber("PATBOT_CHAOS_ROTATIONS", 8));
   const uint64_t seed = envNumber("PATBOT_CHAOS_SEED", std::random_device{}());
@@ -106,22 +92,18 @@ TEST(ChaosE2e, Kill9AtRandomMomentsOfRotationsKeepsTheInvariant) {
   std::fflush(stdout);
   std::mt19937_64 rng(seed);
 
-  StackOptions o;
-  o.demoSeed = true;
-  o.policyToml = kPolicy;
-  o.extraEnv = {{"PATBOT_NOTIFY_CHANNEL", "C0OPS00001"}};
-  E2eStack stack(o);
-  ASSERT_TRUE(stack.ready()) << stack.startupLog();
-  ASSERT_TRUE(stack.bot()->waitFor("GitLab reachable", 30s)) << stack.bot()->output();
+  E2eStack stack(demoStackOptions());
+  ASSERT_TRUE(stackStarted(stack));
+  ASSERT_TRUE(gitLabReachable(stack));
   // A little latency spreads the steps so that random kills land in every one of them.
-  ASSERT_EQ(stack.post(stack.gitlabUrl + "/_fake/faults", R"({"latency_ms":20,"latency_jitter_ms":60})").status, 200);
+  ASSERT_EQ(setGitLabFaults(stack, {{"latency_ms", 20}, {"latency_jitter_ms", 60}}), 200);
 
   // One rotation undisturbed, to learn how long one takes and when its short steps (create,
   // deliver) run, from the journal's timestamps.
   auto started = Clock::now();
   auto first = stack.slash("rotate 101 --yes");
   auto acked = std::chrono::system_clock::now();
-  ASSERT_FALSE(stack.waitForText(first.value("response_url", ""), "Rotated", 60s).empty()) << stack.bot()->output();
+  ASSERT_TRUE(rotationSucceeded(stack, first.value("response_url", ""), 60s)) << stack.bot()->output();
   const auto duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
   auto createAt = stepOffset(stack.dbPath, "create", acked).value_or(0ms);
   auto checkAt = stepOffset(stack.dbPath, "check", acked).value_or(duration / 3);
@@ -135,9 +117,9 @@ TEST(ChaosE2e, Kill9AtRandomMomentsOfRotationsKeepsTheInvariant) {
   const auto loopStarted = Clock::now();
   for (int i = 1; i <= rotations; ++i) {
     auto before = fakeGitLabState(stack);
-    auto idsBefore = tokenIdsNamed(before, kTokenName);
+    auto idsBefore = tokenIdsNamed(before, kInventoryTokenName);
     int64_t seq = lastCallSeq(fakeGitLabCalls(stack));
-    int64_t token = tokenHeldBy(before, "sec/inventory-builder", "GITLAB_API_TOKEN");
+    int64_t token = tokenHeldBy(before, kInventoryProject, kInventoryProjectKey);
     int64_t previousRotation = newestRotation(stack.dbPath).value_or(JournalRow{}).id;
     // A third of the kills anywhere in a rotation, a third before its check starts, a third
     // in the create-and-deliver window (short next to the verify pipeline's polling).
@@ -174,15 +156,10 @@ TEST(ChaosE2e, Kill9AtRandomMomentsOfRotationsKeepsTheInvariant) {
     ++restarts;
     std::string outcome = "none";
     if (step != "before-journal") {
-      auto deadline = Clock::now() + 60s;
       std::optional<JournalRow> now;
-      while (Clock::now() < deadline) {
-        now = newestRotation(stack.dbPath);
-        if (now && settled(now->state)) break;
-        std::this_thread::sleep_for(100ms);
-      }
+      bool settled = waitUntil([&] { return (now = newestRotation(stack.dbPath)) && rotationSettled(now->state); }, 60s);
       outcome = now ? now->state : "missing";
-      if (!now || !settled(now->state)) {
+      if (!settled) {
         violations.push_back(fmt::format("iteration {} (killed at {}): recovery left the rotation {}", i, step, outcome));
       }
     }
@@ -205,7 +182,7 @@ TEST(ChaosE2e, Kill9AtRandomMomentsOfRotationsKeepsTheInvariant) {
     if (auto [code, verify] = stack.patbot({"audit", "verify"}); code != 0) {
       violations.push_back(fmt::format("iteration {}: audit verify exited {}: {}", i, code, verify.substr(0, 400)));
     }
-    auto invariant = checkRotationInvariant(fakeGitLabState(stack), kTokenName, idsBefore);
+    auto invariant = checkRotationInvariant(fakeGitLabState(stack), kInventoryTokenName, idsBefore);
     int creates = tokenCreates(fakeGitLabCalls(stack, seq));
     if (!invariant.holds() || creates > 1) {
       violations.push_back(fmt::format("iteration {} (killed after {} ms at {}, now {}): {}; {} create call(s)", i,
@@ -214,23 +191,19 @@ TEST(ChaosE2e, Kill9AtRandomMomentsOfRotationsKeepsTheInvariant) {
     if (outcome == "awaiting_decision") {
       // Both tokens are kept; close the rotation so the token can be rotated again.
       auto row = newestRotation(stack.dbPath);
-      auto click = stack.post(stack.slackUrl + "/_fake/click",
-                              nlohmann::json{{"user_id", "U0ALICE001"}, {"channel_id", "C0PATBOT01"},
-                                             {"action_id", "pat_decide_abandon"}, {"value", std::to_string(row->id)}}
-                                  .dump());
-      bool closed = false;
-      for (auto until = Clock::now() + 20s; !closed && Clock::now() < until;) {
-        auto r = newestRotation(stack.dbPath);
-        closed = r && r->state != "awaiting_decision";
-        if (!closed) std::this_thread::sleep_for(100ms);
-      }
+      auto report = stack.click("pat_decide_abandon", std::to_string(row->id));
+      bool closed = waitUntil(
+          [&] {
+            auto r = newestRotation(stack.dbPath);
+            return r && r->state != "awaiting_decision";
+          },
+          20s);
       if (!closed) {
-        auto report = nlohmann::json::parse(click.body, nullptr, false);
-        violations.push_back(fmt::format("iteration {}: closing rotation #{} failed: {} {}", i, row->id, click.body,
-                                         report.is_object() ? stack.textFor(report.value("response_url", ""), 0) : ""));
+        violations.push_back(fmt::format("iteration {}: closing rotation #{} failed: {} {}", i, row->id, report.dump(),
+                                         stack.textFor(report.value("response_url", ""), 0)));
         break;
       }
-      auto after = checkRotationInvariant(fakeGitLabState(stack), kTokenName, idsBefore);
+      auto after = checkRotationInvariant(fakeGitLabState(stack), kInventoryTokenName, idsBefore);
       if (!after.holds()) violations.push_back(fmt::format("iteration {} after closing: {}", i, after.describe()));
     }
     if (!violations.empty() && violations.size() >= 5) break;
@@ -247,12 +220,8 @@ TEST(ChaosE2e, Kill9AtRandomMomentsOfRotationsKeepsTheInvariant) {
   std::printf("[ chaos ] invariant violations: %zu\n", violations.size());
   for (const auto& v : violations) ADD_FAILURE() << v << "\n(replay with PATBOT_CHAOS_SEED=" << seed << ")";
 
-  auto [code, verify] = stack.patbot({"audit", "verify"});
-  EXPECT_EQ(code, 0) << verify;
-  std::string logs = stack.previousBotOutput() + stack.bot()->output();
-  for (const auto& secret : stack.secrets()) {
-    EXPECT_EQ(logs.find(secret), std::string::npos) << "a secret is in the log";
-  }
+  EXPECT_TRUE(auditChainIntact(stack));
+  EXPECT_TRUE(noSecretIn(stack, stack.previousBotOutput() + stack.bot()->output())) << "in the log";
 }
 
 }  // namespace

@@ -4,27 +4,20 @@
 // and the rotation is finished, undone, or waiting for a person as the spec says.
 #include <gtest/gtest.h>
 
-#include <thread>
+#include <sstream>
 
+#include "tests/e2e/e2e_assertions.h"
+#include "tests/e2e/e2e_policy.h"
 #include "tests/e2e/e2e_stack.h"
+#include "tests/e2e/fake_gitlab_view.h"
 #include "tests/e2e/rotation_invariant.h"
+#include "tests/e2e/slack_messages.h"
+#include "tests/e2e/wait_until.h"
 
 namespace patbot::e2e {
 namespace {
 
-constexpr const char* kTokenName = "GitLab Security Service - Architecture - Inventory";
-
-const char* kPolicy = R"(
-[access]
-operators = ["U0ALICE001"]
-
-[[token]]
-account = "inventory-bot"
-name    = "GitLab Security Service - Architecture - Inventory"
-ci_variables    = [{ project = "sec/inventory-builder", key = "GITLAB_API_TOKEN" }]
-group_variables = [{ group = "sec", key = "INVENTORY_TOKEN" }]
-verify_pipeline = { project = "sec/inventory-builder", ref = "main" }
-)";
+using namespace std::chrono_literals;
 
 struct CrashPoint {
   const char* name;
@@ -36,48 +29,31 @@ struct CrashPoint {
 
 void PrintTo(const CrashPoint& p, std::ostream* os) { *os << p.name; }
 
-class CrashE2e : public ::testing::TestWithParam<CrashPoint> {
- protected:
-  static nlohmann::json state(E2eStack& stack) {
-    return nlohmann::json::parse(stack.get(stack.gitlabUrl + "/_fake/state").body);
-  }
-  static int heldRequests(E2eStack& stack) {
-    auto f = nlohmann::json::parse(stack.get(stack.gitlabUrl + "/_fake/faults").body, nullptr, false);
-    return f.is_object() ? f.value("held", 0) : 0;
-  }
-};
+class CrashE2e : public ::testing::TestWithParam<CrashPoint> {};
 
 TEST_P(CrashE2e, RecoveryAfterKill9KeepsTheInvariant) {
   const CrashPoint& point = GetParam();
-  StackOptions o;
-  o.demoSeed = true;
-  o.policyToml = kPolicy;
-  o.extraEnv = {{"PATBOT_NOTIFY_CHANNEL", "C0OPS00001"}};
-  E2eStack stack(o);
-  ASSERT_TRUE(stack.ready()) << stack.startupLog();
+  E2eStack stack(demoStackOptions());
+  ASSERT_TRUE(stackStarted(stack));
   // The bot's own start-up check is a GET /personal_access_tokens/self too: let it finish before
   // arming the fault, or a slow machine holds that call instead of the rotation's.
-  ASSERT_TRUE(stack.bot()->waitFor("GitLab reachable", std::chrono::seconds(30))) << stack.bot()->output();
+  ASSERT_TRUE(gitLabReachable(stack));
 
   nlohmann::json faults = {{"hang", true}, {"hang_method", point.method}, {"hang_path_prefix", point.pathPrefix},
                            {"hold_answer", point.holdAnswer}};
-  ASSERT_EQ(stack.post(stack.gitlabUrl + "/_fake/faults", faults.dump()).status, 200);
+  ASSERT_EQ(setGitLabFaults(stack, faults), 200);
   auto sent = stack.slash("rotate 101 --yes");
   ASSERT_EQ(sent.value("status", 0), 200) << sent.dump();
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (heldRequests(stack) == 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_GT(heldRequests(stack), 0) << "the rotation never reached " << point.name << "\n" << stack.bot()->output();
+  ASSERT_TRUE(waitUntil([&] { return heldGitLabCalls(stack) > 0; }, 60s, 50ms))
+      << "the rotation never reached " << point.name << "\n" << stack.bot()->output();
 
   stack.bot()->kill9();
-  ASSERT_EQ(stack.post(stack.gitlabUrl + "/_fake/faults", "{}").status, 200);
+  ASSERT_EQ(setGitLabFaults(stack, nlohmann::json::object()), 200);
   ASSERT_TRUE(stack.restartBot(false)) << stack.startupLog();
-  ASSERT_TRUE(stack.bot()->waitFor("recovery:", std::chrono::seconds(30))) << stack.bot()->output();
+  ASSERT_TRUE(stack.bot()->waitFor("recovery:", 30s)) << stack.bot()->output();
 
-  auto s = state(stack);
   // Token 101 was the only one of its name: at most one more may exist now.
-  auto invariant = checkRotationInvariant(s, kTokenName, {101});
+  auto invariant = checkRotationInvariant(fakeGitLabState(stack), kInventoryTokenName, {101});
   EXPECT_TRUE(invariant.holds()) << invariant.describe();
   auto [code, audit] = stack.patbot({"audit", "--format", "jsonl", "--limit", "500"});
   ASSERT_EQ(code, 0) << audit;
@@ -88,19 +64,12 @@ TEST_P(CrashE2e, RecoveryAfterKill9KeepsTheInvariant) {
     if (j.is_object() && j.value("action", "") == "rotation.recover") recovered = j.value("outcome", "");
   }
   EXPECT_EQ(recovered, point.finalState) << audit;
-  auto [vcode, verify] = stack.patbot({"audit", "verify"});
-  EXPECT_EQ(vcode, 0) << verify;
+  EXPECT_TRUE(auditChainIntact(stack));
 
   // The restart was announced in the notification channel.
-  std::string messages;
-  for (int i = 0; i < 150 && messages.find("patbot restarted") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    messages = stack.get(stack.slackUrl + "/_fake/messages").body;
-  }
+  std::string messages = waitForSlackMessageMentioning(stack, "patbot restarted", 15s);
   EXPECT_NE(messages.find("patbot restarted"), std::string::npos) << messages << "\n" << stack.bot()->output();
-  for (const auto& secret : stack.secrets()) {
-    EXPECT_EQ(stack.bot()->output().find(secret), std::string::npos) << "a secret is in the log";
-  }
+  EXPECT_TRUE(noSecretIn(stack, stack.bot()->output())) << "in the log";
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -1,10 +1,10 @@
 #include "tests/e2e/e2e_stack.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -12,6 +12,7 @@
 #include "core/time_format.h"
 #include "http/client.h"
 #include "sim/seeds.h"
+#include "tests/e2e/wait_until.h"
 
 namespace patbot::e2e {
 namespace {
@@ -30,6 +31,19 @@ std::optional<std::string> urlFrom(const std::optional<std::string>& line) {
   auto url = line->substr(pos);
   while (!url.empty() && (url.back() == '\r' || url.back() == ' ')) url.pop_back();
   return url;
+}
+
+// The `message` of each record, as JSON, one a line.
+std::string joinedText(const std::vector<nlohmann::json>& records) {
+  std::string out;
+  for (const auto& m : records) out += m["message"].dump() + "\n";
+  return out;
+}
+
+// The fake Slack's JSON report of a request it sent to patbot; an empty object when unreadable.
+nlohmann::json reportOf(const http::ClientResponse& res) {
+  auto j = nlohmann::json::parse(res.body, nullptr, false);
+  return j.is_discarded() ? nlohmann::json::object() : j;
 }
 
 }  // namespace
@@ -148,35 +162,33 @@ nlohmann::json E2eStack::slash(const std::string& text, const std::string& user,
   nlohmann::json body = {{"text", text}, {"user_id", user}, {"user_name", "tester"}, {"channel_id", "C0PATBOT01"},
                          {"command", "/pat"}};
   for (auto& [k, v] : extra.items()) body[k] = v;
-  auto res = post(slackUrl + "/_fake/slash", body.dump());
-  auto j = nlohmann::json::parse(res.body, nullptr, false);
-  return j.is_discarded() ? nlohmann::json::object() : j;
+  return reportOf(post(slackUrl + "/_fake/slash", body.dump()));
 }
 
-std::vector<nlohmann::json> E2eStack::messagesFor(const std::string& responseUrl, size_t minCount,
-                                                  std::chrono::seconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+nlohmann::json E2eStack::click(const std::string& actionId, const std::string& value, const std::string& user) {
+  nlohmann::json body = {{"user_id", user}, {"channel_id", "C0PATBOT01"}, {"action_id", actionId}, {"value", value}};
+  return reportOf(post(slackUrl + "/_fake/click", body.dump()));
+}
+
+std::vector<nlohmann::json> E2eStack::messagesNow(const std::string& responseUrl) {
   std::vector<nlohmann::json> found;
-  while (std::chrono::steady_clock::now() < deadline) {
-    found.clear();
-    auto all = nlohmann::json::parse(get(slackUrl + "/_fake/messages").body, nullptr, false);
-    if (all.is_array()) {
-      for (const auto& m : all) {
-        if (m.value("response_url", nlohmann::json()).is_string() && m["response_url"] == responseUrl) {
-          found.push_back(m);
-        }
-      }
-    }
-    if (found.size() >= minCount) return found;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto all = nlohmann::json::parse(get(slackUrl + "/_fake/messages").body, nullptr, false);
+  for (const auto& m : all.is_array() ? all : nlohmann::json::array()) {
+    if (m.value("response_url", nlohmann::json()) == responseUrl) found.push_back(m);
   }
   return found;
 }
 
+std::vector<nlohmann::json> E2eStack::messagesFor(const std::string& responseUrl, size_t minCount,
+                                                  std::chrono::seconds timeout) {
+  std::vector<nlohmann::json> found;
+  waitUntil([&] { return (found = messagesNow(responseUrl)).size() >= minCount; }, timeout,
+            std::chrono::milliseconds(50));
+  return found;
+}
+
 std::string E2eStack::textFor(const std::string& responseUrl, size_t minCount) {
-  std::string out;
-  for (const auto& m : messagesFor(responseUrl, minCount)) out += m["message"].dump() + "\n";
-  return out;
+  return joinedText(messagesFor(responseUrl, minCount));
 }
 
 std::string E2eStack::waitForText(const std::string& responseUrl, const std::string& needle,
@@ -186,19 +198,13 @@ std::string E2eStack::waitForText(const std::string& responseUrl, const std::str
 
 std::string E2eStack::waitForAnyText(const std::string& responseUrl, const std::vector<std::string>& needles,
                                      std::chrono::seconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::string out;
-    auto all = nlohmann::json::parse(get(slackUrl + "/_fake/messages").body, nullptr, false);
-    for (const auto& m : all.is_array() ? all : nlohmann::json::array()) {
-      if (m.value("response_url", nlohmann::json()) == responseUrl) out += m["message"].dump() + "\n";
-    }
-    for (const auto& needle : needles) {
-      if (out.find(needle) != std::string::npos) return out;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return "";
+  std::string text;
+  auto containsANeedle = [&] {
+    text = joinedText(messagesNow(responseUrl));
+    return std::any_of(needles.begin(), needles.end(),
+                       [&](const std::string& needle) { return text.find(needle) != std::string::npos; });
+  };
+  return waitUntil(containsANeedle, timeout) ? text : "";
 }
 
 std::pair<int, std::string> E2eStack::patbot(const std::vector<std::string>& args,

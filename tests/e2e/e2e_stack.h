@@ -26,6 +26,14 @@ struct StackOptions {
   bool startBot = true;          // false: only the fakes; start patbot later with restartBot(false)
 };
 
+// A world of 3 service accounts with 2 tokens each: little for patbot to scan.
+inline StackOptions smallWorld() {
+  StackOptions o;
+  o.accounts = 3;
+  o.tokensPerAccount = 2;
+  return o;
+}
+
 class E2eStack {
  public:
   explicit E2eStack(StackOptions options = {});
@@ -41,6 +49,9 @@ class E2eStack {
   // Sends `/pat <text>` through the fake Slack; returns its JSON report (status, body, response_url...).
   nlohmann::json slash(const std::string& text, const std::string& user = "U0ALICE001",
                        nlohmann::json extra = nlohmann::json::object());
+  // Clicks the button `actionId` with `value` through the fake Slack; returns its JSON report, like
+  // slash().
+  nlohmann::json click(const std::string& actionId, const std::string& value, const std::string& user = "U0ALICE001");
   // Waits until `minCount` messages arrived for that response_url; returns them (in order).
   std::vector<nlohmann::json> messagesFor(const std::string& responseUrl, size_t minCount,
                                           std::chrono::seconds timeout = std::chrono::seconds(30));
@@ -79,6 +90,9 @@ class E2eStack {
   const std::string& dir() const { return dir_; }
 
  private:
+  // The messages for that response_url so far (GET /_fake/messages of the fake Slack).
+  std::vector<nlohmann::json> messagesNow(const std::string& responseUrl);
+
   nlohmann::json seed_;
   std::map<std::string, std::string> env_;
   std::unique_ptr<http::Transport> client_;

@@ -27,8 +27,8 @@ json world(bool oldRevoked, std::optional<bool> newRevoked, const std::string& h
   const std::string name = scenarioNamed("plain").tokenName;
   json tokens = json::array({token(101, oldRevoked, "glpat-old-value-0001", name)});
   if (newRevoked) tokens.push_back(token(500, *newRevoked, "glpat-new-value-0002", name));
-  json vars = json::array({{{"key", kProjectKey}, {"value", held}}});
-  return {{"tokens", tokens}, {"projects", json::array({{{"path", kProject}, {"variables", vars}}})},
+  json vars = json::array({{{"key", kInventoryProjectKey}, {"value", held}}});
+  return {{"tokens", tokens}, {"projects", json::array({{{"path", kInventoryProject}, {"variables", vars}}})},
           {"groups", json::array()}};
 }
 

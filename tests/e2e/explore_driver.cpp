@@ -18,6 +18,9 @@
 #include "core/clock.h"
 #include "sim/seeds.h"
 #include "tests/e2e/explore_world.h"
+#include "tests/e2e/fake_gitlab_view.h"
+#include "tests/e2e/rotation_end.h"
+#include "tests/e2e/wait_until.h"
 
 namespace patbot::e2e::explore {
 namespace {
@@ -29,10 +32,6 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr auto kWait = 60s;          // longest wait for any one condition
 constexpr auto kQuiet = 600ms;       // no new GitLab call or Slack message for this long = quiet
 constexpr auto kPoll = 40ms;
-
-bool settledState(const std::string& s) {
-  return s == "completed" || s == "rolled_back" || s == "failed" || s == "awaiting_decision" || s == "revoke_scheduled";
-}
 
 std::string readFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -101,7 +100,7 @@ struct JournalView {
   std::vector<JournalRotation> rotations;
   bool settled() const {
     for (const auto& r : rotations) {
-      if (!settledState(r.state)) return false;
+      if (!rotationSettled(r.state)) return false;
     }
     return true;
   }
@@ -129,8 +128,8 @@ void Explorer::prepare(Run& run) {
   for (const auto& t : run.seed["tokens"]) {
     if (t["name"] == sc.tokenName && t["user_id"] == accountIdOf(sc)) run.idsBefore.insert(t["id"].get<int64_t>());
   }
-  s.post(s.gitlabUrl + "/_fake/faults", "{}");
-  s.post(s.gitlabUrl + "/_fake/reset", run.seed.dump());
+  setGitLabFaults(s, json::object());
+  resetGitLab(s, run.seed);
   s.post(s.slackUrl + "/_fake/reset", "{}");
   ++runs_;
   run.dbPath = fmt::format("{}/explore-{}.db", s.dir(), runs_);
@@ -157,7 +156,7 @@ bool Explorer::startServe(Run& run, bool waitForScan) {
 
 void Explorer::arm(Run& run) {
   E2eStack& s = *stack_;
-  run.armedGitLabSeq = lastSeq(getJson(s, s.gitlabUrl + "/_fake/calls"));
+  run.armedGitLabSeq = lastCallSeq(fakeGitLabCalls(s));
   run.armedSlackSeq = lastSeq(getJson(s, s.slackUrl + "/_fake/messages"));
   const auto& target = run.schedule->target;
   if (!target) return;
@@ -168,7 +167,7 @@ void Explorer::arm(Run& run) {
     json body = {{"schedule",
                   {{{"method", target->method}, {"path", target->path}, {"occurrence", target->occurrence},
                     {"action", run.schedule->action}}}}};
-    s.post(s.gitlabUrl + "/_fake/faults", body.dump());
+    setGitLabFaults(s, body);
   }
 }
 
@@ -199,10 +198,8 @@ void Explorer::trigger(Run& run) {
   E2eStack& s = *stack_;
   const Scenario& sc = *run.schedule->scenario;
   if (!sc.decision.empty()) {
-    json click = {{"user_id", kOperator}, {"channel_id", "C0PATBOT01"}, {"action_id", "pat_decide_" + sc.decision},
-                  {"value", std::to_string(run.decisionRotation)}};
-    auto report = json::parse(s.post(s.slackUrl + "/_fake/click", click.dump()).body, nullptr, false);
-    run.requesterUrl = report.is_object() ? report.value("response_url", "") : "";
+    auto report = s.click("pat_decide_" + sc.decision, std::to_string(run.decisionRotation), kOperator);
+    run.requesterUrl = report.value("response_url", "");
     return;
   }
   switch (run.schedule->actor) {
@@ -229,15 +226,10 @@ void Explorer::trigger(Run& run) {
 void Explorer::await(Run& run) {
   E2eStack& s = *stack_;
   const Schedule& sch = *run.schedule;
-  const auto deadline = SteadyClock::now() + kWait;
   if (sch.kills()) {
     bool held = false;
-    while (!held && SteadyClock::now() < deadline) {
-      auto f = getJson(s, s.gitlabUrl + "/_fake/faults");
-      held = f.is_object() && f.value("held", 0) > 0;
-      if (!held && run.cli && run.cli->wait(1ms) != -1) break;
-      if (!held) std::this_thread::sleep_for(kPoll);
-    }
+    const auto cliExited = [&] { return run.cli && run.cli->wait(1ms) != -1; };
+    waitUntil([&] { return (held = heldGitLabCalls(s) > 0) || cliExited(); }, kWait, kPoll);
     if (!held) {
       run.notes.push_back("the scheduled call never arrived (fault did not fire)");
     } else if (run.cli) {
@@ -247,7 +239,7 @@ void Explorer::await(Run& run) {
       s.stopBot(/*crash=*/true);
       run.killed = true;
     }
-    s.post(s.gitlabUrl + "/_fake/faults", "{}");
+    setGitLabFaults(s, json::object());
     if (run.cli) {
       run.cli->wait(kWait);
       run.cliOutput = run.cli->output();
@@ -259,8 +251,7 @@ void Explorer::await(Run& run) {
   int64_t lastGitLab = -1, lastSlack = -1;
   auto quietSince = SteadyClock::now();
   const auto started = SteadyClock::now();
-  bool ended = false;
-  while (!ended && SteadyClock::now() < deadline) {
+  const bool ended = waitUntil([&] {
     bool actorDone = false;
     if (decision) {
       bool moved = stepCount(run.dbPath, run.decisionRotation) > run.decisionSteps;
@@ -273,7 +264,7 @@ void Explorer::await(Run& run) {
     } else {
       actorDone = s.bot() && s.bot()->output().find("watcher: scan ") != std::string::npos;
     }
-    int64_t g = lastSeq(getJson(s, s.gitlabUrl + "/_fake/calls?since=" + std::to_string(std::max<int64_t>(0, lastGitLab))));
+    int64_t g = lastCallSeq(fakeGitLabCalls(s, std::max<int64_t>(0, lastGitLab)));
     int64_t m = lastSeq(getJson(s, s.slackUrl + "/_fake/messages?since=" + std::to_string(std::max<int64_t>(0, lastSlack))));
     if ((g != 0 && g != lastGitLab) || (m != 0 && m != lastSlack)) {
       if (g != 0) lastGitLab = g;
@@ -281,22 +272,15 @@ void Explorer::await(Run& run) {
       quietSince = SteadyClock::now();
     }
     bool quiet = SteadyClock::now() - quietSince >= kQuiet;
-    ended = actorDone && quiet && journalOf(run.dbPath).settled();
-    if (!ended) std::this_thread::sleep_for(kPoll);
-  }
+    return actorDone && quiet && journalOf(run.dbPath).settled();
+  }, kWait, kPoll);
   if (!ended) run.notes.push_back("the request did not end within 60 s");
   if (sch.target) {
-    bool fired = false;
-    if (sch.target->slack) {
-      auto j = getJson(s, s.slackUrl + "/_fake/schedule");
-      fired = j.is_object() && !j["schedule"].empty() && j["schedule"][0].value("fired", false);
-    } else {
-      auto j = getJson(s, s.gitlabUrl + "/_fake/faults");
-      fired = j.is_object() && !j["schedule"].empty() && j["schedule"][0].value("fired", false);
-    }
+    auto j = getJson(s, sch.target->slack ? s.slackUrl + "/_fake/schedule" : s.gitlabUrl + "/_fake/faults");
+    bool fired = j.is_object() && !j["schedule"].empty() && j["schedule"][0].value("fired", false);
     if (!fired) run.notes.push_back("the scheduled call never arrived (fault did not fire)");
   }
-  s.post(s.gitlabUrl + "/_fake/faults", "{}");
+  setGitLabFaults(s, json::object());
   s.post(s.slackUrl + "/_fake/schedule", R"({"schedule":[]})");
   if (run.cli) {
     run.cli->wait(kWait);
@@ -307,29 +291,27 @@ void Explorer::await(Run& run) {
 void Explorer::restartAndRecover(Run& run) {
   E2eStack& s = *stack_;
   s.stopBot(/*crash=*/false);
-  s.post(s.gitlabUrl + "/_fake/faults", "{}");
+  setGitLabFaults(s, json::object());
   s.post(s.slackUrl + "/_fake/schedule", R"({"schedule":[]})");
   if (!startServe(run, /*waitForScan=*/true)) return;
-  const auto deadline = SteadyClock::now() + kWait;
   int64_t lastGitLab = -1;
   auto quietSince = SteadyClock::now();
-  while (SteadyClock::now() < deadline) {
-    int64_t g = lastSeq(getJson(s, s.gitlabUrl + "/_fake/calls?since=" + std::to_string(std::max<int64_t>(0, lastGitLab))));
+  const bool settled = waitUntil([&] {
+    int64_t g = lastCallSeq(fakeGitLabCalls(s, std::max<int64_t>(0, lastGitLab)));
     if (g != 0 && g != lastGitLab) {
       lastGitLab = g;
       quietSince = SteadyClock::now();
     }
-    if (SteadyClock::now() - quietSince >= kQuiet && journalOf(run.dbPath).settled()) return;
-    std::this_thread::sleep_for(kPoll);
-  }
-  run.notes.push_back("start-up recovery did not settle within 60 s");
+    return SteadyClock::now() - quietSince >= kQuiet && journalOf(run.dbPath).settled();
+  }, kWait, kPoll);
+  if (!settled) run.notes.push_back("start-up recovery did not settle within 60 s");
 }
 
 Observation Explorer::observe(Run& run) {
   E2eStack& s = *stack_;
   Observation o;
   o.metrics = s.bot() ? s.get(s.botUrl + "/metrics").body : "";
-  o.state = getJson(s, s.gitlabUrl + "/_fake/state");
+  o.state = fakeGitLabState(s);
   o.slackMessages = getJson(s, s.slackUrl + "/_fake/messages");
   if (!o.slackMessages.is_array()) o.slackMessages = json::array();
   s.stopBot(false);
@@ -352,7 +334,7 @@ void Explorer::discoverTargets(Run& run, Discovery& d) {
   const Scenario& sc = *run.schedule->scenario;
   const Actor actor = run.schedule->actor;
   const bool planFaults = std::find(sc.planFaultActors.begin(), sc.planFaultActors.end(), actor) != sc.planFaultActors.end();
-  auto calls = getJson(s, s.gitlabUrl + "/_fake/calls?since=" + std::to_string(run.armedGitLabSeq));
+  auto calls = fakeGitLabCalls(s, run.armedGitLabSeq);
   std::map<std::pair<std::string, std::string>, int> seen;
   bool created = false;
   for (const auto& c : calls) {
@@ -389,19 +371,18 @@ Verdict Explorer::execute(const Schedule& schedule, Discovery* discovery) {
     ok = startServe(run, true);
     if (ok) {
       stack_->slash(commandText(sc), kOperator);
-      const auto deadline = SteadyClock::now() + kWait;
-      while (SteadyClock::now() < deadline) {
-        auto j = journalOf(run.dbPath);
-        if (!j.rotations.empty() && j.rotations.back().state == "awaiting_decision") {
-          run.decisionRotation = j.rotations.back().id;
-          break;
-        }
-        std::this_thread::sleep_for(kPoll);
-      }
+      waitUntil(
+          [&] {
+            auto j = journalOf(run.dbPath);
+            bool stopped = !j.rotations.empty() && j.rotations.back().state == "awaiting_decision";
+            if (stopped) run.decisionRotation = j.rotations.back().id;
+            return stopped;
+          },
+          kWait, kPoll);
       ok = run.decisionRotation != 0;
       if (!ok) run.notes.push_back("the set-up rotation did not stop for a decision");
       if (ok && sc.decision == "retry") {
-        stack_->post(stack_->gitlabUrl + "/_fake/reset", repairedPipeline(getJson(*stack_, stack_->gitlabUrl + "/_fake/state")).dump());
+        resetGitLab(*stack_, repairedPipeline(fakeGitLabState(*stack_)));
       }
       run.decisionSteps = stepCount(run.dbPath, run.decisionRotation);
     }

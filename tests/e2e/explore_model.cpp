@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "tests/e2e/e2e_policy.h"
+
 namespace patbot::e2e::explore {
 
 const char* actorName(Actor a) {
@@ -15,62 +17,41 @@ const char* actorName(Actor a) {
 
 const std::vector<Scenario>& scenarios() {
   static const std::vector<Scenario> kScenarios = [] {
-    const std::string inventory = "GitLab Security Service - Architecture - Inventory";
-    std::vector<Scenario> out;
-    auto base = [&](std::string name) {
+    // A rotation of the inventory token (101) by `actors`, as `configure` sets it up.
+    auto scenario = [](std::string name, std::vector<Actor> actors, auto configure) {
       Scenario s;
       s.name = std::move(name);
-      s.tokenName = inventory;
+      s.tokenName = kInventoryTokenName;
       s.account = "inventory-bot";
+      s.actors = std::move(actors);
+      configure(s);
       return s;
     };
-    {
-      Scenario s = base("plain");
-      s.pipeline = true;
-      s.actors = {Actor::kSlack, Actor::kCli, Actor::kWatcher};
-      s.planFaultActors = {Actor::kSlack};
-      out.push_back(s);
-    }
-    {
-      Scenario s = base("immediate");
-      s.immediate = true;
-      s.actors = {Actor::kSlack, Actor::kCli};
-      out.push_back(s);
-    }
-    {
-      Scenario s = base("reveal");
-      s.tokenId = 107;
-      s.tokenName = "backup-restore";
-      s.account = "backup-bot";
-      s.reveal = true;
-      s.actors = {Actor::kSlack, Actor::kCli};
-      out.push_back(s);
-    }
-    {
-      Scenario s = base("grace");
-      s.graceHours = true;
-      s.actors = {Actor::kSlack, Actor::kWatcher};
-      out.push_back(s);
-    }
-    {
-      Scenario s = base("expired");
-      s.expired = true;
-      s.actors = {Actor::kSlack, Actor::kCli};
-      out.push_back(s);
-    }
-    {
-      Scenario s = base("two");
-      s.groupVariable = true;
-      s.actors = {Actor::kSlack, Actor::kCli};
-      out.push_back(s);
-    }
+    const std::vector<Actor> slackAndCli{Actor::kSlack, Actor::kCli};
+    std::vector<Scenario> out{
+        scenario("plain", {Actor::kSlack, Actor::kCli, Actor::kWatcher},
+                 [](Scenario& s) {
+                   s.pipeline = true;
+                   s.planFaultActors = {Actor::kSlack};
+                 }),
+        scenario("immediate", slackAndCli, [](Scenario& s) { s.immediate = true; }),
+        scenario("reveal", slackAndCli,
+                 [](Scenario& s) {
+                   s.tokenId = 107;
+                   s.tokenName = "backup-restore";
+                   s.account = "backup-bot";
+                   s.reveal = true;
+                 }),
+        scenario("grace", {Actor::kSlack, Actor::kWatcher}, [](Scenario& s) { s.graceHours = true; }),
+        scenario("expired", slackAndCli, [](Scenario& s) { s.expired = true; }),
+        scenario("two", slackAndCli, [](Scenario& s) { s.groupVariable = true; }),
+    };
     for (const char* d : {"retry", "roll_back", "revoke_old"}) {
-      Scenario s = base(std::string("decide_") + d);
-      s.groupVariable = true;
-      s.pipeline = true;
-      s.decision = d;
-      s.actors = {Actor::kSlack};
-      out.push_back(s);
+      out.push_back(scenario(std::string("decide_") + d, {Actor::kSlack}, [d](Scenario& s) {
+        s.groupVariable = true;
+        s.pipeline = true;
+        s.decision = d;
+      }));
     }
     return out;
   }();

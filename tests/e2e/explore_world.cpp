@@ -1,8 +1,8 @@
 #include "tests/e2e/explore_world.h"
 
-#include <fmt/format.h>
-
 #include "sim/seeds.h"
+#include "tests/e2e/e2e_policy.h"
+#include "tests/e2e/fake_gitlab_view.h"
 
 namespace patbot::e2e::explore {
 
@@ -18,41 +18,35 @@ json scenarioSeed(const Scenario& s, Date today) {
       if (t["id"] == 101) t["expires_at"] = formatDate(today - std::chrono::days(1));
     }
   }
-  if (!s.decision.empty()) {
-    for (auto& p : seed["projects"]) {
-      if (p["path"] != kProject) continue;
-      p["variables"].push_back({{"key", kBrokenKey}, {"value", "glpat-not-a-real-token-000"}, {"masked", true},
-                                {"protected", false}, {"raw", false}, {"environment_scope", "*"},
-                                {"variable_type", "env_var"}, {"hidden", false}});
-      p["verify_variable"] = kBrokenKey;
-    }
-  }
+  if (!s.decision.empty()) breakVerifyPipeline(seed);
   return seed;
 }
 
 json repairedPipeline(json state) {
   for (auto& p : state["projects"]) {
-    if (p["path"] == kProject) p["verify_variable"] = kProjectKey;
+    if (p["path"] == kInventoryProject) p["verify_variable"] = kInventoryProjectKey;
   }
   return state;
 }
 
 std::string scenarioPolicy(const Scenario& s, Actor actor) {
-  std::string out = fmt::format("[access]\noperators = [\"{}\"]\n", kOperator);
-  if (s.graceHours) out += "\n[rotation]\nrevoke_grace_hours = 48\n";
-  if (actor == Actor::kWatcher) out += "\n[watch]\nauto_rotate_days_before = 7\n";
-  if (s.reveal) return out;
-  out += fmt::format("\n[[token]]\naccount = \"{}\"\nname = \"{}\"\n", s.account, s.tokenName);
-  out += fmt::format("ci_variables = [{{ project = \"{}\", key = \"{}\" }}]\n", kProject, kProjectKey);
-  if (s.groupVariable) out += fmt::format("group_variables = [{{ group = \"{}\", key = \"{}\" }}]\n", kGroup, kGroupKey);
-  if (s.pipeline) out += fmt::format("verify_pipeline = {{ project = \"{}\", ref = \"main\" }}\n", kProject);
-  return out;
+  Policy policy;
+  policy.tokens.clear();
+  if (s.graceHours) policy.revokeGraceHours = 48;
+  if (actor == Actor::kWatcher) policy.autoRotateDaysBefore = 7;
+  if (!s.reveal) {
+    PolicyToken token = tokenInProject(s.account, s.tokenName, kInventoryProject, kInventoryProjectKey);
+    if (s.groupVariable) token.groupVariables = {{kInventoryGroup, kInventoryGroupKey}};
+    if (s.pipeline) token.verifyPipelineProject = kInventoryProject;
+    policy.tokens.push_back(token);
+  }
+  return policyToml(policy);
 }
 
 std::vector<Consumer> consumersOf(const Scenario& s) {
   if (s.reveal) return {};
-  std::vector<Consumer> out{{"project", kProject, kProjectKey}};
-  if (s.groupVariable) out.push_back({"group", kGroup, kGroupKey});
+  std::vector<Consumer> out{{"project", kInventoryProject, kInventoryProjectKey}};
+  if (s.groupVariable) out.push_back({"group", kInventoryGroup, kInventoryGroupKey});
   return out;
 }
 

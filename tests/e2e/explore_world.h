@@ -7,24 +7,17 @@
 #include <nlohmann/json.hpp>
 
 #include "core/time_format.h"
+#include "tests/e2e/e2e_policy.h"
 #include "tests/e2e/explore_model.h"
 
 namespace patbot::e2e::explore {
 
-inline constexpr const char* kOperator = "U0ALICE001";
-inline constexpr const char* kProject = "sec/inventory-builder";
-inline constexpr const char* kProjectKey = "GITLAB_API_TOKEN";
-inline constexpr const char* kGroup = "sec";
-inline constexpr const char* kGroupKey = "INVENTORY_TOKEN";
-// The variable the verify pipeline reads in the decide_* scenarios until the driver repairs it.
-inline constexpr const char* kBrokenKey = "BROKEN_TOKEN";
-
 // demoSeed(today) where only the scenario's consumers hold the rotated token: the group variable
 // exists only with `groupVariable`; token 101 expired yesterday with `expired`; the decide_*
-// scenarios' pipeline reads kBrokenKey (a value of no token), so verification fails.
+// scenarios' pipeline reads kBrokenVerifyKey (fake_gitlab_view.h), so verification fails.
 nlohmann::json scenarioSeed(const Scenario& s, Date today);
 
-// The seed with the pipeline reading kProjectKey again (what an operator fixes before Retry).
+// The seed with the pipeline reading kInventoryProjectKey again (what an operator fixes before Retry).
 nlohmann::json repairedPipeline(nlohmann::json state);
 
 // The policy TOML: operators, grace hours, the watcher's auto-rotation (actor watcher), and the

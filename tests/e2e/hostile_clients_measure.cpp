@@ -16,38 +16,23 @@
 #include <fmt/format.h>
 
 #include "tests/e2e/e2e_stack.h"
+#include "tests/e2e/raw_bot.h"
 #include "tests/e2e/raw_client.h"
+#include "tests/e2e/wait_until.h"
 
 using namespace patbot::e2e;
 using namespace std::chrono_literals;
 
 namespace {
 
-struct Bot {
-  E2eStack& stack;
-  int port;
-  pid_t pid;
-
-  RawReply signedStatus(std::chrono::milliseconds timeout = 10s) {
-    std::string body = slashForm("status", "U0ALICE001", stack.slackUrl + "/commands/measure");
-    return exchange(port, slackRequest("/slack/commands", body, stack.env().at("SLACK_SIGNING_SECRET")), timeout);
-  }
-};
-
-std::optional<Bot> botOf(E2eStack& stack) {
-  if (!stack.ready()) {
-    std::cerr << "stack did not start: " << stack.startupLog() << "\n";
-    return std::nullopt;
-  }
-  auto pid = findProcessByEnv("PATBOT_DB=" + stack.dbPath, "serve");
-  if (!pid) {
-    std::cerr << "patbot serve process not found\n";
-    return std::nullopt;
-  }
-  return Bot{stack, portOf(stack.botUrl), *pid};
+std::optional<RawBot> botOf(E2eStack& stack) {
+  std::string why;
+  auto bot = RawBot::of(stack, "/commands/measure", &why);
+  if (!bot) std::cerr << why << "\n";
+  return bot;
 }
 
-std::string ackFigures(Bot& bot, int samples) {
+std::string ackFigures(RawBot& bot, int samples) {
   std::vector<long> ms;
   int failures = 0;
   for (int i = 0; i < samples; ++i) {
@@ -68,79 +53,83 @@ double cpuShare(pid_t pid, std::chrono::milliseconds over) {
 }
 
 // Opens `count` idle connections; returns them once the bot holds them (or 5 s passed).
-std::vector<int> openIdle(Bot& bot, int count) {
-  long before = openFds(bot.pid);
+std::vector<int> openIdle(RawBot& bot, int count) {
+  long before = openFds(bot.pid());
   std::vector<int> fds;
   for (int i = 0; i < count; ++i) {
-    int fd = connectLoopback(bot.port, 2s);
+    int fd = connectLoopback(bot.port(), 2s);
     if (fd < 0) break;
     fds.push_back(fd);
   }
-  auto until = std::chrono::steady_clock::now() + 5s;
-  while (openFds(bot.pid) < before + count && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(50ms);
-  }
+  waitUntil([&] { return openFds(bot.pid()) >= before + count; }, 5s, 50ms);
   return fds;
 }
 
-void measureIdle(Bot& bot, const std::vector<int>& counts) {
+void measureIdle(RawBot& bot, const std::vector<int>& counts) {
   std::cout << "\n## Time to ack a signed /pat status (fresh connection each, 10 samples) with N idle connections\n";
   std::cout << "| idle | ack | patbot RSS | patbot fds | patbot CPU while idle |\n|---|---|---|---|---|\n";
   for (int n : counts) {
     auto idle = openIdle(bot, n);
     std::string acks = ackFigures(bot, 10);
     std::cout << fmt::format("| {} ({} connected) | {} | {} MiB | {} | {:.0f}% |\n", n, idle.size(), acks,
-                             rssKiB(bot.pid) / 1024, openFds(bot.pid), 100 * cpuShare(bot.pid, 1s));
+                             rssKiB(bot.pid()) / 1024, openFds(bot.pid()), 100 * cpuShare(bot.pid(), 1s));
     closeAll(idle);
     std::this_thread::sleep_for(500ms);
   }
 }
 
-// Sends `bytes` of head (printable, never ending) and reports the bot's RSS growth.
-void measureEndlessHead(Bot& bot, size_t mebibytes) {
-  long before = rssKiB(bot.pid);
-  int fd = connectLoopback(bot.port);
-  sendAll(fd, "POST /slack/commands HTTP/1.1\r\nHost: x\r\nX-Pad: ");
-  std::string piece(1024 * 1024, 'p');
-  size_t sent = 0;
-  for (; sent < mebibytes; ++sent) {
+// The bot's RSS (KiB) before, while `mebibytes` of `filler` follow `opening` on one connection,
+// and after that connection closed; how many MiB went out.
+struct FloodFigures {
+  size_t sentMiB = 0;
+  long before = 0, during = 0, after = 0;
+};
+
+FloodFigures flood(RawBot& bot, const std::string& opening, char filler, size_t mebibytes) {
+  FloodFigures f;
+  f.before = rssKiB(bot.pid());
+  int fd = connectLoopback(bot.port());
+  sendAll(fd, opening);
+  std::string piece(1024 * 1024, filler);
+  for (; f.sentMiB < mebibytes; ++f.sentMiB) {
     if (!sendAll(fd, piece)) break;
   }
   std::this_thread::sleep_for(1s);
-  long during = rssKiB(bot.pid);
+  f.during = rssKiB(bot.pid());
   ::close(fd);
   std::this_thread::sleep_for(1s);
-  std::cout << fmt::format("| endless head: {} MiB sent, no CRLFCRLF | RSS {} -> {} MiB (+{}), {} MiB after close |\n",
-                           sent, before / 1024, during / 1024, (during - before) / 1024, rssKiB(bot.pid) / 1024);
+  f.after = rssKiB(bot.pid());
+  return f;
 }
 
-void measureChunkBomb(Bot& bot, size_t mebibytes) {
-  long before = rssKiB(bot.pid);
-  int fd = connectLoopback(bot.port);
-  sendAll(fd, "POST /slack/commands HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n7ffffff0\r\n");
-  std::string piece(1024 * 1024, 'c');
-  size_t sent = 0;
-  for (; sent < mebibytes; ++sent) {
-    if (!sendAll(fd, piece)) break;
-  }
-  std::this_thread::sleep_for(1s);
-  long during = rssKiB(bot.pid);
-  ::close(fd);
-  std::this_thread::sleep_for(1s);
-  std::cout << fmt::format("| one chunk of size 0x7ffffff0, {} MiB sent | RSS {} -> {} MiB (+{}), {} MiB after close |\n",
-                           sent, before / 1024, during / 1024, (during - before) / 1024, rssKiB(bot.pid) / 1024);
+void printFlood(const std::string& client, const FloodFigures& f) {
+  std::cout << fmt::format("| {} | RSS {} -> {} MiB (+{}), {} MiB after close |\n", client, f.before / 1024,
+                           f.during / 1024, (f.during - f.before) / 1024, f.after / 1024);
 }
 
-void measureHugeDeclaredBody(Bot& bot) {
-  int fd = connectLoopback(bot.port);
+// A head (printable, never ending).
+void measureEndlessHead(RawBot& bot, size_t mebibytes) {
+  auto f = flood(bot, "POST /slack/commands HTTP/1.1\r\nHost: x\r\nX-Pad: ", 'p', mebibytes);
+  printFlood(fmt::format("endless head: {} MiB sent, no CRLFCRLF", f.sentMiB), f);
+}
+
+// One chunk declared almost 2 GiB long.
+void measureChunkBomb(RawBot& bot, size_t mebibytes) {
+  auto f = flood(bot, "POST /slack/commands HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n7ffffff0\r\n", 'c',
+                 mebibytes);
+  printFlood(fmt::format("one chunk of size 0x7ffffff0, {} MiB sent", f.sentMiB), f);
+}
+
+void measureHugeDeclaredBody(RawBot& bot) {
+  int fd = connectLoopback(bot.port());
   auto reply = exchangeOn(fd, "POST /slack/commands HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\nabc", 5s);
   std::cout << fmt::format("| Content-Length 10^9, 3 bytes sent | {} within 5 s; connection {} |\n",
                            reply.status ? fmt::format("status {}", reply.status) : std::string("no answer"),
                            reply.peerClosed ? "closed" : "still open");
   ::close(fd);
-  long before = rssKiB(bot.pid);
+  long before = rssKiB(bot.pid());
   auto start = std::chrono::steady_clock::now();
-  fd = connectLoopback(bot.port);
+  fd = connectLoopback(bot.port());
   sendAll(fd, "POST /slack/commands HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n");
   std::string piece(1024 * 1024, 'a');
   for (int i = 0; i < 1023; ++i) sendAll(fd, piece);
@@ -148,7 +137,7 @@ void measureHugeDeclaredBody(Bot& bot) {
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
   std::cout << fmt::format("| Content-Length 1 GiB, all sent | status {} after {} ms (body read and discarded); "
                            "RSS {} -> {} MiB |\n",
-                           reply2.status, took.count(), before / 1024, rssKiB(bot.pid) / 1024);
+                           reply2.status, took.count(), before / 1024, rssKiB(bot.pid()) / 1024);
   ::close(fd);
 }
 
@@ -160,30 +149,27 @@ void measureFdLimit(rlim_t limit) {
   rlimit lowered = original;
   lowered.rlim_cur = limit;
   ::setrlimit(RLIMIT_NOFILE, &lowered);   // inherited by the processes the stack starts
-  StackOptions options;
-  options.accounts = 3;
-  options.tokensPerAccount = 2;
-  E2eStack stack(options);
+  E2eStack stack(smallWorld());
   ::setrlimit(RLIMIT_NOFILE, &original);
   auto bot = botOf(stack);
   if (!bot) return;
-  std::cout << fmt::format("- before: ack {}; fds {}; CPU {:.0f}%\n", ackFigures(*bot, 3), openFds(bot->pid),
-                           100 * cpuShare(bot->pid, 1s));
+  std::cout << fmt::format("- before: ack {}; fds {}; CPU {:.0f}%\n", ackFigures(*bot, 3), openFds(bot->pid()),
+                           100 * cpuShare(bot->pid(), 1s));
   auto idle = openIdle(*bot, static_cast<int>(limit) + 100);
   std::this_thread::sleep_for(1s);
   auto r = bot->signedStatus(5s);
   std::cout << fmt::format("- {} idle connections opened (the kernel's backlog takes what patbot cannot accept); "
                            "patbot fds {}; signed ack: {} after {} ms; patbot CPU {:.0f}%\n",
-                           idle.size(), openFds(bot->pid), r.status ? std::to_string(r.status) : "none",
-                           r.elapsed.count(), 100 * cpuShare(bot->pid, 2s));
+                           idle.size(), openFds(bot->pid()), r.status ? std::to_string(r.status) : "none",
+                           r.elapsed.count(), 100 * cpuShare(bot->pid(), 2s));
   std::this_thread::sleep_for(16s);   // past the listener's idle deadline (15 s)
   std::cout << fmt::format("- 16 s later, the idle connections still open on the client side: patbot fds {}; "
                            "ack {}\n",
-                           openFds(bot->pid), ackFigures(*bot, 3));
+                           openFds(bot->pid()), ackFigures(*bot, 3));
   closeAll(idle);
   std::this_thread::sleep_for(1s);
   std::cout << fmt::format("- idle connections closed: ack {}; fds {}; CPU {:.0f}%\n", ackFigures(*bot, 3),
-                           openFds(bot->pid), 100 * cpuShare(bot->pid, 1s));
+                           openFds(bot->pid()), 100 * cpuShare(bot->pid(), 1s));
 }
 
 std::vector<int> parseList(const char* text) {
@@ -217,13 +203,10 @@ int main(int argc, char** argv) {
   ::getrlimit(RLIMIT_NOFILE, &nofile);
   std::cout << fmt::format("# patbot serve under hostile clients ({} CPUs, RLIMIT_NOFILE {})\n",
                            std::thread::hardware_concurrency(), nofile.rlim_cur);
-  StackOptions options;
-  options.accounts = 3;
-  options.tokensPerAccount = 2;
-  E2eStack stack(options);
+  E2eStack stack(smallWorld());
   auto bot = botOf(stack);
   if (!bot) return 1;
-  std::cout << fmt::format("patbot serve at start: RSS {} MiB, {} fds\n", rssKiB(bot->pid) / 1024, openFds(bot->pid));
+  std::cout << fmt::format("patbot serve at start: RSS {} MiB, {} fds\n", rssKiB(bot->pid()) / 1024, openFds(bot->pid()));
   bot->signedStatus();
   measureIdle(*bot, idle);
   if (memory) {

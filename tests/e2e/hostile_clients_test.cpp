@@ -20,8 +20,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/e2e/e2e_assertions.h"
 #include "tests/e2e/e2e_stack.h"
+#include "tests/e2e/raw_bot.h"
 #include "tests/e2e/raw_client.h"
+#include "tests/e2e/wait_until.h"
 #include "tests/sanitizers/sanitizer_build.h"
 
 namespace patbot::e2e {
@@ -32,32 +35,20 @@ using namespace std::chrono_literals;
 constexpr auto kAckBudget = 3000ms;      // SPEC §3: answer within 3 s, always
 constexpr int kIndividualPerWindow = 20;   // RejectedAuditThrottle's default in patbot serve
 
-#define REQUIRE_STACK(stack) ASSERT_TRUE((stack).ready()) << (stack).startupLog()
-
-StackOptions smallStack() {
-  StackOptions options;
-  options.accounts = 3;
-  options.tokensPerAccount = 2;
-  return options;
-}
-
 class HostileClients : public ::testing::Test {
  protected:
   void SetUp() override {
-    REQUIRE_STACK(stack_);
-    port_ = portOf(stack_.botUrl);
-    auto pid = findProcessByEnv("PATBOT_DB=" + stack_.dbPath, "serve");
-    ASSERT_TRUE(pid) << "cannot find the patbot serve process";
-    pid_ = *pid;
+    ASSERT_TRUE(stackStarted(stack_));
+    std::string why;
+    auto bot = RawBot::of(stack_, "/commands/hostile", &why);
+    ASSERT_TRUE(bot) << why;
+    bot_ = *bot;
   }
 
   // A signed `/pat status` on a fresh connection, as Slack sends it.
-  RawReply signedStatus(std::chrono::milliseconds timeout = 10s) {
-    std::string body = slashForm("status", "U0ALICE001", stack_.slackUrl + "/commands/hostile");
-    return exchange(port_, slackRequest("/slack/commands", body, secret()), timeout);
-  }
+  RawReply signedStatus(std::chrono::milliseconds timeout = 10s) { return bot_.signedStatus(timeout); }
 
-  std::string secret() const { return stack_.env().at("SLACK_SIGNING_SECRET"); }
+  const std::string& secret() const { return bot_.signingSecret(); }
 
   std::vector<nlohmann::json> auditRows() {
     auto [code, out] = stack_.patbot({"audit", "--format", "jsonl", "--limit", "1000"});
@@ -71,9 +62,8 @@ class HostileClients : public ::testing::Test {
     return rows;
   }
 
-  E2eStack stack_{smallStack()};
-  int port_ = 0;
-  pid_t pid_ = -1;
+  E2eStack stack_{smallWorld()};
+  RawBot bot_;
 };
 
 // Connections that send part of a request and then one byte every `period` until stopped.
@@ -110,22 +100,19 @@ class Tricklers {
 
 TEST_F(HostileClients, IdleConnectionsAndSlowSendersDoNotDelayASignedAck) {
   ASSERT_EQ(signedStatus().status, 200) << "warm-up";
-  long fdsBefore = openFds(pid_);
-  long rssBefore = rssKiB(pid_);
+  long fdsBefore = openFds(bot_.pid());
+  long rssBefore = rssKiB(bot_.pid());
 
   std::vector<int> idle;
   for (int i = 0; i < 500; ++i) {
-    int fd = connectLoopback(port_);
+    int fd = connectLoopback(bot_.port());
     ASSERT_GE(fd, 0) << "connection " << i << " refused";
     idle.push_back(fd);
   }
   // The server really holds them (accepted, one descriptor each), not just the kernel's backlog.
   // (A few descriptors of the warm-up may close meanwhile: allow for them.)
-  auto until = std::chrono::steady_clock::now() + 10s;
-  while (openFds(pid_) < fdsBefore + 490 && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(50ms);
-  }
-  EXPECT_GE(openFds(pid_), fdsBefore + 490);
+  waitUntil([&] { return openFds(bot_.pid()) >= fdsBefore + 490; }, 10s, 50ms);
+  EXPECT_GE(openFds(bot_.pid()), fdsBefore + 490);
 
   // Slow senders: a complete head announcing a body that arrives a byte at a time, and a head
   // that never ends.
@@ -134,8 +121,8 @@ TEST_F(HostileClients, IdleConnectionsAndSlowSendersDoNotDelayASignedAck) {
       "Content-Length: 4096\r\nX-Slack-Request-Timestamp: {}\r\nX-Slack-Signature: v0={}\r\n\r\ntext=",
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count(),
       std::string(64, '0'));
-  Tricklers slowBodies(port_, 25, slowBodyHead, 100ms);
-  Tricklers slowHeads(port_, 25, "POST /slack/commands HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ", 100ms);
+  Tricklers slowBodies(bot_.port(), 25, slowBodyHead, 100ms);
+  Tricklers slowHeads(bot_.port(), 25, "POST /slack/commands HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ", 100ms);
   ASSERT_EQ(slowBodies.connected(), 25u);
   ASSERT_EQ(slowHeads.connected(), 25u);
   std::this_thread::sleep_for(500ms);
@@ -152,23 +139,23 @@ TEST_F(HostileClients, IdleConnectionsAndSlowSendersDoNotDelayASignedAck) {
   auto viaSlack = stack_.slash("status");
   EXPECT_EQ(viaSlack.value("status", 0), 200) << viaSlack.dump();
   EXPECT_LT(viaSlack.value("elapsed_ms", 99999), kAckBudget.count());
-  EXPECT_EQ(exchange(port_, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 5s).status, 200);
+  EXPECT_EQ(exchange(bot_.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 5s).status, 200);
   EXPECT_GT(slowBodies.bytesSent(), 0u);
 
   std::cout << fmt::format("[hostile] 500 idle + 25 slow-body + 25 slow-head connections: worst ack {} ms, "
                            "fake Slack {} ms; patbot fds {} -> {}, RSS {} -> {} KiB\n",
-                           worst.count(), viaSlack.value("elapsed_ms", -1), fdsBefore, openFds(pid_), rssBefore,
-                           rssKiB(pid_));
+                           worst.count(), viaSlack.value("elapsed_ms", -1), fdsBefore, openFds(bot_.pid()), rssBefore,
+                           rssKiB(bot_.pid()));
   closeAll(idle);
 }
 
 TEST_F(HostileClients, StalledClientsAreDisconnectedAtTheListenersDeadlines) {
   ASSERT_EQ(signedStatus().status, 200) << "warm-up";
-  long fdsBefore = openFds(pid_);
+  long fdsBefore = openFds(bot_.pid());
   auto connectMany = [this](int count, const std::string& opening) {
     std::vector<int> fds;
     for (int i = 0; i < count; ++i) {
-      int fd = connectLoopback(port_);
+      int fd = connectLoopback(bot_.port());
       if (fd >= 0 && (opening.empty() || sendAll(fd, opening))) fds.push_back(fd);
       else if (fd >= 0) ::close(fd);
     }
@@ -178,15 +165,13 @@ TEST_F(HostileClients, StalledClientsAreDisconnectedAtTheListenersDeadlines) {
   auto partialHeads = connectMany(40, "POST /slack/commands HTTP/1.1\r\nHost: x\r\nX-Half: ");
   auto partialBodies = connectMany(40, "POST /slack/commands HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\nab");
   ASSERT_EQ(idle.size() + partialHeads.size() + partialBodies.size(), 120u);
-  auto until = std::chrono::steady_clock::now() + 10s;
-  while (openFds(pid_) < fdsBefore + 115 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(50ms);
-  EXPECT_GE(openFds(pid_), fdsBefore + 115) << "the server holds them";
+  waitUntil([&] { return openFds(bot_.pid()) >= fdsBefore + 115; }, 10s, 50ms);
+  EXPECT_GE(openFds(bot_.pid()), fdsBefore + 115) << "the server holds them";
 
   // Head and body deadlines (5 s) first, then the idle one (15 s); a margin for a loaded machine.
   auto closedWithin = [this](long atMost, std::chrono::seconds limit) {
-    auto end = std::chrono::steady_clock::now() + limit;
-    while (openFds(pid_) > atMost && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(100ms);
-    return openFds(pid_);
+    waitUntil([&] { return openFds(bot_.pid()) <= atMost; }, limit);
+    return openFds(bot_.pid());
   };
   long afterHeadDeadline = closedWithin(fdsBefore + 45, 10s);
   EXPECT_LE(afterHeadDeadline, fdsBefore + 45) << "partial heads and bodies must be dropped after 5 s";
@@ -208,13 +193,13 @@ TEST_F(HostileClients, StalledClientsAreDisconnectedAtTheListenersDeadlines) {
 using patbot::sanitizers::kAddressSanitizer;
 
 TEST_F(HostileClients, OversizedBodiesGet413WithoutBeingBuffered) {
-  long rssBefore = rssKiB(pid_);
+  long rssBefore = rssKiB(bot_.pid());
   // Declared too large: refused on the head; the body is read and thrown away, never kept.
   // Kept bodies would show as RSS growth of their size; thrown-away ones as allocator noise (a
   // few MiB, whatever the size: 1 GiB costs about 1 MiB, see hostile_clients_measure).
   const size_t declared = 128 * 1024 * 1024;
   const long kBoundKiB = 32 * 1024;
-  int fd = connectLoopback(port_);
+  int fd = connectLoopback(bot_.port());
   ASSERT_GE(fd, 0);
   ASSERT_TRUE(sendAll(fd, fmt::format("POST /slack/commands HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n"
                                       "Content-Type: application/x-www-form-urlencoded\r\n\r\n",
@@ -229,16 +214,16 @@ TEST_F(HostileClients, OversizedBodiesGet413WithoutBeingBuffered) {
   ::close(fd);
   EXPECT_EQ(reply.status, 413) << reply.head;
   EXPECT_TRUE(reply.peerClosed) << "a refused request's connection is closed";
-  long rssAfterDeclared = rssKiB(pid_);
+  long rssAfterDeclared = rssKiB(bot_.pid());
 
   // Not declared (chunked): refused once the limit is crossed, the rest thrown away.
   std::string chunked = "POST /slack/commands HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
   std::string chunk = fmt::format("{:x}\r\n{}\r\n", 64 * 1024, std::string(64 * 1024, 'b'));
   for (int i = 0; i < 1024; ++i) chunked += chunk;   // 64 MiB
   chunked += "0\r\n\r\n";
-  auto chunkedReply = exchange(port_, chunked, 30s);
+  auto chunkedReply = exchange(bot_.port(), chunked, 30s);
   EXPECT_EQ(chunkedReply.status, 413) << chunkedReply.head;
-  long rssAfterChunked = rssKiB(pid_);
+  long rssAfterChunked = rssKiB(bot_.pid());
 
   std::cout << fmt::format("[hostile] 128 MiB declared body: {} in {} ms; 64 MiB chunked: {} in {} ms; "
                            "RSS {} -> {} -> {} KiB\n",
@@ -259,20 +244,20 @@ TEST_F(HostileClients, OversizedHeadsGet431AndCloseTheConnection) {
   auto withHeaders = [](const std::string& headers) {
     return "POST /slack/commands HTTP/1.1\r\nHost: x\r\n" + headers + "Content-Length: 2\r\n\r\nab";
   };
-  auto oneLong = exchange(port_, withHeaders("X-Pad: " + std::string(64 * 1024, 'p') + "\r\n"), 10s);
+  auto oneLong = exchange(bot_.port(), withHeaders("X-Pad: " + std::string(64 * 1024, 'p') + "\r\n"), 10s);
   EXPECT_EQ(oneLong.status, 431) << oneLong.head;
   EXPECT_TRUE(oneLong.peerClosed);
 
   std::string many;
   for (int i = 0; i < 1000; ++i) many += fmt::format("X-Header-{}: {}\r\n", i, std::string(30, 'v'));
-  auto manySmall = exchange(port_, withHeaders(many), 10s);
+  auto manySmall = exchange(bot_.port(), withHeaders(many), 10s);
   EXPECT_EQ(manySmall.status, 431) << manySmall.head;
 
-  auto longUrl = exchange(port_, "GET /healthz?" + std::string(32 * 1024, 'q') + " HTTP/1.1\r\nHost: x\r\n\r\n", 10s);
+  auto longUrl = exchange(bot_.port(), "GET /healthz?" + std::string(32 * 1024, 'q') + " HTTP/1.1\r\nHost: x\r\n\r\n", 10s);
   EXPECT_EQ(longUrl.status, 431) << longUrl.head;
 
   // Just under the limit is an ordinary request (unsigned here, so 401).
-  auto fits = exchange(port_, withHeaders("X-Pad: " + std::string(12 * 1024, 'p') + "\r\nConnection: close\r\n"), 10s);
+  auto fits = exchange(bot_.port(), withHeaders("X-Pad: " + std::string(12 * 1024, 'p') + "\r\nConnection: close\r\n"), 10s);
   EXPECT_EQ(fits.status, 401) << fits.head;
   EXPECT_EQ(signedStatus().status, 200);
 
@@ -298,7 +283,7 @@ TEST_F(HostileClients, AFloodOfBadlySignedRequestsCostsBoundedAuditRows) {
   std::string wrongSecret = "not-the-signing-secret";
   for (int t = 0; t < kThreads; ++t) {
     flooders.emplace_back([&] {
-      int fd = connectLoopback(port_);
+      int fd = connectLoopback(bot_.port());
       for (int i = 0; i < kPerThread; ++i) {
         std::string body = slashForm(fmt::format("rotate {} --yes", i), "U0MALLORY1", "http://127.0.0.1:9/x");
         RawReply r;
@@ -310,7 +295,7 @@ TEST_F(HostileClients, AFloodOfBadlySignedRequestsCostsBoundedAuditRows) {
         else ++otherStatus;
         if (r.peerClosed || r.status == 0) {   // keep flooding on a new connection
           ::close(fd);
-          fd = connectLoopback(port_);
+          fd = connectLoopback(bot_.port());
         }
       }
       ::close(fd);
@@ -375,10 +360,7 @@ TEST_F(HostileClients, AFloodOfBadlySignedRequestsCostsBoundedAuditRows) {
   }
   EXPECT_LE(refusalLines, static_cast<size_t>(2 * (kIndividualPerWindow + 1)));
   EXPECT_NE(log.find("audited as one row"), std::string::npos);
-  auto secrets = stack_.secrets();
-  for (size_t i = 0; i < secrets.size(); ++i) {
-    EXPECT_EQ(log.find(secrets[i]), std::string::npos) << "secret #" << i << " in the log";
-  }
+  EXPECT_TRUE(noSecretIn(stack_, log)) << "in the log";
   EXPECT_EQ(signedStatus().status, 200) << "the restarted bot serves";
   std::cout << fmt::format("[hostile] {} badly signed requests: {} individual rows, {} aggregate rows, "
                            "{} refusal log lines\n",

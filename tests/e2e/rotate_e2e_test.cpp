@@ -5,88 +5,49 @@
 #include <fstream>
 #include <iterator>
 
+#include "tests/e2e/e2e_assertions.h"
+#include "tests/e2e/e2e_policy.h"
 #include "tests/e2e/e2e_stack.h"
+#include "tests/e2e/fake_gitlab_view.h"
+#include "tests/e2e/slack_messages.h"
 
 namespace patbot::e2e {
 namespace {
 
-constexpr const char* kTokenName = "GitLab Security Service - Architecture - Inventory";
-
-const char* kPolicy = R"(
-[access]
-operators = ["U0ALICE001"]
-
-[[token]]
-account = "inventory-bot"
-name    = "GitLab Security Service - Architecture - Inventory"
-ci_variables    = [{ project = "sec/inventory-builder", key = "GITLAB_API_TOKEN" }]
-group_variables = [{ group = "sec", key = "INVENTORY_TOKEN" }]
-verify_pipeline = { project = "sec/inventory-builder", ref = "main" }
-tracking_issue  = { project = "sec/team", iid = 262 }
-)";
-
+// The inventory token, its rotation also closing the tracking issue sec/team#262; no notices.
 StackOptions rotationStack() {
-  StackOptions o;
-  o.demoSeed = true;
-  o.policyToml = kPolicy;
-  return o;
-}
-
-nlohmann::json findToken(const nlohmann::json& state, int64_t id) {
-  for (const auto& t : state["tokens"]) {
-    if (t["id"] == id) return t;
-  }
-  return nullptr;
-}
-
-std::string confirmationIdIn(const std::vector<nlohmann::json>& messages) {
-  for (const auto& m : messages) {
-    for (const auto& b : m["message"].value("blocks", nlohmann::json::array())) {
-      if (b["type"] != "actions") continue;
-      for (const auto& e : b["elements"]) {
-        if (e["action_id"] == "pat_confirm") return e["value"];
-      }
-    }
-  }
-  return "";
+  Policy policy;
+  policy.tokens[0].trackingIssue = {{"sec/team", 262}};
+  return demoStackOptions(policy, "");
 }
 
 TEST(RotateE2e, ConfirmedRotationCreatesDeliversVerifiesRevokesAndClosesTheIssue) {
   E2eStack stack(rotationStack());
-  ASSERT_TRUE(stack.ready()) << stack.startupLog();
-  auto sent = stack.slash(std::string("rotate inventory-bot/\"") + kTokenName + "\"");
+  ASSERT_TRUE(stackStarted(stack));
+  auto sent = stack.slash(std::string("rotate inventory-bot/\"") + kInventoryTokenName + "\"");
   ASSERT_EQ(sent.value("status", 0), 200) << sent.dump();
-  auto plan = stack.messagesFor(sent["response_url"], 1);
+  auto plan = stack.textFor(sent["response_url"]);
   ASSERT_FALSE(plan.empty());
-  std::string confirmation = confirmationIdIn(plan);
-  ASSERT_FALSE(confirmation.empty()) << plan[0].dump();
-  EXPECT_NE(plan[0].dump().find("GITLAB_API_TOKEN"), std::string::npos);
+  std::string confirmation = buttonValue(plan, "pat_confirm");
+  ASSERT_FALSE(confirmation.empty()) << plan;
+  EXPECT_NE(plan.find("GITLAB_API_TOKEN"), std::string::npos);
 
   // A reader pressing Confirm changes nothing.
-  auto byBob = stack.post(stack.slackUrl + "/_fake/click",
-                          nlohmann::json{{"user_id", "U0BOB00001"}, {"channel_id", "C0PATBOT01"},
-                                         {"action_id", "pat_confirm"}, {"value", confirmation}}.dump());
-  auto bobReport = nlohmann::json::parse(byBob.body);
-  ASSERT_EQ(bobReport.value("status", 0), 200) << byBob.body;
+  auto bobReport = stack.click("pat_confirm", confirmation, "U0BOB00001");
+  ASSERT_EQ(bobReport.value("status", 0), 200) << bobReport.dump();
   EXPECT_NE(stack.textFor(bobReport["response_url"]).find("Only operators"), std::string::npos);
 
-  auto click = stack.post(stack.slackUrl + "/_fake/click",
-                          nlohmann::json{{"user_id", "U0ALICE001"}, {"channel_id", "C0PATBOT01"},
-                                         {"action_id", "pat_confirm"}, {"value", confirmation}}.dump());
-  auto report = nlohmann::json::parse(click.body);
-  ASSERT_EQ(report.value("status", 0), 200) << click.body;
-  auto result = stack.messagesFor(report["response_url"], 1, std::chrono::seconds(60));
-  ASSERT_FALSE(result.empty());
-  std::string text = result[0].dump();
-  EXPECT_NE(text.find("Rotated"), std::string::npos) << text;
+  auto report = stack.click("pat_confirm", confirmation);
+  ASSERT_EQ(report.value("status", 0), 200) << report.dump();
+  EXPECT_TRUE(rotationSucceeded(stack, report["response_url"]));
 
-  auto state = nlohmann::json::parse(stack.get(stack.gitlabUrl + "/_fake/state").body);
-  auto old = findToken(state, 101);
+  auto state = fakeGitLabState(stack);
+  auto old = tokenById(state, 101);
   ASSERT_FALSE(old.is_null());
   EXPECT_TRUE(old["revoked"].get<bool>());
   nlohmann::json fresh;
   for (const auto& t : state["tokens"]) {
-    if (t["name"] == kTokenName && !t["revoked"].get<bool>()) fresh = t;
+    if (t["name"] == kInventoryTokenName && !t["revoked"].get<bool>()) fresh = t;
   }
   ASSERT_FALSE(fresh.is_null());
   EXPECT_EQ(fresh["scopes"], old["scopes"]);
@@ -110,25 +71,18 @@ TEST(RotateE2e, ConfirmedRotationCreatesDeliversVerifiesRevokesAndClosesTheIssue
   EXPECT_TRUE(issueClosed);
 
   // Pressing Confirm again does nothing.
-  auto again = stack.post(stack.slackUrl + "/_fake/click",
-                          nlohmann::json{{"user_id", "U0ALICE001"}, {"channel_id", "C0PATBOT01"},
-                                         {"action_id", "pat_confirm"}, {"value", confirmation}}.dump());
-  auto againReport = nlohmann::json::parse(again.body);
+  auto againReport = stack.click("pat_confirm", confirmation);
   EXPECT_NE(stack.textFor(againReport["response_url"]).find("already"), std::string::npos);
-  auto after = nlohmann::json::parse(stack.get(stack.gitlabUrl + "/_fake/state").body);
-  int active = 0;
-  for (const auto& t : after["tokens"]) active += t["name"] == kTokenName && !t["revoked"].get<bool>();
-  EXPECT_EQ(active, 1);
+  EXPECT_EQ(activeTokensNamed(fakeGitLabState(stack), kInventoryTokenName).size(), 1u);
 
   // The canary: the new value is nowhere but in GitLab's variables.
   auto [code, audit] = stack.patbot({"audit", "--format", "jsonl", "--limit", "1000"});
   ASSERT_EQ(code, 0);
-  for (const auto& place : {stack.bot()->output(), audit, stack.get(stack.slackUrl + "/_fake/messages").body,
+  for (const auto& place : {stack.bot()->output(), audit, allSlackMessages(stack),
                             stack.get(stack.botUrl + "/metrics").body}) {
     EXPECT_EQ(place.find(newValue), std::string::npos) << "the new token value leaked";
   }
-  auto [vcode, verify] = stack.patbot({"audit", "verify"});
-  EXPECT_EQ(vcode, 0) << verify;
+  EXPECT_TRUE(auditChainIntact(stack));
   for (const auto& file : {stack.dbPath, stack.dbPath + "-wal"}) {
     std::ifstream in(file, std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -138,51 +92,44 @@ TEST(RotateE2e, ConfirmedRotationCreatesDeliversVerifiesRevokesAndClosesTheIssue
 
 TEST(RotateE2e, DryRunChangesNothingAndNonOperatorsAreRefused) {
   E2eStack stack(rotationStack());
-  ASSERT_TRUE(stack.ready()) << stack.startupLog();
-  auto before = stack.get(stack.gitlabUrl + "/_fake/state").body;
+  ASSERT_TRUE(stackStarted(stack));
+  auto before = fakeGitLabState(stack);
   auto denied = stack.slash("rotate 101 --yes", "U0BOB00001");
   EXPECT_NE(denied.value("body", "").find("operator"), std::string::npos);
   auto dry = stack.slash("rotate 101 --dry-run");
   auto plan = stack.textFor(dry["response_url"]);
   EXPECT_NE(plan.find("dry run"), std::string::npos) << plan;
-  auto calls = nlohmann::json::parse(stack.get(stack.gitlabUrl + "/_fake/calls").body);
+  auto calls = fakeGitLabCalls(stack);
   for (const auto& c : calls) EXPECT_EQ(c["method"], "GET") << "dry run wrote: " << c.dump();
   auto noConsumers = stack.slash("rotate deploy-bot/registry --yes");
   EXPECT_NE(stack.textFor(noConsumers["response_url"]).find("--reveal"), std::string::npos);
-  auto after = nlohmann::json::parse(stack.get(stack.gitlabUrl + "/_fake/state").body);
-  auto old = nlohmann::json::parse(before);
-  EXPECT_EQ(after["tokens"].size(), old["tokens"].size());
-  EXPECT_FALSE(findToken(after, 101)["revoked"].get<bool>());
+  auto after = fakeGitLabState(stack);
+  EXPECT_EQ(after["tokens"].size(), before["tokens"].size());
+  EXPECT_FALSE(tokenById(after, 101)["revoked"].get<bool>());
 }
 
 TEST(RotateE2e, CliRotateWithYes) {
   E2eStack stack(rotationStack());
-  ASSERT_TRUE(stack.ready()) << stack.startupLog();
+  ASSERT_TRUE(stackStarted(stack));
   auto [code, out] = stack.patbot({"rotate", "101", "--yes", "--poll-seconds", "0"}, {{"PATBOT_LOG_LEVEL", "warn"}});
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("old id 101"), std::string::npos) << out;
-  auto state = nlohmann::json::parse(stack.get(stack.gitlabUrl + "/_fake/state").body);
-  EXPECT_TRUE(findToken(state, 101)["revoked"].get<bool>());
+  auto state = fakeGitLabState(stack);
+  EXPECT_TRUE(tokenById(state, 101)["revoked"].get<bool>());
   EXPECT_EQ(out.find("glpat-"), std::string::npos);
 }
 
-}  // namespace
-}  // namespace patbot::e2e
-
-namespace patbot::e2e {
-namespace {
-
 TEST(RotateE2e, ExpiredTokenWithoutConsumersIsReplacedAndRevealedOnce) {
   E2eStack stack(rotationStack());
-  ASSERT_TRUE(stack.ready()) << stack.startupLog();
+  ASSERT_TRUE(stackStarted(stack));
   auto refused = stack.patbot({"rotate", "backup-bot/nightly-backup", "--yes"}, {{"PATBOT_LOG_LEVEL", "warn"}});
   EXPECT_NE(refused.first, 0);
   EXPECT_NE(refused.second.find("[[token]]"), std::string::npos) << refused.second;
   auto [code, out] = stack.patbot({"rotate", "backup-bot/nightly-backup", "--yes", "--reveal", "--poll-seconds", "0"},
                                   {{"PATBOT_LOG_LEVEL", "warn"}});
   ASSERT_EQ(code, 0) << "rotation failed";
-  auto state = nlohmann::json::parse(stack.get(stack.gitlabUrl + "/_fake/state").body);
-  EXPECT_TRUE(findToken(state, 106)["revoked"].get<bool>());
+  auto state = fakeGitLabState(stack);
+  EXPECT_TRUE(tokenById(state, 106)["revoked"].get<bool>());
   std::string newValue;
   for (const auto& t : state["tokens"]) {
     if (t["name"] == "nightly-backup" && !t["revoked"].get<bool>()) newValue = t["value"];

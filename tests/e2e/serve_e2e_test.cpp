@@ -4,25 +4,25 @@
 
 #include <fmt/format.h>
 
-#include "slack/signature_verifier.h"
+#include "tests/e2e/e2e_assertions.h"
 #include "tests/e2e/e2e_stack.h"
+#include "tests/e2e/fake_gitlab_view.h"
+#include "tests/e2e/slack_messages.h"
+#include "tests/e2e/wait_until.h"
 
 namespace patbot::e2e {
 namespace {
 
-#define REQUIRE_STACK(stack) ASSERT_TRUE((stack).ready()) << (stack).startupLog()
+using namespace std::chrono_literals;
 
 TEST(ServeE2e, HealthReadinessAndMetrics) {
   E2eStack stack;
-  REQUIRE_STACK(stack);
+  ASSERT_TRUE(stackStarted(stack));
   auto health = stack.get(stack.botUrl + "/healthz");
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(health.body, "ok");
   int ready = 0;
-  for (int i = 0; i < 100 && ready != 200; ++i) {
-    ready = stack.get(stack.botUrl + "/readyz").status;
-    if (ready != 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  waitUntil([&] { return (ready = stack.get(stack.botUrl + "/readyz").status) == 200; }, 10s);
   EXPECT_EQ(ready, 200);
   auto metrics = stack.get(stack.botUrl + "/metrics");
   EXPECT_EQ(metrics.status, 200);
@@ -35,7 +35,7 @@ TEST(ServeE2e, StatusListsEveryTokenAcrossPages) {
   options.accounts = 105;
   options.tokensPerAccount = 2;
   E2eStack stack(options);
-  REQUIRE_STACK(stack);
+  ASSERT_TRUE(stackStarted(stack));
   auto sent = stack.slash("status --all");
   ASSERT_EQ(sent.value("status", 0), 200) << sent.dump();
   EXPECT_LT(sent.value("elapsed_ms", 99999), 3000);
@@ -73,7 +73,7 @@ TEST(ServeE2e, StatusListsEveryTokenAcrossPages) {
     ++checked;
   }
   EXPECT_GT(checked, 200);
-  auto calls = nlohmann::json::parse(stack.get(stack.gitlabUrl + "/_fake/calls").body);
+  auto calls = fakeGitLabCalls(stack);
   bool secondPage = false;
   for (const auto& c : calls) {
     if (c["path"] == "/api/v4/service_accounts" && c["query"].get<std::string>().find("page=2") != std::string::npos) {
@@ -85,7 +85,7 @@ TEST(ServeE2e, StatusListsEveryTokenAcrossPages) {
 
 TEST(ServeE2e, HelpUnknownAndBadFlagsAreEphemeralAnswers) {
   E2eStack stack;
-  REQUIRE_STACK(stack);
+  ASSERT_TRUE(stackStarted(stack));
   auto help = stack.slash("help");
   EXPECT_EQ(help.value("status", 0), 200);
   EXPECT_NE(help.value("body", "").find("status [QUERY] [--expiring DAYS] [--all]"), std::string::npos);
@@ -102,7 +102,7 @@ TEST(ServeE2e, HelpUnknownAndBadFlagsAreEphemeralAnswers) {
 
 TEST(ServeE2e, BadlySignedRequestsAre401AndAudited) {
   E2eStack stack;
-  REQUIRE_STACK(stack);
+  ASSERT_TRUE(stackStarted(stack));
   for (auto variant : {nlohmann::json{{"signature", "bad"}}, nlohmann::json{{"signature", "missing"}},
                        nlohmann::json{{"signature", "uppercase"}}, nlohmann::json{{"timestamp_offset_s", -301}},
                        nlohmann::json{{"timestamp_offset_s", 301}}}) {
@@ -121,7 +121,7 @@ TEST(ServeE2e, BadlySignedRequestsAre401AndAudited) {
 
 TEST(ServeE2e, HttpLimits) {
   E2eStack stack;
-  REQUIRE_STACK(stack);
+  ASSERT_TRUE(stackStarted(stack));
   std::string big(70000, 'a');
   auto tooBig = stack.post(stack.botUrl + "/slack/commands", big, {{"content-type", "application/x-www-form-urlencoded"}});
   EXPECT_EQ(tooBig.status, 413);
@@ -138,7 +138,7 @@ TEST(ServeE2e, HttpLimits) {
 
 TEST(ServeE2e, AuditVerifyFindsAnAlteredRow) {
   E2eStack stack;
-  REQUIRE_STACK(stack);
+  ASSERT_TRUE(stackStarted(stack));
   stack.slash("help");
   stack.slash("status", "U0ALICE001", {{"signature", "bad"}});
   stack.slash("help");
@@ -160,7 +160,7 @@ TEST(ServeE2e, AuditVerifyFindsAnAlteredRow) {
 
 TEST(ServeE2e, NoSecretInLogsAuditMessagesOrMetrics) {
   E2eStack stack;
-  REQUIRE_STACK(stack);
+  ASSERT_TRUE(stackStarted(stack));
   auto sent = stack.slash("status --all");
   stack.messagesFor(sent["response_url"], 1);
   stack.slash("status", "U0ALICE001", {{"signature", "bad"}});
@@ -170,17 +170,13 @@ TEST(ServeE2e, NoSecretInLogsAuditMessagesOrMetrics) {
   std::vector<std::pair<std::string, std::string>> places = {
       {"patbot log", stack.bot()->output()},
       {"audit", audit},
-      {"slack messages", stack.get(stack.slackUrl + "/_fake/messages").body},
+      {"slack messages", allSlackMessages(stack)},
       {"metrics", stack.get(stack.botUrl + "/metrics").body},
       {"gitlab calls", stack.get(stack.gitlabUrl + "/_fake/calls").body}};
-  auto secrets = stack.secrets();
-  ASSERT_GT(secrets.size(), 100u);
+  ASSERT_GT(stack.secrets().size(), 100u);
   for (const auto& [where, text] : places) {
     EXPECT_FALSE(text.empty()) << where;
-    for (size_t i = 0; i < secrets.size(); ++i) {
-      // Print which secret (by index), never the secret itself.
-      EXPECT_EQ(text.find(secrets[i]), std::string::npos) << "secret #" << i << " found in " << where;
-    }
+    EXPECT_TRUE(noSecretIn(stack, text)) << "in " << where;
   }
 }
 
@@ -188,7 +184,7 @@ TEST(ServeE2e, GitLabDownGivesAPlainSentenceAndNotReady) {
   StackOptions options;
   options.gitlabDown = true;
   E2eStack stack(options);
-  REQUIRE_STACK(stack);
+  ASSERT_TRUE(stackStarted(stack));
   auto sent = stack.slash("status");
   ASSERT_EQ(sent.value("status", 0), 200);
   auto text = stack.textFor(sent["response_url"]);
@@ -216,7 +212,7 @@ TEST(CliE2e, ServeWithoutConfigurationNamesEveryMissingVariable) {
 
 TEST(CliE2e, ScanAndCheckConfigAgainstTheFake) {
   E2eStack stack;
-  REQUIRE_STACK(stack);
+  ASSERT_TRUE(stackStarted(stack));
   auto [code, out] = stack.patbot({"scan", "--json"}, {{"PATBOT_LOG_LEVEL", "warn"}});
   EXPECT_EQ(code, 2) << out;   // the generated seed has expired tokens
   auto json = nlohmann::json::parse(out.substr(out.find('{')), nullptr, false);
@@ -241,7 +237,7 @@ TEST(CliE2e, ScanAndCheckConfigAgainstTheFake) {
 // a non-admin's 403; check-config names the missing scope instead of only blaming the token.
 TEST(CliE2e, CheckConfigNamesTheAdminModeScopeWhenAdminModeIsOn) {
   E2eStack stack;
-  REQUIRE_STACK(stack);
+  ASSERT_TRUE(stackStarted(stack));
   nlohmann::json seed = stack.seed();
   seed["admin_mode"] = true;
   ASSERT_EQ(stack.post(stack.gitlabUrl + "/_fake/reset", seed.dump()).status, 200);

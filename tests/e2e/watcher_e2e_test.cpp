@@ -3,51 +3,45 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "tests/e2e/e2e_assertions.h"
+#include "tests/e2e/e2e_policy.h"
 #include "tests/e2e/e2e_stack.h"
+#include "tests/e2e/fake_gitlab_view.h"
+#include "tests/e2e/slack_messages.h"
+#include "tests/e2e/wait_until.h"
 
 namespace patbot::e2e {
 namespace {
 
+using namespace std::chrono_literals;
+
 constexpr const char* kChannel = "C0PATBOT01";   // a channel the fake Slack knows
 
-StackOptions watchedStack(const std::string& trackingProject) {
-  StackOptions o;
-  o.demoSeed = true;
-  o.policyToml = "[watch]\ntracking_project = \"" + trackingProject + "\"\n";
-  o.extraEnv = {{"PATBOT_NOTIFY_CHANNEL", kChannel}};
-  return o;
-}
-
-// Messages posted with chat.postMessage to `channel` so far.
-std::vector<nlohmann::json> channelMessages(E2eStack& stack, const std::string& channel) {
-  std::vector<nlohmann::json> out;
-  auto all = nlohmann::json::parse(stack.get(stack.slackUrl + "/_fake/messages").body, nullptr, false);
-  if (!all.is_array()) return out;
-  for (const auto& m : all) {
-    if (m.value("channel", "") == channel) out.push_back(m);
-  }
-  return out;
+// The watcher opens its tracking issues in `trackingProject`. Only with `tokens` configured is
+// there an operator to rotate them.
+StackOptions watchedStack(const std::string& trackingProject, std::vector<PolicyToken> tokens = {}) {
+  Policy policy;
+  policy.trackingProject = trackingProject;
+  policy.tokens = std::move(tokens);
+  if (policy.tokens.empty()) policy.operators.clear();
+  return demoStackOptions(policy, kChannel);
 }
 
 TEST(WatcherE2e, ServeWarnsInTheChannelAndOpensTrackingIssues) {
   E2eStack stack(watchedStack("sec/team"));
-  ASSERT_TRUE(stack.ready()) << stack.startupLog();
+  ASSERT_TRUE(stackStarted(stack));
   std::vector<nlohmann::json> posted;
-  for (int i = 0; i < 300 && posted.empty(); ++i) {
-    posted = channelMessages(stack, kChannel);
-    if (posted.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  waitUntil([&] { return !(posted = channelMessages(stack, kChannel)).empty(); }, 30s);
   ASSERT_EQ(posted.size(), 1u) << stack.bot()->output();
   const std::string digest = posted[0].dump();
   EXPECT_NE(digest.find("3 service account tokens need attention"), std::string::npos) << digest;
   EXPECT_NE(digest.find("pat_digest_rotate"), std::string::npos);
   EXPECT_NE(digest.find("/sec/team/-/issues/"), std::string::npos) << digest;
 
-  auto state = nlohmann::json::parse(stack.get(stack.gitlabUrl + "/_fake/state").body);
+  auto state = fakeGitLabState(stack);
   int tracking = 0;
   for (const auto& p : state["projects"]) {
     for (const auto& is : p["issues"]) {
@@ -59,52 +53,34 @@ TEST(WatcherE2e, ServeWarnsInTheChannelAndOpensTrackingIssues) {
   EXPECT_NE(metrics.find("patbot_token_days_remaining{account=\"deploy-bot\",token_name=\"registry\",token_id=\"103\"} 12"),
             std::string::npos)
       << metrics;
-  for (const auto& secret : stack.secrets()) {
-    EXPECT_EQ(digest.find(secret), std::string::npos);
-    EXPECT_EQ(metrics.find(secret), std::string::npos);
-  }
+  EXPECT_TRUE(noSecretIn(stack, digest));
+  EXPECT_TRUE(noSecretIn(stack, metrics));
 }
 
 TEST(WatcherE2e, AMissingTrackingProjectIsNamedByServeAndCheckConfig) {
   E2eStack stack(watchedStack("no/such-project"));
-  ASSERT_TRUE(stack.ready()) << stack.startupLog();
-  EXPECT_TRUE(stack.bot()->waitFor("tracking_project \"no/such-project\"", std::chrono::seconds(20)))
-      << stack.bot()->output();
+  ASSERT_TRUE(stackStarted(stack));
+  EXPECT_TRUE(stack.bot()->waitFor("tracking_project \"no/such-project\"", 20s)) << stack.bot()->output();
   auto [code, out] = stack.patbot({"check-config"});
   EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find("tracking project:  FAILED"), std::string::npos) << out;
   EXPECT_NE(out.find("no/such-project"), std::string::npos) << out;
 }
 
-}  // namespace
-}  // namespace patbot::e2e
-
-namespace patbot::e2e {
-namespace {
-
 // Issue 12, hole 6: `patbot rotate` built its engine without the watcher's tracking issues, so the
 // issue the watcher opened for a token stayed open after a CLI rotation.
 TEST(WatcherE2e, ACliRotationClosesTheIssueTheWatcherOpened) {
-  StackOptions o = watchedStack("sec/team");
-  o.policyToml += R"(
-[access]
-operators = ["U0ALICE001"]
-
-[[token]]
-account = "inventory-bot"
-name    = "GitLab Security Service - Architecture - Inventory"
-ci_variables = [{ project = "sec/inventory-builder", key = "GITLAB_API_TOKEN" }]
-)";
-  E2eStack stack(o);
-  ASSERT_TRUE(stack.ready()) << stack.startupLog();
+  E2eStack stack(watchedStack(
+      "sec/team", {tokenInProject("inventory-bot", kInventoryTokenName, kInventoryProject, kInventoryProjectKey)}));
+  ASSERT_TRUE(stackStarted(stack));
   auto issueOf101 = [&]() -> nlohmann::json {
-    auto state = nlohmann::json::parse(stack.get(stack.gitlabUrl + "/_fake/state").body);
+    auto state = fakeGitLabState(stack);
     for (const auto& p : state["projects"]) {
       if (p["path"] != "sec/team") continue;
       for (const auto& is : p["issues"]) {
         std::string title = is["title"];
         if (title.rfind("Service account token expiring:", 0) == 0 &&
-            title.find("GitLab Security Service - Architecture - Inventory") != std::string::npos) {
+            title.find(kInventoryTokenName) != std::string::npos) {
           return is;
         }
       }
@@ -112,10 +88,7 @@ ci_variables = [{ project = "sec/inventory-builder", key = "GITLAB_API_TOKEN" }]
     return nullptr;
   };
   nlohmann::json issue;
-  for (int i = 0; i < 300 && issue.is_null(); ++i) {
-    issue = issueOf101();
-    if (issue.is_null()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  waitUntil([&] { return !(issue = issueOf101()).is_null(); }, 30s);
   ASSERT_FALSE(issue.is_null()) << "the watcher opened no issue for token 101\n" << stack.bot()->output();
   ASSERT_EQ(issue["state"], "opened");
 
