@@ -14,6 +14,7 @@
 #include "core/time_format.h"
 #include "storage/database.h"
 #include "storage/watcher_store.h"
+#include "tests/support/database.h"
 #include "tests/support/temp_dir.h"
 
 namespace patbot::handlers {
@@ -71,9 +72,7 @@ class CachedInventoryTest : public ::testing::Test {
     cache_.reset();
     store_.reset();
     db_.reset();
-    auto db = storage::Database::open(dir_.file("patbot.db"));
-    ASSERT_TRUE(db) << db.error().message;
-    db_ = std::move(*db);
+    ASSERT_NO_FATAL_FAILURE(patbot::testing::openDatabase(dir_.file("patbot.db"), db_));
     store_ = std::make_unique<storage::WatcherStore>(*db_, clock_);
     cache_ = std::make_unique<CachedInventory>(*store_, clock_, &writes_);
   }

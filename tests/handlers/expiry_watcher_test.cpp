@@ -24,6 +24,7 @@
 #include "storage/rotation_journal.h"
 #include "storage/sqlite_audit_store.h"
 #include "storage/watcher_store.h"
+#include "tests/support/database.h"
 #include "tests/support/fake_gitlab_transport.h"
 #include "tests/support/temp_dir.h"
 
@@ -127,9 +128,7 @@ class WatcherTest : public ::testing::Test {
     if (loseDatabase) {
       for (const char* suffix : {"", "-wal", "-shm"}) std::remove((dir_.file("patbot.db") + suffix).c_str());
     }
-    auto db = storage::Database::open(dir_.file("patbot.db"));
-    ASSERT_TRUE(db) << db.error().message;
-    db_ = std::move(*db);
+    ASSERT_NO_FATAL_FAILURE(patbot::testing::openDatabase(dir_.file("patbot.db"), db_));
     store_ = std::make_unique<storage::WatcherStore>(*db_, clock_);
     audit_ = std::make_unique<storage::SqliteAuditStore>(*db_, clock_);
     journal_ = std::make_unique<storage::RotationJournal>(*db_, clock_);

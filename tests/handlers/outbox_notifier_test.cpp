@@ -22,6 +22,7 @@
 #include "slack/block_kit.h"
 #include "storage/database.h"
 #include "storage/watcher_store.h"
+#include "tests/support/database.h"
 #include "tests/support/temp_dir.h"
 
 namespace patbot::handlers {
@@ -77,9 +78,7 @@ class OutboxNotifierTest : public ::testing::Test {
     outbox_.reset();
     store_.reset();
     db_.reset();
-    auto db = storage::Database::open(dir_.file("patbot.db"));
-    ASSERT_TRUE(db) << db.error().message;
-    db_ = std::move(*db);
+    ASSERT_NO_FATAL_FAILURE(patbot::testing::openDatabase(dir_.file("patbot.db"), db_));
     store_ = std::make_unique<storage::WatcherStore>(*db_, clock_);
     outbox_ = std::make_unique<OutboxNotifier>(*store_, slack_, clock_, metrics_, options_);
   }
