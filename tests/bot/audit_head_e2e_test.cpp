@@ -74,12 +74,12 @@ TEST(AuditHeadE2e, ServePublishesTheHeadAndVerifyChecksIt) {
   stack.stopBot(false);
   std::string sql =
       "SELECT 'DROP TRIGGER ' || name || ';' FROM sqlite_master WHERE type='trigger' AND tbl_name='audit';";
-  auto [c1, drops] = runToCompletion("/usr/bin/sqlite3", {stack.dbPath, sql}, {});
+  auto [c1, drops] = runToCompletion("/usr/bin/sqlite3", {"-cmd", ".timeout 10000", stack.dbPath, sql}, {});
   ASSERT_EQ(c1, 0) << drops;
   const std::string kept = std::to_string(std::stoll(id) - 1);
   auto [c2, o2] = runToCompletion(
       "/usr/bin/sqlite3",
-      {stack.dbPath, drops + "DELETE FROM audit WHERE id > " + kept + "; UPDATE sqlite_sequence SET seq = " + kept +
+      {"-cmd", ".timeout 10000", stack.dbPath, drops + "DELETE FROM audit WHERE id > " + kept + "; UPDATE sqlite_sequence SET seq = " + kept +
                          " WHERE name = 'audit';"},
       {});
   ASSERT_EQ(c2, 0) << o2;

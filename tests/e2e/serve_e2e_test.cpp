@@ -145,13 +145,14 @@ TEST(ServeE2e, AuditVerifyFindsAnAlteredRow) {
   auto [code, out] = stack.patbot({"audit", "verify"});
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("intact"), std::string::npos);
-  // A tamperer with the sqlite3 CLI: drop the append-only triggers, then rewrite row 2.
+  // A tamperer with the sqlite3 CLI (waiting, like any sqlite3 user, for the running bot's write lock):
+  // drop the append-only triggers, then rewrite row 2.
   std::string sql =
       "SELECT 'DROP TRIGGER ' || name || ';' FROM sqlite_master WHERE type='trigger' AND tbl_name='audit';";
-  auto [c1, drops] = runToCompletion("/usr/bin/sqlite3", {stack.dbPath, sql}, {});
+  auto [c1, drops] = runToCompletion("/usr/bin/sqlite3", {"-cmd", ".timeout 10000", stack.dbPath, sql}, {});
   ASSERT_EQ(c1, 0) << drops;
   auto [c2, o2] = runToCompletion("/usr/bin/sqlite3",
-                                  {stack.dbPath, drops + "UPDATE audit SET outcome='ok' WHERE id=2;"}, {});
+                                  {"-cmd", ".timeout 10000", stack.dbPath, drops + "UPDATE audit SET outcome='ok' WHERE id=2;"}, {});
   ASSERT_EQ(c2, 0) << o2;
   auto [bad, badOut] = stack.patbot({"audit", "verify"});
   EXPECT_EQ(bad, 1) << badOut;
