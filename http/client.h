@@ -19,7 +19,7 @@ struct ClientOptions {
   // Requests whose URL proxy.proxyFor() names a proxy for go through it: https:// in a CONNECT
   // tunnel (TLS stays end to end), http:// as absolute-form requests. A proxy that is not an
   // http:// URL fails those requests with kConfig (never a silent direct connection).
-  ProxySettings proxy;
+  ProxySettings proxy{};
 };
 
 // TLS is always verified (system store plus extraCaFile). Each request honours its own deadline
