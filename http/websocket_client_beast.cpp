@@ -447,7 +447,7 @@ Result<std::unique_ptr<WebSocket>> connectWebSocket(const std::string& url, cons
   auto parsed = parseWebSocketUrl(url);
   if (!parsed) {
     return Error::make(ErrorKind::kInvalidInput, "the WebSocket URL is not a ws:// or wss:// URL",
-                       "unparsable WebSocket URL (not shown: it may hold a ticket)");
+                       "unparsable WebSocket URL (not shown: its query may hold a secret)");
   }
   std::optional<ParsedUrl> proxy;
   if (auto proxyUrl = options.proxy.proxyFor(url)) {
