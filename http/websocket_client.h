@@ -62,8 +62,9 @@ class WebSocket {
 };
 
 // Opens a connection to `url` (ws:// or wss://; the path and query are sent as is, with a
-// User-Agent header from options). Blocks for connectTimeout at most (a DNS lookup that hangs
-// can add half a second). Errors:
+// User-Agent header from options). Returns within connectTimeout (plus half a second when the
+// name lookup hangs: getaddrinfo cannot be cancelled, so that connection is abandoned to a
+// thread of its own that waits for the resolver and then frees it). Errors:
 // - kInvalidInput: a URL that is not ws(s)://host[:port]/... (parseWebSocketUrl);
 // - kConfig: the proxy proxyFor() names is not an http:// URL (see proxy.h; never a silent
 //   direct connection), or extraCaFile cannot be loaded;
