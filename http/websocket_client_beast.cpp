@@ -121,11 +121,16 @@ class BeastWebSocket final : public WebSocket {
     std::unique_lock lock(shared_.mutex);
     if (!shared_.changed.wait_for(lock, options_.connectTimeout + kThreadSlack,
                                   [&] { return shared_.opened.has_value(); })) {
-      // Only a name lookup that outlives connectTimeout gets here (getaddrinfo cannot be cancelled).
-      return ending_.openingTimedOut(options_.connectTimeout, "no answer in time");
+      // Only a name lookup that outlives connectTimeout gets here: getaddrinfo cannot be
+      // cancelled, and the resolver's destructor waits for it (see openConnection).
+      lookupHangs_ = true;
+      return ending_.openingTimedOut(options_.connectTimeout, "resolving");
     }
     return *shared_.opened;
   }
+
+  // open() gave up on a name lookup still under way.
+  bool lookupHangs() const { return lookupHangs_; }
 
   Result<std::string> read() override {
     std::unique_lock lock(shared_.mutex);
@@ -397,6 +402,8 @@ class BeastWebSocket final : public WebSocket {
   net::steady_timer openTimer_{ioc_};
   net::steady_timer closeTimer_{ioc_};
 
+  bool lookupHangs_ = false;   // the opening thread's
+
   // io thread only
   OpeningPhase phase_ = OpeningPhase::kResolving;
   bool openDone_ = false;
@@ -437,7 +444,12 @@ Result<std::unique_ptr<WebSocket>> openConnection(ParsedUrl url, std::optional<P
                                                   std::unique_ptr<ssl::context> tls) {
   auto socket = std::make_unique<BeastWebSocket<kTls>>(std::move(url), std::move(proxy), options);
   Status opened = socket->open(std::move(tls));
-  if (!opened) return opened.error();
+  if (!opened) {
+    // Destroying a connection whose name lookup hangs blocks until the system resolver gives up
+    // (resolv.conf's timeout times its attempts); that wait must not be the caller's.
+    if (socket->lookupHangs()) std::thread([doomed = std::move(socket)]() mutable { doomed.reset(); }).detach();
+    return opened.error();
+  }
   return std::unique_ptr<WebSocket>(std::move(socket));
 }
 
@@ -447,7 +459,7 @@ Result<std::unique_ptr<WebSocket>> connectWebSocket(const std::string& url, cons
   auto parsed = parseWebSocketUrl(url);
   if (!parsed) {
     return Error::make(ErrorKind::kInvalidInput, "the WebSocket URL is not a ws:// or wss:// URL",
-                       "unparsable WebSocket URL (not shown: it may hold a ticket)");
+                       "unparsable WebSocket URL (not shown: its query may hold a secret)");
   }
   std::optional<ParsedUrl> proxy;
   if (auto proxyUrl = options.proxy.proxyFor(url)) {

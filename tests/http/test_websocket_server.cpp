@@ -182,7 +182,7 @@ void TestWebSocketServer::closeWith(uint16_t code, const std::string& reason) {
   net::post(state_->ioc, [state = state_.get(), code, reason] {
     for (auto& connection : state->connections) {
       if (connection->done || !connection->ws.is_open()) continue;
-      connection->ws.async_close(websocket::close_reason(code, reason), [](beast::error_code) {});
+      connection->ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason), [](beast::error_code) {});
     }
   });
 }
