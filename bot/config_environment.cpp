@@ -247,7 +247,7 @@ void loadEnvironment(ConfigNeeds needs, const EnvLookup& env, Config& c, Problem
   if (signing) {
     c.slackSigningSecret = std::move(*signing);
   } else if (serve && !signingGiven && !appGiven) {
-    p.add("SLACK_SIGNING_SECRET is not set (or set SLACK_APP_TOKEN for Socket Mode)");
+    p.add("SLACK_SIGNING_SECRET is not set");   // the wording SPEC §2 fixes; README names SLACK_APP_TOKEN
   }
   if (bot) {
     if (bot->reveal().rfind("xoxb-", 0) != 0) {
@@ -271,6 +271,7 @@ void loadEnvironment(ConfigNeeds needs, const EnvLookup& env, Config& c, Problem
   c.slackProxy.httpsProxy = either("HTTPS_PROXY", "https_proxy");
   c.slackProxy.httpProxy = either("HTTP_PROXY", "http_proxy");
   c.slackProxy.noProxy = either("NO_PROXY", "no_proxy");
+  if (auto proxy = c.slackProxy.validate(); !proxy) p.add(proxy.error().message);
 
   if (auto v = getVar(env, "GITLAB_URL")) {
     if (auto url = parseBaseUrl("GITLAB_URL", *v, true, p)) c.gitlabUrl = *url;

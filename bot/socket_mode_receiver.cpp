@@ -115,7 +115,9 @@ void SocketModeReceiver::openOne(std::unique_lock<std::mutex>& lock) {
   if (!socket) {
     const Error& e = socket.error();
     metrics_.inc("patbot_socket_open_failures_total", {{"kind", errorKindName(e.kind)}});
-    if (e.kind == ErrorKind::kUnauthorized || e.kind == ErrorKind::kForbidden) {
+    // Refused credentials, and a configuration that cannot work (a proxy that is not http://, a
+    // CA file that does not load), are not cured by retrying.
+    if (e.kind == ErrorKind::kUnauthorized || e.kind == ErrorKind::kForbidden || e.kind == ErrorKind::kConfig) {
       fail(e.message);
       return;
     }

@@ -14,7 +14,8 @@
 //   is dead and replaced; one that sends no hello within helloTimeout likewise.
 // - Reconnects back off exponentially with jitter (1 s doubling to 30 s, ±50 %), reset by a
 //   hello; a 429 or `ratelimited` from apps.connections.open waits its Retry-After instead.
-// - A fatal answer (slack::isFatalSocketModeError, or link_disabled) stops the receiver: no
+// - A fatal answer (slack::isFatalSocketModeError, link_disabled, or a kConfig error from
+//   connecting, e.g. an unusable proxy setting) stops the receiver: no
 //   reconnect is tried and fatalError() holds the one sentence its owner reports.
 //
 // Threads: one supervisor (opens, replaces, reaps), one reader per connection, `workers` for the
