@@ -29,6 +29,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -271,6 +272,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   // Silent: drop raw bytes until the client's TCP connection ends (or the socket is closed).
   void drain() {
     if (phase_ != Phase::kOpen) return;
+    draining_ = true;
     if (!scratch_) scratch_ = std::make_unique<char[]>(kDrainChunk);
     socket().async_read_some(net::buffer(scratch_.get(), kDrainChunk), [self = shared_from_this()](beast::error_code ec, size_t) {
       if (self->phase_ != Phase::kOpen) return;
@@ -351,8 +353,18 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     if (phase_ != Phase::kOpen || silent_) return;
     silent_ = true;
     dropQueue();
-    // Cancels the pending read (and any write); onRead then starts the raw drain.
+    cancelUntilDraining();
+  }
+
+  // Cancels the pending read (and any write); onRead then starts the raw drain. A Beast read can
+  // be between socket operations (waiting for the write lock to send a pong, say), where a cancel
+  // misses it, so this repeats every few milliseconds until the drain has started.
+  void cancelUntilDraining() {
+    if (draining_ || phase_ != Phase::kOpen) return;
     beast::get_lowest_layer(ws_).cancel();
+    if (!silenceTimer_) silenceTimer_.emplace(ws_.get_executor());
+    silenceTimer_->expires_after(std::chrono::milliseconds(5));
+    silenceTimer_->async_wait([self = shared_from_this()](beast::error_code) { self->cancelUntilDraining(); });
   }
 
   // Reports the end once, then closes the socket (Beast's own teardown, if any, already ran).
@@ -388,7 +400,9 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   uint16_t closeCode_ = 0;
   std::string closeReason_;
   bool silent_ = false;
+  bool draining_ = false;  // the raw reads of a silent connection have started
   bool aborted_ = false;
+  std::optional<net::steady_timer> silenceTimer_;
 };
 
 }  // namespace detail

@@ -169,15 +169,13 @@ void FakeSocketMode::text(const http::WebSocketPeer& peer, std::string message) 
   auto sends = sent_.find(ack->envelopeId);
   Sent* matched = nullptr;
   if (sends != sent_.end()) {
-    // The earliest unacked send on this connection, else the earliest unacked one anywhere.
-    for (auto& s : sends->second) {
-      if (!s.acked && s.connection == c->id) {
-        matched = &s;
-        break;
-      }
+    // The latest unacked send on this connection, else the latest unacked one anywhere: acks
+    // carry only the envelope id, and the send a round of deliver() waits for is the latest.
+    for (auto it = sends->second.rbegin(); it != sends->second.rend() && !matched; ++it) {
+      if (!it->acked && it->connection == c->id) matched = &*it;
     }
-    for (auto& s : sends->second) {
-      if (!matched && !s.acked) matched = &s;
+    for (auto it = sends->second.rbegin(); it != sends->second.rend() && !matched; ++it) {
+      if (!it->acked) matched = &*it;
     }
   }
   if (matched) {
