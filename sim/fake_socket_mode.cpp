@@ -347,8 +347,14 @@ json FakeSocketMode::connections() const {
                    {"acks_received", c->acksReceived},
                    {"disconnect_reason", c->disconnectReason ? json(*c->disconnectReason) : json(nullptr)}});
   }
-  return {{"connections", out}, {"open", openCountLocked()}, {"refused_upgrades", refusedUpgrades_},
-          {"ping_interval_ms", pingInterval_.count()}};
+  return out;
+}
+
+json FakeSocketMode::settings() const {
+  std::lock_guard lock(mu_);
+  return {{"ping_interval_ms", pingInterval_.count()},
+          {"open_connections", openCountLocked()},
+          {"refused_upgrades", refusedUpgrades_}};
 }
 
 json FakeSocketMode::acks() const {
@@ -421,11 +427,6 @@ void FakeSocketMode::setPingInterval(std::chrono::milliseconds interval) {
   auto next = SteadyClock::now() + pingInterval_;
   for (auto& c : connections_) c->nextPing = next;
   timerWake_.notify_all();
-}
-
-int64_t FakeSocketMode::pingIntervalMs() const {
-  std::lock_guard lock(mu_);
-  return pingInterval_.count();
 }
 
 void FakeSocketMode::reset() {

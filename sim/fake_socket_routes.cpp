@@ -182,7 +182,7 @@ http::Response settings(FakeSlackState& s, const http::Request& req) {
     if (!problem.empty()) return badRequest(problem);
     if (interval) s.socket->setPingInterval(std::chrono::milliseconds(*interval));
   }
-  return slackJsonResponse(200, {{"ping_interval_ms", s.socket->pingIntervalMs()}});
+  return slackJsonResponse(200, s.socket->settings());
 }
 
 }  // namespace
