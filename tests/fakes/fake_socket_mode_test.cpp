@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -802,6 +803,48 @@ TEST_F(FakeSocketModeTest, BurstWithoutAcksStallsAndReports) {
   EXPECT_EQ(r["acked"], 0);
   EXPECT_EQ(r["timed_out"], true);
   EXPECT_GE(r["elapsed_ms"].get<double>(), 900.0);
+}
+
+TEST_F(FakeSocketModeTest, AnEleventhConnectionIsTurnedAway) {
+  std::vector<std::unique_ptr<TestWsClient>> clients;
+  for (int i = 0; i < 10; ++i) clients.push_back(connected());
+  auto extra = TestWsClient::connect(freshUrl());
+  ASSERT_TRUE(extra);
+  auto frame = extra->nextJson();
+  ASSERT_TRUE(frame);
+  EXPECT_EQ((*frame)["type"], "disconnect") << "no hello";
+  EXPECT_EQ((*frame)["reason"], "too_many_websockets");
+  ASSERT_TRUE(extra->waitClosed(3s));
+  auto c = closedConnection(11);
+  EXPECT_EQ(c["hello_sent"], false);
+  EXPECT_EQ(c["closed_by"], "server");
+  clients.pop_back();  // one fewer open: the next one is welcome
+  closedConnection(10);
+  auto again = TestWsClient::connect(freshUrl());
+  ASSERT_TRUE(again);
+  auto hello = again->nextJson();
+  ASSERT_TRUE(hello);
+  EXPECT_EQ((*hello)["type"], "hello");
+  EXPECT_EQ((*hello)["num_connections"], 10);
+}
+
+TEST(FakeSocketModeLifetime, DestroyingTheFakeEndsItsConnections) {
+  FakeClock clock(TimePoint(std::chrono::seconds(1700000000)));
+  NoTransport transport;
+  FakeSlackOptions options;
+  options.appToken = kAppToken;
+  auto slack = std::make_unique<FakeSlack>(options, clock, transport);
+  http::Request r;
+  r.method = "POST";
+  r.path = "/api/apps.connections.open";
+  r.headers["authorization"] = std::string("Bearer ") + kAppToken;
+  auto client = TestWsClient::connect(json::parse(slack->handle(r).body)["url"].get<std::string>());
+  ASSERT_TRUE(client);
+  ASSERT_TRUE(client->nextJson());
+  auto start = std::chrono::steady_clock::now();
+  slack.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  EXPECT_TRUE(client->waitClosed(3s)) << "the client sees its connection end";
 }
 
 TEST(FakeSocketModeOff, SocketRoutesAnswer400AndConnectionsOpenFails) {
