@@ -113,9 +113,10 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   // --- called through WebSocketPeer (any thread): each hops onto the strand -------------------
 
   void queueText(std::string text, std::function<void(bool)> written) {
-    net::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text), written = std::move(written)]() mutable {
-      self->enqueue(Outbound{Outbound::kText, std::move(text), 0, std::move(written)});
-    });
+    net::post(ws_.get_executor(),
+              [self = shared_from_this(), text = std::move(text), written = std::move(written)]() mutable {
+                self->enqueue(Outbound{Outbound::kText, std::move(text), 0, std::move(written)});
+              });
   }
   void queuePing(std::string payload) {
     if (payload.size() > kMaxControlPayload) payload.resize(kMaxControlPayload);
@@ -264,7 +265,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     if (closing_) return finish(WebSocketCloser::kServer, closeCode_, closeReason_);
     if (ec == websocket::error::closed) {
       const auto& reason = ws_.reason();
-      return finish(WebSocketCloser::kClient, static_cast<uint16_t>(reason.code), std::string(reason.reason.data(), reason.reason.size()));
+      return finish(WebSocketCloser::kClient, static_cast<uint16_t>(reason.code),
+                    std::string(reason.reason.data(), reason.reason.size()));
     }
     finish(WebSocketCloser::kClient, 0, "");  // TCP ended without a close frame, or failed
   }
@@ -274,11 +276,12 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     if (phase_ != Phase::kOpen) return;
     draining_ = true;
     if (!scratch_) scratch_ = std::make_unique<char[]>(kDrainChunk);
-    socket().async_read_some(net::buffer(scratch_.get(), kDrainChunk), [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (self->phase_ != Phase::kOpen) return;
-      if (!ec) return self->drain();
-      self->finish(self->aborted_ ? WebSocketCloser::kAbort : WebSocketCloser::kClient, 0, "");
-    });
+    socket().async_read_some(net::buffer(scratch_.get(), kDrainChunk),
+                             [self = shared_from_this()](beast::error_code ec, size_t) {
+                               if (self->phase_ != Phase::kOpen) return;
+                               if (!ec) return self->drain();
+                               self->finish(self->aborted_ ? WebSocketCloser::kAbort : WebSocketCloser::kClient, 0, "");
+                             });
   }
 
   // --- writing ----------------------------------------------------------------------------------
@@ -304,13 +307,15 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
         ws_.async_write(net::buffer(next.data), done);
         break;
       case Outbound::kPing:
-        ws_.async_ping(websocket::ping_data(next.data.data(), next.data.size()), [done](beast::error_code ec) { done(ec); });
+        ws_.async_ping(websocket::ping_data(next.data.data(), next.data.size()),
+                       [done](beast::error_code ec) { done(ec); });
         break;
       case Outbound::kClose:
         closing_ = true;
         closeCode_ = next.code;
         closeReason_ = next.data;
-        ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(next.code), next.data), [done](beast::error_code ec) { done(ec); });
+        ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(next.code), next.data),
+                        [done](beast::error_code ec) { done(ec); });
         break;
     }
   }

@@ -72,7 +72,8 @@ bool FakeSocketMode::hasOpenConnection() const {
 }
 
 int FakeSocketMode::openCountLocked() const {
-  return static_cast<int>(std::count_if(connections_.begin(), connections_.end(), [](const auto& c) { return c->open; }));
+  return static_cast<int>(
+      std::count_if(connections_.begin(), connections_.end(), [](const auto& c) { return c->open; }));
 }
 
 FakeSocketMode::Connection* FakeSocketMode::byIdLocked(int64_t id) {

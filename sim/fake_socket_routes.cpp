@@ -152,7 +152,8 @@ http::Response burst(FakeSlackState& s, json body) {
   if (!count || *count < 1 || *count > kMaxBurst) return badRequest(fmt::format("count must be 1..{}", kMaxBurst));
   if (!body.contains("text")) body["text"] = "help";
   body.erase("trigger_id");  // every envelope mints its own
-  std::string userId = body.value("user_id", json("U0ALICE001")).is_string() ? body.value("user_id", std::string()) : "";
+  std::string userId =
+      body.value("user_id", json("U0ALICE001")).is_string() ? body.value("user_id", std::string()) : "";
   std::string channelId =
       body.value("channel_id", json("C0PATBOT01")).is_string() ? body.value("channel_id", std::string()) : "";
   BurstOrder order;

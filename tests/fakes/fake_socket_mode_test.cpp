@@ -636,8 +636,12 @@ TEST_F(FakeSocketModeTest, EnvelopeRouteSendsWhatItIsGiven) {
                                                      {"connection", 2}});
   auto e = b->nextJson();
   ASSERT_TRUE(e);
-  EXPECT_EQ(*e, json({{"envelope_id", "env-1"}, {"type", "events_api"}, {"payload", {{"event", {{"type", "app_mention"}}}}},
-                      {"accepts_response_payload", false}, {"retry_attempt", 2}, {"retry_reason", "timeout"}}));
+  EXPECT_EQ(*e, json({{"envelope_id", "env-1"},
+                      {"type", "events_api"},
+                      {"payload", {{"event", {{"type", "app_mention"}}}}},
+                      {"accepts_response_payload", false},
+                      {"retry_attempt", 2},
+                      {"retry_reason", "timeout"}}));
   b->ack("env-1");
   json r = report.get();
   EXPECT_EQ(r["status"], 200);
