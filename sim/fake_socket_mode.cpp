@@ -300,6 +300,7 @@ DeliveryReport FakeSocketMode::deliver(const EnvelopeOrder& order) {
     if (id.empty()) break;  // a raw frame without an envelope id: no ack to wait for
     auto roundAcked = [&](bool all) {
       auto& sends = sent_[id];
+      if (sends.size() <= roundStart) return !all;  // a reset forgot them: stop waiting, not acked
       auto begin = sends.begin() + static_cast<std::ptrdiff_t>(roundStart);
       auto isAcked = [](const Sent& s) { return s.acked; };
       return all ? std::all_of(begin, sends.end(), isAcked) : std::any_of(begin, sends.end(), isAcked);
