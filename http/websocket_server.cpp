@@ -29,6 +29,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -112,9 +113,10 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   // --- called through WebSocketPeer (any thread): each hops onto the strand -------------------
 
   void queueText(std::string text, std::function<void(bool)> written) {
-    net::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text), written = std::move(written)]() mutable {
-      self->enqueue(Outbound{Outbound::kText, std::move(text), 0, std::move(written)});
-    });
+    net::post(ws_.get_executor(),
+              [self = shared_from_this(), text = std::move(text), written = std::move(written)]() mutable {
+                self->enqueue(Outbound{Outbound::kText, std::move(text), 0, std::move(written)});
+              });
   }
   void queuePing(std::string payload) {
     if (payload.size() > kMaxControlPayload) payload.resize(kMaxControlPayload);
@@ -263,7 +265,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     if (closing_) return finish(WebSocketCloser::kServer, closeCode_, closeReason_);
     if (ec == websocket::error::closed) {
       const auto& reason = ws_.reason();
-      return finish(WebSocketCloser::kClient, static_cast<uint16_t>(reason.code), std::string(reason.reason.data(), reason.reason.size()));
+      return finish(WebSocketCloser::kClient, static_cast<uint16_t>(reason.code),
+                    std::string(reason.reason.data(), reason.reason.size()));
     }
     finish(WebSocketCloser::kClient, 0, "");  // TCP ended without a close frame, or failed
   }
@@ -271,12 +274,14 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   // Silent: drop raw bytes until the client's TCP connection ends (or the socket is closed).
   void drain() {
     if (phase_ != Phase::kOpen) return;
+    draining_ = true;
     if (!scratch_) scratch_ = std::make_unique<char[]>(kDrainChunk);
-    socket().async_read_some(net::buffer(scratch_.get(), kDrainChunk), [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (self->phase_ != Phase::kOpen) return;
-      if (!ec) return self->drain();
-      self->finish(self->aborted_ ? WebSocketCloser::kAbort : WebSocketCloser::kClient, 0, "");
-    });
+    socket().async_read_some(net::buffer(scratch_.get(), kDrainChunk),
+                             [self = shared_from_this()](beast::error_code ec, size_t) {
+                               if (self->phase_ != Phase::kOpen) return;
+                               if (!ec) return self->drain();
+                               self->finish(self->aborted_ ? WebSocketCloser::kAbort : WebSocketCloser::kClient, 0, "");
+                             });
   }
 
   // --- writing ----------------------------------------------------------------------------------
@@ -302,13 +307,15 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
         ws_.async_write(net::buffer(next.data), done);
         break;
       case Outbound::kPing:
-        ws_.async_ping(websocket::ping_data(next.data.data(), next.data.size()), [done](beast::error_code ec) { done(ec); });
+        ws_.async_ping(websocket::ping_data(next.data.data(), next.data.size()),
+                       [done](beast::error_code ec) { done(ec); });
         break;
       case Outbound::kClose:
         closing_ = true;
         closeCode_ = next.code;
         closeReason_ = next.data;
-        ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(next.code), next.data), [done](beast::error_code ec) { done(ec); });
+        ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(next.code), next.data),
+                        [done](beast::error_code ec) { done(ec); });
         break;
     }
   }
@@ -351,8 +358,18 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     if (phase_ != Phase::kOpen || silent_) return;
     silent_ = true;
     dropQueue();
-    // Cancels the pending read (and any write); onRead then starts the raw drain.
+    cancelUntilDraining();
+  }
+
+  // Cancels the pending read (and any write); onRead then starts the raw drain. A Beast read can
+  // be between socket operations (waiting for the write lock to send a pong, say), where a cancel
+  // misses it, so this repeats every few milliseconds until the drain has started.
+  void cancelUntilDraining() {
+    if (draining_ || phase_ != Phase::kOpen) return;
     beast::get_lowest_layer(ws_).cancel();
+    if (!silenceTimer_) silenceTimer_.emplace(ws_.get_executor());
+    silenceTimer_->expires_after(std::chrono::milliseconds(5));
+    silenceTimer_->async_wait([self = shared_from_this()](beast::error_code) { self->cancelUntilDraining(); });
   }
 
   // Reports the end once, then closes the socket (Beast's own teardown, if any, already ran).
@@ -388,7 +405,9 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   uint16_t closeCode_ = 0;
   std::string closeReason_;
   bool silent_ = false;
+  bool draining_ = false;  // the raw reads of a silent connection have started
   bool aborted_ = false;
+  std::optional<net::steady_timer> silenceTimer_;
 };
 
 }  // namespace detail

@@ -65,7 +65,9 @@ class WebSocketPeer {
   const std::string& remote() const { return remote_; }
 
   // Sends one text frame. `written`, when given, is called on the I/O thread once the frame has
-  // been handed to the kernel (true) or could not be (false: ended, silent or failed).
+  // been handed to the kernel (true) or could not be (false: ended, silent or failed); when the
+  // connection is already gone, with false at once on the calling thread (so it must not take a
+  // lock the caller may hold).
   void sendText(std::string text, std::function<void(bool)> written = {}) const;
   // Sends a ping frame with `payload` (at most 125 bytes).
   void ping(std::string payload = {}) const;

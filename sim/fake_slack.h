@@ -40,10 +40,9 @@
 //   report: status 200 when acked within 3 s (else 0), content_type "application/json", body =
 //   the ack's payload as JSON text ("" without), error "operation_timeout" | "dispatch_failed"
 //   (no usable connection) | null, plus "envelope_id", "connection", "attempts".
-//   GET  /_fake/socket/connections  {"connections":[{id,state,opened_at_ms,closed_at_ms,closed_by,
-//                        close_code,hello_sent,silent,pings_sent,pongs_received,pings_received,
-//                        envelopes_sent,acks_received,disconnect_reason}],"open","refused_upgrades",
-//                        "ping_interval_ms"}
+//   GET  /_fake/socket/connections  [{id,state,opened_at_ms,closed_at_ms,closed_by,close_code,
+//                        hello_sent,silent,pings_sent,pongs_received,pings_received,envelopes_sent,
+//                        acks_received,disconnect_reason}], every connection since the last reset
 //   POST /_fake/socket/disconnect {"connection":ID|"all","reason":"warning"|"refresh_requested"|
 //                        "too_many_websockets"|"link_disabled","close_after_ms":M} the frame, then the
 //                        server closes (1000) after M ms unless the client did (defaults 10000, 3000,
@@ -58,7 +57,8 @@
 //   POST /_fake/socket/burst {"count":N,"in_flight":W,"text","user_id","channel_id","connection",
 //                        "timeout_ms"} -> {"sent","acked","elapsed_ms","acks_per_s","p50_ms",
 //                        "p90_ms","p99_ms","max_ms","timed_out","connections"}
-//   GET|POST /_fake/socket/settings {"ping_interval_ms":N}  (0 = no pings)
+//   GET|POST /_fake/socket/settings {"ping_interval_ms":N} (0 = no pings); both answer
+//                        {"ping_interval_ms","open_connections","refused_upgrades"}
 //
 // Time (response_url expiry, rate limits, ts, request timestamps) comes from the Clock; Socket
 // Mode's latencies, pings and ack deadlines use the real steady clock.

@@ -9,8 +9,8 @@
 
 #include "core/lower_case.h"
 #include "sim/fake_slack_state.h"
-#include "sim/fake_socket_wire.h"
 #include "sim/fake_slack_wire.h"
+#include "sim/fake_socket_wire.h"
 
 namespace patbot::fakes {
 namespace {

@@ -72,7 +72,8 @@ bool FakeSocketMode::hasOpenConnection() const {
 }
 
 int FakeSocketMode::openCountLocked() const {
-  return static_cast<int>(std::count_if(connections_.begin(), connections_.end(), [](const auto& c) { return c->open; }));
+  return static_cast<int>(
+      std::count_if(connections_.begin(), connections_.end(), [](const auto& c) { return c->open; }));
 }
 
 FakeSocketMode::Connection* FakeSocketMode::byIdLocked(int64_t id) {
@@ -169,15 +170,13 @@ void FakeSocketMode::text(const http::WebSocketPeer& peer, std::string message) 
   auto sends = sent_.find(ack->envelopeId);
   Sent* matched = nullptr;
   if (sends != sent_.end()) {
-    // The earliest unacked send on this connection, else the earliest unacked one anywhere.
-    for (auto& s : sends->second) {
-      if (!s.acked && s.connection == c->id) {
-        matched = &s;
-        break;
-      }
+    // The latest unacked send on this connection, else the latest unacked one anywhere: acks
+    // carry only the envelope id, and the send a round of deliver() waits for is the latest.
+    for (auto it = sends->second.rbegin(); it != sends->second.rend() && !matched; ++it) {
+      if (!it->acked && it->connection == c->id) matched = &*it;
     }
-    for (auto& s : sends->second) {
-      if (!matched && !s.acked) matched = &s;
+    for (auto it = sends->second.rbegin(); it != sends->second.rend() && !matched; ++it) {
+      if (!it->acked) matched = &*it;
     }
   }
   if (matched) {
@@ -301,6 +300,7 @@ DeliveryReport FakeSocketMode::deliver(const EnvelopeOrder& order) {
     if (id.empty()) break;  // a raw frame without an envelope id: no ack to wait for
     auto roundAcked = [&](bool all) {
       auto& sends = sent_[id];
+      if (sends.size() <= roundStart) return !all;  // a reset forgot them: stop waiting, not acked
       auto begin = sends.begin() + static_cast<std::ptrdiff_t>(roundStart);
       auto isAcked = [](const Sent& s) { return s.acked; };
       return all ? std::all_of(begin, sends.end(), isAcked) : std::any_of(begin, sends.end(), isAcked);
@@ -349,8 +349,14 @@ json FakeSocketMode::connections() const {
                    {"acks_received", c->acksReceived},
                    {"disconnect_reason", c->disconnectReason ? json(*c->disconnectReason) : json(nullptr)}});
   }
-  return {{"connections", out}, {"open", openCountLocked()}, {"refused_upgrades", refusedUpgrades_},
-          {"ping_interval_ms", pingInterval_.count()}};
+  return out;
+}
+
+json FakeSocketMode::settings() const {
+  std::lock_guard lock(mu_);
+  return {{"ping_interval_ms", pingInterval_.count()},
+          {"open_connections", openCountLocked()},
+          {"refused_upgrades", refusedUpgrades_}};
 }
 
 json FakeSocketMode::acks() const {
@@ -423,11 +429,6 @@ void FakeSocketMode::setPingInterval(std::chrono::milliseconds interval) {
   auto next = SteadyClock::now() + pingInterval_;
   for (auto& c : connections_) c->nextPing = next;
   timerWake_.notify_all();
-}
-
-int64_t FakeSocketMode::pingIntervalMs() const {
-  std::lock_guard lock(mu_);
-  return pingInterval_.count();
 }
 
 void FakeSocketMode::reset() {

@@ -107,7 +107,9 @@ class FakeSocketMode final : private http::WebSocketHandler {
   // "p90_ms","p99_ms","max_ms","timed_out"} or {"error": ...} when there is no connection.
   nlohmann::json burst(BurstOrder order);
 
-  nlohmann::json connections() const;  // GET /_fake/socket/connections
+  nlohmann::json connections() const;  // GET /_fake/socket/connections: an array, every connection
+  // GET /_fake/socket/settings: {"ping_interval_ms","open_connections","refused_upgrades"}
+  nlohmann::json settings() const;
   nlohmann::json acks() const;         // GET /_fake/socket/acks
 
   // Sends a disconnect frame with `reason` on `connection` (nullopt = every open, non-silent one)
@@ -119,7 +121,6 @@ class FakeSocketMode final : private http::WebSocketHandler {
   std::optional<std::string> silence(int64_t connection);  // error text, or nullopt when done
   std::optional<std::string> abort(int64_t connection);
   void setPingInterval(std::chrono::milliseconds interval);  // 0 = no pings
-  int64_t pingIntervalMs() const;
 
   // Forgets every connection, ticket, envelope and ack and closes the open connections (code
   // 1001); the ping interval goes back to its default.

@@ -152,7 +152,8 @@ http::Response burst(FakeSlackState& s, json body) {
   if (!count || *count < 1 || *count > kMaxBurst) return badRequest(fmt::format("count must be 1..{}", kMaxBurst));
   if (!body.contains("text")) body["text"] = "help";
   body.erase("trigger_id");  // every envelope mints its own
-  std::string userId = body.value("user_id", json("U0ALICE001")).is_string() ? body.value("user_id", std::string()) : "";
+  std::string userId =
+      body.value("user_id", json("U0ALICE001")).is_string() ? body.value("user_id", std::string()) : "";
   std::string channelId =
       body.value("channel_id", json("C0PATBOT01")).is_string() ? body.value("channel_id", std::string()) : "";
   BurstOrder order;
@@ -182,7 +183,7 @@ http::Response settings(FakeSlackState& s, const http::Request& req) {
     if (!problem.empty()) return badRequest(problem);
     if (interval) s.socket->setPingInterval(std::chrono::milliseconds(*interval));
   }
-  return slackJsonResponse(200, {{"ping_interval_ms", s.socket->pingIntervalMs()}});
+  return slackJsonResponse(200, s.socket->settings());
 }
 
 }  // namespace

@@ -22,7 +22,9 @@ std::string hex(std::mt19937_64& rng, size_t n) {
   return out;
 }
 
-std::string quoted(std::string_view text) { return json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string quoted(std::string_view text) {
+  return json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 }  // namespace
 

@@ -13,11 +13,13 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -31,6 +33,7 @@ namespace {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = boost::beast::websocket;
+namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -50,35 +53,45 @@ struct WsEvent {
 // text frame carrying an envelope_id is acked at once from the I/O thread.
 class TestWsClient {
  public:
-  // Connects to ws://HOST:PORT/PATH?QUERY. On a refused upgrade, returns nullptr and sets
-  // *refusedStatus to the HTTP status.
-  static std::unique_ptr<TestWsClient> connect(const std::string& url, int* refusedStatus = nullptr,
-                                               bool autoAck = false) {
+  // Connects to ws://HOST:PORT/PATH?QUERY; nullptr when the upgrade is refused.
+  static std::unique_ptr<TestWsClient> connect(const std::string& url, bool autoAck = false) {
     auto client = std::unique_ptr<TestWsClient>(new TestWsClient(autoAck));
-    std::string rest = url.substr(std::string("ws://").size());
-    size_t slash = rest.find('/');
-    std::string hostPort = rest.substr(0, slash);
-    std::string target = rest.substr(slash);
-    size_t colon = hostPort.rfind(':');
+    Target t = split(url);
     tcp::resolver resolver(client->io_);
-    auto endpoints = resolver.resolve(hostPort.substr(0, colon), hostPort.substr(colon + 1));
-    net::connect(beast::get_lowest_layer(client->ws_), endpoints);
-    websocket::response_type response;
+    beast::get_lowest_layer(client->ws_).connect(resolver.resolve(t.host, t.port));
     beast::error_code ec;
-    client->ws_.handshake(response, hostPort, target, ec);
-    if (ec) {
-      if (refusedStatus) *refusedStatus = static_cast<int>(response.result_int());
-      return nullptr;
-    }
+    client->ws_.handshake(t.host + ":" + t.port, t.target, ec);
+    if (ec) return nullptr;
     client->start();
     return client;
+  }
+
+  // The HTTP status a WebSocket upgrade request to `url` is answered with (101 = accepted).
+  // Beast 1.74's client handshake does not hand over a refusal's response, hence by hand.
+  static int upgradeStatus(const std::string& url) {
+    net::io_context io;
+    Target t = split(url);
+    beast::tcp_stream stream(io);
+    tcp::resolver resolver(io);
+    stream.connect(resolver.resolve(t.host, t.port));
+    bhttp::request<bhttp::empty_body> req(bhttp::verb::get, t.target, 11);
+    req.set(bhttp::field::host, t.host + ":" + t.port);
+    req.set(bhttp::field::upgrade, "websocket");
+    req.set(bhttp::field::connection, "Upgrade");
+    req.set(bhttp::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+    req.set(bhttp::field::sec_websocket_version, "13");
+    bhttp::write(stream, req);
+    beast::flat_buffer buffer;
+    bhttp::response<bhttp::string_body> res;
+    bhttp::read(stream, buffer, res);
+    return static_cast<int>(res.result_int());
   }
 
   ~TestWsClient() {
     if (!thread_.joinable()) return;  // the handshake failed: nothing runs
     net::post(io_, [this] {
       beast::error_code ignored;
-      beast::get_lowest_layer(ws_).close(ignored);
+      beast::get_lowest_layer(ws_).socket().close(ignored);
     });
     thread_.join();
   }
@@ -155,7 +168,7 @@ class TestWsClient {
     std::promise<void> done;
     net::post(io_, [&] {
       beast::error_code ignored;
-      beast::get_lowest_layer(ws_).close(ignored);
+      beast::get_lowest_layer(ws_).socket().close(ignored);
       done.set_value();
     });
     done.get_future().wait();
@@ -166,6 +179,16 @@ class TestWsClient {
     bool ping = false;
     std::string data;
   };
+  struct Target {
+    std::string host, port, target;
+  };
+  static Target split(const std::string& url) {
+    std::string rest = url.substr(std::string("ws://").size());
+    size_t slash = rest.find('/');
+    std::string hostPort = rest.substr(0, slash);
+    size_t colon = hostPort.rfind(':');
+    return {hostPort.substr(0, colon), hostPort.substr(colon + 1), rest.substr(slash)};
+  }
 
   explicit TestWsClient(bool autoAck) : ws_(io_), autoAck_(autoAck) {}
 
@@ -287,7 +310,7 @@ class FakeSocketModeTest : public ::testing::Test {
   }
   // A connection that has read its hello.
   std::unique_ptr<TestWsClient> connected(bool autoAck = false) {
-    auto client = TestWsClient::connect(freshUrl(), nullptr, autoAck);
+    auto client = TestWsClient::connect(freshUrl(), autoAck);
     EXPECT_TRUE(client);
     if (!client) return client;
     auto hello = client->nextJson();
@@ -295,7 +318,8 @@ class FakeSocketModeTest : public ::testing::Test {
     return client;
   }
   json connection(int64_t id) {
-    for (const auto& c : control("GET", "/_fake/socket/connections")["connections"]) {
+    json listing = control("GET", "/_fake/socket/connections");
+    for (const auto& c : listing) {
       if (c["id"] == id) return c;
     }
     ADD_FAILURE() << "no connection " << id;
@@ -401,13 +425,13 @@ TEST_F(FakeSocketModeTest, TicketIsGoodForOneConnectionAndHelloComesFirst) {
   EXPECT_EQ((*hello)["connection_info"]["app_id"], kFakeAppId);
   EXPECT_TRUE((*hello)["debug_info"].contains("approximate_connection_time"));
 
-  int refused = 0;
-  EXPECT_FALSE(TestWsClient::connect(url, &refused)) << "a used ticket";
-  EXPECT_EQ(refused, 401);
-  refused = 0;
-  EXPECT_FALSE(TestWsClient::connect("ws://127.0.0.1:" + std::to_string(slack_.socketPort()) + "/link/?ticket=nope",
-                                     &refused));
-  EXPECT_EQ(refused, 401);
+  EXPECT_EQ(TestWsClient::upgradeStatus(url), 401) << "a used ticket";
+  EXPECT_FALSE(TestWsClient::connect(url));
+  std::string base = "ws://127.0.0.1:" + std::to_string(slack_.socketPort());
+  EXPECT_EQ(TestWsClient::upgradeStatus(base + "/link/?ticket=nope"), 401);
+  std::string unused = freshUrl();
+  EXPECT_EQ(TestWsClient::upgradeStatus(base + "/elsewhere/" + unused.substr(unused.find('?'))), 401)
+      << "a good ticket on another path";
 
   auto second = TestWsClient::connect(freshUrl());
   ASSERT_TRUE(second);
@@ -415,11 +439,13 @@ TEST_F(FakeSocketModeTest, TicketIsGoodForOneConnectionAndHelloComesFirst) {
   ASSERT_TRUE(hello2);
   EXPECT_EQ((*hello2)["num_connections"], 2);
 
+  auto counters = control("GET", "/_fake/socket/settings");
+  EXPECT_EQ(counters["open_connections"], 2);
+  EXPECT_EQ(counters["refused_upgrades"], 4);
   auto listing = control("GET", "/_fake/socket/connections");
-  EXPECT_EQ(listing["open"], 2);
-  EXPECT_EQ(listing["refused_upgrades"], 2);
-  ASSERT_EQ(listing["connections"].size(), 2u);
-  auto c1 = listing["connections"][0];
+  ASSERT_TRUE(listing.is_array());
+  ASSERT_EQ(listing.size(), 2u);
+  auto c1 = listing[0];
   EXPECT_EQ(c1["id"], 1);
   EXPECT_EQ(c1["state"], "open");
   EXPECT_EQ(c1["hello_sent"], true);
@@ -610,8 +636,12 @@ TEST_F(FakeSocketModeTest, EnvelopeRouteSendsWhatItIsGiven) {
                                                      {"connection", 2}});
   auto e = b->nextJson();
   ASSERT_TRUE(e);
-  EXPECT_EQ(*e, json({{"envelope_id", "env-1"}, {"type", "events_api"}, {"payload", {{"event", {{"type", "app_mention"}}}}},
-                      {"accepts_response_payload", false}, {"retry_attempt", 2}, {"retry_reason", "timeout"}}));
+  EXPECT_EQ(*e, json({{"envelope_id", "env-1"},
+                      {"type", "events_api"},
+                      {"payload", {{"event", {{"type", "app_mention"}}}}},
+                      {"accepts_response_payload", false},
+                      {"retry_attempt", 2},
+                      {"retry_reason", "timeout"}}));
   b->ack("env-1");
   json r = report.get();
   EXPECT_EQ(r["status"], 200);
@@ -664,7 +694,9 @@ TEST_F(FakeSocketModeTest, DisconnectFramesAndTheServerSideClose) {
     ASSERT_TRUE(closed);
     EXPECT_EQ(closed->closeCode, 1000);
     auto waited = std::chrono::steady_clock::now() - start;
-    if (c.closeAfterMs > 0) EXPECT_GE(waited, std::chrono::milliseconds(c.closeAfterMs - 20));
+    if (c.closeAfterMs > 0) {
+      EXPECT_GE(waited, std::chrono::milliseconds(c.closeAfterMs - 20));
+    }
     auto listed = closedConnection(id);
     EXPECT_EQ(listed["closed_by"], "server");
     EXPECT_EQ(listed["disconnect_reason"], c.reason);
@@ -726,8 +758,7 @@ TEST_F(FakeSocketModeTest, ResetClosesConnectionsAndForgets) {
   auto closed = client->waitClosed(3s);
   ASSERT_TRUE(closed);
   EXPECT_EQ(closed->closeCode, 1001);
-  auto listing = control("GET", "/_fake/socket/connections");
-  EXPECT_TRUE(listing["connections"].empty());
+  EXPECT_TRUE(control("GET", "/_fake/socket/connections").empty());
   EXPECT_TRUE(control("GET", "/_fake/socket/acks")["acks"].empty());
   auto again = connected();
   EXPECT_EQ(connection(1)["state"], "open") << "ids start again at 1";
@@ -776,6 +807,48 @@ TEST_F(FakeSocketModeTest, BurstWithoutAcksStallsAndReports) {
   EXPECT_EQ(r["acked"], 0);
   EXPECT_EQ(r["timed_out"], true);
   EXPECT_GE(r["elapsed_ms"].get<double>(), 900.0);
+}
+
+TEST_F(FakeSocketModeTest, AnEleventhConnectionIsTurnedAway) {
+  std::vector<std::unique_ptr<TestWsClient>> clients;
+  for (int i = 0; i < 10; ++i) clients.push_back(connected());
+  auto extra = TestWsClient::connect(freshUrl());
+  ASSERT_TRUE(extra);
+  auto frame = extra->nextJson();
+  ASSERT_TRUE(frame);
+  EXPECT_EQ((*frame)["type"], "disconnect") << "no hello";
+  EXPECT_EQ((*frame)["reason"], "too_many_websockets");
+  ASSERT_TRUE(extra->waitClosed(3s));
+  auto c = closedConnection(11);
+  EXPECT_EQ(c["hello_sent"], false);
+  EXPECT_EQ(c["closed_by"], "server");
+  clients.pop_back();  // one fewer open: the next one is welcome
+  closedConnection(10);
+  auto again = TestWsClient::connect(freshUrl());
+  ASSERT_TRUE(again);
+  auto hello = again->nextJson();
+  ASSERT_TRUE(hello);
+  EXPECT_EQ((*hello)["type"], "hello");
+  EXPECT_EQ((*hello)["num_connections"], 10);
+}
+
+TEST(FakeSocketModeLifetime, DestroyingTheFakeEndsItsConnections) {
+  FakeClock clock(TimePoint(std::chrono::seconds(1700000000)));
+  NoTransport transport;
+  FakeSlackOptions options;
+  options.appToken = kAppToken;
+  auto slack = std::make_unique<FakeSlack>(options, clock, transport);
+  http::Request r;
+  r.method = "POST";
+  r.path = "/api/apps.connections.open";
+  r.headers["authorization"] = std::string("Bearer ") + kAppToken;
+  auto client = TestWsClient::connect(json::parse(slack->handle(r).body)["url"].get<std::string>());
+  ASSERT_TRUE(client);
+  ASSERT_TRUE(client->nextJson());
+  auto start = std::chrono::steady_clock::now();
+  slack.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  EXPECT_TRUE(client->waitClosed(3s)) << "the client sees its connection end";
 }
 
 TEST(FakeSocketModeOff, SocketRoutesAnswer400AndConnectionsOpenFails) {
