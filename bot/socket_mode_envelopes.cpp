@@ -29,6 +29,12 @@ std::optional<std::string> SocketModeEnvelopes::previousAck(const std::string& e
     seen_.erase(order_.front().second);
     order_.pop_front();
   }
+  while (!withAck_.empty() && now - withAck_.front().first > kRememberAck) {
+    if (auto old = seen_.find(withAck_.front().second); old != seen_.end()) {
+      old->second.ack = slack::socketAck(old->first);
+    }
+    withAck_.pop_front();
+  }
   auto it = seen_.find(envelopeId);
   if (it == seen_.end()) {
     seen_.emplace(envelopeId, Seen{});
@@ -47,7 +53,10 @@ void SocketModeEnvelopes::remember(const std::string& envelopeId, const std::str
   {
     std::lock_guard lock(mutex_);
     auto it = seen_.find(envelopeId);
-    if (it != seen_.end()) it->second = Seen{true, ack};
+    if (it != seen_.end()) {
+      it->second = Seen{true, ack};
+      withAck_.emplace_back(std::chrono::steady_clock::now(), envelopeId);
+    }
   }
   done_.notify_all();
 }

@@ -34,8 +34,11 @@ class SocketModeEnvelopes {
   std::string handle(const slack::SocketFrame& envelope);
 
   static constexpr std::chrono::milliseconds kCopyWait{2500};
-  // How long an envelope_id is remembered; Slack retries within minutes.
+  // How long an envelope_id is remembered (Slack retries within minutes), and how long its ack
+  // text with it (Slack redelivers 3 s after a missed ack; a later copy gets a bare ack). Memory:
+  // ~100 bytes per envelope of the last 15 minutes, plus the acks of the last minute.
   static constexpr std::chrono::minutes kRemember{15};
+  static constexpr std::chrono::minutes kRememberAck{1};
 
  private:
   std::string dispatch(const slack::SocketFrame& envelope, const std::string& requestId);
@@ -53,7 +56,8 @@ class SocketModeEnvelopes {
   std::mutex mutex_;
   std::condition_variable done_;
   std::unordered_map<std::string, Seen> seen_;
-  std::deque<std::pair<std::chrono::steady_clock::time_point, std::string>> order_;   // for forgetting
+  std::deque<std::pair<std::chrono::steady_clock::time_point, std::string>> order_;   // for forgetting ids
+  std::deque<std::pair<std::chrono::steady_clock::time_point, std::string>> withAck_;  // for dropping acks
 };
 
 }  // namespace patbot

@@ -40,9 +40,11 @@ REPORTS=$BUILD_DIR/sanitizer-reports
 # concurrent read, send and close) and both clients through a proxy, the rotation engine and its lock (the journal),
 # the watcher's background thread, the outbox and inventory cache posted to and read from several
 # threads, SQLite shared by several threads, the GitLab concurrency
-# limit and the fake GitLab that serialises concurrent calls.
+# limit and the fake GitLab that serialises concurrent calls, the Socket Mode receiver (a supervisor,
+# a reader per connection and workers sharing its connections).
 TSAN_TESTS=(
   tests/bot/bot_command_service_test
+  tests/bot/bot_socket_mode_receiver_test
   tests/http/http_deadline_timer_test
   tests/http/http_server_test
   tests/http/http_server_beast_test

@@ -321,6 +321,30 @@ TEST(SocketModeE2e, AcksStayWithinThreeSecondsWhileARotationAndABigStatusRun) {
               static_cast<long long>(worst));
 }
 
+// check-config says which mode serve will run in and proves the app token with
+// apps.connections.open.
+TEST(SocketModeE2e, CheckConfigSaysTheModeAndTriesTheAppToken) {
+  StackOptions o = socketStack();
+  o.startBot = false;
+  E2eStack stack(o);
+  ASSERT_TRUE(stackStarted(stack));
+  auto [code, out] = stack.patbot({"check-config"});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("slack mode:      Socket Mode"), std::string::npos) << out;
+  EXPECT_NE(out.find("Slack Socket Mode: OK"), std::string::npos) << out;
+  EXPECT_EQ(out.find("slack signing:"), std::string::npos) << "no signing secret is needed in Socket Mode\n" << out;
+  ASSERT_EQ(stack.post(stack.slackUrl + "/_fake/fault",
+                       json({{"post_fail", "account_inactive"}, {"count", 1}, {"method", "apps.connections.open"}}).dump())
+                .status,
+            200);
+  auto [bad, badOut] = stack.patbot({"check-config"});
+  EXPECT_EQ(bad, 1) << badOut;
+  EXPECT_NE(badOut.find("Slack Socket Mode: FAILED — Slack refused the app-level token (account_inactive)"),
+            std::string::npos)
+      << badOut;
+  EXPECT_TRUE(noSecretIn(stack, out + badOut));
+}
+
 // `patbot demo --socket-mode`: the whole scripted conversation over the WebSockets.
 TEST(SocketModeE2e, TheDemoRunsToTheEndInSocketMode) {
   auto [code, out] = runToCompletion(buildDir() + "/bot/patbot", {"demo", "--socket-mode"}, {}, 60s);
