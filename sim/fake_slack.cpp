@@ -8,6 +8,8 @@
 #include "core/lower_case.h"
 #include "sim/fake_slack_state.h"
 #include "sim/fake_slack_wire.h"
+#include "sim/fake_socket_mode.h"
+#include "sim/fake_socket_wire.h"
 
 namespace patbot::fakes {
 namespace {
@@ -50,18 +52,24 @@ http::Response setFault(FakeSlackState& s, const http::Request& req) {
   std::string mode = body.value("post_fail", json()).is_string() ? body["post_fail"].get<std::string>() : "";
   json countValue = body.value("count", json(1));
   int count = countValue.is_number_integer() ? countValue.get<int>() : -1;
-  if (mode != "ratelimited" && mode != "invalid_auth" && mode != "down" && !(mode.empty() || mode == "none")) {
-    return slackJsonResponse(400, {{"error", "post_fail must be ratelimited, invalid_auth, down or none"}});
+  static const char* kModes[] = {"ratelimited", "invalid_auth", "account_inactive", "not_authed", "down", "none", ""};
+  if (std::none_of(std::begin(kModes), std::end(kModes), [&](const char* m) { return mode == m; })) {
+    return slackJsonResponse(400, {{"error", "post_fail must be ratelimited, invalid_auth, account_inactive, "
+                                             "not_authed, down or none"}});
   }
   if (count < 0) return slackJsonResponse(400, {{"error", "count must be a non-negative integer"}});
+  json retryAfterValue = body.value("retry_after", json(1));
+  int retryAfter = retryAfterValue.is_number_integer() ? retryAfterValue.get<int>() : -1;
+  if (retryAfter < 0) return slackJsonResponse(400, {{"error", "retry_after must be a non-negative integer"}});
   json methodValue = body.value("method", json(""));
   if (!methodValue.is_string()) return slackJsonResponse(400, {{"error", "method must be a Web API method name"}});
   std::lock_guard lock(s.mu);
   s.faultMode = mode == "none" ? "" : mode;
   s.faultRemaining = s.faultMode.empty() ? 0 : count;
   s.faultMethod = methodValue.get<std::string>();
+  s.faultRetryAfter = retryAfter;
   return slackJsonResponse(200, {{"ok", true}, {"post_fail", s.faultMode}, {"count", s.faultRemaining},
-                                 {"method", s.faultMethod}});
+                                 {"method", s.faultMethod}, {"retry_after", s.faultRetryAfter}});
 }
 
 http::Response route(FakeSlackState& s, const http::Request& req) {
@@ -73,6 +81,7 @@ http::Response route(FakeSlackState& s, const http::Request& req) {
     if (!post) return textResponse(405, "method_not_allowed");
     return responseUrl(s, req, p.substr(10));
   }
+  if (p.rfind("/_fake/socket/", 0) == 0) return socketControl(s, req);
   struct Control {
     const char* path;
     const char* method;
@@ -190,13 +199,27 @@ void FakeSlackState::resetLocked() {
   faultMode.clear();
   faultRemaining = 0;
   faultMethod.clear();
+  faultRetryAfter = 1;
   schedule.clear();
+  if (socket) socket->reset();
 }
 
+FakeSlackState::FakeSlackState(FakeSlackOptions o, const Clock& c, http::Transport& t)
+    : options(std::move(o)), clock(c), transport(t), rng(std::random_device{}()) {}
+
+FakeSlackState::~FakeSlackState() = default;
+
 FakeSlack::FakeSlack(FakeSlackOptions options, const Clock& clock, http::Transport& transport)
-    : state_(std::make_unique<FakeSlackState>(std::move(options), clock, transport)) {}
+    : state_(std::make_unique<FakeSlackState>(std::move(options), clock, transport)) {
+  const FakeSlackOptions& o = state_->options;
+  if (!o.appToken.empty()) {
+    state_->socket = std::make_unique<FakeSocketMode>(SocketModeOptions{o.socketHost, o.socketPort, kFakeAppId}, clock);
+  }
+}
 
 FakeSlack::~FakeSlack() = default;
+
+uint16_t FakeSlack::socketPort() const { return state_->socket ? state_->socket->port() : 0; }
 
 http::Response FakeSlack::handle(const http::Request& request) {
   try {

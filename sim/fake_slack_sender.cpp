@@ -1,4 +1,5 @@
-// The sender half of FakeSlack: signed slash commands and block_actions clicks sent to the bot.
+// The sender half of FakeSlack: slash commands and block_actions clicks sent to the bot, as Slack
+// builds them; over HTTP (signed) here, or handed to Socket Mode (fake_socket_routes.cpp).
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -8,6 +9,7 @@
 
 #include "core/lower_case.h"
 #include "sim/fake_slack_state.h"
+#include "sim/fake_socket_wire.h"
 #include "sim/fake_slack_wire.h"
 
 namespace patbot::fakes {
@@ -19,7 +21,6 @@ using nlohmann::ordered_json;
 constexpr auto kAckDeadline = std::chrono::milliseconds(3000);
 constexpr const char* kVerificationToken = "fAkEvErIfIcAtIoNtOkEn001";  // deprecated field, not a secret
 constexpr const char* kTeamDomain = "patbot-fake";
-constexpr const char* kAppId = "A0PATBOT001";
 constexpr const char* kUserAgent = "Slackbot 1.0 (+https://api.slack.com/robots)";
 
 std::string str(const json& j, const char* key, const std::string& fallback) {
@@ -152,41 +153,129 @@ http::Response signAndDeliver(FakeSlackState& s, const Signing& signing, Outgoin
 
 }  // namespace
 
+BuiltSlash buildSlashLocked(FakeSlackState& s, const json& req, const std::string& userId,
+                            const std::string& channelId) {
+  std::string userName = str(req, "user_name", "alice");
+  s.userNames[userId] = userName;
+  BuiltSlash out;
+  out.responseUrl = s.mintResponseUrlLocked(userId, channelId);
+  out.triggerId = str(req, "trigger_id", "");
+  if (out.triggerId.empty()) out.triggerId = s.mintTriggerIdLocked();
+  out.fields = {{"token", kVerificationToken},
+                {"team_id", s.options.teamId},
+                {"team_domain", str(req, "team_domain", kTeamDomain)},
+                {"channel_id", channelId},
+                {"channel_name", str(req, "channel_name", channelNameFor(channelId))},
+                {"user_id", userId},
+                {"user_name", userName},
+                {"command", str(req, "command", "/pat")},
+                {"text", str(req, "text", "")},
+                {"api_app_id", kFakeAppId},
+                {"is_enterprise_install", "false"},
+                {"response_url", out.responseUrl},
+                {"trigger_id", out.triggerId}};
+  return out;
+}
+
+std::string slashPayloadJson(const FormFields& fields) {
+  ordered_json payload = ordered_json::object();
+  for (const auto& [k, v] : fields) payload[k] = v;
+  return payload.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+BuiltClick buildClickLocked(FakeSlackState& s, const json& req, const std::string& userId,
+                            const std::string& channelId) {
+  std::string actionId = str(req, "action_id", "pat_rotate_confirm");
+  BuiltClick out;
+  std::string userName = str(req, "user_name", "");
+  if (userName.empty()) {
+    auto known = s.userNames.find(userId);
+    userName = known != s.userNames.end() ? known->second : lowerCase(userId);
+  }
+  out.responseUrl = str(req, "response_url", "");
+  if (out.responseUrl.empty()) out.responseUrl = s.mintResponseUrlLocked(userId, channelId);
+  out.triggerId = str(req, "trigger_id", "");
+  if (out.triggerId.empty()) out.triggerId = s.mintTriggerIdLocked();
+  std::string messageTs = str(req, "message_ts", "");
+  std::string actionTs = s.mintTsLocked();
+  if (messageTs.empty()) messageTs = s.mintTsLocked();
+
+  // A click on a message posted through chat.postMessage carries that message and its button.
+  json message;
+  json button = {{"type", "plain_text"}, {"text", "Button"}, {"emoji", true}};
+  json style;
+  std::string value = str(req, "value", "");
+  std::string blockId = str(req, "block_id", "");
+  if (auto it = s.posted.find({channelId, messageTs}); it != s.posted.end()) {
+    message = it->second.back();
+    for (const auto& block : message.value("blocks", json::array())) {
+      auto collect = [&](const json& el) {
+        if (!el.is_object() || el.value("action_id", "") != actionId) return;
+        if (el.contains("text")) button = el["text"];
+        if (el.contains("style")) style = el["style"];
+        if (!req.contains("value") && el.contains("value")) value = el.value("value", "");
+        if (blockId.empty()) blockId = block.value("block_id", "");
+      };
+      for (const auto& el : block.value("elements", json::array())) collect(el);
+      if (block.contains("accessory")) collect(block["accessory"]);
+    }
+  }
+  if (blockId.empty()) blockId = "pat_rotate";
+
+  ordered_json action = {{"action_id", actionId}, {"block_id", blockId}, {"text", button}, {"value", value}};
+  if (!style.is_null()) action["style"] = style;
+  action["type"] = "button";
+  action["action_ts"] = actionTs;
+  ordered_json& payload = out.payload;
+  payload["type"] = "block_actions";
+  payload["user"] = {{"id", userId}, {"username", userName}, {"name", userName}, {"team_id", s.options.teamId}};
+  payload["api_app_id"] = kFakeAppId;
+  payload["token"] = kVerificationToken;
+  payload["container"] = {{"type", "message"},
+                          {"message_ts", messageTs},
+                          {"channel_id", channelId},
+                          {"is_ephemeral", message.is_null()}};
+  payload["trigger_id"] = out.triggerId;
+  payload["team"] = {{"id", s.options.teamId}, {"domain", kTeamDomain}};
+  payload["enterprise"] = nullptr;
+  payload["is_enterprise_install"] = false;
+  payload["channel"] = {{"id", channelId}, {"name", channelNameFor(channelId)}};
+  if (!message.is_null()) payload["message"] = ordered_json::parse(message.dump());
+  payload["state"] = {{"values", ordered_json::object()}};
+  payload["response_url"] = out.responseUrl;
+  payload["actions"] = ordered_json::array({action});
+  return out;
+}
+
 http::Response sendSlash(FakeSlackState& s, const http::Request& request) {
   SendOrder order;
   if (auto bad = readSendOrder(request, order)) return *bad;
   const json& req = order.req;
-  const std::string& userId = order.userId;
-  const std::string& channelId = order.channelId;
-  std::string userName = str(req, "user_name", "alice");
   bool sslCheck = req.value("ssl_check", json(false)) == json(true);
 
   Outgoing out;
+  FormFields fields;
   {
     std::lock_guard lock(s.mu);
     out.url = s.options.botCommandsUrl;
-    s.userNames[userId] = userName;
     out.timestamp = unixSeconds(s.clock, order.signing.offsetSeconds);
     if (sslCheck) {
+      // An HTTP-only check (Socket Mode has no request URL to test): always over HTTP.
+      s.userNames[order.userId] = str(req, "user_name", "alice");
       out.body = formEncodeFields({{"ssl_check", "1"}, {"token", kVerificationToken}});
     } else {
-      out.responseUrl = s.mintResponseUrlLocked(userId, channelId);
-      out.triggerId = str(req, "trigger_id", "");
-      if (out.triggerId.empty()) out.triggerId = s.mintTriggerIdLocked();
-      out.body = formEncodeFields({{"token", kVerificationToken},
-                                   {"team_id", s.options.teamId},
-                                   {"team_domain", str(req, "team_domain", kTeamDomain)},
-                                   {"channel_id", channelId},
-                                   {"channel_name", str(req, "channel_name", channelNameFor(channelId))},
-                                   {"user_id", userId},
-                                   {"user_name", userName},
-                                   {"command", str(req, "command", "/pat")},
-                                   {"text", str(req, "text", "")},
-                                   {"api_app_id", kAppId},
-                                   {"is_enterprise_install", "false"},
-                                   {"response_url", out.responseUrl},
-                                   {"trigger_id", out.triggerId}});
+      BuiltSlash built = buildSlashLocked(s, req, order.userId, order.channelId);
+      out.responseUrl = std::move(built.responseUrl);
+      out.triggerId = std::move(built.triggerId);
+      fields = std::move(built.fields);
     }
+  }
+  if (!sslCheck) {
+    if (auto viaSocket = deliverOverSocket(s, req, "slash_commands", slashPayloadJson(fields), true,
+                                           out.responseUrl, out.triggerId, out.timestamp)) {
+      return *viaSocket;
+    }
+    out.body = formEncodeFields(fields);
   }
   return signAndDeliver(s, order.signing, std::move(out));
 }
@@ -194,75 +283,22 @@ http::Response sendSlash(FakeSlackState& s, const http::Request& request) {
 http::Response sendClick(FakeSlackState& s, const http::Request& request) {
   SendOrder order;
   if (auto bad = readSendOrder(request, order)) return *bad;
-  const json& req = order.req;
-  const std::string& userId = order.userId;
-  const std::string& channelId = order.channelId;
-  std::string actionId = str(req, "action_id", "pat_rotate_confirm");
-
   Outgoing out;
+  std::string payloadJson;
   {
     std::lock_guard lock(s.mu);
     out.url = s.options.botInteractionsUrl;
     out.timestamp = unixSeconds(s.clock, order.signing.offsetSeconds);
-    std::string userName = str(req, "user_name", "");
-    if (userName.empty()) {
-      auto known = s.userNames.find(userId);
-      userName = known != s.userNames.end() ? known->second : lowerCase(userId);
-    }
-    out.responseUrl = str(req, "response_url", "");
-    if (out.responseUrl.empty()) out.responseUrl = s.mintResponseUrlLocked(userId, channelId);
-    out.triggerId = str(req, "trigger_id", "");
-    if (out.triggerId.empty()) out.triggerId = s.mintTriggerIdLocked();
-    std::string messageTs = str(req, "message_ts", "");
-    std::string actionTs = s.mintTsLocked();
-    if (messageTs.empty()) messageTs = s.mintTsLocked();
-
-    // A click on a message posted through chat.postMessage carries that message and its button.
-    json message;
-    json button = {{"type", "plain_text"}, {"text", "Button"}, {"emoji", true}};
-    json style;
-    std::string value = str(req, "value", "");
-    std::string blockId = str(req, "block_id", "");
-    if (auto it = s.posted.find({channelId, messageTs}); it != s.posted.end()) {
-      message = it->second.back();
-      for (const auto& block : message.value("blocks", json::array())) {
-        auto collect = [&](const json& el) {
-          if (!el.is_object() || el.value("action_id", "") != actionId) return;
-          if (el.contains("text")) button = el["text"];
-          if (el.contains("style")) style = el["style"];
-          if (!req.contains("value") && el.contains("value")) value = el.value("value", "");
-          if (blockId.empty()) blockId = block.value("block_id", "");
-        };
-        for (const auto& el : block.value("elements", json::array())) collect(el);
-        if (block.contains("accessory")) collect(block["accessory"]);
-      }
-    }
-    if (blockId.empty()) blockId = "pat_rotate";
-
-    ordered_json action = {{"action_id", actionId}, {"block_id", blockId}, {"text", button}, {"value", value}};
-    if (!style.is_null()) action["style"] = style;
-    action["type"] = "button";
-    action["action_ts"] = actionTs;
-    ordered_json payload;
-    payload["type"] = "block_actions";
-    payload["user"] = {{"id", userId}, {"username", userName}, {"name", userName}, {"team_id", s.options.teamId}};
-    payload["api_app_id"] = kAppId;
-    payload["token"] = kVerificationToken;
-    payload["container"] = {{"type", "message"},
-                            {"message_ts", messageTs},
-                            {"channel_id", channelId},
-                            {"is_ephemeral", message.is_null()}};
-    payload["trigger_id"] = out.triggerId;
-    payload["team"] = {{"id", s.options.teamId}, {"domain", kTeamDomain}};
-    payload["enterprise"] = nullptr;
-    payload["is_enterprise_install"] = false;
-    payload["channel"] = {{"id", channelId}, {"name", channelNameFor(channelId)}};
-    if (!message.is_null()) payload["message"] = ordered_json::parse(message.dump());
-    payload["state"] = {{"values", ordered_json::object()}};
-    payload["response_url"] = out.responseUrl;
-    payload["actions"] = ordered_json::array({action});
-    out.body = formEncodeFields({{"payload", payload.dump(-1, ' ', false, json::error_handler_t::replace)}});
+    BuiltClick built = buildClickLocked(s, order.req, order.userId, order.channelId);
+    out.responseUrl = std::move(built.responseUrl);
+    out.triggerId = std::move(built.triggerId);
+    payloadJson = built.payload.dump(-1, ' ', false, json::error_handler_t::replace);
   }
+  if (auto viaSocket = deliverOverSocket(s, order.req, "interactive", payloadJson, false, out.responseUrl,
+                                         out.triggerId, out.timestamp)) {
+    return *viaSocket;
+  }
+  out.body = formEncodeFields({{"payload", payloadJson}});
   return signAndDeliver(s, order.signing, std::move(out));
 }
 

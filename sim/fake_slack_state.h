@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <mutex>
 #include <random>
@@ -14,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/fake_slack.h"
+#include "sim/fake_slack_wire.h"
 
 namespace patbot::fakes {
 
@@ -29,11 +31,13 @@ struct MintedUrl {
 // when the schedule was set) through `via` fails with `action`. `via` is "response_url" (a post to
 // any minted response_url) or a Web API method ("chat.postMessage", "chat.update"). Actions:
 // "down" (503), "ratelimited" (429, Retry-After: 1), "expired" (response_url: 404 expired_url),
-// "invalid_auth" (Web API: 200 ok:false). A failed response_url post does not count as a use.
+// "invalid_auth", "account_inactive", "not_authed" (Web API: 200 ok:false). A failed
+// response_url post does not count as a use. `retryAfter`: the Retry-After of "ratelimited".
 struct SlackScheduledFault {
   std::string via;
   int occurrence = 1;
   std::string action;
+  int retryAfter = 1;
   int seen = 0;
   bool fired = false;
 };
@@ -43,13 +47,20 @@ struct RateBucket {
   TimePoint last;
 };
 
+class FakeSocketMode;
+
 struct FakeSlackState {
-  FakeSlackState(FakeSlackOptions o, const Clock& c, http::Transport& t)
-      : options(std::move(o)), clock(c), transport(t), rng(std::random_device{}()) {}
+  // Both out of line (fake_slack.cpp), where FakeSocketMode is complete.
+  FakeSlackState(FakeSlackOptions o, const Clock& c, http::Transport& t);
+  ~FakeSlackState();
 
   FakeSlackOptions options;  // base URLs guarded by mu; the rest is immutable
   const Clock& clock;
   http::Transport& transport;
+  // Socket Mode (fake_socket_mode.h): set when options.appToken is, for the object's lifetime.
+  // Thread-safe on its own; never call into it with `mu` held except through the *Locked
+  // functions (its lock is always taken after `mu`, never before).
+  std::unique_ptr<FakeSocketMode> socket;
 
   std::mutex mu;
   std::mt19937_64 rng;
@@ -65,10 +76,11 @@ struct FakeSlackState {
   std::string faultMode;
   int faultRemaining = 0;
   std::string faultMethod;     // "" = every Web API method
+  int faultRetryAfter = 1;     // Retry-After seconds of a "ratelimited" fault
   std::vector<SlackScheduledFault> schedule;
 
-  // The action of the schedule entry this call (through `via`) is the chosen occurrence of.
-  std::optional<std::string> takeScheduledLocked(const std::string& via);
+  // The schedule entry this call (through `via`) is the chosen occurrence of.
+  std::optional<SlackScheduledFault> takeScheduledLocked(const std::string& via);
 
   std::string mintTsLocked();
   std::string randomCharsLocked(size_t n, const char* alphabet);
@@ -84,9 +96,43 @@ struct FakeSlackState {
 // Channel display name for a channel id ("C0PATBOT01" -> "patbot", DMs -> "directmessage").
 std::string channelNameFor(const std::string& channelId);
 
-// The sender half (fake_slack_sender.cpp): POST /_fake/slash and /_fake/click.
+// The sender half (fake_slack_sender.cpp): POST /_fake/slash and /_fake/click, over HTTP or,
+// when Socket Mode is on and a connection is open, as envelopes (deliverOverSocket).
 http::Response sendSlash(FakeSlackState& state, const http::Request& request);
 http::Response sendClick(FakeSlackState& state, const http::Request& request);
+
+// A slash command as Slack builds it from the fields of a /_fake/slash body (`req`): the form
+// fields of the HTTP request, which are also the Socket Mode payload's. Mints its response_url
+// (and trigger_id unless `req` has one).
+struct BuiltSlash {
+  std::string responseUrl;
+  std::string triggerId;
+  FormFields fields;
+};
+BuiltSlash buildSlashLocked(FakeSlackState& state, const nlohmann::json& req, const std::string& userId,
+                            const std::string& channelId);
+// The same fields as a JSON object (the slash_commands envelope's payload), as JSON text.
+std::string slashPayloadJson(const FormFields& fields);
+
+// A block_actions click as Slack builds it from a /_fake/click body: the object sent as the
+// HTTP payload= field and as the interactive envelope's payload.
+struct BuiltClick {
+  std::string responseUrl;
+  std::string triggerId;
+  nlohmann::ordered_json payload;
+};
+BuiltClick buildClickLocked(FakeSlackState& state, const nlohmann::json& req, const std::string& userId,
+                            const std::string& channelId);
+
+// Socket Mode (fake_socket_routes.cpp). deliverOverSocket: nullopt when Socket Mode is off or no
+// connection is open (the caller then sends over HTTP); otherwise the report of /_fake/slash and
+// /_fake/click. Call without `mu`.
+std::optional<http::Response> deliverOverSocket(FakeSlackState& state, const nlohmann::json& req,
+                                                const std::string& type, std::string payloadJson,
+                                                bool acceptsResponsePayload, const std::string& responseUrl,
+                                                const std::string& triggerId, const std::string& timestamp);
+// Every /_fake/socket/* route. Call without `mu`.
+http::Response socketControl(FakeSlackState& state, const http::Request& request);
 
 // POST /_fake/schedule {"schedule":[{"via","occurrence","action"}]} replaces the schedule; GET
 // shows it with "seen" and "fired" per entry.

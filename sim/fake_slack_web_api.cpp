@@ -9,6 +9,8 @@
 #include "sim/fake_slack_blocks.h"
 #include "sim/fake_slack_state.h"
 #include "sim/fake_slack_wire.h"
+#include "sim/fake_socket_mode.h"
+#include "sim/fake_socket_wire.h"
 
 namespace patbot::fakes {
 namespace {
@@ -21,7 +23,6 @@ constexpr auto kResponseUrlLifetime = std::chrono::minutes(30);
 constexpr int kResponseUrlUses = 5;
 constexpr const char* kBotUserId = "U0PATBOTBOT";
 constexpr const char* kBotId = "B0PATBOT01";
-constexpr const char* kAppId = "A0PATBOT001";
 
 // The outcome of one Web API call, before it becomes an HTTP response and a /_fake/calls row.
 struct Outcome {
@@ -31,12 +32,12 @@ struct Outcome {
   http::Headers extraHeaders;
 };
 
-Outcome fail(std::string code, int status = 200) {
+Outcome fail(std::string code, int status = 200, int retryAfter = 1) {
   Outcome o;
   o.status = status;
   o.body = {{"ok", false}, {"error", code}};
   o.error = std::move(code);
-  if (status == 429) o.extraHeaders["retry-after"] = "1";
+  if (status == 429) o.extraHeaders["retry-after"] = std::to_string(retryAfter);
   return o;
 }
 
@@ -119,7 +120,7 @@ bool takeRateToken(FakeSlackState& s, const std::string& channel) {
 }
 
 json storedMessage(const FakeSlackState& s, const json& fields, const std::string& ts) {
-  json m = {{"type", "message"}, {"user", kBotUserId}, {"bot_id", kBotId}, {"app_id", kAppId},
+  json m = {{"type", "message"}, {"user", kBotUserId}, {"bot_id", kBotId}, {"app_id", kFakeAppId},
             {"text", stringField(fields, "text")}, {"ts", ts}, {"team", s.options.teamId}};
   if (fields.contains("blocks")) m["blocks"] = fields["blocks"];
   if (fields.contains("thread_ts")) m["thread_ts"] = fields["thread_ts"];
@@ -172,30 +173,45 @@ Outcome authTest(const FakeSlackState& s) {
   return o;
 }
 
-Outcome faultOutcome(const std::string& mode) {
-  if (mode == "ratelimited") return fail("ratelimited", 429);
+// A fault's answer: "ratelimited" (429 with Retry-After), "down" (503), or an HTTP 200 ok:false
+// with the mode as the error ("invalid_auth", "account_inactive", "not_authed").
+Outcome faultOutcome(const std::string& mode, int retryAfter) {
+  if (mode == "ratelimited") return fail("ratelimited", 429, retryAfter);
   if (mode == "down") {
     Outcome o;
     o.status = 503;
     o.error = "service_unavailable";
     return o;
   }
-  return fail("invalid_auth");
+  return fail(mode);
+}
+
+// The token of the Authorization header ("Bearer T", or the bare value).
+std::optional<std::string> headerToken(const http::Request& req) {
+  const std::string* auth = req.header("authorization");
+  if (!auth) return std::nullopt;
+  if (lowerCase(auth->substr(0, 7)) == "bearer ") return auth->substr(7);
+  return *auth;
+}
+
+// apps.connections.open: the app-level token, in the header only (reference/slack-socket-mode.md
+// §1); any other token, the bot's included, is invalid_auth.
+Outcome connectionsOpen(FakeSlackState& s, const http::Request& req) {
+  auto token = headerToken(req);
+  if (!token || token->empty()) return fail("not_authed");
+  if (s.options.appToken.empty() || *token != s.options.appToken || !s.socket) return fail("invalid_auth");
+  Outcome o;
+  o.body = {{"ok", true}, {"url", s.socket->mintConnectionUrl()}};
+  return o;
 }
 
 Outcome dispatch(FakeSlackState& s, const http::Request& req, const std::string& method) {
+  if (method == "apps.connections.open") return connectionsOpen(s, req);
   bool known = method == "chat.postMessage" || method == "chat.update" || method == "auth.test";
   if (!known) return fail("unknown_method");
   Params p = parseParams(req);
-  const std::string* auth = req.header("authorization");
-  std::optional<std::string> token;
-  if (auth && lowerCase(auth->substr(0, 7)) == "bearer ") {
-    token = auth->substr(7);
-  } else if (auth) {
-    token = *auth;
-  } else if (p.formToken) {
-    token = p.formToken;
-  }
+  std::optional<std::string> token = headerToken(req);
+  if (!token && p.formToken) token = p.formToken;
   if (!token || token->empty()) return fail("not_authed");
   if (*token != s.options.botToken) return fail("invalid_auth");
   if (p.parseError) return fail(*p.parseError);
@@ -216,23 +232,24 @@ Outcome dispatch(FakeSlackState& s, const http::Request& req, const std::string&
 
 }  // namespace
 
-std::optional<std::string> FakeSlackState::takeScheduledLocked(const std::string& via) {
-  std::optional<std::string> action;
+std::optional<SlackScheduledFault> FakeSlackState::takeScheduledLocked(const std::string& via) {
+  std::optional<SlackScheduledFault> fired;
   for (auto& e : schedule) {
     if (e.via != via) continue;
-    if (++e.seen == e.occurrence && !action) {
+    if (++e.seen == e.occurrence && !fired) {
       e.fired = true;
-      action = e.action;
+      fired = e;
     }
   }
-  return action;
+  return fired;
 }
 
 http::Response setSchedule(FakeSlackState& s, const http::Request& req) {
   auto body = json::parse(req.body, nullptr, false);
   if (!body.is_object()) return slackJsonResponse(400, {{"error", "body must be a JSON object"}});
   std::vector<SlackScheduledFault> schedule;
-  static const std::vector<std::string> kActions{"down", "ratelimited", "expired", "invalid_auth"};
+  static const std::vector<std::string> kActions{"down",         "ratelimited",      "expired",
+                                                 "invalid_auth", "account_inactive", "not_authed"};
   for (const auto& e : body.value("schedule", json::array())) {
     SlackScheduledFault f;
     if (!e.is_object() || !e.value("via", json()).is_string() || !e.value("action", json()).is_string()) {
@@ -241,9 +258,12 @@ http::Response setSchedule(FakeSlackState& s, const http::Request& req) {
     f.via = e["via"].get<std::string>();
     f.action = e["action"].get<std::string>();
     f.occurrence = e.value("occurrence", json(1)).is_number_integer() ? e.value("occurrence", 1) : 0;
-    if (std::find(kActions.begin(), kActions.end(), f.action) == kActions.end() || f.occurrence < 1) {
-      return slackJsonResponse(400, {{"error", "action must be down, ratelimited, expired or invalid_auth; "
-                                               "occurrence 1 or more"}});
+    f.retryAfter = e.value("retry_after", json(1)).is_number_integer() ? e.value("retry_after", 1) : -1;
+    if (std::find(kActions.begin(), kActions.end(), f.action) == kActions.end() || f.occurrence < 1 ||
+        f.retryAfter < 0) {
+      return slackJsonResponse(400, {{"error", "action must be down, ratelimited, expired, invalid_auth, "
+                                               "account_inactive or not_authed; occurrence 1 or more; "
+                                               "retry_after a non-negative integer"}});
     }
     schedule.push_back(std::move(f));
   }
@@ -258,8 +278,10 @@ http::Response getSchedule(FakeSlackState& s) {
   std::lock_guard lock(s.mu);
   json out = json::array();
   for (const auto& e : s.schedule) {
-    out.push_back({{"via", e.via}, {"occurrence", e.occurrence}, {"action", e.action}, {"seen", e.seen},
-                   {"fired", e.fired}});
+    json entry = {{"via", e.via}, {"occurrence", e.occurrence}, {"action", e.action}, {"seen", e.seen},
+                  {"fired", e.fired}};
+    if (e.action == "ratelimited") entry["retry_after"] = e.retryAfter;
+    out.push_back(std::move(entry));
   }
   return slackJsonResponse(200, {{"schedule", out}});
 }
@@ -268,11 +290,11 @@ http::Response webApi(FakeSlackState& s, const http::Request& req, const std::st
   if (req.method != "POST") return textResponse(405, "method_not_allowed");
   std::lock_guard lock(s.mu);
   Outcome o;
-  if (auto action = s.takeScheduledLocked(method)) {
-    o = faultOutcome(*action == "expired" ? "invalid_auth" : *action);
+  if (auto scheduled = s.takeScheduledLocked(method)) {
+    o = faultOutcome(scheduled->action == "expired" ? "invalid_auth" : scheduled->action, scheduled->retryAfter);
   } else if (s.faultRemaining > 0 && (s.faultMethod.empty() || s.faultMethod == method)) {
     --s.faultRemaining;
-    o = faultOutcome(s.faultMode);
+    o = faultOutcome(s.faultMode, s.faultRetryAfter);
   } else {
     o = dispatch(s, req, method);
   }
@@ -294,11 +316,11 @@ http::Response responseUrl(FakeSlackState& s, const http::Request& req, const st
   auto it = s.urls.find(id);
   if (it == s.urls.end()) return textResponse(404, "no_service");
   MintedUrl& minted = it->second;
-  if (auto action = s.takeScheduledLocked("response_url")) {
-    if (*action == "down") return textResponse(503, "service_unavailable");
-    if (*action == "ratelimited") {
+  if (auto scheduled = s.takeScheduledLocked("response_url")) {
+    if (scheduled->action == "down") return textResponse(503, "service_unavailable");
+    if (scheduled->action == "ratelimited") {
       http::Response r = textResponse(429, "rate_limited");
-      r.headers["retry-after"] = "1";
+      r.headers["retry-after"] = std::to_string(scheduled->retryAfter);
       return r;
     }
     return textResponse(404, "expired_url");

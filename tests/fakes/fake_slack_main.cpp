@@ -1,11 +1,16 @@
 // fake_slack: the simulated Slack as a process, for end-to-end tests.
 //   fake_slack [--host 127.0.0.1] [--port 0] [--bot-url http://127.0.0.1:8080] [--port-file FILE]
-// Secrets come from FAKE_SLACK_SIGNING_SECRET and FAKE_SLACK_BOT_TOKEN. Prints exactly one line on
-// stdout, "fake_slack listening on http://HOST:PORT", then serves until SIGINT or SIGTERM (exit 0).
+//              [--socket-port-file FILE]
+// Secrets come from FAKE_SLACK_SIGNING_SECRET and FAKE_SLACK_BOT_TOKEN. FAKE_SLACK_APP_TOKEN (an
+// xapp-… app-level token) turns Socket Mode on: a WebSocket server on the same host, any free
+// port (apps.connections.open hands out its URLs; --socket-port-file writes the port). Prints
+// exactly one line on stdout, "fake_slack listening on http://HOST:PORT", then serves until
+// SIGINT or SIGTERM (exit 0).
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <memory>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -40,6 +45,9 @@ int main(int argc, char** argv) {
   cli.add_option("--port", port, "port to bind (0 = any free port)");
   cli.add_option("--bot-url", botUrl, "base URL of the bot (…/slack/commands, …/slack/interactions)");
   cli.add_option("--port-file", portFile, "write the bound port to this file");
+  std::string socketPortFile;
+  cli.add_option("--socket-port-file", socketPortFile,
+                 "write the Socket Mode WebSocket port to this file (needs FAKE_SLACK_APP_TOKEN)");
   CLI11_PARSE(cli, argc, argv);
   while (!botUrl.empty() && botUrl.back() == '/') botUrl.pop_back();
   // stdout carries only the "listening on" line that launchers wait for; library logs go to
@@ -58,10 +66,19 @@ int main(int argc, char** argv) {
   options.botToken = envOr("FAKE_SLACK_BOT_TOKEN", kDefaultBotToken);
   options.botCommandsUrl = botUrl + "/slack/commands";
   options.botInteractionsUrl = botUrl + "/slack/interactions";
+  options.appToken = envOr("FAKE_SLACK_APP_TOKEN", "");
+  options.socketHost = host;
 
   patbot::SystemClock clock;
   auto transport = patbot::http::makeCpprestTransport();
-  patbot::fakes::FakeSlack slack(options, clock, *transport);
+  std::unique_ptr<patbot::fakes::FakeSlack> slackOwner;
+  try {
+    slackOwner = std::make_unique<patbot::fakes::FakeSlack>(options, clock, *transport);
+  } catch (const std::exception& e) {
+    std::cerr << "fake_slack: " << e.what() << "\n";
+    return 1;
+  }
+  patbot::fakes::FakeSlack& slack = *slackOwner;
   patbot::http::ServerOptions serverOptions;
   serverOptions.host = host;
   serverOptions.port = port;
@@ -77,6 +94,9 @@ int main(int argc, char** argv) {
   slack.setSelfBaseUrl(selfUrl);
   if (!portFile.empty()) {
     std::ofstream(portFile) << server->port() << "\n";
+  }
+  if (!socketPortFile.empty() && slack.socketPort() != 0) {
+    std::ofstream(socketPortFile) << slack.socketPort() << "\n";
   }
   std::cout << "fake_slack listening on " << selfUrl << std::endl;
 
