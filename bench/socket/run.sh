@@ -69,7 +69,10 @@ patbot_socket() { # db, connections
 results=$bench_work/results
 run_burst() { # name pid
   local w m
-  if [ "$WARMUP" -gt 0 ]; then w=$(burst "$WARMUP" "$IN_FLIGHT") || { echo "$1: warm-up burst failed" >&2; exit 1; }; fi
+  if [ "$WARMUP" -gt 0 ]; then
+    w=$(burst "$WARMUP" "$IN_FLIGHT") || { echo "$1: warm-up burst failed" >&2; exit 1; }
+    echo "$1 warm-up: $w"
+  fi
   m=$(burst "$ENVELOPES" "$IN_FLIGHT") || { echo "$1: burst failed" >&2; exit 1; }
   echo "$1 burst: $m"
   echo "$1 burst $m" >>"$results"
