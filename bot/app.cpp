@@ -16,6 +16,8 @@
 #include "bot/executor.h"
 #include "bot/observed_gitlab_api.h"
 #include "bot/slack_endpoints.h"
+#include "bot/socket_mode_envelopes.h"
+#include "bot/socket_mode_receiver.h"
 #include "core/request_context.h"
 #include "gitlab/rest_gitlab_api.h"
 #include "handlers/cached_inventory.h"
@@ -35,9 +37,11 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "http/url.h"
+#include "http/websocket_client.h"
 #include "slack/block_kit.h"
 #include "slack/signature_verifier.h"
 #include "slack/slack_notifier.h"
+#include "slack/socket_mode_opener.h"
 #include "storage/confirmation_store.h"
 #include "storage/database.h"
 #include "storage/request_dedupe.h"
@@ -75,7 +79,10 @@ struct App::Parts {
   std::unique_ptr<ThreadPoolExecutor> executor;       // handlers::Lane::kQuick
   std::unique_ptr<ThreadPoolExecutor> longExecutor;   // handlers::Lane::kLong, clicks, start-up recovery
   std::unique_ptr<CommandService> commands;
-  std::unique_ptr<SlackEndpoints> endpoints;
+  std::unique_ptr<SlackEndpoints> endpoints;               // HTTP mode only
+  Secret slackAppToken;                                     // Socket Mode only, from here on its one copy
+  std::unique_ptr<SocketModeEnvelopes> envelopes;           // Socket Mode only
+  std::unique_ptr<SocketModeReceiver> socketReceiver;       // Socket Mode only
   http::Router router;
   std::unique_ptr<http::Server> server;
   // The revoke scheduler: runs due grace-period revokes once a minute.
@@ -89,6 +96,7 @@ struct App::Parts {
   Parts(Config c, const Clock& k) : config(std::move(c)), clock(k) {}
   ~Parts() {
     if (server) server->stop();
+    if (socketReceiver) socketReceiver->stop();
     stopScheduler();
     if (watcher) watcher->stop();
     if (longExecutor) longExecutor->shutdown(/*runQueued=*/false);
@@ -150,7 +158,9 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock, AppO
   p->dedupe = std::make_unique<storage::RequestDedupe>(*p->database, clock);
 
   p->gitlabTransport = http::makeCpprestTransport(http::ClientOptions{c.gitlabCaFile, "patbot/" PATBOT_VERSION});
-  p->slackTransport = http::makeCpprestTransport(http::ClientOptions{"", "patbot/" PATBOT_VERSION});
+  http::ClientOptions slackClient{"", "patbot/" PATBOT_VERSION};
+  slackClient.proxy = c.slackProxy;
+  p->slackTransport = http::makeCpprestTransport(slackClient);
 
   gitlab::RestGitLabOptions gl = gitlabOptions(c, clock);
   gl.metrics = &p->metrics;
@@ -213,17 +223,37 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock, AppO
   p->longExecutor = std::make_unique<ThreadPoolExecutor>(kLongWorkers, 100);
   p->commands = std::make_unique<CommandService>(p->registry, c.policy.access, *p->audit, *p->dedupe, *p->executor,
                                                  *p->longExecutor, *p->notifier, p->metrics, clock);
-  p->endpoints = std::make_unique<SlackEndpoints>(*p->verifier, *p->commands, *p->audit, p->metrics, clock);
 
-  Parts* raw = p.get();   // the route handlers and the server reach the parts through it
-  p->router.add("POST", "/slack/commands", [raw](const http::Request& r) { return raw->endpoints->commands(r); });
-  p->router.add("POST", "/slack/interactions",
-                [raw](const http::Request& r) { return raw->endpoints->interactions(r); });
+  Parts* raw = p.get();   // the route handlers, the receiver and the server reach the parts through it
+  if (c.socketMode()) {
+    // Socket Mode: Slack is reached over outbound WebSockets; the HTTP listener serves only
+    // /healthz, /readyz and /metrics.
+    p->slackAppToken = std::move(p->config.slackAppToken);
+    p->envelopes = std::make_unique<SocketModeEnvelopes>(*p->commands, p->metrics);
+    http::WebSocketOptions socketOptions;
+    socketOptions.userAgent = "patbot/" PATBOT_VERSION;
+    socketOptions.proxy = c.slackProxy;
+    SocketModeOptions receiverOptions;
+    receiverOptions.connections = c.socketConnections;
+    p->socketReceiver = std::make_unique<SocketModeReceiver>(
+        [raw] { return slack::openSocketModeConnection(*raw->slackTransport, raw->config.slackApiUrl, raw->slackAppToken); },
+        [socketOptions](const std::string& url) { return http::connectWebSocket(url, socketOptions); },
+        *p->envelopes, p->metrics, receiverOptions);
+  } else {
+    p->endpoints = std::make_unique<SlackEndpoints>(*p->verifier, *p->commands, *p->audit, p->metrics, clock);
+    p->router.add("POST", "/slack/commands", [raw](const http::Request& r) { return raw->endpoints->commands(r); });
+    p->router.add("POST", "/slack/interactions",
+                  [raw](const http::Request& r) { return raw->endpoints->interactions(r); });
+  }
   p->router.add("GET", "/healthz", [](const http::Request&) { return http::Response::text(200, "ok"); });
   p->router.add("GET", "/readyz", [raw](const http::Request&) {
     if (!raw->database->healthy()) return http::Response::text(503, "database: not usable");
     auto problem = raw->gitlab->problem();
     if (!problem.empty()) return http::Response::text(503, "gitlab: " + problem);
+    if (raw->socketReceiver && raw->socketReceiver->openConnections() == 0) {
+      auto fatal = raw->socketReceiver->fatalError();
+      return http::Response::text(503, "slack: " + (fatal ? *fatal : std::string("no Socket Mode connection open")));
+    }
     return http::Response::text(200, "ready");
   });
   p->router.add("GET", "/metrics", [raw](const http::Request&) {
@@ -251,7 +281,13 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock, AppO
 
 Status App::start() {
   if (auto s = parts_->server->start(); !s) return s;
-  spdlog::info("patbot {} listening on http://{}:{}", PATBOT_VERSION, parts_->config.listenHost, port());
+  if (parts_->socketReceiver) {
+    spdlog::info("patbot {} in Socket Mode: {} connection(s) to Slack; health and metrics on http://{}:{}",
+                 PATBOT_VERSION, parts_->config.socketConnections, parts_->config.listenHost, port());
+    parts_->socketReceiver->start();
+  } else {
+    spdlog::info("patbot {} listening on http://{}:{}", PATBOT_VERSION, parts_->config.listenHost, port());
+  }
   // First GitLab call: tells the operator at once whether the token works, and sets /readyz.
   Parts* raw = parts_.get();
   parts_->longExecutor->post(newRequestId(), [raw] {
@@ -287,7 +323,7 @@ Status App::start() {
     do {
       lock.unlock();
       RequestScope scope(newRequestId());
-      raw->endpoints->flushRejectedAudit();
+      if (raw->endpoints) raw->endpoints->flushRejectedAudit();
       // Slack refuses a signature older than 5 minutes, so a day-old key can never come back.
       if (auto pruned = raw->dedupe->pruneOlderThan(std::chrono::hours(24)); !pruned) {
         spdlog::warn("could not prune the processed request keys: {}", pruned.error().message);
@@ -307,6 +343,7 @@ Status App::start() {
 void App::stop() {
   if (!parts_) return;
   if (parts_->server) parts_->server->stop();
+  if (parts_->socketReceiver) parts_->socketReceiver->stop();
   if (parts_->endpoints) parts_->endpoints->flushRejectedAudit(/*all=*/true);
   parts_->stopScheduler();
   if (parts_->watcher) parts_->watcher->stop();
@@ -320,6 +357,12 @@ void App::drain() {
   parts_->executor->drain();
 }
 MetricsRegistry& App::metrics() { return parts_->metrics; }
+int App::socketConnectionsOpen() const {
+  return parts_->socketReceiver ? parts_->socketReceiver->openConnections() : 0;
+}
+std::optional<std::string> App::fatalError() const {
+  return parts_->socketReceiver ? parts_->socketReceiver->fatalError() : std::nullopt;
+}
 int App::runWatcherScan() {
   RequestScope scope(newRequestId());
   return parts_->watcher->runOnce().newlyAnnounced;

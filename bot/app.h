@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "bot/config.h"
 #include "core/clock.h"
@@ -39,6 +41,12 @@ class App {
   // One expiry-watcher scan now, its digest posted before it returns; the number of tokens the
   // digest announced.
   int runWatcherScan();
+
+  // Set when serving cannot go on (Socket Mode: Slack refused the app token or turned Socket
+  // Mode off): the one sentence to exit with. Any thread.
+  std::optional<std::string> fatalError() const;
+  // Socket Mode connections open now (0 over HTTP). Any thread.
+  int socketConnectionsOpen() const;
 
   MetricsRegistry& metrics();
   storage::AuditStore& audit();

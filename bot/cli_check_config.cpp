@@ -9,12 +9,28 @@
 #include "bot/logging.h"
 #include "gitlab/rest_gitlab_api.h"
 #include "http/client.h"
+#include "slack/socket_mode_opener.h"
 
 namespace patbot::cli {
 namespace {
 
 std::string listOrNone(const std::vector<std::string>& v, const std::string& none) {
   return v.empty() ? none : fmt::format("{}", fmt::join(v, ", "));
+}
+
+// Asks Slack for a Socket Mode connection URL with the app token (the URL is not used: each is
+// good for one connection and expires unused).
+bool checkSocketMode(const Config& c) {
+  http::ClientOptions options{"", "patbot/" PATBOT_VERSION};
+  options.proxy = c.slackProxy;
+  auto transport = http::makeCpprestTransport(options);
+  auto url = slack::openSocketModeConnection(*transport, c.slackApiUrl, c.slackAppToken);
+  if (!url) {
+    std::cout << "Slack Socket Mode: FAILED — " << url.error().message << "\n";
+    return false;
+  }
+  std::cout << "Slack Socket Mode: OK (apps.connections.open gave a connection URL)\n";
+  return true;
 }
 
 }  // namespace
@@ -31,13 +47,22 @@ int runCheckConfig(const EnvLookup& env) {
             << "\n";
   std::cout << "  listen:          " << c.listenHost << ":" << c.listenPort << "\n";
   std::cout << "  database:        " << c.dbPath << "\n";
-  std::cout << "  slack signing:   " << (c.slackSigningSecret.empty() ? "MISSING (patbot serve needs SLACK_SIGNING_SECRET)" : "set") << "\n";
+  if (c.socketMode()) {
+    std::cout << "  slack mode:      Socket Mode (SLACK_APP_TOKEN; " << c.socketConnections
+              << " outbound connections, no inbound Slack endpoint)\n";
+  } else {
+    std::cout << "  slack mode:      HTTP (Slack posts to /slack/commands and /slack/interactions)\n";
+    std::cout << "  slack signing:   "
+              << (c.slackSigningSecret.empty() ? "MISSING (patbot serve needs SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)" : "set")
+              << "\n";
+  }
   std::cout << "  slack bot token: " << (c.slackBotToken.empty() ? "not set (replies only through response_url)" : "set") << "\n";
   std::cout << "  notify channel:  " << (c.notifyChannel.empty() ? "not set (the channel a command came from)" : c.notifyChannel) << "\n";
   std::cout << "  gitlab:          " << c.gitlabUrl << " ("
             << (c.gitlabGroup.empty() ? "instance mode: admin API" : "group mode: group " + c.gitlabGroup) << ", "
             << c.gitlabConcurrency << " requests in flight)\n";
-  if (c.slackSigningSecret.empty()) ok = false;
+  if (c.slackSigningSecret.empty() && !c.socketMode()) ok = false;
+  if (c.socketMode()) ok = checkSocketMode(c) && ok;
 
   auto transport = http::makeCpprestTransport(http::ClientOptions{c.gitlabCaFile, "patbot/" PATBOT_VERSION});
   SystemClock clock;

@@ -18,14 +18,16 @@ namespace {
 // glibc keeps memory freed by the I/O threads in their arenas, at the high-water mark of requests
 // in flight (bench/README.md, soak of 2026-12-02: the arenas held three times their live data,
 // and that mark crept up under a steady load). Handing free pages back once a minute keeps RSS at
-// what is in use. Returns the stop signal that arrived.
-int waitForStopSignal(const sigset_t& stopSignals) {
-  const timespec minute{60, 0};
-  for (;;) {
-    int received = sigtimedwait(&stopSignals, nullptr, &minute);   // -1: a minute passed (or EINTR)
+// what is in use. Returns the stop signal that arrived, or 0 when the app reported a fatal error
+// (looked at every second).
+int waitForStopSignal(const sigset_t& stopSignals, const App& app) {
+  const timespec second{1, 0};
+  for (int seconds = 1;; ++seconds) {
+    int received = sigtimedwait(&stopSignals, nullptr, &second);   // -1: a second passed (or EINTR)
     if (received > 0) return received;
+    if (app.fatalError()) return 0;
 #if defined(__GLIBC__)
-    malloc_trim(0);
+    if (seconds % 60 == 0) malloc_trim(0);
 #endif
   }
 }
@@ -52,7 +54,13 @@ int runServe(const EnvLookup& env) {
   if (!app) return fail(app.error().message);
   if (auto started = (*app)->start(); !started) return fail(started.error().message);
 
-  int signal = waitForStopSignal(stopSignals);
+  int signal = waitForStopSignal(stopSignals, **app);
+  if (signal == 0) {
+    // One line, as every fatal CLI error (the receiver does not log it itself).
+    std::string why = *(*app)->fatalError();
+    (*app)->stop();
+    return fail(why, 1);
+  }
   spdlog::info("received signal {}, stopping", signal);
   (*app)->stop();
   spdlog::info("stopped");

@@ -12,14 +12,20 @@
 #include "core/result.h"
 #include "core/secret.h"
 #include "handlers/policy.h"
+#include "http/proxy.h"
 
 namespace patbot {
 
 struct Config {
+  bool socketMode() const { return !slackAppToken.empty(); }
+
   std::string listenHost = "127.0.0.1";
   uint16_t listenPort = 8080;
   Secret slackSigningSecret;
   Secret slackBotToken;
+  Secret slackAppToken;             // xapp-…: set = Socket Mode (no Slack endpoints, no signing secret)
+  int socketConnections = 2;        // Socket Mode connections kept open (1–10)
+  http::ProxySettings slackProxy;   // HTTPS_PROXY / HTTP_PROXY / NO_PROXY, for Slack's Web API and WebSocket
   std::string slackApiUrl = "https://slack.com/api";
   std::string notifyChannel;
   std::string gitlabUrl;            // without a trailing slash and without /api/v4
@@ -41,7 +47,7 @@ struct Config {
 
 // Which variables a command needs.
 enum class ConfigNeeds {
-  kServe,     // SLACK_SIGNING_SECRET, GITLAB_URL, GITLAB_TOKEN
+  kServe,     // SLACK_SIGNING_SECRET (unless SLACK_APP_TOKEN), GITLAB_URL, GITLAB_TOKEN
   kGitLab,    // GITLAB_URL, GITLAB_TOKEN (scan, check-config, rotate)
   kLocal,     // nothing required (audit, audit verify)
 };

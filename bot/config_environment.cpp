@@ -227,18 +227,27 @@ std::optional<std::string> parseBaseUrl(const std::string& name, std::string v, 
 
 void loadEnvironment(ConfigNeeds needs, const EnvLookup& env, Config& c, Problems& p) {
   // Secrets first, so every later message can redact them.
-  bool signingGiven = false, botGiven = false, tokenGiven = false;
+  bool signingGiven = false, botGiven = false, tokenGiven = false, appGiven = false;
   auto signing = readSecret(env, "SLACK_SIGNING_SECRET", p, signingGiven);
   auto bot = readSecret(env, "SLACK_BOT_TOKEN", p, botGiven);
+  auto app = readSecret(env, "SLACK_APP_TOKEN", p, appGiven);
   auto gitlabToken = readSecret(env, "GITLAB_TOKEN", p, tokenGiven);
 
   const bool serve = needs == ConfigNeeds::kServe;
   const bool gitlab = needs == ConfigNeeds::kServe || needs == ConfigNeeds::kGitLab;
 
+  if (app) {
+    if (app->reveal().rfind("xapp-", 0) != 0) {
+      p.add("SLACK_APP_TOKEN must be an app-level token starting with xapp- (Basic Information → App-Level Tokens)");
+    } else {
+      c.slackAppToken = std::move(*app);
+    }
+  }
+  // Socket Mode (an app token given) needs no signing secret: nothing is signed on its WebSocket.
   if (signing) {
     c.slackSigningSecret = std::move(*signing);
-  } else if (serve && !signingGiven) {
-    p.add("SLACK_SIGNING_SECRET is not set");
+  } else if (serve && !signingGiven && !appGiven) {
+    p.add("SLACK_SIGNING_SECRET is not set");   // the wording SPEC §2 fixes; README names SLACK_APP_TOKEN
   }
   if (bot) {
     if (bot->reveal().rfind("xoxb-", 0) != 0) {
@@ -253,6 +262,16 @@ void loadEnvironment(ConfigNeeds needs, const EnvLookup& env, Config& c, Problem
     if (auto url = parseBaseUrl("SLACK_API_URL", *v, false, p)) c.slackApiUrl = *url;
   }
   if (auto v = getVar(env, "PATBOT_NOTIFY_CHANNEL")) c.notifyChannel = *v;
+  readIntegerVar(env, "PATBOT_SOCKET_CONNECTIONS", 1, 10, p, c.socketConnections);
+  // The usual proxy variables (upper case first, as curl and Go read HTTPS_PROXY); for Slack only.
+  auto either = [&](const char* upper, const char* lower) {
+    auto v = getVar(env, upper);
+    return v ? *v : getVar(env, lower).value_or("");
+  };
+  c.slackProxy.httpsProxy = either("HTTPS_PROXY", "https_proxy");
+  c.slackProxy.httpProxy = either("HTTP_PROXY", "http_proxy");
+  c.slackProxy.noProxy = either("NO_PROXY", "no_proxy");
+  if (auto proxy = c.slackProxy.validate(); !proxy) p.add(proxy.error().message);
 
   if (auto v = getVar(env, "GITLAB_URL")) {
     if (auto url = parseBaseUrl("GITLAB_URL", *v, true, p)) c.gitlabUrl = *url;

@@ -3,7 +3,8 @@
 namespace patbot {
 
 const std::vector<std::string>& secretVariables() {
-  static const std::vector<std::string> kSecrets{"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "GITLAB_TOKEN"};
+  static const std::vector<std::string> kSecrets{"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN",
+                                                 "GITLAB_TOKEN"};
   return kSecrets;
 }
 
@@ -13,7 +14,9 @@ const std::vector<std::string>& environmentVariables() {
       "SLACK_BOT_TOKEN_FILE",  "SLACK_API_URL",        "PATBOT_NOTIFY_CHANNEL",     "GITLAB_URL",
       "GITLAB_TOKEN",          "GITLAB_TOKEN_FILE",    "GITLAB_CONCURRENCY",        "GITLAB_CA_FILE",
       "GITLAB_GROUP",          "PATBOT_DB",            "PATBOT_CONFIG",             "PATBOT_LOG_FORMAT",
-      "PATBOT_LOG_LEVEL",      "GITLAB_TIMEOUT_SECONDS",
+      "PATBOT_LOG_LEVEL",      "GITLAB_TIMEOUT_SECONDS", "SLACK_APP_TOKEN",           "SLACK_APP_TOKEN_FILE",
+      "PATBOT_SOCKET_CONNECTIONS", "HTTPS_PROXY",      "HTTP_PROXY",                "NO_PROXY",
+      "https_proxy",           "http_proxy",           "no_proxy",
   };
   return kVariables;
 }

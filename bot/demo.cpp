@@ -176,9 +176,11 @@ int runDemo(const DemoOptions& options) {
   std::string signingSecret = randomHex(16);
   std::string botToken = "xoxb-demo-" + randomHex(12);
   auto slackTransport = http::makeCpprestTransport();
+  std::string appToken = "xapp-1-A0DEMO0001-" + randomHex(12);
   fakes::FakeSlackOptions so;
   so.signingSecret = signingSecret;
   so.botToken = botToken;
+  if (options.socketMode) so.appToken = appToken;
   fakes::FakeSlack slack(so, clock, *slackTransport);
   auto slackServer = http::makeCpprestServer({"127.0.0.1", 0, 64 * 1024 * 16},
                                              [&](const http::Request& r) { return slack.handle(r); });
@@ -192,7 +194,11 @@ int runDemo(const DemoOptions& options) {
   Config config;
   config.listenHost = "127.0.0.1";
   config.listenPort = 0;
-  config.slackSigningSecret = Secret(signingSecret);
+  if (options.socketMode) {
+    config.slackAppToken = Secret(appToken);
+  } else {
+    config.slackSigningSecret = Secret(signingSecret);
+  }
   config.slackBotToken = Secret(botToken);
   config.slackApiUrl = slackUrl + "/api";
   config.gitlabUrl = gitlabUrl;
@@ -216,10 +222,25 @@ int runDemo(const DemoOptions& options) {
   if (auto s = (*app)->start(); !s) return fail("demo: cannot start patbot: " + s.error().message);
   std::string botUrl = fmt::format("http://127.0.0.1:{}", (*app)->port());
   slack.setBotUrls(botUrl + "/slack/commands", botUrl + "/slack/interactions");
+  if (options.socketMode) {
+    // The conversation starts once the bot's connections have said hello.
+    for (int i = 0; i < 200 && (*app)->socketConnectionsOpen() < 2 && !(*app)->fatalError(); ++i) {
+      clock.sleepFor(std::chrono::milliseconds(50));
+    }
+    if ((*app)->socketConnectionsOpen() < 2) {
+      return fail("demo: patbot opened no Socket Mode connection: " + (*app)->fatalError().value_or("timed out"));
+    }
+  }
 
   std::cout << "patbot demo — a simulated GitLab (" << gitlabUrl << ") and a simulated Slack (" << slackUrl
-            << ")\non loopback, with the real bot (" << botUrl << ") between them. Every request below is a\n"
-            << "real HTTP request signed the way Slack signs it.\n";
+            << ")\non loopback, with the real bot (" << botUrl << ") between them. ";
+  if (options.socketMode) {
+    std::cout << "Socket Mode: patbot opened two\nWebSockets to the simulated Slack (ws://127.0.0.1:" << slack.socketPort()
+              << "), and every command and click below arrives\nover them as an envelope that patbot acknowledges; "
+                 "nothing connects to patbot but the health checks.\n";
+  } else {
+    std::cout << "Every request below is a\nreal HTTP request signed the way Slack signs it.\n";
+  }
 
   Conversation talk(slack, **app, {{kAlice, "alice"}, {kBob, "bob"}});
   bool ok = talk.say(kAlice, "help") && talk.say(kAlice, "status") && talk.watcherScan() &&

@@ -8,6 +8,7 @@ namespace patbot::cli {
 
 struct DemoOptions {
   bool keepRunning = false;   // leave the bot and the simulated services running afterwards
+  bool socketMode = false;    // the bot in Socket Mode: Slack reaches it over its WebSockets, no inbound port
 };
 // Exit 0 when every step of the scripted conversation went through and the audit chain verifies,
 // 1 otherwise, 2 when a server or the bot cannot start (one line on stderr). With keepRunning it

@@ -27,8 +27,11 @@ int main(int argc, char** argv) {
   cli::DemoOptions demo;
   auto* demoCmd = app.add_subcommand("demo", "Simulated GitLab and Slack on loopback, a scripted conversation.");
   demoCmd->add_flag("--keep-running", demo.keepRunning, "Leave the bot and the fakes running afterwards.");
+  demoCmd->add_flag("--socket-mode", demo.socketMode,
+                    "The bot in Socket Mode: it opens WebSockets to the simulated Slack (no inbound port).");
   demoCmd->footer("Examples:\n  patbot demo                  # about 5 seconds, exits 0\n"
-                  "  patbot demo --keep-running   # then curl the printed URLs; Ctrl-C to stop");
+                  "  patbot demo --keep-running   # then curl the printed URLs; Ctrl-C to stop\n"
+                  "  patbot demo --socket-mode    # the same conversation over Socket Mode");
 
   cli::ScanOptions scan;
   auto* scanCmd = app.add_subcommand("scan", "Scan every service-account token once and print a table.");

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "http/http_types.h"
+#include "http/proxy.h"
 
 namespace patbot::http {
 
@@ -15,6 +16,10 @@ struct ClientOptions {
   // Largest answer body read; a larger one (declared or chunked) fails the request with kProtocol
   // and no more than this many bytes are ever held for it.
   size_t maxBodyBytes = 16 * 1024 * 1024;
+  // Requests whose URL proxy.proxyFor() names a proxy for go through it: https:// in a CONNECT
+  // tunnel (TLS stays end to end), http:// as absolute-form requests. A proxy that is not an
+  // http:// URL fails those requests with kConfig (never a silent direct connection).
+  ProxySettings proxy{};
 };
 
 // TLS is always verified (system store plus extraCaFile). Each request honours its own deadline

@@ -114,13 +114,25 @@ class CpprestTransport final : public Transport {
 
     http_request outgoing;
     auto body = std::make_shared<detail::BoundedBodyBuffer>(options_.maxBodyBytes);
+    // The proxy depends on the scheme, host and port only: one choice per cached client.
+    std::optional<ParsedUrl> proxy;
+    if (auto proxyUrl = options_.proxy.proxyFor(request.url)) {
+      proxy = parseProxyUrl(*proxyUrl);
+      if (!proxy) {
+        return Error::make(ErrorKind::kConfig,
+                           fmt::format("the proxy configured for {}:// URLs is not an http:// proxy URL (https:// "
+                                       "proxies and proxy credentials are not supported)",
+                                       url->scheme),
+                           fmt::format("{}: unusable proxy setting", where));
+      }
+    }
     std::shared_ptr<http_client> client;
     try {
       // cpprest silently sends a request again when a pooled connection closes before the status
       // line: harmless for GET, PUT and DELETE, but a repeated POST creates a second token (or
       // posts a Slack message twice). POST and PATCH therefore get a connection of their own,
       // which cpprest never re-sends on; their failure comes back to the caller instead.
-      client = request.method == "POST" || request.method == "PATCH" ? makeClient(*url) : clientFor(*url);
+      client = request.method == "POST" || request.method == "PATCH" ? makeClient(*url, proxy) : clientFor(*url, proxy);
       outgoing.set_method(request.method);
       outgoing.set_response_stream(Concurrency::streams::streambuf<uint8_t>(body).create_ostream());
       outgoing.set_request_uri(web::uri(url->pathAndQuery));
@@ -264,21 +276,23 @@ class CpprestTransport final : public Transport {
     }
   }
 
-  // The shared client of url's origin (its connections are pooled and reused).
-  std::shared_ptr<http_client> clientFor(const ParsedUrl& url) {
+  // The shared client of url's origin (its connections are pooled and reused). `proxy` is
+  // proxyFor(url), the same for every URL of the origin.
+  std::shared_ptr<http_client> clientFor(const ParsedUrl& url, const std::optional<ParsedUrl>& proxy) {
     std::string base = url.scheme + "://" + hostPort(url);
     std::lock_guard lock(mutex_);
     auto it = clients_.find(base);
     if (it != clients_.end()) return it->second;
-    auto client = makeClient(url);
+    auto client = makeClient(url, proxy);
     clients_.emplace(base, client);
     return client;
   }
 
   // A client of its own, with an empty connection pool.
-  std::shared_ptr<http_client> makeClient(const ParsedUrl& url) const {
+  std::shared_ptr<http_client> makeClient(const ParsedUrl& url, const std::optional<ParsedUrl>& proxy) const {
     std::string base = url.scheme + "://" + hostPort(url);
     http_client_config config;
+    if (proxy) config.set_proxy(web::web_proxy(web::uri("http://" + hostPort(*proxy))));
     config.set_validate_certificates(true);
     config.set_timeout(kSocketTimeout);
     config.set_max_redirects(0);  // see redirectError

@@ -20,6 +20,10 @@ int hexValue(char c) {
   return -1;
 }
 
+// parseUrl's rules for the two schemes given (lower case): the first defaults to port 80, the
+// second to 443.
+std::optional<ParsedUrl> parseUrlOf(const std::string& url, std::string_view plain, std::string_view secure);
+
 }  // namespace
 
 std::string urlEncode(const std::string& value) {
@@ -73,7 +77,13 @@ std::multimap<std::string, std::string> parseQuery(std::string_view raw) {
   return out;
 }
 
-std::optional<ParsedUrl> parseUrl(const std::string& url) {
+std::optional<ParsedUrl> parseUrl(const std::string& url) { return parseUrlOf(url, "http", "https"); }
+
+std::optional<ParsedUrl> parseWebSocketUrl(const std::string& url) { return parseUrlOf(url, "ws", "wss"); }
+
+namespace {
+
+std::optional<ParsedUrl> parseUrlOf(const std::string& url, std::string_view plain, std::string_view secure) {
   for (unsigned char c : url) {
     if (c <= 0x20 || c == 0x7F) return std::nullopt;
   }
@@ -82,9 +92,9 @@ std::optional<ParsedUrl> parseUrl(const std::string& url) {
   ParsedUrl out;
   out.scheme = lowerCase(std::string_view(url).substr(0, sep));
   uint16_t defaultPort = 0;
-  if (out.scheme == "http") {
+  if (out.scheme == plain) {
     defaultPort = 80;
-  } else if (out.scheme == "https") {
+  } else if (out.scheme == secure) {
     defaultPort = 443;
   } else {
     return std::nullopt;
@@ -134,6 +144,8 @@ std::optional<ParsedUrl> parseUrl(const std::string& url) {
   out.pathAndQuery = std::move(rest);
   return out;
 }
+
+}  // namespace
 
 std::string hostPort(const ParsedUrl& url) {
   std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;

@@ -10,9 +10,9 @@
 namespace patbot::http {
 
 struct ParsedUrl {
-  std::string scheme;        // "http" or "https", lower-cased
+  std::string scheme;        // "http" or "https" (parseWebSocketUrl: "ws" or "wss"), lower-cased
   std::string host;          // lower-cased; an IPv6 literal without its brackets
-  uint16_t port = 0;         // explicit port, else 80 / 443 from the scheme
+  uint16_t port = 0;         // explicit port, else 80 / 443 from the scheme (ws 80, wss 443)
   std::string pathAndQuery;  // "/" when the URL has no path; the fragment is dropped
 };
 
@@ -20,6 +20,10 @@ struct ParsedUrl {
 // empty host, user info ("user:pass@host" is refused so credentials never reach a log), a bad
 // port, or whitespace/control characters anywhere.
 std::optional<ParsedUrl> parseUrl(const std::string& url);
+
+// The same rules for ws:// and wss:// URLs (RFC 6455), and only those: parseUrl keeps refusing
+// them, so configuration that must be http(s) never takes a WebSocket URL.
+std::optional<ParsedUrl> parseWebSocketUrl(const std::string& url);
 
 // "host:port", with brackets around an IPv6 literal; for building URLs and log lines.
 std::string hostPort(const ParsedUrl& url);

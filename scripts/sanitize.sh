@@ -36,7 +36,8 @@ SUPP=$ROOT/tests/sanitizers
 REPORTS=$BUILD_DIR/sanitizer-reports
 
 # The test executables that run under ThreadSanitizer: the executor (command service), the HTTP
-# server and client with its deadline timer, the rotation engine and its lock (the journal),
+# server and client with its deadline timer, the WebSocket client (its I/O thread against
+# concurrent read, send and close) and both clients through a proxy, the rotation engine and its lock (the journal),
 # the watcher's background thread, the outbox and inventory cache posted to and read from several
 # threads, SQLite shared by several threads, the GitLab concurrency
 # limit and the fake GitLab that serialises concurrent calls.
@@ -45,6 +46,8 @@ TSAN_TESTS=(
   tests/http/http_deadline_timer_test
   tests/http/http_server_test
   tests/http/http_server_beast_test
+  tests/http/http_websocket_client_test
+  tests/http/http_proxy_tunnel_test
   tests/handlers/handlers_rotation_engine_test
   tests/handlers/handlers_expiry_watcher_test
   tests/handlers/handlers_outbox_inventory_test

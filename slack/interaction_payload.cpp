@@ -50,12 +50,7 @@ InteractionPayload fromJson(const json& root) {
 
 }  // namespace
 
-Result<InteractionPayload> parseInteraction(std::string_view formBody) {
-  const FormFields fields = parseForm(formBody);
-  if (fields.find("payload") == fields.end()) {
-    return Error::make(ErrorKind::kInvalidInput, "the interaction has no payload field");
-  }
-  const json root = json::parse(formValue(fields, "payload"), nullptr, /*allow_exceptions=*/false);
+Result<InteractionPayload> parseInteractionJson(const nlohmann::json& root) {
   if (!root.is_object()) {
     return Error::make(ErrorKind::kInvalidInput, "the interaction payload is not a JSON object");
   }
@@ -68,6 +63,14 @@ Result<InteractionPayload> parseInteraction(std::string_view formBody) {
   } catch (const json::exception& e) {
     return Error::make(ErrorKind::kInvalidInput, "the interaction payload is malformed", e.what());
   }
+}
+
+Result<InteractionPayload> parseInteraction(std::string_view formBody) {
+  const FormFields fields = parseForm(formBody);
+  if (fields.find("payload") == fields.end()) {
+    return Error::make(ErrorKind::kInvalidInput, "the interaction has no payload field");
+  }
+  return parseInteractionJson(json::parse(formValue(fields, "payload"), nullptr, /*allow_exceptions=*/false));
 }
 
 }  // namespace patbot::slack

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "core/result.h"
 
 namespace patbot::slack {
@@ -33,5 +35,9 @@ struct InteractionPayload {
 // Error kInvalidInput when the body has no `payload` field, the payload is not a JSON object,
 // or it has no `type`. Missing optional fields stay empty. Never throws.
 Result<InteractionPayload> parseInteraction(std::string_view formBody);
+
+// The same from the payload's JSON itself, as Socket Mode's `interactive` envelope carries it
+// (reference/slack-socket-mode.md §2). Same errors, less the missing form field.
+Result<InteractionPayload> parseInteractionJson(const nlohmann::json& payload);
 
 }  // namespace patbot::slack

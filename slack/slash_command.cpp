@@ -1,24 +1,30 @@
 #include "slack/slash_command.h"
 
+#include <functional>
+
+#include <nlohmann/json.hpp>
+
 #include "slack/command_text.h"
 #include "slack/form_parser.h"
 
 namespace patbot::slack {
+namespace {
 
-Result<SlashCommand> parseSlashCommand(std::string_view body) {
-  const FormFields fields = parseForm(body);
+// The one reading of a slash command's fields, whatever carries them (a form body over HTTP, a
+// JSON object in a Socket Mode envelope): `field(name)` is the value, "" when absent.
+Result<SlashCommand> fromFields(const std::function<std::string(const char*)>& field) {
   SlashCommand c;
-  c.teamId = formValue(fields, "team_id");
-  c.channelId = formValue(fields, "channel_id");
-  c.channelName = formValue(fields, "channel_name");
-  c.userId = formValue(fields, "user_id");
-  c.userName = formValue(fields, "user_name");
-  c.command = formValue(fields, "command");
-  c.text = decodeEntities(formValue(fields, "text"));
-  c.responseUrl = formValue(fields, "response_url");
-  c.triggerId = formValue(fields, "trigger_id");
-  c.apiAppId = formValue(fields, "api_app_id");
-  c.enterpriseId = formValue(fields, "enterprise_id");
+  c.teamId = field("team_id");
+  c.channelId = field("channel_id");
+  c.channelName = field("channel_name");
+  c.userId = field("user_id");
+  c.userName = field("user_name");
+  c.command = field("command");
+  c.text = decodeEntities(field("text"));
+  c.responseUrl = field("response_url");
+  c.triggerId = field("trigger_id");
+  c.apiAppId = field("api_app_id");
+  c.enterpriseId = field("enterprise_id");
   if (c.userId.empty()) {
     return Error::make(ErrorKind::kInvalidInput, "the slash command has no user_id");
   }
@@ -26,6 +32,23 @@ Result<SlashCommand> parseSlashCommand(std::string_view body) {
     return Error::make(ErrorKind::kInvalidInput, "the slash command has no command");
   }
   return c;
+}
+
+}  // namespace
+
+Result<SlashCommand> parseSlashCommand(std::string_view body) {
+  const FormFields fields = parseForm(body);
+  return fromFields([&](const char* name) { return formValue(fields, name); });
+}
+
+Result<SlashCommand> parseSlashCommandJson(const nlohmann::json& payload) {
+  if (!payload.is_object()) {
+    return Error::make(ErrorKind::kInvalidInput, "the slash command payload is not a JSON object");
+  }
+  return fromFields([&](const char* name) {
+    auto it = payload.find(name);
+    return it != payload.end() && it->is_string() ? it->get<std::string>() : std::string();
+  });
 }
 
 }  // namespace patbot::slack

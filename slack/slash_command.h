@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "core/result.h"
 
 namespace patbot::slack {
@@ -24,5 +26,9 @@ struct SlashCommand {
 
 // Error kInvalidInput when user_id or command is missing or empty. Unknown fields are ignored.
 Result<SlashCommand> parseSlashCommand(std::string_view body);
+
+// The same fields from the JSON object of a Socket Mode `slash_commands` envelope
+// (reference/slack-socket-mode.md §2); non-string values count as absent.
+Result<SlashCommand> parseSlashCommandJson(const nlohmann::json& payload);
 
 }  // namespace patbot::slack

@@ -626,5 +626,47 @@ TEST(ConfigProcessEnv, ReadsTheEnvironment) {
   EXPECT_EQ(env("PATBOT_CONFIG_TEST_VAR"), std::nullopt);
 }
 
+// Socket Mode (issue 15): an app token replaces the signing secret for serve.
+TEST_F(ConfigTest, AnAppTokenSwitchesServeToSocketModeWithoutASigningSecret) {
+  setServeMinimum();
+  env_.erase("SLACK_SIGNING_SECRET");
+  EXPECT_THAT(errorOf(), HasSubstr("SLACK_SIGNING_SECRET is not set"));
+  env_["SLACK_APP_TOKEN"] = "xapp-1-A0PATBOT01-1234-abcdef";
+  auto c = load();
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_TRUE(c->socketMode());
+  EXPECT_EQ(c->socketConnections, 2);
+  EXPECT_EQ(c->slackAppToken.reveal(), "xapp-1-A0PATBOT01-1234-abcdef");
+
+  env_["SLACK_APP_TOKEN"] = kBotToken;   // the wrong kind of token, pasted by mistake
+  auto wrong = load();
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_THAT(wrong.error().message, HasSubstr("SLACK_APP_TOKEN must be an app-level token starting with xapp-"));
+  expectNoSecrets(wrong.error());
+
+  env_["SLACK_APP_TOKEN"] = "xapp-1-A0PATBOT01-1234-abcdef";
+  env_["PATBOT_SOCKET_CONNECTIONS"] = "11";
+  EXPECT_THAT(errorOf(), HasSubstr("PATBOT_SOCKET_CONNECTIONS"));
+  env_["PATBOT_SOCKET_CONNECTIONS"] = "1";
+  ASSERT_TRUE(load().ok());
+  EXPECT_EQ(load()->socketConnections, 1);
+}
+
+TEST_F(ConfigTest, ProxyVariablesAreReadUpperCaseFirstAndCheckedAtStart) {
+  setServeMinimum();
+  env_["https_proxy"] = "http://lower.corp:3128";
+  env_["no_proxy"] = ".corp";
+  auto lower = load();
+  ASSERT_TRUE(lower.ok()) << lower.error().message;
+  EXPECT_EQ(lower->slackProxy.httpsProxy, "http://lower.corp:3128");
+  EXPECT_EQ(lower->slackProxy.noProxy, ".corp");
+  env_["HTTPS_PROXY"] = "http://upper.corp:3128";
+  EXPECT_EQ(load()->slackProxy.httpsProxy, "http://upper.corp:3128");
+  env_["HTTPS_PROXY"] = "https://user:secret-pass@proxy.corp:3128";
+  std::string message = errorOf();
+  EXPECT_THAT(message, HasSubstr("HTTPS_PROXY"));
+  EXPECT_THAT(message, Not(HasSubstr("secret-pass")));
+}
+
 }  // namespace
 }  // namespace patbot

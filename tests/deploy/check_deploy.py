@@ -52,31 +52,43 @@ def load_all(path):
 
 # ---- yaml -----------------------------------------------------------------------------------
 
-def check_manifest():
-    m = yaml.safe_load(read(os.path.join(DEPLOY, "slack-app-manifest.yaml")))
+def check_manifest_common(m, label):
     # Limits of slackapi/manifest-schema 1.0.0 (reference/slack-api.md §7).
     name = m["display_information"]["name"]
-    check(1 <= len(name) <= 35, "manifest: display_information.name must be 1..35 characters")
-    check(len(m["display_information"].get("description", "")) <= 140, "manifest: description over 140")
+    check(1 <= len(name) <= 35, f"{label}: display_information.name must be 1..35 characters")
+    check(len(m["display_information"].get("description", "")) <= 140, f"{label}: description over 140")
     bot = m["features"]["bot_user"]
-    check(bot["display_name"] == "patbot", "manifest: bot display name is not patbot")
+    check(bot["display_name"] == "patbot", f"{label}: bot display name is not patbot")
     commands = m["features"]["slash_commands"]
-    check(len(commands) == 1, "manifest: expected exactly one slash command")
+    check(len(commands) == 1, f"{label}: expected exactly one slash command")
     c = commands[0]
-    check(c["command"] == "/pat", "manifest: the command is not /pat")
-    check(c["url"] == "https://patbot.example.com/slack/commands", "manifest: wrong command URL")
-    check(0 < len(c.get("description", "")) <= 2000, "manifest: command description missing or too long")
-    check(0 < len(c.get("usage_hint", "")) <= 1000, "manifest: usage_hint missing or too long")
-    check(c.get("should_escape") is False, "manifest: should_escape must be false")
+    check(c["command"] == "/pat", f"{label}: the command is not /pat")
+    check(0 < len(c.get("description", "")) <= 2000, f"{label}: command description missing or too long")
+    check(0 < len(c.get("usage_hint", "")) <= 1000, f"{label}: usage_hint missing or too long")
+    check(c.get("should_escape") is False, f"{label}: should_escape must be false")
     scopes = m["oauth_config"]["scopes"]["bot"]
-    check(sorted(scopes) == ["chat:write", "commands"], f"manifest: bot scopes {scopes}")
-    s = m["settings"]
-    check(s["interactivity"]["is_enabled"] is True, "manifest: interactivity disabled")
+    check(sorted(scopes) == ["chat:write", "commands"], f"{label}: bot scopes {scopes}")
+    check(m["settings"]["interactivity"]["is_enabled"] is True, f"{label}: interactivity disabled")
+    known_top = {"_metadata", "display_information", "features", "oauth_config", "settings"}
+    check(set(m) <= known_top, f"{label}: unknown top-level keys {set(m) - known_top}")
+    return c, m["settings"]
+
+
+def check_manifest():
+    m = yaml.safe_load(read(os.path.join(DEPLOY, "slack-app-manifest.yaml")))
+    c, s = check_manifest_common(m, "manifest")
+    check(c["url"] == "https://patbot.example.com/slack/commands", "manifest: wrong command URL")
     check(s["interactivity"]["request_url"] == "https://patbot.example.com/slack/interactions",
           "manifest: wrong interactivity URL")
     check(s.get("socket_mode_enabled") is False, "manifest: socket mode must be off")
-    known_top = {"_metadata", "display_information", "features", "oauth_config", "settings"}
-    check(set(m) <= known_top, f"manifest: unknown top-level keys {set(m) - known_top}")
+    # Socket Mode (reference/slack-socket-mode.md §5): no request URLs at all.
+    sm = yaml.safe_load(read(os.path.join(DEPLOY, "slack-app-manifest-socket-mode.yaml")))
+    c, s = check_manifest_common(sm, "socket-mode manifest")
+    check("url" not in c, "socket-mode manifest: the slash command must have no url")
+    check("request_url" not in s["interactivity"], "socket-mode manifest: interactivity must have no request_url")
+    check(s.get("socket_mode_enabled") is True, "socket-mode manifest: socket_mode_enabled must be true")
+    check(m["features"]["slash_commands"][0]["usage_hint"] == c["usage_hint"],
+          "the two manifests disagree on the usage hint")
 
 
 def k8s_objects():

@@ -75,10 +75,12 @@ E2eStack::E2eStack(StackOptions options) {
   botUrl = fmt::format("http://127.0.0.1:{}", botPort);
   std::string signingSecret = randomHex(16);
   std::string botToken = "xoxb-e2e-" + randomHex(10);
+  std::string appToken = "xapp-1-A0PATBOT01-" + randomHex(10);
+  std::map<std::string, std::string> slackEnv{{"FAKE_SLACK_SIGNING_SECRET", signingSecret},
+                                              {"FAKE_SLACK_BOT_TOKEN", botToken}};
+  if (options.socketMode) slackEnv["FAKE_SLACK_APP_TOKEN"] = appToken;
   slack_ = std::make_unique<ChildProcess>(
-      buildDir() + "/tests/fakes/fake_slack", std::vector<std::string>{"--port", "0", "--bot-url", botUrl},
-      std::map<std::string, std::string>{{"FAKE_SLACK_SIGNING_SECRET", signingSecret},
-                                         {"FAKE_SLACK_BOT_TOKEN", botToken}});
+      buildDir() + "/tests/fakes/fake_slack", std::vector<std::string>{"--port", "0", "--bot-url", botUrl}, slackEnv);
   auto sl = urlFrom(slack_->waitFor("listening on", std::chrono::seconds(20)));
   if (!sl) {
     startupLog_ = "fake_slack did not start: " + slack_->output();
@@ -98,17 +100,30 @@ E2eStack::E2eStack(StackOptions options) {
     std::ofstream(dir_ + "/policy.toml") << options.policyToml;
     env_["PATBOT_CONFIG"] = dir_ + "/policy.toml";
   }
+  if (options.socketMode) {
+    env_.erase("SLACK_SIGNING_SECRET");
+    env_["SLACK_APP_TOKEN"] = appToken;
+  }
   for (const auto& [k, v] : options.extraEnv) env_[k] = v;
   ready_ = options.startBot ? startBot() : true;
 }
 
 bool E2eStack::startBot() {
   bot_ = std::make_unique<ChildProcess>(buildDir() + "/bot/patbot", std::vector<std::string>{"serve"}, env_);
-  if (!bot_->waitFor("listening on", std::chrono::seconds(20))) {
+  const bool socketMode = env_.count("SLACK_APP_TOKEN") > 0;
+  // In Socket Mode the bot is ready for Slack once its connections have said hello.
+  const std::string ready = socketMode ? fmt::format("{} of {} open", socketConnections(), socketConnections())
+                                       : std::string("listening on");
+  if (!bot_->waitFor(ready, std::chrono::seconds(20))) {
     startupLog_ = "patbot serve did not start: " + bot_->output();
     return false;
   }
   return true;
+}
+
+int E2eStack::socketConnections() const {
+  auto it = env_.find("PATBOT_SOCKET_CONNECTIONS");
+  return it == env_.end() ? 2 : std::stoi(it->second);
 }
 
 bool E2eStack::restartBot(bool crash) {
@@ -215,7 +230,10 @@ std::pair<int, std::string> E2eStack::patbot(const std::vector<std::string>& arg
 }
 
 std::vector<std::string> E2eStack::secrets() const {
-  std::vector<std::string> out{env_.at("SLACK_SIGNING_SECRET"), env_.at("SLACK_BOT_TOKEN"), env_.at("GITLAB_TOKEN")};
+  std::vector<std::string> out{env_.at("SLACK_BOT_TOKEN"), env_.at("GITLAB_TOKEN")};
+  for (const char* name : {"SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"}) {
+    if (auto it = env_.find(name); it != env_.end()) out.push_back(it->second);
+  }
   for (const auto& t : seed_.value("tokens", nlohmann::json::array())) {
     if (t.contains("value") && t["value"].is_string()) out.push_back(t["value"]);
   }

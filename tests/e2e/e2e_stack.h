@@ -24,6 +24,10 @@ struct StackOptions {
   std::vector<std::string> gitlabArgs;   // extra fake_gitlab arguments, e.g. "--drop-proxy"
   std::string dbPath;            // PATBOT_DB; "" = patbot.db in the stack's own temp directory
   bool startBot = true;          // false: only the fakes; start patbot later with restartBot(false)
+  // Socket Mode: the fake Slack gets an app token and delivers /_fake/slash and /_fake/click as
+  // envelopes over patbot's WebSockets; patbot gets SLACK_APP_TOKEN and no signing secret, and
+  // startBot() waits until its connections are open.
+  bool socketMode = false;
 };
 
 // A world of 3 service accounts with 2 tokens each: little for patbot to scan.
@@ -82,6 +86,8 @@ class E2eStack {
   void clearPreviousBotOutput() { previousBotOutput_.clear(); }
   // Starts `patbot serve` with the current environment (startBot = false, or after stopBot).
   bool startBot();
+  // Socket Mode connections patbot keeps (PATBOT_SOCKET_CONNECTIONS, default 2).
+  int socketConnections() const;
   // Stops `patbot serve` (SIGKILL when `crash`, else SIGTERM) and keeps its output; no-op if none.
   void stopBot(bool crash);
   // Sets (or, with an empty value, removes) one variable of patbot's environment for the next

@@ -70,6 +70,25 @@ TEST(HttpParseUrl, RejectsMalformedUrls) {
   }
 }
 
+TEST(HttpParseUrl, WebSocketSchemesOnlyThroughTheirOwnParser) {
+  for (const char* url : {"ws://127.0.0.1:8080/link", "wss://wss-primary.slack.com/link/?ticket=t"}) {
+    EXPECT_EQ(parsed(url), "refused") << url << ": parseUrl must keep refusing WebSocket URLs";
+  }
+  auto secure = parseWebSocketUrl("WSS://wss-primary.slack.com/link/?ticket=t&app_id=A1");
+  ASSERT_TRUE(secure);
+  EXPECT_EQ(secure->scheme, "wss");
+  EXPECT_EQ(secure->port, 443);
+  EXPECT_EQ(secure->pathAndQuery, "/link/?ticket=t&app_id=A1");
+  auto plain = parseWebSocketUrl("ws://[::1]:9000");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(hostPort(*plain), "[::1]:9000");
+  EXPECT_EQ(plain->pathAndQuery, "/");
+  EXPECT_EQ(parseWebSocketUrl("ws://h")->port, 80);
+  for (const char* url : {"https://example.com/", "http://example.com/", "wss://user:pw@h/", "ws://h:0/", "wss:///x"}) {
+    EXPECT_FALSE(parseWebSocketUrl(url)) << url;
+  }
+}
+
 TEST(HttpParseQuery, SplitsDecodesAndKeepsRepeats) {
   auto q = parseQuery("token=abc%2Fdef&text=pat+status+bot%2B1&empty=&flag&&a=1&a=2&eq=x=y");
   EXPECT_EQ(q.count("token"), 1u);
