@@ -100,3 +100,6 @@ bench_bolt_peer() {
   chmod -R u+w "$BOLT_WORK"
   (cd "$BOLT_WORK" && npm ci --no-audit --no-fund --silent >/dev/null 2>&1) || { echo "npm ci failed in the Bolt peer's copy" >&2; return 1; }
 }
+
+# bench_cpu_ms PID — CPU time (user + system, all threads) the process has used so far, in ms.
+bench_cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat"; }

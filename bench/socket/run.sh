@@ -73,7 +73,9 @@ run_burst() { # name pid
     w=$(burst "$WARMUP" "$IN_FLIGHT") || { echo "$1: warm-up burst failed" >&2; exit 1; }
     echo "$1 warm-up: $w"
   fi
+  local cpu0; cpu0=$(bench_cpu_ms "$2")
   m=$(burst "$ENVELOPES" "$IN_FLIGHT") || { echo "$1: burst failed" >&2; exit 1; }
+  echo "$1 cpu_ms $(( $(bench_cpu_ms "$2") - cpu0 ))" >>"$results"
   echo "$1 burst: $m"
   echo "$1 burst $m" >>"$results"
   echo "$1 rss_after $(bench_rss_kib "$2")" >>"$results"
@@ -176,6 +178,7 @@ rows = [
     ("ack p90 (ms)", burst("p90_ms"), "{:.2f}", "{:.2f}"),
     ("ack p99 (ms)", burst("p99_ms"), "{:.2f}", "{:.2f}"),
     ("ack max (ms)", burst("max_ms"), "{:.2f}", "{:.2f}"),
+    ("CPU per envelope (µs, user + system)", lambda d: d["cpu_ms"] * 1000 / int(n), "{:.0f}", "{:.2f}"),
     ("idle RSS (MiB), patbot 2 conns, Bolt 1", lambda d: mib(d.get("idle_rss_2", d["idle_rss_1"])), "{:.1f}", "{:.3f}"),
     ("idle RSS (MiB), 1 connection", lambda d: mib(d["idle_rss_1"]), "{:.1f}", "{:.3f}"),
     ("RSS after the burst (MiB)", lambda d: mib(d["rss_after"]), "{:.1f}", "{:.3f}"),
@@ -183,11 +186,11 @@ rows = [
 ]
 print(f"\n{n} `/pat help` envelopes over one connection, at most {w} unacked, after a {warm}-envelope warm-up")
 both = len(sides) == 2
-print(f"{'':42}" + "".join(f" {label[s]:>10}" for s in sides) + (f" {'patbot/Bolt':>12}" if both else ""))
+print(f"{'':44}" + "".join(f" {label[s]:>10}" for s in sides) + (f" {'patbot/Bolt':>12}" if both else ""))
 for name, get, fmt, rfmt in rows:
     vals = [get(r[s]) for s in sides]
     ratio = f" {rfmt.format(vals[0] / vals[1]) if vals[1] else '-':>12}" if both else ""
-    print(f"{name:42}" + "".join(f" {fmt.format(v):>10}" for v in vals) + ratio)
+    print(f"{name:44}" + "".join(f" {fmt.format(v):>10}" for v in vals) + ratio)
 print("burst elapsed: " + ", ".join(f"{s} {r[s]['burst']['elapsed_ms']:.0f} ms" for s in sides)
       + "; load (1 min) at the end of each burst: " + ", ".join(f"{s} {r[s]['load']:.2f}" for s in sides))
 PY
