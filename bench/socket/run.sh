@@ -11,6 +11,8 @@
 # (the issue asks for acks over one connection), after the expiry watcher's start-up scan of a
 # small fake GitLab world has finished (so it does not run during the burst). Bolt 5.1.0 opens
 # one connection (one SocketModeClient per App; no option for more), so its idle RSS is with one.
+# Figures: acks/s, ack latency (from the frame's write to its ack, the fake's clock), CPU time
+# of the process during the measured burst per envelope, RSS idle / after the burst / peak.
 # Each side gets a warm-up burst first (WARMUP envelopes, default 500; 0 for none: Node's JIT
 # is slower cold), then the measured burst. Bolt's offline-ness is checked: the fake's
 # /_fake/calls must hold only apps.connections.open from it, and its sockets must all be loopback
@@ -194,5 +196,8 @@ for name, get, fmt, rfmt in rows:
 print("burst elapsed: " + ", ".join(f"{s} {r[s]['burst']['elapsed_ms']:.0f} ms" for s in sides)
       + "; load (1 min) at the end of each burst: " + ", ".join(f"{s} {r[s]['load']:.2f}" for s in sides))
 PY
-echo "connections: patbot 2 (default) for the first idle figure, 1 (PATBOT_SOCKET_CONNECTIONS=1) for the rest; Bolt $(awk '$1=="bolt" && $2=="connections" {print $3}' "$results") (one SocketModeClient per App); build: $BUILD_DIR"
+conn_note=()
+[[ " $SIDES " == *" patbot "* ]] && conn_note+=("patbot 2 (default) for the first idle figure, 1 (PATBOT_SOCKET_CONNECTIONS=1) for the rest")
+[[ " $SIDES " == *" bolt "* ]] && conn_note+=("Bolt $(awk '$1=="bolt" && $2=="connections" {print $3}' "$results") (one SocketModeClient per App)")
+echo "connections: $(IFS=';'; echo "${conn_note[*]}" | sed 's/;/; /g'); build: $BUILD_DIR"
 bench_machine
