@@ -199,5 +199,6 @@ PY
 conn_note=()
 [[ " $SIDES " == *" patbot "* ]] && conn_note+=("patbot 2 (default) for the first idle figure, 1 (PATBOT_SOCKET_CONNECTIONS=1) for the rest")
 [[ " $SIDES " == *" bolt "* ]] && conn_note+=("Bolt $(awk '$1=="bolt" && $2=="connections" {print $3}' "$results") (one SocketModeClient per App)")
-echo "connections: $(IFS=';'; echo "${conn_note[*]}" | sed 's/;/; /g'); build: $BUILD_DIR"
+note=$(printf '%s; ' "${conn_note[@]}")
+echo "connections: ${note%; }; build: $BUILD_DIR"
 bench_machine
