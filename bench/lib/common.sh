@@ -74,3 +74,32 @@ bench_machine() {
   echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit: $commit"
   echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(uname -r); load:$(uptime | sed 's/.*load average://')"
 }
+
+# bench_wait_for SECONDS CMD... — runs CMD every 0.1 s until it succeeds; fails after SECONDS.
+bench_wait_for() {
+  local secs=$1 _; shift
+  for _ in $(seq 1 $((secs * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  return 1
+}
+
+# bench_peak_rss_kib PID — the process's peak RSS so far (VmHWM), in KiB.
+bench_peak_rss_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+
+# bench_stop PID — kills one process started here and waits for it (it stays in bench_pids,
+# where killing it again at exit is harmless).
+bench_stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+# bench_bolt_peer — copies the Bolt peer (BOLT_DIR, default ../shared/peers/bolt; read-only) into
+# the work directory and installs its locked dependencies there (npm ci, from the npm registry);
+# sets BOLT_WORK. node_modules never lands in the repository or in shared/.
+bench_bolt_peer() {
+  local src
+  src=$(cd "${BOLT_DIR:-../shared/peers/bolt}" && pwd)
+  BOLT_WORK=$bench_work/bolt
+  cp -r "$src" "$BOLT_WORK"
+  chmod -R u+w "$BOLT_WORK"
+  (cd "$BOLT_WORK" && npm ci --no-audit --no-fund --silent >/dev/null 2>&1) || { echo "npm ci failed in the Bolt peer's copy" >&2; return 1; }
+}
+
+# bench_cpu_ms PID — CPU time (user + system, all threads) the process has used so far, in ms.
+bench_cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat"; }
