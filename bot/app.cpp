@@ -229,7 +229,7 @@ Result<std::unique_ptr<App>> App::create(Config config, const Clock& clock, AppO
     // Socket Mode: Slack is reached over outbound WebSockets; the HTTP listener serves only
     // /healthz, /readyz and /metrics.
     p->slackAppToken = std::move(p->config.slackAppToken);
-    p->envelopes = std::make_unique<SocketModeEnvelopes>(*p->commands, p->metrics);
+    p->envelopes = std::make_unique<SocketModeEnvelopes>(*p->commands, p->metrics, clock);
     http::WebSocketOptions socketOptions;
     socketOptions.userAgent = "patbot/" PATBOT_VERSION;
     socketOptions.proxy = c.slackProxy;

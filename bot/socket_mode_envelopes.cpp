@@ -16,8 +16,8 @@ std::string typeLabel(const std::string& type) {
 
 }  // namespace
 
-SocketModeEnvelopes::SocketModeEnvelopes(CommandService& commands, MetricsRegistry& metrics)
-    : commands_(commands), metrics_(metrics) {
+SocketModeEnvelopes::SocketModeEnvelopes(CommandService& commands, MetricsRegistry& metrics, const Clock& clock)
+    : commands_(commands), metrics_(metrics), clock_(clock) {
   metrics_.declareCounter("patbot_socket_envelopes_total",
                           "Socket Mode envelopes received, by type and outcome (handled, duplicate, invalid, ignored).");
 }
@@ -61,22 +61,32 @@ void SocketModeEnvelopes::remember(const std::string& envelopeId, const std::str
   done_.notify_all();
 }
 
-std::string SocketModeEnvelopes::handle(const slack::SocketFrame& envelope) {
+SocketAnswer SocketModeEnvelopes::handle(const slack::SocketFrame& envelope) {
   std::string requestId = newRequestId();
   RequestScope scope(requestId);
   if (auto previous = previousAck(envelope.envelopeId)) {
     spdlog::info("Socket Mode envelope of type {} delivered again (retry_attempt {}, {}): acknowledged, not run twice",
                  envelope.type, envelope.retryAttempt, envelope.retryReason.empty() ? "-" : envelope.retryReason);
     metrics_.inc("patbot_socket_envelopes_total", {{"type", typeLabel(envelope.type)}, {"outcome", "duplicate"}});
-    return *previous;
+    SocketAnswer copy;
+    copy.ack = *previous;
+    return copy;
   }
-  std::string ack = dispatch(envelope, requestId);
-  remember(envelope.envelopeId, ack);
-  return ack;
+  SocketAnswer answer = dispatch(envelope, requestId);
+  remember(envelope.envelopeId, answer.ack);
+  return answer;
 }
 
-std::string SocketModeEnvelopes::dispatch(const slack::SocketFrame& envelope, const std::string& requestId) {
+void SocketModeEnvelopes::deliverLate(const SocketAnswer& answer) {
+  if (!answer.reply || answer.responseUrl.empty()) return;
+  commands_.deliver(answer.responseUrl, answer.channelId, answer.arrivedAt, {*answer.reply});
+}
+
+SocketAnswer SocketModeEnvelopes::dispatch(const slack::SocketFrame& envelope, const std::string& requestId) {
   const std::string& id = envelope.envelopeId;
+  SocketAnswer answer;
+  answer.arrivedAt = clock_.now();
+  answer.ack = slack::socketAck(id);
   auto counted = [&](const char* outcome) {
     metrics_.inc("patbot_socket_envelopes_total", {{"type", typeLabel(envelope.type)}, {"outcome", outcome}});
   };
@@ -85,30 +95,33 @@ std::string SocketModeEnvelopes::dispatch(const slack::SocketFrame& envelope, co
     if (!command) {
       spdlog::warn("Socket Mode slash command without the fields patbot needs: {}", command.error().message);
       counted("invalid");
-      return slack::socketAck(id);
+      return answer;
     }
     spdlog::info("slash command from {} in {} (Socket Mode)", command->userId, command->channelId);
     slack::Message reply = commands_.handle(*command, requestId);
     counted("handled");
-    if (!envelope.acceptsResponsePayload) return slack::socketAck(id);
-    return slack::socketAck(id, reply.toAckJson());
+    answer.responseUrl = command->responseUrl;
+    answer.channelId = command->channelId;
+    if (envelope.acceptsResponsePayload) answer.ack = slack::socketAck(id, reply.toAckJson());
+    answer.reply = std::move(reply);
+    return answer;
   }
   if (envelope.type == "interactive") {
     auto payload = slack::parseInteractionJson(envelope.payload);
     if (!payload) {
       spdlog::warn("Socket Mode interaction with an unreadable payload: {}", payload.error().message);
       counted("invalid");
-      return slack::socketAck(id);
+      return answer;
     }
     spdlog::info("interaction from {} in {} (Socket Mode)", payload->userId, payload->channelId);
     commands_.click(*payload, requestId);
     counted("handled");
-    return slack::socketAck(id);
+    return answer;
   }
   // events_api and anything newer: patbot subscribes to no events; acknowledge so Slack stops.
   spdlog::info("Socket Mode envelope of type {} acknowledged and ignored", envelope.type);
   counted("ignored");
-  return slack::socketAck(id);
+  return answer;
 }
 
 }  // namespace patbot

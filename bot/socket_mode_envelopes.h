@@ -18,20 +18,34 @@
 #include <unordered_map>
 
 #include "bot/command_service.h"
+#include "core/clock.h"
 #include "core/metrics.h"
 #include "slack/socket_mode_frames.h"
 
 namespace patbot {
 
+// What one envelope was answered with.
+struct SocketAnswer {
+  std::string ack;                       // the ack frame's text
+  std::optional<slack::Message> reply;   // the immediate answer it carries (a slash command's)
+  std::string responseUrl;               // where that answer goes when the ack had to leave without it
+  std::string channelId;
+  TimePoint arrivedAt;
+};
+
 class SocketModeEnvelopes {
  public:
-  SocketModeEnvelopes(CommandService& commands, MetricsRegistry& metrics);
+  SocketModeEnvelopes(CommandService& commands, MetricsRegistry& metrics, const Clock& clock);
 
-  // The ack text to send for `envelope` (always one: an envelope patbot cannot use is still
+  // The ack to send for `envelope` (always one: an envelope patbot cannot use is still
   // acknowledged, or Slack would send it again and again), under a new request id. Blocks no
   // longer than the dispatcher's ack does, plus, for a copy of an envelope still being handled,
   // until that one is done (at most kCopyWait).
-  std::string handle(const slack::SocketFrame& envelope);
+  SocketAnswer handle(const slack::SocketFrame& envelope);
+
+  // The immediate answer of an envelope whose ack already left without it (the dispatcher was
+  // too slow for Slack's 3 s): through the command's response_url. Nothing when there is none.
+  void deliverLate(const SocketAnswer& answer);
 
   static constexpr std::chrono::milliseconds kCopyWait{2500};
   // How long an envelope_id is remembered (Slack retries within minutes), and how long its ack
@@ -41,7 +55,7 @@ class SocketModeEnvelopes {
   static constexpr std::chrono::minutes kRememberAck{1};
 
  private:
-  std::string dispatch(const slack::SocketFrame& envelope, const std::string& requestId);
+  SocketAnswer dispatch(const slack::SocketFrame& envelope, const std::string& requestId);
   // The ack of an envelope already seen (waiting for it when still running), or nullopt when
   // this is the first copy (then it is marked as running).
   std::optional<std::string> previousAck(const std::string& envelopeId);
@@ -53,6 +67,7 @@ class SocketModeEnvelopes {
   };
   CommandService& commands_;
   MetricsRegistry& metrics_;
+  const Clock& clock_;
   std::mutex mutex_;
   std::condition_variable done_;
   std::unordered_map<std::string, Seen> seen_;

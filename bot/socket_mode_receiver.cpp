@@ -35,6 +35,17 @@ struct SocketModeReceiver::Connection {
   int inFlight = 0;                           // (M) envelopes read whose ack is not written yet
 };
 
+// One envelope's ack, claimed once: by its worker when the answer is ready in time, else by the
+// watchdog at the deadline. Whoever claims it writes it while holding `mutex`, so the worker
+// cannot finish (and its connection cannot be reaped) while the watchdog still writes.
+struct SocketModeReceiver::PendingAck {
+  std::mutex mutex;
+  bool claimed = false;
+  Connection* connection = nullptr;
+  std::string envelopeId;
+  SteadyClock::time_point arrived;
+};
+
 SocketModeReceiver::SocketModeReceiver(OpenUrl openUrl, Connect connect, SocketModeEnvelopes& envelopes,
                                        MetricsRegistry& metrics, SocketModeOptions options)
     : openUrl_(std::move(openUrl)),
@@ -52,6 +63,9 @@ SocketModeReceiver::SocketModeReceiver(OpenUrl openUrl, Connect connect, SocketM
   metrics_.declareHistogram("patbot_socket_ack_seconds",
                             "From an envelope's arrival to its ack written on the WebSocket.",
                             {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5});
+  metrics_.declareCounter("patbot_socket_late_answers_total",
+                          "Envelopes acknowledged without their answer at the ack deadline; the answer "
+                          "went through the response_url.");
   metrics_.set("patbot_socket_connections_open", {}, 0);
 }
 
@@ -61,6 +75,7 @@ void SocketModeReceiver::start() {
   std::lock_guard lock(mutex_);
   if (supervisor_.joinable() || stopping_) return;
   supervisor_ = std::thread([this] { supervise(); });
+  watchdog_ = std::thread([this] { watch(); });
 }
 
 void SocketModeReceiver::stop() {
@@ -71,6 +86,12 @@ void SocketModeReceiver::stop() {
   wake_.notify_all();
   if (supervisor_.joinable()) supervisor_.join();
   workers_.shutdown(/*runQueued=*/false);
+  {
+    std::lock_guard lock(watchMutex_);
+    watchStop_ = true;
+  }
+  watchWake_.notify_all();
+  if (watchdog_.joinable()) watchdog_.join();
   std::lock_guard lock(mutex_);
   connections_.clear();
   ready_ = 0;
@@ -233,17 +254,71 @@ void SocketModeReceiver::onFrame(Connection* connection, const std::string& text
 
 void SocketModeReceiver::answer(Connection* connection, const slack::SocketFrame& envelope,
                                 SteadyClock::time_point arrived) {
-  std::string ack = envelopes_.handle(envelope);
-  if (auto sent = connection->socket->send(ack); !sent) {
-    spdlog::warn("Socket Mode: the ack of envelope {} could not be written on connection {} ({}); Slack will "
-                 "deliver it again and it will not run twice",
-                 envelope.envelopeId, connection->id, sent.error().message);
-  } else {
-    metrics_.observe("patbot_socket_ack_seconds", {}, seconds(SteadyClock::now() - arrived));
+  auto pending = std::make_shared<PendingAck>();
+  pending->connection = connection;
+  pending->envelopeId = envelope.envelopeId;
+  pending->arrived = arrived;
+  {
+    std::lock_guard lock(watchMutex_);
+    watched_.emplace(arrived + options_.ackDeadline, pending);
+  }
+  watchWake_.notify_all();
+  SocketAnswer answer = envelopes_.handle(envelope);
+  bool late = false;
+  {
+    std::lock_guard claim(pending->mutex);
+    late = pending->claimed;
+    pending->claimed = true;
+    if (!late) sendAck(connection, envelope.envelopeId, answer.ack, arrived);
+  }
+  if (late) {
+    spdlog::warn("Socket Mode: envelope {} was acknowledged without its answer after {:.1f} s; the answer goes "
+                 "through the response_url",
+                 envelope.envelopeId, seconds(SteadyClock::now() - arrived));
+    envelopes_.deliverLate(answer);
   }
   std::lock_guard lock(mutex_);
   --connection->inFlight;
   wake_.notify_all();
+}
+
+bool SocketModeReceiver::sendAck(Connection* connection, const std::string& envelopeId, const std::string& text,
+                                 SteadyClock::time_point arrived) {
+  if (auto sent = connection->socket->send(text); !sent) {
+    spdlog::warn("Socket Mode: the ack of envelope {} could not be written on connection {} ({}); Slack will "
+                 "deliver it again and it will not run twice",
+                 envelopeId, connection->id, sent.error().message);
+    return false;
+  }
+  metrics_.observe("patbot_socket_ack_seconds", {}, seconds(SteadyClock::now() - arrived));
+  return true;
+}
+
+void SocketModeReceiver::watch() {
+  std::unique_lock lock(watchMutex_);
+  while (!watchStop_) {
+    if (watched_.empty()) {
+      watchWake_.wait(lock);
+      continue;
+    }
+    auto first = watched_.begin();
+    if (SteadyClock::now() < first->first) {
+      watchWake_.wait_until(lock, first->first);
+      continue;
+    }
+    std::shared_ptr<PendingAck> pending = first->second;
+    watched_.erase(first);
+    lock.unlock();
+    {
+      std::lock_guard claim(pending->mutex);
+      if (!pending->claimed) {
+        pending->claimed = true;
+        metrics_.inc("patbot_socket_late_answers_total");
+        sendAck(pending->connection, pending->envelopeId, slack::socketAck(pending->envelopeId), pending->arrived);
+      }
+    }
+    lock.lock();
+  }
 }
 
 void SocketModeReceiver::tidy(std::unique_lock<std::mutex>& lock) {

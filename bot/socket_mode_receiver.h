@@ -5,7 +5,9 @@
 // What holds:
 // - Every envelope is acknowledged, on its own connection, as soon as the dispatcher has its
 //   immediate answer (the audit row on disk), never behind another envelope: a reader thread only
-//   reads, workers answer.
+//   reads, workers answer. And always within ackDeadline of its arrival: when the dispatcher is
+//   slower (a database locked by another process, say), the watchdog thread sends a bare ack at
+//   the deadline and the immediate answer follows through the command's response_url.
 // - A `disconnect` (warning, refresh_requested) marks its connection as leaving; a replacement is
 //   opened first and the old one is closed only once the replacement has said hello (or after
 //   leaveTimeout) and its own acks are written — so a refresh loses no envelope.
@@ -27,6 +29,7 @@
 #include <condition_variable>
 #include <functional>
 #include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -51,6 +54,7 @@ struct SocketModeOptions {
   std::chrono::milliseconds helloTimeout{10000};     // a connection without hello by then is replaced
   std::chrono::milliseconds leaveTimeout{10000};     // a leaving connection waits at most this for its
                                                      // replacement (Slack closes 10 s after a warning)
+  std::chrono::milliseconds ackDeadline{2500};       // from arrival; Slack redelivers after 3 s
 };
 
 class SocketModeReceiver {
@@ -75,7 +79,13 @@ class SocketModeReceiver {
 
  private:
   struct Connection;
+  struct PendingAck;
   void supervise();
+  // The watchdog: sends a bare ack for every envelope still unanswered at its deadline.
+  void watch();
+  // Writes `text` as the ack of `envelopeId` on `connection`; false when it could not.
+  bool sendAck(Connection* connection, const std::string& envelopeId, const std::string& text,
+               std::chrono::steady_clock::time_point arrived);
   // One attempt at a new connection; on failure, schedules the next attempt or records a fatal error.
   void openOne(std::unique_lock<std::mutex>& lock);
   void readLoop(Connection* connection);
@@ -107,6 +117,12 @@ class SocketModeReceiver {
   std::atomic<int> ready_{0};
   std::mt19937 random_{std::random_device{}()};
   std::thread supervisor_;
+
+  std::mutex watchMutex_;
+  std::condition_variable watchWake_;
+  std::multimap<std::chrono::steady_clock::time_point, std::shared_ptr<PendingAck>> watched_;   // by deadline
+  bool watchStop_ = false;
+  std::thread watchdog_;
 };
 
 }  // namespace patbot

@@ -14,6 +14,7 @@
 
 #include "core/time_format.h"
 #include "handlers/pat_help_handler.h"
+#include "slack/block_kit.h"
 #include "tests/bot/command_service_fixture.h"
 
 namespace patbot {
@@ -156,6 +157,21 @@ std::string slashEnvelope(const std::string& id, const std::string& text, const 
       .dump();
 }
 
+// A command whose immediate answer takes `delay` (as when another process holds the database).
+class SlowCommand final : public handlers::Command {
+ public:
+  explicit SlowCommand(std::chrono::milliseconds delay) : delay_(delay) {}
+  Result<handlers::Prepared> prepare(const handlers::CommandRequest&) override {
+    std::this_thread::sleep_for(delay_);
+    handlers::Prepared p;
+    p.ack = slack::textMessage("slow but here");
+    return p;
+  }
+
+ private:
+  std::chrono::milliseconds delay_;
+};
+
 class SocketModeTest : public testing::CommandServiceFixture {
  protected:
   SocketModeTest() : CommandServiceFixture(*parseTimestamp("2026-12-06T10:00:00.000Z")) {}
@@ -164,9 +180,11 @@ class SocketModeTest : public testing::CommandServiceFixture {
     ASSERT_NO_FATAL_FAILURE(CommandServiceFixture::SetUp());
     registry_.add("help", "help", "Show this help.", handlers::Role::kReader, false,
                   std::make_unique<handlers::PatHelpHandler>(registry_.usageLines()));
+    registry_.add("slow", "slow", "Answers after a while.", handlers::Role::kReader, false,
+                  std::make_unique<SlowCommand>(700ms));
     access_.readers = {"*"};
     startService();
-    envelopes_ = std::make_unique<SocketModeEnvelopes>(*service_, metrics_);
+    envelopes_ = std::make_unique<SocketModeEnvelopes>(*service_, metrics_, clock_);
   }
 
   std::unique_ptr<SocketModeReceiver> receiver(SocketModeOptions options = {}) {
@@ -199,7 +217,7 @@ class SocketModeTest : public testing::CommandServiceFixture {
 TEST_F(SocketModeTest, ASlashCommandIsAnsweredInItsAckLikeOverHttp) {
   auto frame = slack::parseSocketFrame(slashEnvelope("env-1", "help"));
   ASSERT_TRUE(frame.ok());
-  auto ack = json::parse(envelopes_->handle(*frame));
+  auto ack = json::parse(envelopes_->handle(*frame).ack);
   EXPECT_EQ(ack["envelope_id"], "env-1");
   ASSERT_TRUE(ack.contains("payload"));
   EXPECT_EQ(ack["payload"].value("response_type", ""), "ephemeral");
@@ -210,10 +228,10 @@ TEST_F(SocketModeTest, ASlashCommandIsAnsweredInItsAckLikeOverHttp) {
 TEST_F(SocketModeTest, AnEnvelopeDeliveredTwiceRunsOnceAndGetsTheSameAck) {
   auto frame = slack::parseSocketFrame(slashEnvelope("env-2", "help"));
   ASSERT_TRUE(frame.ok());
-  std::string first = envelopes_->handle(*frame);
+  std::string first = envelopes_->handle(*frame).ack;
   frame->retryAttempt = 1;
   frame->retryReason = "timeout";
-  std::string again = envelopes_->handle(*frame);
+  std::string again = envelopes_->handle(*frame).ack;
   EXPECT_EQ(first, again);
   EXPECT_EQ(auditRowsFor("command.help"), 1u);
   EXPECT_NE(metrics_.render().find(R"(patbot_socket_envelopes_total{type="slash_commands",outcome="duplicate"} 1)"),
@@ -229,7 +247,7 @@ TEST_F(SocketModeTest, EnvelopesPatbotCannotUseAreStillAcknowledged) {
         std::string(R"({"envelope_id":"e-d","type":"brand_new_type\n","payload":{}})")}) {
     auto frame = slack::parseSocketFrame(text);
     ASSERT_TRUE(frame.ok()) << text;
-    auto ack = json::parse(envelopes_->handle(*frame));
+    auto ack = json::parse(envelopes_->handle(*frame).ack);
     EXPECT_EQ(ack, json({{"envelope_id", frame->envelopeId}})) << text;
   }
   EXPECT_TRUE(auditRows().empty());
@@ -354,6 +372,31 @@ TEST_F(SocketModeTest, TooManyWebsocketsClosesThatOneAndBacksOff) {
   slack_.socket(0)->deliver(R"({"type":"disconnect","reason":"too_many_websockets"})");
   ASSERT_TRUE(eventually([&] { return slack_.socket(0)->closed(); }));
   ASSERT_TRUE(eventually([&] { return slack_.count() == 2 && r->openConnections() == 1; }));
+  r->stop();
+}
+
+TEST_F(SocketModeTest, ASlowAnswerStillGetsItsAckInTimeAndTheAnswerFollowsByResponseUrl) {
+  SocketModeOptions options;
+  options.connections = 1;
+  options.ackDeadline = 200ms;
+  auto r = receiver(options);
+  r->start();
+  ASSERT_TRUE(eventually([&] { return r->openConnections() == 1; }));
+  auto socket = slack_.socket(0);
+  auto sent = std::chrono::steady_clock::now();
+  socket->deliver(slashEnvelope("env-slow", "slow"));
+  ASSERT_TRUE(eventually([&] { return acksOf(*socket, "env-slow").size() == 1; }));
+  EXPECT_LT(std::chrono::steady_clock::now() - sent, 600ms) << "the ack waited for the slow answer";
+  EXPECT_FALSE(acksOf(*socket, "env-slow")[0].contains("payload")) << "a bare ack at the deadline";
+  ASSERT_TRUE(eventually([&] { return !answersTo("https://hooks.slack.test/commands/T/1/x").empty(); }));
+  EXPECT_NE(answersTo("https://hooks.slack.test/commands/T/1/x").find("slow but here"), std::string::npos);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(acksOf(*socket, "env-slow").size(), 1u) << "acknowledged twice";
+  EXPECT_NE(metrics_.render().find("patbot_socket_late_answers_total 1"), std::string::npos);
+  // A quick answer still travels in its ack.
+  socket->deliver(slashEnvelope("env-quick", "help"));
+  ASSERT_TRUE(eventually([&] { return acksOf(*socket, "env-quick").size() == 1; }));
+  EXPECT_TRUE(acksOf(*socket, "env-quick")[0].contains("payload"));
   r->stop();
 }
 
