@@ -258,11 +258,15 @@ void SocketModeReceiver::answer(Connection* connection, const slack::SocketFrame
   pending->connection = connection;
   pending->envelopeId = envelope.envelopeId;
   pending->arrived = arrived;
+  bool earliest = false;
   {
     std::lock_guard lock(watchMutex_);
-    watched_.emplace(arrived + options_.ackDeadline, pending);
+    auto at = watched_.emplace(arrived + options_.ackDeadline, pending);
+    earliest = at == watched_.begin();
   }
-  watchWake_.notify_all();
+  // The watchdog sleeps until the earliest deadline; only a new earliest one needs to wake it
+  // (deadlines mostly arrive in order, so this is rare: no wake-up per envelope).
+  if (earliest) watchWake_.notify_one();
   SocketAnswer answer = envelopes_.handle(envelope);
   bool late = false;
   {
@@ -279,7 +283,9 @@ void SocketModeReceiver::answer(Connection* connection, const slack::SocketFrame
   }
   std::lock_guard lock(mutex_);
   --connection->inFlight;
-  wake_.notify_all();
+  // The supervisor waits on the acks of connections it is closing or reaping, never on others:
+  // no wake-up per envelope.
+  if (connection->leaving || connection->closing || connection->ended) wake_.notify_all();
 }
 
 bool SocketModeReceiver::sendAck(Connection* connection, const std::string& envelopeId, const std::string& text,

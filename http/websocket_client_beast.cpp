@@ -59,12 +59,18 @@ constexpr size_t kProxyHeadLimit = 16 * 1024;   // the proxy's answer to CONNECT
 struct PendingWrite {
   std::string text;
   std::optional<Status> result;   // under Shared::mutex
+  std::condition_variable done;   // notified once `result` is set: wakes this sender only
 };
 
 // What the caller's threads share with the io thread; every field under `mutex`.
 struct Shared {
   std::mutex mutex;
-  std::condition_variable changed;         // notified after any change below
+  // Three condition variables, so that a message read wakes only the reader and a write done only
+  // its sender (one shared one made every frame wake every waiting thread): `changed` for the
+  // opening and the socket's end (opened, socketClosed), `readable` for read() (messages, ended,
+  // closedLocally), PendingWrite::done for each send(). Whoever sets `ended` notifies all three.
+  std::condition_variable changed;
+  std::condition_variable readable;
   std::optional<Status> opened;            // the opening's outcome
   std::deque<std::string> messages;        // read, not yet taken by read()
   std::optional<Error> ended;              // how the connection ended; set once
@@ -134,7 +140,7 @@ class BeastWebSocket final : public WebSocket {
 
   Result<std::string> read() override {
     std::unique_lock lock(shared_.mutex);
-    shared_.changed.wait(lock, [&] {
+    shared_.readable.wait(lock, [&] {
       return shared_.closedLocally || !shared_.messages.empty() || shared_.ended.has_value();
     });
     if (!shared_.closedLocally && !shared_.messages.empty()) {
@@ -157,7 +163,7 @@ class BeastWebSocket final : public WebSocket {
       writeNext();
     });
     std::unique_lock lock(shared_.mutex);
-    if (shared_.changed.wait_for(lock, options_.idleTimeout, [&] { return write->result.has_value(); })) {
+    if (write->done.wait_for(lock, options_.idleTimeout, [&] { return write->result.has_value(); })) {
       return *write->result;
     }
     // The peer has not taken a message for idleTimeout: as dead as one that sends nothing.
@@ -165,6 +171,7 @@ class BeastWebSocket final : public WebSocket {
     Error error = *shared_.ended;
     lock.unlock();
     shared_.changed.notify_all();
+    shared_.readable.notify_all();
     net::post(ioc_, [this, error] { endWith(error); });   // the first cause stays
     return error;
   }
@@ -178,6 +185,7 @@ class BeastWebSocket final : public WebSocket {
       shared_.closedLocally = true;
     }
     shared_.changed.notify_all();
+    shared_.readable.notify_all();
     if (first && thread_.joinable()) net::post(ioc_, [this] { startClose(); });
     std::unique_lock lock(shared_.mutex);
     shared_.changed.wait_for(lock, kCloseWait + kThreadSlack, [&] { return shared_.socketClosed; });
@@ -303,7 +311,7 @@ class BeastWebSocket final : public WebSocket {
         std::lock_guard lock(shared_.mutex);
         shared_.messages.push_back(beast::buffers_to_string(readBuffer_.data()));
       }
-      shared_.changed.notify_all();
+      shared_.readable.notify_one();   // one reader at a time (read()'s contract)
       readBuffer_.consume(readBuffer_.size());
       readNext();
     });
@@ -330,7 +338,7 @@ class BeastWebSocket final : public WebSocket {
       std::lock_guard lock(shared_.mutex);
       if (shared_.ended) {
         write->result = *shared_.ended;
-        shared_.changed.notify_all();
+        write->done.notify_all();
         return writeNext();
       }
     }
@@ -341,8 +349,8 @@ class BeastWebSocket final : public WebSocket {
         std::lock_guard lock(shared_.mutex);
         write->result = ec ? Status(shared_.ended ? *shared_.ended : ending_.writeFailed(describe(ec)))
                            : okStatus();
+        write->done.notify_all();
       }
-      shared_.changed.notify_all();
       if (ec) return endWith(ending_.writeFailed(describe(ec)));
       writeNext();
     });
@@ -354,10 +362,14 @@ class BeastWebSocket final : public WebSocket {
     {
       std::lock_guard lock(shared_.mutex);
       if (!shared_.ended) shared_.ended = std::move(cause);
-      for (auto& write : writes_) write->result = *shared_.ended;
+      for (auto& write : writes_) {
+        write->result = *shared_.ended;
+        write->done.notify_all();
+      }
     }
     writes_.clear();
     shared_.changed.notify_all();
+    shared_.readable.notify_all();
     if (!closing_) shutSocket();
   }
 

@@ -43,7 +43,7 @@ if [[ " $SIDES " == *" patbot "* ]]; then
 fi
 
 json_get() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1], {}, {'d': d}))" "$1"; }
-connections() { curl -sf "$SL/_fake/socket/connections" | json_get "d['open']"; }
+connections() { curl -sf "$SL/_fake/socket/settings" | json_get "d['open_connections']"; }
 connections_are() { [ "$(connections)" = "$1" ]; }
 burst() { # count in_flight -> the fake's JSON answer (after every envelope was acked)
   curl -sf --max-time 900 -X POST "$SL/_fake/socket/burst" -H 'Content-Type: application/json' \
