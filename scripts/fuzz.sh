@@ -31,7 +31,7 @@ BUILD_DIR=${2:-build-fuzz}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=$(mkdir -p "$BUILD_DIR" && cd "$BUILD_DIR" && pwd)
 
-ALL_TARGETS="slack_form slack_interaction command_text slack_signature gitlab_json pagination policy_toml http_url"
+ALL_TARGETS="slack_form slack_interaction command_text slack_signature gitlab_json pagination policy_toml http_url socket_frame"
 TARGETS=${FUZZ_TARGETS:-$ALL_TARGETS}
 
 max_len() {
