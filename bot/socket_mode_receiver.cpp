@@ -33,6 +33,11 @@ struct SocketModeReceiver::Connection {
   std::string endReason;                      // (M) why the reader returned
   bool endedByTimeout = false;                // (M) the socket was found dead (no frame for idleTimeout)
   int inFlight = 0;                           // (M) envelopes read whose ack is not written yet
+
+  // (M) Neither leaving, closed nor ended: counts toward SocketModeOptions::connections.
+  bool live() const { return !leaving && !ended && !closing; }
+  // (M) Live and said hello: can carry envelopes (openConnections()).
+  bool ready() const { return helloed && live(); }
 };
 
 // One envelope's ack, claimed once: by its worker when the answer is ready in time, else by the
@@ -108,9 +113,7 @@ void SocketModeReceiver::supervise() {
   while (!stopping_ && !fatal_) {
     tidy(lock);
     if (stopping_ || fatal_) break;
-    const auto live = std::count_if(connections_.begin(), connections_.end(), [](const auto& c) {
-      return !c->leaving && !c->ended && !c->closing;
-    });
+    const auto live = std::count_if(connections_.begin(), connections_.end(), [](const auto& c) { return c->live(); });
     if (live < options_.connections && SteadyClock::now() >= nextAttempt_) {
       openOne(lock);
       continue;
@@ -330,9 +333,7 @@ void SocketModeReceiver::watch() {
 void SocketModeReceiver::tidy(std::unique_lock<std::mutex>& lock) {
   const auto now = SteadyClock::now();
   std::vector<Connection*> toClose;
-  const auto readyLive = std::count_if(connections_.begin(), connections_.end(), [](const auto& c) {
-    return c->helloed && !c->leaving && !c->ended && !c->closing;
-  });
+  const auto readyLive = std::count_if(connections_.begin(), connections_.end(), [](const auto& c) { return c->ready(); });
   for (auto& c : connections_) {
     if (c->ended || c->closing) continue;
     if (!c->helloed && now - c->opened > options_.helloTimeout) {
@@ -391,19 +392,17 @@ void SocketModeReceiver::fail(const std::string& why) {
   wake_.notify_all();
 }
 
-void SocketModeReceiver::backOff(std::chrono::milliseconds atLeast) {
+void SocketModeReceiver::backOff() {
   const int doublings = std::clamp(failures_ - 1, 0, 16);
   const std::chrono::milliseconds doubled = options_.backoffBase * (int64_t{1} << doublings);
   const std::chrono::milliseconds delay = std::min(options_.backoffMax, doubled);
   std::uniform_real_distribution<double> jitter(0.5, 1.5);
   auto jittered = std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(delay.count()) * jitter(random_)));
-  nextAttempt_ = SteadyClock::now() + std::max(jittered, atLeast);
+  nextAttempt_ = SteadyClock::now() + jittered;
 }
 
 void SocketModeReceiver::publishReady() {
-  const auto n = std::count_if(connections_.begin(), connections_.end(), [](const auto& c) {
-    return c->helloed && !c->leaving && !c->ended && !c->closing;
-  });
+  const auto n = std::count_if(connections_.begin(), connections_.end(), [](const auto& c) { return c->ready(); });
   ready_ = static_cast<int>(n);
   metrics_.set("patbot_socket_connections_open", {}, static_cast<double>(n));
 }

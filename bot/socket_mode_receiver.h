@@ -95,7 +95,7 @@ class SocketModeReceiver {
   // Under mutex_: closes leaving connections whose replacement is ready, reaps ended ones.
   void tidy(std::unique_lock<std::mutex>& lock);
   void fail(const std::string& why);
-  void backOff(std::chrono::milliseconds atLeast = std::chrono::milliseconds(0));
+  void backOff();
   void publishReady();
   void countReconnect(const std::string& reason);
 
