@@ -22,24 +22,29 @@ class ObservedGitLabApi final : public gitlab::ForwardingGitLabApi, public handl
 
   // Every call but tokenSelf is noted: a tokenSelf failure says something about the checked
   // token, not about GitLab's health, so the base forwards it unobserved.
-  Result<std::vector<gitlab::ServiceAccount>> listServiceAccounts() override {
+  Result<std::vector<gitlab::TokenOwner>> listServiceAccounts() override {
     return note(inner().listServiceAccounts());
   }
-  Result<std::vector<gitlab::AccessToken>> listTokens(const gitlab::ServiceAccount& a) override {
+  Result<std::vector<gitlab::AccessToken>> listTokens(const gitlab::TokenOwner& a) override {
     return note(inner().listTokens(a));
   }
   Result<gitlab::Inventory> inventory() override { return note(inner().inventory()); }
   Result<gitlab::AccessToken> selfToken() override { return note(inner().selfToken()); }
 
-  Result<gitlab::AccessToken> getToken(const gitlab::ServiceAccount& owner, int64_t tokenId) override {
+  Result<gitlab::AccessToken> getToken(const gitlab::TokenOwner& owner, int64_t tokenId) override {
     return note(inner().getToken(owner, tokenId));
   }
-  Result<gitlab::CreatedToken> createToken(const gitlab::ServiceAccount& owner, const gitlab::TokenSpec& spec) override {
+  Result<gitlab::CreatedToken> createToken(const gitlab::TokenOwner& owner, const gitlab::TokenSpec& spec) override {
     auto r = note(inner().createToken(owner, spec));
     tokenWritten();
     return r;
   }
-  Status revokeToken(const gitlab::ServiceAccount& owner, int64_t tokenId) override {
+  Result<gitlab::CreatedToken> rotateToken(const gitlab::TokenOwner& owner, int64_t tokenId, Date expiresAt) override {
+    auto r = note(inner().rotateToken(owner, tokenId, expiresAt));
+    tokenWritten();
+    return r;
+  }
+  Status revokeToken(const gitlab::TokenOwner& owner, int64_t tokenId) override {
     auto r = note(inner().revokeToken(owner, tokenId));
     tokenWritten();
     return r;

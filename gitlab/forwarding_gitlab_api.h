@@ -18,22 +18,32 @@ class ForwardingGitLabApi : public GitLabApi {
  public:
   explicit ForwardingGitLabApi(GitLabApi& inner) : inner_(inner) {}
 
-  Result<std::vector<ServiceAccount>> listServiceAccounts() override { return inner_.listServiceAccounts(); }
-  Result<std::vector<AccessToken>> listTokens(const ServiceAccount& account) override {
+  Result<std::vector<TokenOwner>> listServiceAccounts() override { return inner_.listServiceAccounts(); }
+  Result<std::vector<AccessToken>> listTokens(const TokenOwner& account) override {
     return inner_.listTokens(account);
   }
   Result<Inventory> inventory() override { return inner_.inventory(); }
   Result<AccessToken> selfToken() override { return inner_.selfToken(); }
   Result<AccessToken> tokenSelf(const Secret& token) override { return inner_.tokenSelf(token); }
 
-  Result<AccessToken> getToken(const ServiceAccount& owner, int64_t tokenId) override {
+  Result<AccessToken> getToken(const TokenOwner& owner, int64_t tokenId) override {
     return inner_.getToken(owner, tokenId);
   }
-  Result<CreatedToken> createToken(const ServiceAccount& owner, const TokenSpec& spec) override {
+  Result<CreatedToken> createToken(const TokenOwner& owner, const TokenSpec& spec) override {
     return inner_.createToken(owner, spec);
   }
-  Status revokeToken(const ServiceAccount& owner, int64_t tokenId) override {
+  Status revokeToken(const TokenOwner& owner, int64_t tokenId) override {
     return inner_.revokeToken(owner, tokenId);
+  }
+  Result<CreatedToken> rotateToken(const TokenOwner& owner, int64_t tokenId, Date expiresAt) override {
+    return inner_.rotateToken(owner, tokenId, expiresAt);
+  }
+  Result<TokenOwner> getResource(TokenKind kind, const std::string& idOrPath) override {
+    return inner_.getResource(kind, idOrPath);
+  }
+  Result<CallerAccess> callerAccess(const TokenOwner& resource) override { return inner_.callerAccess(resource); }
+  Result<std::vector<BotUserTie>> botUserTies(const TokenOwner& resource, int64_t botUserId) override {
+    return inner_.botUserTies(resource, botUserId);
   }
   Result<CiVariable> getVariable(const VariableRef& ref) override { return inner_.getVariable(ref); }
   Status updateVariable(const VariableRef& ref, const Secret& value) override {

@@ -23,9 +23,9 @@ class GitLabApi {
   virtual ~GitLabApi() = default;
 
   // Service accounts of the instance (admin) or of GITLAB_GROUP (group mode), all pages.
-  virtual Result<std::vector<ServiceAccount>> listServiceAccounts() = 0;
+  virtual Result<std::vector<TokenOwner>> listServiceAccounts() = 0;
   // All tokens (active, expired and revoked) of one service account, all pages.
-  virtual Result<std::vector<AccessToken>> listTokens(const ServiceAccount& account) = 0;
+  virtual Result<std::vector<AccessToken>> listTokens(const TokenOwner& account) = 0;
   // Every service account with its tokens, with at most GITLAB_CONCURRENCY calls in flight.
   // Fails as a whole if any page fails (a partial list would show tokens as missing).
   virtual Result<Inventory> inventory() = 0;
@@ -37,12 +37,25 @@ class GitLabApi {
   // --- rotation (SPEC §5).
 
   // One token of `owner` by id, fresh from GitLab (kNotFound when GitLab has no such token).
-  virtual Result<AccessToken> getToken(const ServiceAccount& owner, int64_t tokenId) = 0;
+  virtual Result<AccessToken> getToken(const TokenOwner& owner, int64_t tokenId) = 0;
   // Creates a token for `owner`. Never retried: after a kTimeout (or any failure whose detail
   // says "may or may not have happened") the caller must list the owner's tokens to find out.
-  virtual Result<CreatedToken> createToken(const ServiceAccount& owner, const TokenSpec& spec) = 0;
+  virtual Result<CreatedToken> createToken(const TokenOwner& owner, const TokenSpec& spec) = 0;
   // Revokes a token of `owner`; revoking an already revoked token succeeds. kNotFound when absent.
-  virtual Status revokeToken(const ServiceAccount& owner, int64_t tokenId) = 0;
+  virtual Status revokeToken(const TokenOwner& owner, int64_t tokenId) = 0;
+  // Rotates a project or group access token (POST …/access_tokens/:id/rotate, expires_at):
+  // GitLab revokes `tokenId` at once and returns its successor for the same bot user. Never
+  // retried (but after a 429): after a lost answer the caller must look (getToken, listTokens)
+  // before rotating again, and must rotate the successor, never `tokenId` again.
+  virtual Result<CreatedToken> rotateToken(const TokenOwner& owner, int64_t tokenId, Date expiresAt) = 0;
+  // A project or group, by numeric id or full path, as a TokenOwner of that kind.
+  virtual Result<TokenOwner> getResource(TokenKind kind, const std::string& idOrPath) = 0;
+  // What patbot's own token may do on a project or group.
+  virtual Result<CallerAccess> callerAccess(const TokenOwner& resource) = 0;
+  // What is tied to `botUserId` (the bot user of one of `resource`'s tokens) beyond its own
+  // membership of `resource`: other memberships, and protected branch / environment rules of
+  // `resource` naming it. kForbidden when patbot may not look (the memberships need an admin).
+  virtual Result<std::vector<BotUserTie>> botUserTies(const TokenOwner& resource, int64_t botUserId) = 0;
   // A CI/CD variable's metadata (its value is never kept).
   virtual Result<CiVariable> getVariable(const VariableRef& ref) = 0;
   // Sets only the value of an existing variable (masked/protected/raw/scope are kept). Missing

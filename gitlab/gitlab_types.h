@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/secret.h"
@@ -11,10 +12,26 @@
 
 namespace patbot::gitlab {
 
-struct ServiceAccount {
-  int64_t id = 0;
-  std::string username;
-  std::string name;
+// The three kinds of GitLab token patbot keeps alive (reference/gitlab-api.md §2, §4).
+enum class TokenKind {
+  kPersonal,   // a service account's personal access token
+  kProject,    // a project access token (its own bot user, a member of the project)
+  kGroup,      // a group access token (its own bot user, a member of the group)
+};
+// "personal", "project", "group"
+const char* tokenKindName(TokenKind kind);
+std::optional<TokenKind> parseTokenKind(std::string_view text);
+
+// Who holds tokens: a service account (personal tokens), or a project or group (its access
+// tokens, each issued to a bot user of its own).
+struct TokenOwner {
+  int64_t id = 0;           // the user's, project's or group's id
+  std::string username;     // the service account's username, or the project's / group's full path
+  std::string name;         // display name
+  TokenKind kind = TokenKind::kPersonal;
+
+  // How a person names it: "inventory-bot", "project sec/app", "group sec".
+  std::string label() const;
 };
 
 // A personal access token's metadata (never its value).
@@ -29,6 +46,7 @@ struct AccessToken {
   std::optional<Date> expiresAt;             // null = never expires
   std::optional<TimePoint> lastUsedAt;       // null = never used
   std::optional<TimePoint> createdAt;
+  std::optional<int> accessLevel;            // project/group tokens: 10, 15, 20, 30, 40 or 50
 };
 
 // A token just created or rotated: the only moment GitLab returns the value.
@@ -37,9 +55,9 @@ struct CreatedToken {
   Secret value;
 };
 
-// One service account and every token it owns.
+// One owner (service account, project or group) and every token it holds.
 struct AccountTokens {
-  ServiceAccount account;
+  TokenOwner account;
   std::vector<AccessToken> tokens;
 };
 
@@ -57,6 +75,7 @@ struct TokenSpec {
   std::optional<std::string> description;   // sent only when set
   std::vector<std::string> scopes;
   Date expiresAt;
+  std::optional<int> accessLevel;           // project/group tokens only (GitLab's default: 40)
 };
 
 enum class VariableOwnerKind { kProject, kGroup };
@@ -79,6 +98,22 @@ struct CiVariable {
   // The current value, kept only in memory (a rotation keeps it to roll back); nullopt when
   // GitLab does not return it (hidden variables answer `"value": null`).
   std::optional<Secret> value;
+};
+
+// GitLab's access levels (reference/gitlab-api.md §4): 10 Guest, 15 Planner, 20 Reporter,
+// 30 Developer, 40 Maintainer, 50 Owner. "level N" for any other value.
+std::string accessLevelName(int level);
+
+// What patbot's own token may do on a project or group (the rotation plan and check-config).
+struct CallerAccess {
+  bool admin = false;             // an administrator (may manage every token of the instance)
+  std::optional<int> level;       // its membership's access level, members inherited included
+};
+
+// Something tied to a project/group token's bot user that a new bot user would not have: a
+// `replace` of that token (new bot user; GitLab deletes the old one on revoke) would lose it.
+struct BotUserTie {
+  std::string what;   // a sentence: "member of group sec/platform as Developer"
 };
 
 struct Project {

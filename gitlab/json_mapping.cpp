@@ -134,8 +134,8 @@ Result<T> readObject(const json& v, const std::string& where, Fill fill) {
   return out;
 }
 
-Result<ServiceAccount> accountFrom(const json& v, const std::string& where) {
-  return readObject<ServiceAccount>(v, where, [](FieldReader& r, ServiceAccount& a) {
+Result<TokenOwner> accountFrom(const json& v, const std::string& where) {
+  return readObject<TokenOwner>(v, where, [](FieldReader& r, TokenOwner& a) {
     a.id = r.integer("id", true);
     a.username = r.string("username", true);
     a.name = r.optionalString("name").value_or("");
@@ -242,12 +242,12 @@ json optionalOrNull(const std::optional<std::string>& v) { return v ? json(*v) :
 
 }  // namespace
 
-Result<ServiceAccount> parseServiceAccount(const std::string& text) {
-  return objectFrom<ServiceAccount>(text, "service account", accountFrom);
+Result<TokenOwner> parseServiceAccount(const std::string& text) {
+  return objectFrom<TokenOwner>(text, "service account", accountFrom);
 }
 
-Result<std::vector<ServiceAccount>> parseServiceAccounts(const std::string& text) {
-  return arrayFrom<ServiceAccount>(text, "service account", accountFrom);
+Result<std::vector<TokenOwner>> parseServiceAccounts(const std::string& text) {
+  return arrayFrom<TokenOwner>(text, "service account", accountFrom);
 }
 
 Result<AccessToken> parseAccessToken(const std::string& text) {
@@ -316,7 +316,7 @@ nlohmann::json toJson(const AccessToken& token) {
   return j;
 }
 
-nlohmann::json toJson(const ServiceAccount& account) {
+nlohmann::json toJson(const TokenOwner& account) {
   return json{{"id", account.id}, {"username", account.username}, {"name", account.name}};
 }
 

@@ -18,8 +18,8 @@ namespace patbot::gitlab {
 
 inline constexpr const char* kUnreadableAnswer = "GitLab sent an answer patbot could not read";
 
-Result<ServiceAccount> parseServiceAccount(const std::string& text);
-Result<std::vector<ServiceAccount>> parseServiceAccounts(const std::string& text);
+Result<TokenOwner> parseServiceAccount(const std::string& text);
+Result<std::vector<TokenOwner>> parseServiceAccounts(const std::string& text);
 
 Result<AccessToken> parseAccessToken(const std::string& text);
 Result<std::vector<AccessToken>> parseAccessTokens(const std::string& text);
@@ -41,7 +41,7 @@ Result<AccessToken> accessTokenFromJson(const nlohmann::json& value);
 // GitLab's own field names and formats (expires_at "YYYY-MM-DD", timestamps RFC 3339 with ms,
 // null for absent optionals), so accessTokenFromJson(toJson(t)) gives t back. Never a value.
 nlohmann::json toJson(const AccessToken& token);
-nlohmann::json toJson(const ServiceAccount& account);
+nlohmann::json toJson(const TokenOwner& account);
 // The create-token body (§2.6, §3.2): {name, scopes, expires_at "YYYY-MM-DD"[, description]}.
 nlohmann::json toJson(const TokenSpec& spec);
 // The create-issue body (§7): {title, description, labels "a,b"} (labels only when set).

@@ -379,7 +379,7 @@ Status RestGitLabApi::fetchAllPages(const Call& firstPage, Operation& op,
   return okStatus();
 }
 
-Result<std::vector<ServiceAccount>> RestGitLabApi::listAccountsIn(Operation& op) {
+Result<std::vector<TokenOwner>> RestGitLabApi::listAccountsIn(Operation& op) {
   Call call;
   call.what = "listing service accounts";
   if (options_.mode == Mode::kGroup) {
@@ -389,14 +389,14 @@ Result<std::vector<ServiceAccount>> RestGitLabApi::listAccountsIn(Operation& op)
     call.pathAndQuery = "/service_accounts?order_by=id&sort=asc";
     call.route = "/service_accounts";
   }
-  std::vector<ServiceAccount> accounts;
+  std::vector<TokenOwner> accounts;
   auto status = fetchAllPages(call, op, appendingTo(accounts, parseServiceAccounts));
   if (!status) return status.error();
   keepOnePerId(accounts);
   return accounts;
 }
 
-Result<std::vector<AccessToken>> RestGitLabApi::listTokensIn(const ServiceAccount& account, Operation& op) {
+Result<std::vector<AccessToken>> RestGitLabApi::listTokensIn(const TokenOwner& account, Operation& op) {
   Call call;
   call.what = "listing the tokens of service account " + account.username;
   const std::string uid = std::to_string(account.id);
@@ -414,12 +414,12 @@ Result<std::vector<AccessToken>> RestGitLabApi::listTokensIn(const ServiceAccoun
   return tokens;
 }
 
-Result<std::vector<ServiceAccount>> RestGitLabApi::listServiceAccounts() {
+Result<std::vector<TokenOwner>> RestGitLabApi::listServiceAccounts() {
   Operation op = startOperation();
   return listAccountsIn(op);
 }
 
-Result<std::vector<AccessToken>> RestGitLabApi::listTokens(const ServiceAccount& account) {
+Result<std::vector<AccessToken>> RestGitLabApi::listTokens(const TokenOwner& account) {
   Operation op = startOperation();
   return listTokensIn(account, op);
 }
@@ -512,7 +512,7 @@ Result<http::ClientResponse> RestGitLabApi::executeOnce(const Call& call) {
   return execute(call, op);
 }
 
-RestGitLabApi::Call RestGitLabApi::tokenCall(const ServiceAccount& owner, int64_t tokenId) const {
+RestGitLabApi::Call RestGitLabApi::tokenCall(const TokenOwner& owner, int64_t tokenId) const {
   Call call;
   const std::string id = std::to_string(tokenId);
   if (options_.mode == Mode::kGroup) {
@@ -526,7 +526,7 @@ RestGitLabApi::Call RestGitLabApi::tokenCall(const ServiceAccount& owner, int64_
   return call;
 }
 
-Result<AccessToken> RestGitLabApi::getToken(const ServiceAccount& owner, int64_t tokenId) {
+Result<AccessToken> RestGitLabApi::getToken(const TokenOwner& owner, int64_t tokenId) {
   const std::string what = "reading token " + std::to_string(tokenId) + " of service account " + owner.username;
   if (options_.mode == Mode::kGroup) {
     Operation op = startOperation();
@@ -552,7 +552,7 @@ Result<AccessToken> RestGitLabApi::getToken(const ServiceAccount& owner, int64_t
   return token;
 }
 
-Result<CreatedToken> RestGitLabApi::createToken(const ServiceAccount& owner, const TokenSpec& spec) {
+Result<CreatedToken> RestGitLabApi::createToken(const TokenOwner& owner, const TokenSpec& spec) {
   Call call;
   call.method = "POST";
   call.what = "creating token \"" + spec.name + "\" for service account " + owner.username;
@@ -589,7 +589,7 @@ Result<CreatedToken> RestGitLabApi::createToken(const ServiceAccount& owner, con
   return created;
 }
 
-Status RestGitLabApi::revokeToken(const ServiceAccount& owner, int64_t tokenId) {
+Status RestGitLabApi::revokeToken(const TokenOwner& owner, int64_t tokenId) {
   Call call = tokenCall(owner, tokenId);
   call.method = "DELETE";
   call.what = "revoking token " + std::to_string(tokenId) + " of service account " + owner.username;
@@ -766,4 +766,20 @@ Result<std::vector<Issue>> RestGitLabApi::listIssues(const std::string& project,
   return issues;
 }
 
+}  // namespace patbot::gitlab
+
+// TEMPORARY (being written on branch resource-client): the project/group token routes.
+namespace patbot::gitlab {
+Result<CreatedToken> RestGitLabApi::rotateToken(const TokenOwner&, int64_t, Date) {
+  return Error::make(ErrorKind::kInternal, "rotating project and group tokens is not built yet");
+}
+Result<TokenOwner> RestGitLabApi::getResource(TokenKind, const std::string&) {
+  return Error::make(ErrorKind::kInternal, "reading projects and groups is not built yet");
+}
+Result<CallerAccess> RestGitLabApi::callerAccess(const TokenOwner&) {
+  return Error::make(ErrorKind::kInternal, "reading patbot's access is not built yet");
+}
+Result<std::vector<BotUserTie>> RestGitLabApi::botUserTies(const TokenOwner&, int64_t) {
+  return Error::make(ErrorKind::kInternal, "listing bot user ties is not built yet");
+}
 }  // namespace patbot::gitlab

@@ -56,10 +56,10 @@ class RestGitLabApi final : public GitLabApi {
   ~RestGitLabApi() override;
 
   // Instance mode: GET /service_accounts; group mode: GET /groups/:id/service_accounts. By id.
-  Result<std::vector<ServiceAccount>> listServiceAccounts() override;
+  Result<std::vector<TokenOwner>> listServiceAccounts() override;
   // Instance mode: GET /personal_access_tokens?user_id=; group mode:
   // GET /groups/:id/service_accounts/:user_id/personal_access_tokens. By id.
-  Result<std::vector<AccessToken>> listTokens(const ServiceAccount& account) override;
+  Result<std::vector<AccessToken>> listTokens(const TokenOwner& account) override;
   // Accounts sorted by username, tokens by id; requests counts every HTTP attempt.
   Result<Inventory> inventory() override;
   Result<AccessToken> selfToken() override;
@@ -67,15 +67,24 @@ class RestGitLabApi final : public GitLabApi {
 
   // Instance mode: GET /personal_access_tokens/:id; group mode (no get-by-id route): lists the
   // owner's tokens and picks the id, kNotFound when absent.
-  Result<AccessToken> getToken(const ServiceAccount& owner, int64_t tokenId) override;
+  Result<AccessToken> getToken(const TokenOwner& owner, int64_t tokenId) override;
   // Instance mode: POST /users/:user_id/personal_access_tokens; group mode:
   // POST /groups/:id/service_accounts/:user_id/personal_access_tokens. Repeated only after a
   // 429. When the request may have reached GitLab without an answer (transport failure,
   // 5xx, unreadable 2xx) Error::detail says "the create may or may not have happened".
-  Result<CreatedToken> createToken(const ServiceAccount& owner, const TokenSpec& spec) override;
+  Result<CreatedToken> createToken(const TokenOwner& owner, const TokenSpec& spec) override;
   // Instance mode: DELETE /personal_access_tokens/:id; group mode:
   // DELETE /groups/:id/service_accounts/:user_id/personal_access_tokens/:token_id. Retried.
-  Status revokeToken(const ServiceAccount& owner, int64_t tokenId) override;
+  Status revokeToken(const TokenOwner& owner, int64_t tokenId) override;
+  // POST /{projects,groups}/:id/access_tokens/:token_id/rotate {"expires_at"}; 200.
+  Result<CreatedToken> rotateToken(const TokenOwner& owner, int64_t tokenId, Date expiresAt) override;
+  // GET /projects/:id or GET /groups/:id.
+  Result<TokenOwner> getResource(TokenKind kind, const std::string& idOrPath) override;
+  // GET /user (is_admin), then GET /{projects,groups}/:id/members/all/:user_id (404: no level).
+  Result<CallerAccess> callerAccess(const TokenOwner& resource) override;
+  // GET /users/:id/memberships (admin only: 403 -> kForbidden), and for a project
+  // GET /projects/:id/protected_branches and /protected_environments.
+  Result<std::vector<BotUserTie>> botUserTies(const TokenOwner& resource, int64_t botUserId) override;
   // GET /{projects,groups}/:id/variables/:key[?filter[environment_scope]=]. The answer's value
   // is wiped from memory as soon as it is parsed.
   Result<CiVariable> getVariable(const VariableRef& ref) override;
@@ -126,12 +135,12 @@ class RestGitLabApi final : public GitLabApi {
   // page's body and returns how many items it held.
   Status fetchAllPages(const Call& firstPage, Operation& op,
                        const std::function<Result<size_t>(const std::string&)>& consume);
-  Result<std::vector<ServiceAccount>> listAccountsIn(Operation& op);
-  Result<std::vector<AccessToken>> listTokensIn(const ServiceAccount& account, Operation& op);
+  Result<std::vector<TokenOwner>> listAccountsIn(Operation& op);
+  Result<std::vector<AccessToken>> listTokensIn(const TokenOwner& account, Operation& op);
   Result<AccessToken> readSelf(const Secret* token, TokenRole role, const std::string& what);
   // execute() with a fresh operation.
   Result<http::ClientResponse> executeOnce(const Call& call);
-  Call tokenCall(const ServiceAccount& owner, int64_t tokenId) const;
+  Call tokenCall(const TokenOwner& owner, int64_t tokenId) const;
 
   Error timeoutError(const std::string& what, const std::string& lastProblem) const;
   void record(const std::string& route, const std::string& status, std::chrono::nanoseconds took);

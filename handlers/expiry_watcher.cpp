@@ -36,7 +36,7 @@ bool hasConsumers(const TokenPolicy& p) { return !p.ciVariables.empty() || !p.gr
 }  // namespace
 
 struct ExpiryWatcher::Candidate {
-  gitlab::ServiceAccount account;
+  gitlab::TokenOwner account;
   gitlab::AccessToken token;
   int daysLeft = 0;
   std::vector<std::string> crossed;   // thresholds reached, e.g. {"30", "14", "expired"}

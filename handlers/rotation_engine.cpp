@@ -84,7 +84,7 @@ Status ProgressSink::reveal(const std::string&, const Secret&) {
 
 RotationPlan planFromRecord(const storage::RotationRecord& r) {
   RotationPlan p;
-  p.account = gitlab::ServiceAccount{r.accountId, r.account, ""};
+  p.account = gitlab::TokenOwner{r.accountId, r.account, ""};
   p.oldToken.id = r.oldTokenId;
   p.oldToken.name = r.tokenName;
   p.newSpec.name = r.tokenName;

@@ -102,7 +102,7 @@ struct RotationRequest {
 };
 
 struct RotationPlan {
-  gitlab::ServiceAccount account;
+  gitlab::TokenOwner account;
   gitlab::AccessToken oldToken;
   gitlab::TokenSpec newSpec;
   std::vector<gitlab::VariableRef> consumers;

@@ -48,7 +48,7 @@ std::vector<std::string> RotationEngine::runDueRevokes() {
     return lines;
   }
   for (const auto& r : *due) {
-    gitlab::ServiceAccount account{r.accountId, r.account, ""};
+    gitlab::TokenOwner account{r.accountId, r.account, ""};
     journaled(journal_.step(r.id, kStepRevoke, "start", RotationState::kRevoking));
     auto revoked = gitlab_.revokeToken(account, r.oldTokenId);
     if (revoked || revoked.error().kind == ErrorKind::kNotFound) {
@@ -93,7 +93,7 @@ std::vector<std::string> RotationEngine::recover() {
 }
 
 void RotationEngine::recoverOne(const storage::RotationRecord& r, std::vector<std::string>& lines) {
-  gitlab::ServiceAccount account{r.accountId, r.account, ""};
+  gitlab::TokenOwner account{r.accountId, r.account, ""};
   std::string name = fmt::format("{}/{} (rotation #{})", r.account, r.tokenName, r.id);
   if (r.immediate && r.newTokenId && (r.state == RotationState::kCreated || r.state == RotationState::kRevoking)) {
     // --immediate, stopped between the create and the first delivery. While the old token is still
@@ -194,7 +194,7 @@ void RotationEngine::recoverOne(const storage::RotationRecord& r, std::vector<st
 
 
 void RotationEngine::recoverDelivery(const storage::RotationRecord& r, std::vector<std::string>& lines, bool delivered) {
-  gitlab::ServiceAccount account{r.accountId, r.account, ""};
+  gitlab::TokenOwner account{r.accountId, r.account, ""};
   std::string name = fmt::format("{}/{} (rotation #{})", r.account, r.tokenName, r.id);
   RotationPlan plan = planFromRecord(r);
   auto steps = journal_.steps(r.id);

@@ -12,7 +12,7 @@
 namespace patbot::handlers {
 
 struct ResolvedToken {
-  gitlab::ServiceAccount account;
+  gitlab::TokenOwner account;
   gitlab::AccessToken token;
 };
 

@@ -20,8 +20,8 @@ namespace {
 // Answers the listing calls; any other call fails as unanswered.
 class StubGitLab final : public testing::RecordingGitLabApi {
  public:
-  Result<std::vector<gitlab::ServiceAccount>> listServiceAccounts() override { return std::vector<gitlab::ServiceAccount>{}; }
-  Result<std::vector<gitlab::AccessToken>> listTokens(const gitlab::ServiceAccount&) override {
+  Result<std::vector<gitlab::TokenOwner>> listServiceAccounts() override { return std::vector<gitlab::TokenOwner>{}; }
+  Result<std::vector<gitlab::AccessToken>> listTokens(const gitlab::TokenOwner&) override {
     return std::vector<gitlab::AccessToken>{};
   }
   Result<gitlab::Inventory> inventory() override {

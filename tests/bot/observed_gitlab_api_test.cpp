@@ -53,7 +53,7 @@ TEST(ObservedGitLabApiTest, RemembersWhenATokenWasLastWrittenWhateverTheOutcome)
   testing::RecordingGitLabApi inner;
   FakeClock clock(kNow);
   ObservedGitLabApi observed(inner, &clock);
-  const gitlab::ServiceAccount account{10, "inventory-bot", "Inventory"};
+  const gitlab::TokenOwner account{10, "inventory-bot", "Inventory"};
   EXPECT_FALSE(observed.lastTokenWrite());
   EXPECT_FALSE(observed.createToken(account, {"t", std::nullopt, {"api"}, Date(std::chrono::year(2027) / 1 / 1)}).ok());
   EXPECT_EQ(observed.lastTokenWrite(), kNow);

@@ -92,7 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   {
     ScriptTransport transport(script);
     RestGitLabApi api(transport, options(Mode::kGroup));
-    auto tokens = api.listTokens(ServiceAccount{7, "inventory-bot", "Inventory"});
+    auto tokens = api.listTokens(TokenOwner{7, "inventory-bot", "Inventory"});
     checkPages(transport);
     if (tokens) {
       for (size_t i = 1; i < tokens->size(); ++i) {

@@ -30,7 +30,7 @@ TEST(ForwardingGitLabApiTest, ADecoratorOverridesOnlyWhatItObserves) {
   class CountingCreates final : public ForwardingGitLabApi {
    public:
     using ForwardingGitLabApi::ForwardingGitLabApi;
-    Result<CreatedToken> createToken(const ServiceAccount& owner, const TokenSpec& spec) override {
+    Result<CreatedToken> createToken(const TokenOwner& owner, const TokenSpec& spec) override {
       ++creates;
       return ForwardingGitLabApi::createToken(owner, spec);
     }

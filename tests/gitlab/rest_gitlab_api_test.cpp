@@ -62,7 +62,7 @@ TEST_F(GitLabRestApiTest, InstanceModeFollowsThreePagesOfTokens) {
   transport_.push(page("[" + tokenJson(2, 57) + "]", ""));
   RestGitLabApi api(transport_, options());
 
-  auto tokens = api.listTokens(ServiceAccount{57, "inventory-bot", "Inventory"});
+  auto tokens = api.listTokens(TokenOwner{57, "inventory-bot", "Inventory"});
   ASSERT_TRUE(tokens.ok()) << tokens.error().message;
   ASSERT_EQ(tokens->size(), 3u);
   EXPECT_EQ((*tokens)[0].id, 1);

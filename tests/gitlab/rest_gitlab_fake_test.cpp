@@ -18,7 +18,7 @@ using std::chrono::days;
 using patbot::testing::outcomeOf;
 
 constexpr const char* kInventoryName = "GitLab Security Service - Architecture - Inventory";
-const ServiceAccount kInventory{10, "inventory-bot", "Inventory"};
+const TokenOwner kInventory{10, "inventory-bot", "Inventory"};
 
 // The simulated GitLab on a fixed clock, and a client of it in the test's mode: as the admin, or
 // as the owner of group sec.

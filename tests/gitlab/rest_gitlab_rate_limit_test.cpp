@@ -141,7 +141,7 @@ TEST_F(GitLabRateLimitTest, A429ThatRunsOutOfTimeIsNotAMaybeCreatedToken) {
   auto o = options();
   o.operationDeadline = 10s;
   RestGitLabApi api(transport_, std::move(o));
-  auto created = api.createToken(ServiceAccount{10, "inventory-bot", "Inventory"},
+  auto created = api.createToken(TokenOwner{10, "inventory-bot", "Inventory"},
                                  TokenSpec{"t", std::nullopt, {"api"}, Date(std::chrono::year(2026) / 1 / 1)});
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().kind, ErrorKind::kRateLimited);

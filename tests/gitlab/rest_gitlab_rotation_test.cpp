@@ -21,7 +21,7 @@ using nlohmann::json;
 using std::chrono::nanoseconds;
 using namespace patbot::testing;   // the scripted GitLab of tests/support
 
-const ServiceAccount kInventory{10, "inventory-bot", "Inventory"};
+const TokenOwner kInventory{10, "inventory-bot", "Inventory"};
 
 std::string tokenJson(int id, int userId, bool revoked = false) {
   return json{{"id", id},

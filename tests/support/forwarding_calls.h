@@ -20,7 +20,8 @@
 namespace patbot::testing {
 
 inline void expectEveryCallForwarded(gitlab::GitLabApi& outer, RecordingGitLabApi& inner) {
-  const gitlab::ServiceAccount account{10, "inventory-bot", "Inventory"};
+  const gitlab::TokenOwner account{10, "inventory-bot", "Inventory"};
+  const gitlab::TokenOwner project{20, "sec/app", "app", gitlab::TokenKind::kProject};
   const gitlab::TokenSpec spec{"nightly", std::nullopt, {"api"}, Date(std::chrono::year(2027) / 1 / 31)};
   const gitlab::VariableRef variable{gitlab::VariableOwnerKind::kProject, "sec/app", "GITLAB_TOKEN", ""};
   const gitlab::IssueSpec issue{"Token expiring", "facts", {"pat-expiry"}};
@@ -39,6 +40,11 @@ inline void expectEveryCallForwarded(gitlab::GitLabApi& outer, RecordingGitLabAp
       {"getToken inventory-bot 41", [&] { return errorOf(outer.getToken(account, 41)); }},
       {"createToken inventory-bot nightly", [&] { return errorOf(outer.createToken(account, spec)); }},
       {"revokeToken inventory-bot 42", [&] { return errorOf(outer.revokeToken(account, 42)); }},
+      {"rotateToken sec/app 47 2027-01-31",
+       [&] { return errorOf(outer.rotateToken(project, 47, Date(std::chrono::year(2027) / 1 / 31))); }},
+      {"getResource group sec", [&] { return errorOf(outer.getResource(gitlab::TokenKind::kGroup, "sec")); }},
+      {"callerAccess sec/app", [&] { return errorOf(outer.callerAccess(project)); }},
+      {"botUserTies sec/app 48", [&] { return errorOf(outer.botUserTies(project, 48)); }},
       {"getVariable sec/app GITLAB_TOKEN", [&] { return errorOf(outer.getVariable(variable)); }},
       {"updateVariable sec/app GITLAB_TOKEN glpat-new",
        [&] { return errorOf(outer.updateVariable(variable, Secret("glpat-new"))); }},

@@ -19,22 +19,34 @@ class RecordingGitLabApi : public gitlab::GitLabApi {
  public:
   static constexpr const char* kUnanswered = ": not answered by this test double";
 
-  Result<std::vector<gitlab::ServiceAccount>> listServiceAccounts() override { return unanswered("listServiceAccounts"); }
-  Result<std::vector<gitlab::AccessToken>> listTokens(const gitlab::ServiceAccount& account) override {
+  Result<std::vector<gitlab::TokenOwner>> listServiceAccounts() override { return unanswered("listServiceAccounts"); }
+  Result<std::vector<gitlab::AccessToken>> listTokens(const gitlab::TokenOwner& account) override {
     return unanswered("listTokens " + account.username);
   }
   Result<gitlab::Inventory> inventory() override { return unanswered("inventory"); }
   Result<gitlab::AccessToken> selfToken() override { return unanswered("selfToken"); }
   Result<gitlab::AccessToken> tokenSelf(const Secret& token) override { return unanswered("tokenSelf " + token.reveal()); }
 
-  Result<gitlab::AccessToken> getToken(const gitlab::ServiceAccount& owner, int64_t tokenId) override {
+  Result<gitlab::AccessToken> getToken(const gitlab::TokenOwner& owner, int64_t tokenId) override {
     return unanswered("getToken " + owner.username + " " + std::to_string(tokenId));
   }
-  Result<gitlab::CreatedToken> createToken(const gitlab::ServiceAccount& owner, const gitlab::TokenSpec& spec) override {
+  Result<gitlab::CreatedToken> createToken(const gitlab::TokenOwner& owner, const gitlab::TokenSpec& spec) override {
     return unanswered("createToken " + owner.username + " " + spec.name);
   }
-  Status revokeToken(const gitlab::ServiceAccount& owner, int64_t tokenId) override {
+  Status revokeToken(const gitlab::TokenOwner& owner, int64_t tokenId) override {
     return unanswered("revokeToken " + owner.username + " " + std::to_string(tokenId));
+  }
+  Result<gitlab::CreatedToken> rotateToken(const gitlab::TokenOwner& owner, int64_t tokenId, Date expiresAt) override {
+    return unanswered("rotateToken " + owner.username + " " + std::to_string(tokenId) + " " + formatDate(expiresAt));
+  }
+  Result<gitlab::TokenOwner> getResource(gitlab::TokenKind kind, const std::string& idOrPath) override {
+    return unanswered(std::string("getResource ") + gitlab::tokenKindName(kind) + " " + idOrPath);
+  }
+  Result<gitlab::CallerAccess> callerAccess(const gitlab::TokenOwner& resource) override {
+    return unanswered("callerAccess " + resource.username);
+  }
+  Result<std::vector<gitlab::BotUserTie>> botUserTies(const gitlab::TokenOwner& resource, int64_t botUserId) override {
+    return unanswered("botUserTies " + resource.username + " " + std::to_string(botUserId));
   }
   Result<gitlab::CiVariable> getVariable(const gitlab::VariableRef& ref) override {
     return unanswered("getVariable " + ref.owner + " " + ref.key);
