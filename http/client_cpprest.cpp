@@ -125,6 +125,7 @@ class CpprestTransport final : public Transport {
                                        url->scheme),
                            fmt::format("{}: unusable proxy setting", where));
       }
+      where += " via the proxy " + hostPort(*proxy);
     }
     std::shared_ptr<http_client> client;
     try {

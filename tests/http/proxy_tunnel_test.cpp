@@ -138,7 +138,10 @@ TEST(CpprestThroughProxy, HttpsUsesConnectToTheDestination) {
   request.url = "https://gitlab.example.invalid:8443/api/v4/version";
   request.deadline = 5s;
   auto response = transport->send(request);
-  EXPECT_FALSE(response.ok() && response->status == 200);
+  ASSERT_FALSE(response.ok()) << "status " << response->status;
+  EXPECT_NE(response.error().detail.find("via the proxy 127.0.0.1:" + std::to_string(proxy.port())),
+            std::string::npos)
+      << response.error().detail;
   EXPECT_EQ(proxy.requests(), std::vector<std::string>{"CONNECT gitlab.example.invalid:8443"});
 }
 
