@@ -43,6 +43,7 @@ struct RotateOptions {
   bool dryRun = false;
   bool immediate = false;
   bool reveal = false;
+  std::string strategy;             // "", "rotate" or "replace"
   std::optional<int> pollSeconds;   // pipeline poll interval (tests use 0)
 };
 // Exit 0 rotated (or revoke scheduled), 1 stopped part-way (see the message), 2 nothing started.

@@ -77,7 +77,8 @@ int runRotate(const EnvLookup& env, const RotateOptions& options) {
   handlers::RotationEngine& engine = *parts.engine;
 
   handlers::RotationRequest request{options.token, options.expiresInDays, options.dryRun, options.immediate,
-                                    options.reveal, cliActor(), randomKey(), ""};
+                                    options.reveal, cliActor(), randomKey(), "",
+                                    parseStrategy(options.strategy)};
   auto plan = engine.plan(request);
   if (!plan) return fail(fmt::format("cannot rotate {}: {}", options.token, plan.error().message));
   std::cout << slack::renderForTerminal(handlers::planMessage(*plan, "", options.dryRun)) << std::flush;

@@ -191,6 +191,36 @@ class PolicyReader {
       }
     }
     if (const toml::node* n = t.get("warn_days")) readWarnDays(*n, wp);
+    readPathList(t, "projects", w, wp.projects);
+    readPathList(t, "groups", w, wp.groups);
+  }
+
+  // [watch] projects / groups: an array of full paths (or numeric ids), each once.
+  void readPathList(const toml::table& t, std::string_view key, const std::string& where,
+                    std::vector<std::string>& out) {
+    const toml::node* n = t.get(key);
+    if (!n) return;
+    auto* arr = n->as_array();
+    bool ok = arr != nullptr;
+    std::vector<std::string> paths;
+    if (arr) {
+      for (const auto& el : *arr) {
+        if (auto* s = el.as_string(); s && !s->get().empty()) {
+          paths.push_back(s->get());
+        } else if (auto* i = el.as_integer(); i && i->get() > 0) {
+          paths.push_back(std::to_string(i->get()));
+        } else {
+          ok = false;
+        }
+      }
+    }
+    if (!ok) {
+      add(fmt::format("{}: {} {} must be an array of full paths, e.g. [\"sec/app\"]", at(*n), where, key));
+      return;
+    }
+    for (auto& p : paths) {
+      if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(std::move(p));
+    }
   }
 
   void readWarnDays(const toml::node& n, WatchPolicy& wp) {
@@ -275,6 +305,28 @@ class PolicyReader {
     tableList(token, list, where, out, one);
   }
 
+  // kind (default "personal") and the one owner key it takes: account, project or group.
+  std::optional<std::string> tokenOwner(const toml::table& t, const std::string& w, TokenPolicy& tp) {
+    if (const toml::node* n = t.get("kind")) {
+      auto* s = n->as_string();
+      auto kind = s ? parseTokenKind(s->get()) : std::nullopt;
+      if (!kind) {
+        add(fmt::format("{}: {} kind must be \"personal\", \"project\" or \"group\"", at(*n), w));
+        return std::nullopt;
+      }
+      tp.kind = *kind;
+    }
+    const char* wanted = tp.kind == TokenKind::kPersonal ? "account" : tokenKindName(tp.kind);
+    for (const char* key : {"account", "project", "group"}) {
+      if (std::string_view(key) == wanted) continue;
+      if (const toml::node* n = t.get(key)) {
+        add(fmt::format("{}: {} of kind \"{}\" names its owner with {}, not {}", at(*n), w, tokenKindName(tp.kind),
+                        wanted, key));
+      }
+    }
+    return requiredString(t, wanted, w, false);
+  }
+
   void readTokens(const toml::node& node, std::vector<TokenPolicy>& out) {
     auto* arr = node.as_array();
     if (arr && arr->empty()) return;
@@ -288,8 +340,13 @@ class PolicyReader {
       const std::string w = "[[token]]";
       rejectUnknown(t, policyKeysIn("token"), w);
       TokenPolicy tp;
-      auto account = requiredString(t, "account", w, false);
+      auto owner = tokenOwner(t, w, tp);
       auto name = requiredString(t, "name", w, false);
+      if (const toml::node* n = t.get("strategy")) {
+        auto* s = n->as_string();
+        tp.strategy = s ? parseStrategy(s->get()) : std::nullopt;
+        if (!tp.strategy) add(fmt::format("{}: {} strategy must be \"rotate\" or \"replace\"", at(*n), w));
+      }
       variableRefs(t, "ci_variables", "project", w, tp.ciVariables);
       variableRefs(t, "group_variables", "group", w, tp.groupVariables);
       if (const toml::node* n = t.get("verify_pipeline")) {
@@ -324,12 +381,13 @@ class PolicyReader {
           add(fmt::format("{}: {} must be a table {{ project, iid }}", at(*n), wh));
         }
       }
-      if (!account || !name) continue;
-      if (!seen.insert({*account, *name}).second) {
-        add(fmt::format("{}: [[token]] {} / {} is listed twice", at(t), *account, *name));
+      if (!owner || !name) continue;
+      if (!seen.insert({std::string(tokenKindName(tp.kind)) + " " + *owner, *name}).second) {
+        add(fmt::format("{}: [[token]] {}{} / {} is listed twice", at(t),
+                        tp.kind == TokenKind::kPersonal ? "" : std::string(tokenKindName(tp.kind)) + " ", *owner, *name));
         continue;
       }
-      tp.account = *account;
+      tp.account = *owner;
       tp.name = *name;
       out.push_back(std::move(tp));
     }

@@ -51,6 +51,10 @@ int main(int argc, char** argv) {
   rotateCmd->add_flag("--yes", rotate.yes, "Do not ask for confirmation.");
   rotateCmd->add_flag("--dry-run", rotate.dryRun, "Show the plan and check access; change nothing.");
   rotateCmd->add_flag("--immediate", rotate.immediate, "Revoke the old token at once (a leaked token).");
+  rotateCmd->add_option("--strategy", rotate.strategy,
+                        "rotate (GitLab's rotate: same user, old value dies at once) or replace (create, deliver, "
+                        "verify, then revoke); default from the policy")
+      ->check(CLI::IsMember({"rotate", "replace"}));
   rotateCmd->add_flag("--reveal", rotate.reveal, "For a token without consumers: print the new value once.");
   rotateCmd->add_option("--poll-seconds", rotate.pollSeconds, "Pipeline poll interval.")->check(CLI::Range(0, 600));
   rotateCmd->footer("Examples:\n  patbot rotate 'inventory-bot/GitLab Security Service - Architecture - Inventory' --dry-run\n"

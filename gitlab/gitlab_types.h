@@ -8,19 +8,14 @@
 #include <vector>
 
 #include "core/secret.h"
+#include "core/token_kind.h"
 #include "core/time_format.h"
 
 namespace patbot::gitlab {
 
-// The three kinds of GitLab token patbot keeps alive (reference/gitlab-api.md §2, §4).
-enum class TokenKind {
-  kPersonal,   // a service account's personal access token
-  kProject,    // a project access token (its own bot user, a member of the project)
-  kGroup,      // a group access token (its own bot user, a member of the group)
-};
-// "personal", "project", "group"
-const char* tokenKindName(TokenKind kind);
-std::optional<TokenKind> parseTokenKind(std::string_view text);
+using TokenKind = patbot::TokenKind;
+using patbot::parseTokenKind;
+using patbot::tokenKindName;
 
 // Who holds tokens: a service account (personal tokens), or a project or group (its access
 // tokens, each issued to a bot user of its own).
@@ -114,6 +109,12 @@ struct CallerAccess {
 // `replace` of that token (new bot user; GitLab deletes the old one on revoke) would lose it.
 struct BotUserTie {
   std::string what;   // a sentence: "member of group sec/platform as Developer"
+};
+
+// A project or group whose access tokens are listed beside the service accounts' tokens.
+struct ResourceRef {
+  TokenKind kind = TokenKind::kProject;
+  std::string idOrPath;   // numeric id or full path
 };
 
 struct Project {

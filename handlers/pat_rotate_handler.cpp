@@ -15,7 +15,12 @@ Result<RotateArgs> parseRotateArgs(const std::vector<std::string>& args) {
     else if (a == "--immediate") out.immediate = true;
     else if (a == "--yes") out.yes = true;
     else if (a == "--reveal") out.reveal = true;
-    else if (a == "--expires-in") {
+    else if (a == "--strategy") {
+      if (i + 1 >= args.size() || !parseStrategy(args[i + 1])) {
+        return Error::make(ErrorKind::kInvalidInput, "--strategy takes \"rotate\" or \"replace\"");
+      }
+      out.strategy = parseStrategy(args[++i]);
+    } else if (a == "--expires-in") {
       auto days = numberAfterOption(args, i, 1, 365, "a number of days", "1 to 365 days");
       if (!days) return days.error();
       out.expiresInDays = *days;

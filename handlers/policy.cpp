@@ -23,11 +23,42 @@ bool AccessPolicy::allowsChannel(std::string_view channelId) const {
   return channels.empty() || lists(channels, channelId);
 }
 
-const TokenPolicy* Policy::tokenFor(std::string_view account, std::string_view name) const {
+const char* strategyName(RotationStrategy strategy) {
+  return strategy == RotationStrategy::kRotate ? "rotate" : "replace";
+}
+
+std::optional<RotationStrategy> parseStrategy(std::string_view text) {
+  if (text == "rotate") return RotationStrategy::kRotate;
+  if (text == "replace") return RotationStrategy::kReplace;
+  return std::nullopt;
+}
+
+const TokenPolicy* Policy::tokenFor(TokenKind kind, std::string_view owner, std::string_view name) const {
   for (const auto& token : tokens) {
-    if (token.account == account && token.name == name) return &token;
+    if (token.kind == kind && token.account == owner && token.name == name) return &token;
   }
   return nullptr;
+}
+
+RotationStrategy Policy::strategyFor(TokenKind kind, std::string_view owner, std::string_view name) const {
+  if (const TokenPolicy* entry = tokenFor(kind, owner, name); entry && entry->strategy) return *entry->strategy;
+  return kind == TokenKind::kPersonal ? RotationStrategy::kReplace : RotationStrategy::kRotate;
+}
+
+std::vector<WatchedResource> Policy::watchedResources() const {
+  std::vector<WatchedResource> out;
+  auto add = [&](TokenKind kind, const std::string& path) {
+    for (const auto& r : out) {
+      if (r.kind == kind && r.path == path) return;
+    }
+    out.push_back({kind, path});
+  };
+  for (const auto& t : tokens) {
+    if (t.kind != TokenKind::kPersonal) add(t.kind, t.account);
+  }
+  for (const auto& p : watch.projects) add(TokenKind::kProject, p);
+  for (const auto& g : watch.groups) add(TokenKind::kGroup, g);
+  return out;
 }
 
 }  // namespace patbot

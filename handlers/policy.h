@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/token_kind.h"
+
 namespace patbot {
 
 struct CiVariableRef {
@@ -33,10 +35,22 @@ struct IssueRef {
   int64_t iid = 0;
 };
 
+// How a token is replaced (SPEC §5):
+//   kReplace: create a new token, deliver it, verify it, then revoke the old one — no downtime;
+//             a project/group token gets a new bot user (GitLab deletes the old one on revoke).
+//   kRotate:  GitLab's rotate endpoint — same bot user with its memberships, but the old value
+//             stops working at once; patbot delivers right after.
+enum class RotationStrategy { kReplace, kRotate };
+// "replace", "rotate"
+const char* strategyName(RotationStrategy strategy);
+std::optional<RotationStrategy> parseStrategy(std::string_view text);
+
 // One [[token]] entry: where a token is consumed.
 struct TokenPolicy {
-  std::string account;
+  TokenKind kind = TokenKind::kPersonal;
+  std::string account;            // personal: the service account's username; else the full path
   std::string name;
+  std::optional<RotationStrategy> strategy;   // unset: strategyFor()'s default
   std::vector<CiVariableRef> ciVariables;
   std::vector<GroupVariableRef> groupVariables;
   std::optional<PipelineRef> verifyPipeline;
@@ -68,17 +82,36 @@ struct WatchPolicy {
   std::vector<int> warnDays{30, 14, 7, 3, 1};   // strictly decreasing, all > 0
   std::string trackingProject;
   int autoRotateDaysBefore = 0;
+  // Projects and groups whose access tokens are watched although no [[token]] names them
+  // (warned about, never rotated): full paths or ids.
+  std::vector<std::string> projects;
+  std::vector<std::string> groups;
+};
+
+// A project or group patbot lists tokens of.
+struct WatchedResource {
+  TokenKind kind = TokenKind::kProject;
+  std::string path;   // as the policy file gives it: full path or id
 };
 
 struct Policy {
   AccessPolicy access;
   RotationPolicy rotation;
   WatchPolicy watch;
-  std::vector<TokenPolicy> tokens;   // at most one entry per (account, name)
+  std::vector<TokenPolicy> tokens;   // at most one entry per (kind, account, name)
 
-  // The [[token]] entry of the token named `name` of the GitLab account whose username is
-  // `account` (both compared exactly); nullptr when there is none. Points into `tokens`.
-  const TokenPolicy* tokenFor(std::string_view account, std::string_view name) const;
+  // The [[token]] entry of the token named `name` held by `owner` (a service account's username,
+  // or a project's / group's full path, of that kind; compared exactly); nullptr when there is
+  // none. Points into `tokens`.
+  const TokenPolicy* tokenFor(TokenKind kind, std::string_view owner, std::string_view name) const;
+  const TokenPolicy* tokenFor(std::string_view account, std::string_view name) const {
+    return tokenFor(TokenKind::kPersonal, account, name);
+  }
+  // The entry's strategy, else replace for personal tokens and rotate for project/group tokens.
+  RotationStrategy strategyFor(TokenKind kind, std::string_view owner, std::string_view name) const;
+  // Every project and group named by a [[token]] entry or [watch] projects/groups, each once, in
+  // that order.
+  std::vector<WatchedResource> watchedResources() const;
 
   // The largest warn_days: a token expiring within it is "expiring".
   int expiringWindowDays() const { return watch.warnDays.empty() ? 30 : watch.warnDays.front(); }

@@ -71,6 +71,8 @@ Result<PreparedAction> ConfirmAction::prepare(const ActionRequest& request) {
     if (req.contains("expires_in_days")) a.expiresInDays = req["expires_in_days"].get<int>();
     a.immediate = req.value("immediate", false);
     a.reveal = req.value("reveal", false);
+    // The strategy the confirmed plan showed, so the rotation runs as the requester saw it.
+    if (req.contains("strategy")) a.strategy = parseStrategy(req.value("strategy", std::string()));
     return replacingFirst(
         ops_.runRotation(a, request.actor, "confirm:" + confirmation->id, confirmation->channelId, request.responseUrl));
   };

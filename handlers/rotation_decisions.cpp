@@ -117,7 +117,7 @@ Result<DecisionOutcome> RotationEngine::decide(int64_t rotationId, Decision deci
   if (!found) return found.error();
   if (!*found) return Error::make(ErrorKind::kNotFound, fmt::format("there is no rotation #{}", rotationId));
   const storage::RotationRecord record = **found;
-  std::string target = record.account + "/" + record.tokenName;
+  std::string target = tokenTarget(ownerOf(record), record.tokenName);
   if (record.state != RotationState::kAwaitingDecision) {
     return Error::make(ErrorKind::kConflict, fmt::format("rotation #{} of {} is {}, so there is nothing to decide",
                                                          rotationId, target, storage::rotationStateName(record.state)));

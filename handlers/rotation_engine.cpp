@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "handlers/rotation_preflight.h"
 #include "handlers/rotation_run.h"
 #include "handlers/token_resolver.h"
 #include "storage/audit_hash.h"
@@ -32,7 +33,9 @@ nlohmann::json planJson(const RotationPlan& p) {
                       {"new_expires_at", formatDate(p.newSpec.expiresAt)},
                       {"consumers", consumers},
                       {"consumer_refs", refs},
-                      {"immediate", p.immediate}};
+                      {"immediate", p.immediate},
+                      {"owner_kind", gitlab::tokenKindName(p.account.kind)},
+                      {"strategy", strategyName(p.strategy)}};
   if (p.pipeline) j["pipeline"] = {{"project", p.pipeline->project}, {"ref", p.pipeline->ref}};
   if (p.issue) j["issue"] = {{"project", p.issue->project}, {"iid", p.issue->iid}};
   return j;
@@ -82,9 +85,28 @@ Status ProgressSink::reveal(const std::string&, const Secret&) {
   return Error::make(ErrorKind::kInvalidInput, "this way of running a rotation cannot show a token value");
 }
 
+gitlab::TokenOwner ownerOf(const storage::RotationRecord& r) {
+  gitlab::TokenOwner owner{r.accountId, r.account, ""};
+  if (r.plan.is_object()) {
+    owner.kind = gitlab::parseTokenKind(r.plan.value("owner_kind", std::string("personal"))).value_or(TokenKind::kPersonal);
+  }
+  return owner;
+}
+
+std::string tokenTarget(const gitlab::TokenOwner& owner, const std::string& name) {
+  if (owner.kind == TokenKind::kPersonal) return owner.username + "/" + name;
+  return owner.label() + " · " + name;
+}
+
+std::string oldTokenDiedBy(const RotationPlan& plan) {
+  return plan.strategy == RotationStrategy::kRotate ? "GitLab's rotate" : "--immediate";
+}
+
 RotationPlan planFromRecord(const storage::RotationRecord& r) {
   RotationPlan p;
-  p.account = gitlab::TokenOwner{r.accountId, r.account, ""};
+  p.account = ownerOf(r);
+  p.strategy = parseStrategy(r.plan.is_object() ? r.plan.value("strategy", std::string("replace")) : "replace")
+                   .value_or(RotationStrategy::kReplace);
   p.oldToken.id = r.oldTokenId;
   p.oldToken.name = r.tokenName;
   p.newSpec.name = r.tokenName;
@@ -104,7 +126,7 @@ RotationPlan planFromRecord(const storage::RotationRecord& r) {
   return p;
 }
 
-std::string RotationPlan::target() const { return account.username + "/" + oldToken.name; }
+std::string RotationPlan::target() const { return tokenTarget(account, oldToken.name); }
 
 RotationEngine::RotationEngine(gitlab::GitLabApi& gitlab, storage::RotationJournal& journal,
                                storage::AuditStore& audit, const Clock& clock, const Policy& policy,
@@ -122,8 +144,12 @@ std::vector<StepView> RotationEngine::initialSteps(const RotationPlan& plan) {
                             ? std::string("show the new value once, to the requester only")
                             : fmt::format("update {} CI/CD variable{}", plan.consumers.size(),
                                           plan.consumers.size() == 1 ? "" : "s");
-  steps.push_back({"create the new token", StepState::kPending, ""});
-  if (plan.immediate) steps.push_back({"revoke the old token at once (--immediate)", StepState::kPending, ""});
+  if (plan.strategy == RotationStrategy::kRotate) {
+    steps.push_back({"rotate the token (GitLab revokes the old value at once)", StepState::kPending, ""});
+  } else {
+    steps.push_back({"create the new token", StepState::kPending, ""});
+  }
+  if (plan.immediate && plan.strategy == RotationStrategy::kReplace) steps.push_back({"revoke the old token at once (--immediate)", StepState::kPending, ""});
   steps.push_back({deliver, StepState::kPending, ""});
   steps.push_back({"check the new token answers GitLab", StepState::kPending, ""});
   if (plan.pipeline) {
@@ -145,20 +171,22 @@ Result<RotationPlan> RotationEngine::plan(const RotationRequest& request) {
   auto fresh = gitlab_.getToken(resolved->account, resolved->token.id);
   if (!fresh) return fresh.error();
   if (fresh->revoked) {
-    return Error::make(ErrorKind::kInvalidInput,
-                       fmt::format("token {} ({}/{}) is already revoked", fresh->id, resolved->account.username, fresh->name));
+    return Error::make(ErrorKind::kInvalidInput, fmt::format("token {} ({}) is already revoked", fresh->id,
+                                                             tokenTarget(resolved->account, fresh->name)));
   }
 
   RotationPlan p;
   p.account = resolved->account;
   p.oldToken = *fresh;
-  p.immediate = request.immediate;
+  p.strategy = request.strategy.value_or(policy_.strategyFor(p.account.kind, p.account.username, fresh->name));
+  p.immediate = request.immediate || p.strategy == RotationStrategy::kRotate;
   p.reveal = request.reveal;
   int days = std::min(request.expiresInDays.value_or(policy_.rotation.expiresInDays), kMaxLifetimeDays);
   if (days < 1) return Error::make(ErrorKind::kInvalidInput, "--expires-in must be at least 1 day");
   p.newSpec = gitlab::TokenSpec{fresh->name, fresh->description, fresh->scopes, utcDay(clock_.now()) + std::chrono::days(days)};
+  p.newSpec.accessLevel = fresh->accessLevel;
 
-  if (const TokenPolicy* policy = policy_.tokenFor(p.account.username, fresh->name)) {
+  if (const TokenPolicy* policy = policy_.tokenFor(p.account.kind, p.account.username, fresh->name)) {
     for (const auto& v : policy->ciVariables) {
       p.consumers.push_back({gitlab::VariableOwnerKind::kProject, v.project, v.key, v.environmentScope});
     }
@@ -184,6 +212,7 @@ Result<RotationPlan> RotationEngine::plan(const RotationRequest& request) {
   }
 
   // Pre-flight: nothing changes if any of these fails.
+  if (auto chosen = preflightStrategy(gitlab_, p, utcDay(clock_.now())); !chosen) return chosen.error();
   std::vector<std::string> problems;
   for (const auto& c : p.consumers) {
     auto v = gitlab_.getVariable(c);
@@ -278,12 +307,13 @@ Result<RotationResult> RotationEngine::execute(const RotationPlan& plan, const R
   sink.show(run.progress);
   audit(run, "start", "started", {{"plan", record.plan}});
 
-  if (!createNewToken(run)) {
+  const bool rotate = plan.strategy == RotationStrategy::kRotate;
+  if (!(rotate ? rotateOldToken(run) : createNewToken(run))) {
     count(run.result.state);
     return run.result;
   }
   secrets_.putNew(run.id, run.created->value);
-  if (plan.immediate && !revokeOld(run, false)) {
+  if (plan.immediate && !rotate && !revokeOld(run, false)) {
     count(run.result.state);
     return run.result;
   }
@@ -409,14 +439,18 @@ bool RotationEngine::createNewToken(Run& run) {
     }
     return fail(e.message, summary, detail);
   }
-  run.created = std::move(*created);
-  journaled(journal_.setNewToken(run.id, run.created->token.id, storage::sha256Hex(run.created->value.reveal())));
-  journaled(journal_.step(run.id, kStepCreate, "done", RotationState::kCreated, {{"new_token_id", run.created->token.id}}));
-  run.result.newToken = run.created->token;
-  run.mark(kStepCreate, StepState::kDone,
-           fmt::format("id {}, expires {}", run.created->token.id, formatDate(spec.expiresAt)));
-  audit(run, "create", "ok", {{"expires_at", formatDate(spec.expiresAt)}});
+  acceptNewToken(run, std::move(*created), kStepCreate);
   return true;
+}
+
+void RotationEngine::acceptNewToken(Run& run, gitlab::CreatedToken created, const std::string& step) {
+  run.created = std::move(created);
+  const std::string expires = run.newExpiry();
+  journaled(journal_.setNewToken(run.id, run.created->token.id, storage::sha256Hex(run.created->value.reveal())));
+  journaled(journal_.step(run.id, step, "done", RotationState::kCreated, {{"new_token_id", run.created->token.id}}));
+  run.result.newToken = run.created->token;
+  run.mark(kStepCreate, StepState::kDone, fmt::format("id {}, expires {}", run.created->token.id, expires));
+  audit(run, step, "ok", {{"expires_at", expires}});
 }
 
 void RotationEngine::rollBackNewToken(Run& run, const std::string& why) {
@@ -484,9 +518,9 @@ bool RotationEngine::deliver(Run& run) {
         // --immediate: the old token is already revoked, so the new one is the only valid token.
         stopForDecision(run, kStepDeliver, {{"error", why}, {"updated", done}});
         run.result.summary = fmt::format(
-            "{}: could not update {}. The old token was already revoked (--immediate), so the new token (id {}) is "
+            "{}: could not update {}. The old token was already revoked ({}), so the new token (id {}) is "
             "kept as the only valid one: fix the variable, then Retry delivery.",
-            run.plan.target(), why, run.created->token.id);
+            run.plan.target(), why, oldTokenDiedBy(run.plan), run.created->token.id);
       } else if (done.empty()) {
         run.result.summary = fmt::format(
             "{}: could not update {}. The new token was revoked; the old one is untouched and still in use.",
@@ -529,9 +563,9 @@ bool RotationEngine::reveal(Run& run) {
   if (run.plan.immediate) {
     stopForDecision(run, kStepDeliver, {{"error", why}, {"updated", nlohmann::json::array()}});
     run.result.summary = fmt::format(
-        "{}: {}. The old token was already revoked (--immediate), so the new token (id {}) is kept as the only valid "
+        "{}: {}. The old token was already revoked ({}), so the new token (id {}) is kept as the only valid "
         "one: Retry to show its value again.",
-        run.plan.target(), why, run.created->token.id);
+        run.plan.target(), why, oldTokenDiedBy(run.plan), run.created->token.id);
     return false;
   }
   run.result.summary = fmt::format("{}: {}. The new token was revoked; the old one is untouched and still in use.",
@@ -580,8 +614,8 @@ bool RotationEngine::verify(Run& run) {
     run.mark(kStepCheck, StepState::kFailed, why);
     stopForDecision(run, kStepCheck, {{"error", why}});
     run.result.summary = fmt::format("{}: the new token did not pass its check ({}). {}", run.plan.target(), why,
-                                     run.plan.immediate ? "The old token was already revoked (--immediate)."
-                                                        : "Both tokens are kept.");
+                                     run.plan.immediate ? "The old token was already revoked (" + oldTokenDiedBy(run.plan) + ")."
+                                                        : std::string("Both tokens are kept."));
     audit(run, "verify", "error", {{"error", why}});
     return false;
   }
@@ -600,9 +634,9 @@ bool RotationEngine::verify(Run& run) {
       stopForDecision(run, kStepPipeline, {{"error", why}, {"url", run.result.pipelineUrl}});
       run.result.summary =
           run.plan.immediate
-              ? fmt::format("{}: verification failed ({}). The old token was already revoked (--immediate); the new "
+              ? fmt::format("{}: verification failed ({}). The old token was already revoked ({}); the new "
                             "one is kept: retry once the cause is fixed.",
-                            run.plan.target(), why)
+                            run.plan.target(), why, oldTokenDiedBy(run.plan))
               : fmt::format("{}: verification failed ({}). Both tokens are kept: retry, roll back, or revoke the old "
                             "one anyway.",
                             run.plan.target(), why);
@@ -649,8 +683,10 @@ void RotationEngine::closeIssue(Run& run) {
   run.mark(kStepIssue, StepState::kRunning);
   const auto& issue = *run.plan.issue;
   std::string body = fmt::format(
-      "Token `{}` of service account `{}` was rotated by patbot for {}: old id {} → new id {}, new expiry {}.{}",
-      run.plan.oldToken.name, run.plan.account.username, run.request.actor, run.plan.oldToken.id,
+      "Token `{}` of {} `{}` was rotated by patbot for {}: old id {} → new id {}, new expiry {}.{}",
+      run.plan.oldToken.name,
+      run.plan.account.kind == TokenKind::kPersonal ? "service account" : gitlab::tokenKindName(run.plan.account.kind),
+      run.plan.account.username, run.request.actor, run.plan.oldToken.id,
       run.created->token.id, run.newExpiry(),
       run.result.pipelineUrl.empty() ? "" : " Verify pipeline: " + run.result.pipelineUrl);
   auto noted = gitlab_.addIssueNote(issue.project, issue.iid, body);

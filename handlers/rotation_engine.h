@@ -99,20 +99,27 @@ struct RotationRequest {
   std::string actor;                     // Slack user id, cli:<login>, watcher
   std::string requestKey;                // dedupe key (trigger_id, confirmation id, cli:<uuid>)
   std::string channelId;
+  std::optional<RotationStrategy> strategy;   // --strategy; unset: Policy::strategyFor
 };
 
 struct RotationPlan {
-  gitlab::TokenOwner account;
+  gitlab::TokenOwner account;            // the service account, project or group holding the token
   gitlab::AccessToken oldToken;
   gitlab::TokenSpec newSpec;
   std::vector<gitlab::VariableRef> consumers;
   std::optional<PipelineRef> pipeline;
   std::optional<IssueRef> issue;
+  // kRotate: GitLab's rotate replaces the token in one call and the old value dies with it, so
+  // `immediate` is set too (every rule for "the old token is already revoked" applies).
+  RotationStrategy strategy = RotationStrategy::kReplace;
   bool immediate = false;
   bool reveal = false;
+  // Sentences the plan message shows before the steps: the strategy's trade-off, and what
+  // patbot's own token may do on a project or group.
+  std::vector<std::string> notes;
   // Set by plan() when another rotation of this token is unfinished; execute() would refuse.
   std::optional<PendingRotation> blockedBy;
-  std::string target() const;            // "ACCOUNT/NAME"
+  std::string target() const;            // "ACCOUNT/NAME", "project PATH · NAME", "group PATH · NAME"
 };
 
 struct RotationResult {
@@ -207,6 +214,17 @@ class RotationEngine {
   std::mutex& createMutexFor(int64_t accountId);
   void audit(const Run& run, const std::string& step, const std::string& outcome, const nlohmann::json& detail = {});
   bool createNewToken(Run& run);
+  // kRotate: GitLab's rotate of the old token; after an unanswered rotate, the one extra rotate
+  // of its successor (rotateSuccessor).
+  bool rotateOldToken(Run& run);
+  // Rotates `tokenId` (a successor whose value was lost) once more, journaled as "rerotate"
+  // before it runs; the new token becomes run.created. False (and the run stopped) on failure.
+  bool rotateAgain(Run& run, int64_t tokenId, const std::string& why);
+  // Records a token GitLab just created or rotated (journal step `step`) as the run's replacement.
+  void acceptNewToken(Run& run, gitlab::CreatedToken created, const std::string& step);
+  // recoverOne() for a kRotate rotation: finds what the lost answer made, rotates at most once
+  // more with patbot's own token, and delivers.
+  void recoverRotation(const storage::RotationRecord& record, std::vector<std::string>& lines);
   bool deliver(Run& run);
   bool reveal(Run& run);
   bool verify(Run& run);

@@ -52,11 +52,18 @@ slack::Message planMessage(const RotationPlan& p, const std::string& confirmatio
                  : std::string("none"),
       p.issue ? fmt::format("{} (comment and close)", slack::codeSpan(fmt::format("{}#{}", p.issue->project, p.issue->iid)))
               : std::string("none"),
-      p.immediate ? "revoked at once (--immediate)" : "revoked after the new one is verified");
+      p.strategy == RotationStrategy::kRotate ? "revoked by GitLab's rotate, at once (strategy rotate)"
+      : p.immediate                           ? "revoked at once (--immediate)"
+                                              : "revoked after the new one is verified");
   slack::Message m;
   m.text = "Rotation plan for " + slack::escapeText(p.target());
   m.blocks.push_back(slack::header(dryRun ? "Rotation plan (dry run)" : "Rotation plan"));
   m.blocks.push_back(slack::section(body));
+  if (!p.notes.empty()) {
+    std::vector<std::string> notes;
+    for (const auto& n : p.notes) notes.push_back(slack::escapeText(n));
+    m.blocks.push_back(slack::context(notes));
+  }
   if (dryRun) {
     m.blocks.push_back(slack::context({"Dry run: every consumer and the pipeline project were checked; nothing was changed."}));
   } else if (!confirmationId.empty()) {

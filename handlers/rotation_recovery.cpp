@@ -48,18 +48,18 @@ std::vector<std::string> RotationEngine::runDueRevokes() {
     return lines;
   }
   for (const auto& r : *due) {
-    gitlab::TokenOwner account{r.accountId, r.account, ""};
+    gitlab::TokenOwner account = ownerOf(r);
     journaled(journal_.step(r.id, kStepRevoke, "start", RotationState::kRevoking));
     auto revoked = gitlab_.revokeToken(account, r.oldTokenId);
     if (revoked || revoked.error().kind == ErrorKind::kNotFound) {
       journaled(journal_.step(r.id, kStepRevoke, "done", RotationState::kVerified));
       journaled(journal_.finish(r.id, RotationState::kCompleted));
       count(RotationState::kCompleted);
-      lines.push_back(fmt::format("{}/{}: old token {} revoked after the grace period (rotation #{})", r.account,
-                                  r.tokenName, r.oldTokenId, r.id));
+      lines.push_back(fmt::format("{}: old token {} revoked after the grace period (rotation #{})",
+                                  tokenTarget(account, r.tokenName), r.oldTokenId, r.id));
     } else {
       journaled(journal_.step(r.id, kStepRevoke, "failed", RotationState::kRevokeScheduled, {{"error", revoked.error().message}}));
-      lines.push_back(fmt::format("{}/{}: revoking old token {} failed, will retry: {}", r.account, r.tokenName,
+      lines.push_back(fmt::format("{}: revoking old token {} failed, will retry: {}", tokenTarget(account, r.tokenName),
                                   r.oldTokenId, revoked.error().message));
     }
   }
@@ -81,7 +81,7 @@ std::vector<std::string> RotationEngine::recover() {
     storage::AuditRecord a;
     a.actor = "patbot";
     a.action = "rotation.recover";
-    a.target = r.account + "/" + r.tokenName;
+    a.target = tokenTarget(ownerOf(r), r.tokenName);
     auto now = journal_.find(r.id);
     a.outcome = now && *now ? storage::rotationStateName((*now)->state) : "unknown";
     a.detail = {{"rotation", r.id}, {"old_token_id", r.oldTokenId}, {"was", storage::rotationStateName(r.state)},
@@ -93,8 +93,9 @@ std::vector<std::string> RotationEngine::recover() {
 }
 
 void RotationEngine::recoverOne(const storage::RotationRecord& r, std::vector<std::string>& lines) {
-  gitlab::TokenOwner account{r.accountId, r.account, ""};
-  std::string name = fmt::format("{}/{} (rotation #{})", r.account, r.tokenName, r.id);
+  if (planFromRecord(r).strategy == RotationStrategy::kRotate) return recoverRotation(r, lines);
+  gitlab::TokenOwner account = ownerOf(r);
+  std::string name = fmt::format("{} (rotation #{})", tokenTarget(account, r.tokenName), r.id);
   if (r.immediate && r.newTokenId && (r.state == RotationState::kCreated || r.state == RotationState::kRevoking)) {
     // --immediate, stopped between the create and the first delivery. While the old token is still
     // active nothing depends on the new one: undo. Once it is revoked, the new token is the only
@@ -194,8 +195,8 @@ void RotationEngine::recoverOne(const storage::RotationRecord& r, std::vector<st
 
 
 void RotationEngine::recoverDelivery(const storage::RotationRecord& r, std::vector<std::string>& lines, bool delivered) {
-  gitlab::TokenOwner account{r.accountId, r.account, ""};
-  std::string name = fmt::format("{}/{} (rotation #{})", r.account, r.tokenName, r.id);
+  gitlab::TokenOwner account = ownerOf(r);
+  std::string name = fmt::format("{} (rotation #{})", tokenTarget(account, r.tokenName), r.id);
   RotationPlan plan = planFromRecord(r);
   auto steps = journal_.steps(r.id);
   const bool rollingBack = !delivered && steps && rollBackWasRunning(*steps);

@@ -15,6 +15,8 @@ inline constexpr const char* kStepCheck = "check";
 inline constexpr const char* kStepPipeline = "pipeline";
 inline constexpr const char* kStepRevoke = "revoke";
 inline constexpr const char* kStepIssue = "issue";
+// kRotate only: the one extra rotate of a successor whose value was lost (journal step name).
+inline constexpr const char* kStepRotateAgain = "rerotate";
 
 struct RotationEngine::Run {
   const RotationPlan& plan;
@@ -49,7 +51,7 @@ struct RotationEngine::Run {
   // The step keys in the order initialSteps() lists them.
   static std::vector<std::string> keysFor(const RotationPlan& plan) {
     std::vector<std::string> k{kStepCreate};
-    if (plan.immediate) k.push_back(kStepRevoke);
+    if (plan.immediate && plan.strategy == RotationStrategy::kReplace) k.push_back(kStepRevoke);
     k.push_back(kStepDeliver);
     k.push_back(kStepCheck);
     if (plan.pipeline) k.push_back(kStepPipeline);
@@ -66,5 +68,12 @@ std::string variableLabel(const gitlab::VariableRef& v);
 // The plan as the journal recorded it (consumers, pipeline, issue, new expiry), for a rotation
 // continued by a decision or by recovery after a restart.
 RotationPlan planFromRecord(const storage::RotationRecord& record);
+// The owner the journal recorded (kind from the plan; personal for rotations journaled before kinds).
+gitlab::TokenOwner ownerOf(const storage::RotationRecord& record);
+// How a token is named in messages and audit targets: "ACCOUNT/NAME" for a personal token,
+// "project PATH · NAME" / "group PATH · NAME" otherwise.
+std::string tokenTarget(const gitlab::TokenOwner& owner, const std::string& name);
+// Why the old token is already dead, for sentences: "--immediate" or "GitLab's rotate".
+std::string oldTokenDiedBy(const RotationPlan& plan);
 
 }  // namespace patbot::handlers

@@ -49,7 +49,7 @@ CommandOutput TokenOperations::planOrRun(const RotateArgs& a, bool confirmed, co
                                          const std::string& key, const std::string& channel,
                                          const std::string& responseUrl) {
   if (!a.dryRun && confirmed) return runRotation(a, actor, key, channel, responseUrl);
-  RotationRequest rr{a.token, a.expiresInDays, a.dryRun, a.immediate, a.reveal, actor, key, channel};
+  RotationRequest rr{a.token, a.expiresInDays, a.dryRun, a.immediate, a.reveal, actor, key, channel, a.strategy};
   auto plan = engine_.plan(rr);
   if (!plan) return failed("Cannot rotate " + a.token, plan.error());
   CommandOutput out;
@@ -62,7 +62,8 @@ CommandOutput TokenOperations::planOrRun(const RotateArgs& a, bool confirmed, co
     if (plan->blockedBy) out.messages.push_back(pendingRotationMessage(plan->target(), *plan->blockedBy));
     return out;
   }
-  nlohmann::json req = {{"token_id", plan->oldToken.id}, {"immediate", a.immediate}, {"reveal", a.reveal}};
+  nlohmann::json req = {{"token_id", plan->oldToken.id}, {"immediate", a.immediate}, {"reveal", a.reveal},
+                        {"strategy", strategyName(plan->strategy)}};
   if (a.expiresInDays) req["expires_in_days"] = *a.expiresInDays;
   auto confirmation = confirmations_.create("rotate", actor, channel, req);
   if (!confirmation) return failed("Cannot ask for confirmation", confirmation.error());
@@ -93,7 +94,7 @@ void TokenOperations::announce(const std::string& channel, const slack::Message&
 CommandOutput TokenOperations::runRotation(const RotateArgs& a, const std::string& actor,
                                            const std::string& requestKey, const std::string& channel,
                                            const std::string& responseUrl) {
-  RotationRequest rr{a.token, a.expiresInDays, false, a.immediate, a.reveal, actor, requestKey, channel};
+  RotationRequest rr{a.token, a.expiresInDays, false, a.immediate, a.reveal, actor, requestKey, channel, a.strategy};
   if (auto earlier = engine_.alreadyHandled(requestKey); earlier && *earlier) {
     return alreadyHandledOutput(**earlier);
   }

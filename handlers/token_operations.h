@@ -24,6 +24,7 @@ struct RotateArgs {
   bool immediate = false;
   bool yes = false;
   bool reveal = false;
+  std::optional<RotationStrategy> strategy;   // --strategy rotate|replace
 };
 
 class TokenOperations {
