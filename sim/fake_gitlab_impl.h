@@ -84,7 +84,8 @@ class FakeGitLab::Impl {
   // expires_at of a rotate or create (default today+7 resp. today+max lifetime); false and
   // *error (the rotate or the create shape) on a bad or too-late date.
   bool expiresParam(const Ctx& ctx, bool rotate, Date* out, http::Response* error) const;
-  // Revokes `old` and creates its successor (same name, description, scopes). Never fails.
+  // Revokes `old` and creates its successor (same user, name, description, scopes, resource and
+  // access level). Never fails.
   FakeToken& rotateInto(FakeToken& old, std::optional<Date> expiresAt);
   FakeToken& createToken(int64_t userId, const std::string& name, nlohmann::json description,
                          std::vector<std::string> scopes, std::optional<Date> expiresAt);

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "core/lower_case.h"
+#include "sim/fake_gitlab_access.h"
 #include "sim/fake_gitlab_impl.h"
 
 namespace patbot::fakes {
@@ -91,6 +92,8 @@ FakeToken& FakeGitLab::Impl::rotateInto(FakeToken& old, std::optional<Date> expi
   old.revoked = true;
   FakeToken& fresh = createToken(old.userId, old.name, old.description, old.scopes, expiresAt);
   fresh.previousId = old.id;
+  fresh.resource = old.resource;
+  fresh.accessLevel = old.accessLevel;
   return fresh;
 }
 
@@ -338,7 +341,7 @@ http::Response FakeGitLab::Impl::createServiceAccount(Ctx& ctx) {
 std::optional<http::Response> FakeGitLab::Impl::groupSaTarget(Ctx& ctx, FakeGroup** group, FakeUser** account) {
   FakeGroup* g = findGroup(ctx.path["id"]);
   if (!g) return messageError(404, "404 Group Not Found");
-  if (!ctx.admin && !g->owners.count(ctx.user->id)) return forbidden();
+  if (!ctx.admin && accessLevelOf(world_, ctx.user->id, {"group", g->id}) < 50) return forbidden();
   *group = g;
   if (!account) return std::nullopt;
   http::Response err;
