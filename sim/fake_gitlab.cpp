@@ -92,6 +92,20 @@ bool hasScope(const FakeToken& t, std::initializer_list<const char*> wanted) {
 
 http::Response unauthorized() { return messageError(401, "401 Unauthorized"); }
 
+// GitLab's access_token_rotation_request? (lib/gitlab/auth/auth_finders.rb): the path matches
+// access_tokens/(\d+|self)/rotate$ — personal, project, group and group service account routes.
+bool rotationRequest(std::string_view path) {
+  constexpr std::string_view kTail = "/rotate", kTokens = "access_tokens/";
+  if (path.size() < kTail.size() || path.substr(path.size() - kTail.size()) != kTail) return false;
+  path.remove_suffix(kTail.size());
+  size_t slash = path.rfind('/');
+  if (slash == std::string_view::npos) return false;
+  std::string_view id = path.substr(slash + 1);
+  bool idOk = id == "self" || (!id.empty() && std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; }));
+  path.remove_suffix(id.size());
+  return idOk && path.size() >= kTokens.size() && path.substr(path.size() - kTokens.size()) == kTokens;
+}
+
 // The credential as GitLab looks for it: PRIVATE-TOKEN, Authorization: Bearer, private_token.
 std::string credentialOf(const http::Request& req, const Params* params) {
   if (auto h = req.header("private-token")) return *h;
@@ -504,10 +518,7 @@ http::Response FakeGitLab::Impl::authenticate(Ctx& ctx, const Route& route, cons
   if (userIt == world_.users.end()) return unauthorized();
   if (t.revoked) {
     // Reuse detection (§2.4): a revoked token presented to a rotate endpoint kills its family.
-    const auto& segs = ctx.req.path;
-    bool rotatePath = segs.size() >= 7 && segs.compare(segs.size() - 7, 7, "/rotate") == 0 &&
-                      segs.find("access_tokens/") != std::string::npos;
-    if (rotatePath) revokeFamily(t);
+    if (rotationRequest(ctx.req.path)) revokeFamily(t);
     return oauthError(401, "invalid_token", "Token was revoked. You have to re-authorize from the user.");
   }
   if (expired(t)) {

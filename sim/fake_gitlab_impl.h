@@ -89,6 +89,7 @@ class FakeGitLab::Impl {
   FakeToken& rotateInto(FakeToken& old, std::optional<Date> expiresAt);
   FakeToken& createToken(int64_t userId, const std::string& name, nlohmann::json description,
                          std::vector<std::string> scopes, std::optional<Date> expiresAt);
+  // Reuse detection (§2.4): revokes every active token rotated, directly or not, from `t`.
   void revokeFamily(const FakeToken& t);
   // The §2.2 filters and sorts over `candidates`; an error response for bad parameters.
   http::Response listTokensOf(Ctx& ctx, const std::vector<const FakeToken*>& candidates,

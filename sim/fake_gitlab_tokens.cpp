@@ -97,18 +97,19 @@ FakeToken& FakeGitLab::Impl::rotateInto(FakeToken& old, std::optional<Date> expi
   return fresh;
 }
 
+// GitLab's RevokeTokenFamilyService: the family is every token rotated, directly or through
+// others, from `t`; the active ones are revoked (expired ones are left as they are).
 void FakeGitLab::Impl::revokeFamily(const FakeToken& t) {
-  auto rootOf = [this](int64_t id) {
-    for (int guard = 0; guard < 100000; ++guard) {
-      auto it = world_.tokens.find(id);
-      if (it == world_.tokens.end() || !it->second.previousId) break;
-      id = *it->second.previousId;
+  std::set<int64_t> family{t.id};
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& [id, other] : world_.tokens) {
+      if (other.previousId && family.count(*other.previousId) && family.insert(id).second) grew = true;
     }
-    return id;
-  };
-  int64_t root = rootOf(t.id);
-  for (auto& [id, other] : world_.tokens) {
-    if (rootOf(id) == root) other.revoked = true;
+  }
+  for (int64_t id : family) {
+    FakeToken& member = world_.tokens.at(id);
+    if (active(member)) member.revoked = true;
   }
 }
 
