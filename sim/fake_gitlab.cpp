@@ -459,6 +459,7 @@ http::Response FakeGitLab::Impl::handleControl(const http::Request& req) {
     return jsonResponse(200, {{"now", formatTimestamp(*t)}});
   }
   if (p == "/_fake/clock" && req.method == "GET") return jsonResponse(200, {{"now", formatTimestamp(clock_.now())}});
+  if (auto res = handleAccessControl(req)) return *res;
   return grapeError(404, "404 Not Found");
 }
 
@@ -542,6 +543,13 @@ http::Response FakeGitLab::Impl::authenticate(Ctx& ctx, const Route& route, cons
                           isRead ? "api read_api" : "api");
       }
       break;
+    case ScopeRule::kReadUser:
+      if (isRead ? !hasScope(t, {"api", "read_api", "read_user"}) : !hasScope(t, {"api"})) {
+        return oauthError(403, "insufficient_scope",
+                          "The request requires higher privileges than provided by the access token.",
+                          isRead ? "api read_api read_user" : "api");
+      }
+      break;
   }
   auto now = clock_.now();
   if (!t.lastUsedAt || now - *t.lastUsedAt >= std::chrono::minutes(10)) t.lastUsedAt = now;
@@ -566,6 +574,8 @@ const std::vector<FakeGitLab::Impl::Route>& FakeGitLab::Impl::routes() {
       {"POST", {"personal_access_tokens", ":token_id", "rotate"}, &I::rotateToken},
       {"DELETE", {"personal_access_tokens", ":token_id"}, &I::revokeToken},
       {"POST", {"users", ":user_id", "personal_access_tokens"}, &I::createUserToken},
+      {"GET", {"user"}, &I::getCurrentUser, S::kReadUser},
+      {"GET", {"users", ":user_id", "memberships"}, &I::listUserMemberships, S::kReadUser},
       {"GET", {"groups", "*id", "service_accounts"}, &I::listGroupServiceAccounts},
       {"POST", {"groups", "*id", "service_accounts"}, &I::createGroupServiceAccount},
       {"GET", {"groups", "*id", "service_accounts", ":user_id", "personal_access_tokens"}, &I::listGroupSaTokens},
@@ -594,8 +604,25 @@ const std::vector<FakeGitLab::Impl::Route>& FakeGitLab::Impl::routes() {
       {"GET", {"projects", "*id", "issues", ":issue_iid"}, &I::getIssue},
       {"PUT", {"projects", "*id", "issues", ":issue_iid"}, &I::updateIssue},
       {"POST", {"projects", "*id", "issues", ":issue_iid", "notes"}, &I::createNote},
+      {"GET", {"projects", "*id", "members", "all", ":user_id"}, &I::getMemberAll},
+      {"GET", {"groups", "*id", "members", "all", ":user_id"}, &I::getMemberAll},
+      {"GET", {"projects", "*id", "protected_branches"}, &I::listProtectedBranches},
+      {"GET", {"projects", "*id", "protected_environments"}, &I::listProtectedEnvironments},
+      {"GET", {"projects", "*id", "access_tokens"}, &I::listResourceTokens},
+      {"POST", {"projects", "*id", "access_tokens"}, &I::createResourceToken},
+      {"POST", {"projects", "*id", "access_tokens", "self", "rotate"}, &I::rotateResourceSelf, S::kSelfRotate},
+      {"GET", {"projects", "*id", "access_tokens", ":token_id"}, &I::getResourceToken},
+      {"POST", {"projects", "*id", "access_tokens", ":token_id", "rotate"}, &I::rotateResourceToken},
+      {"DELETE", {"projects", "*id", "access_tokens", ":token_id"}, &I::revokeResourceToken},
+      {"GET", {"groups", "*id", "access_tokens"}, &I::listResourceTokens},
+      {"POST", {"groups", "*id", "access_tokens"}, &I::createResourceToken},
+      {"POST", {"groups", "*id", "access_tokens", "self", "rotate"}, &I::rotateResourceSelf, S::kSelfRotate},
+      {"GET", {"groups", "*id", "access_tokens", ":token_id"}, &I::getResourceToken},
+      {"POST", {"groups", "*id", "access_tokens", ":token_id", "rotate"}, &I::rotateResourceToken},
+      {"DELETE", {"groups", "*id", "access_tokens", ":token_id"}, &I::revokeResourceToken},
       // Last: "*id" at the end would otherwise swallow the sub-resources above.
       {"GET", {"projects", "*id"}, &I::getProject},
+      {"GET", {"groups", "*id"}, &I::getGroup},
   };
   return kRoutes;
 }

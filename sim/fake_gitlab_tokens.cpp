@@ -114,7 +114,7 @@ void FakeGitLab::Impl::revokeFamily(const FakeToken& t) {
 }
 
 http::Response FakeGitLab::Impl::listTokensOf(Ctx& ctx, const std::vector<const FakeToken*>& candidates,
-                                              const std::string& linkPath) {
+                                              const std::string& linkPath, bool resourceEntity) {
   const Params& p = ctx.params;
   auto state = p.str("state");
   if (state && *state != "active" && *state != "inactive") return grapeError(400, "state does not have a valid value");
@@ -172,7 +172,7 @@ http::Response FakeGitLab::Impl::listTokensOf(Ctx& ctx, const std::vector<const 
   if (sort == "name_desc") by([](const FakeToken* t) { return t->name; }, true);
   std::vector<json> items;
   items.reserve(out.size());
-  for (const FakeToken* t : out) items.push_back(tokenJson(*t, false));
+  for (const FakeToken* t : out) items.push_back(resourceEntity ? resourceTokenJson(*t, false) : tokenJson(*t, false));
   return paginate(items, p, ctx.baseUrl + linkPath, ctx.req.query);
 }
 
