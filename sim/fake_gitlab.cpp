@@ -92,6 +92,20 @@ bool hasScope(const FakeToken& t, std::initializer_list<const char*> wanted) {
 
 http::Response unauthorized() { return messageError(401, "401 Unauthorized"); }
 
+// GitLab's access_token_rotation_request? (lib/gitlab/auth/auth_finders.rb): the path matches
+// access_tokens/(\d+|self)/rotate$ — personal, project, group and group service account routes.
+bool rotationRequest(std::string_view path) {
+  constexpr std::string_view kTail = "/rotate", kTokens = "access_tokens/";
+  if (path.size() < kTail.size() || path.substr(path.size() - kTail.size()) != kTail) return false;
+  path.remove_suffix(kTail.size());
+  size_t slash = path.rfind('/');
+  if (slash == std::string_view::npos) return false;
+  std::string_view id = path.substr(slash + 1);
+  bool idOk = id == "self" || (!id.empty() && std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; }));
+  path.remove_suffix(id.size());
+  return idOk && path.size() >= kTokens.size() && path.substr(path.size() - kTokens.size()) == kTokens;
+}
+
 // The credential as GitLab looks for it: PRIVATE-TOKEN, Authorization: Bearer, private_token.
 std::string credentialOf(const http::Request& req, const Params* params) {
   if (auto h = req.header("private-token")) return *h;
@@ -445,6 +459,7 @@ http::Response FakeGitLab::Impl::handleControl(const http::Request& req) {
     return jsonResponse(200, {{"now", formatTimestamp(*t)}});
   }
   if (p == "/_fake/clock" && req.method == "GET") return jsonResponse(200, {{"now", formatTimestamp(clock_.now())}});
+  if (auto res = handleAccessControl(req)) return *res;
   return grapeError(404, "404 Not Found");
 }
 
@@ -504,10 +519,7 @@ http::Response FakeGitLab::Impl::authenticate(Ctx& ctx, const Route& route, cons
   if (userIt == world_.users.end()) return unauthorized();
   if (t.revoked) {
     // Reuse detection (§2.4): a revoked token presented to a rotate endpoint kills its family.
-    const auto& segs = ctx.req.path;
-    bool rotatePath = segs.size() >= 7 && segs.compare(segs.size() - 7, 7, "/rotate") == 0 &&
-                      segs.find("access_tokens/") != std::string::npos;
-    if (rotatePath) revokeFamily(t);
+    if (rotationRequest(ctx.req.path)) revokeFamily(t);
     return oauthError(401, "invalid_token", "Token was revoked. You have to re-authorize from the user.");
   }
   if (expired(t)) {
@@ -529,6 +541,13 @@ http::Response FakeGitLab::Impl::authenticate(Ctx& ctx, const Route& route, cons
         return oauthError(403, "insufficient_scope",
                           "The request requires higher privileges than provided by the access token.",
                           isRead ? "api read_api" : "api");
+      }
+      break;
+    case ScopeRule::kReadUser:
+      if (isRead ? !hasScope(t, {"api", "read_api", "read_user"}) : !hasScope(t, {"api"})) {
+        return oauthError(403, "insufficient_scope",
+                          "The request requires higher privileges than provided by the access token.",
+                          isRead ? "api read_api read_user" : "api");
       }
       break;
   }
@@ -555,6 +574,8 @@ const std::vector<FakeGitLab::Impl::Route>& FakeGitLab::Impl::routes() {
       {"POST", {"personal_access_tokens", ":token_id", "rotate"}, &I::rotateToken},
       {"DELETE", {"personal_access_tokens", ":token_id"}, &I::revokeToken},
       {"POST", {"users", ":user_id", "personal_access_tokens"}, &I::createUserToken},
+      {"GET", {"user"}, &I::getCurrentUser, S::kReadUser},
+      {"GET", {"users", ":user_id", "memberships"}, &I::listUserMemberships, S::kReadUser},
       {"GET", {"groups", "*id", "service_accounts"}, &I::listGroupServiceAccounts},
       {"POST", {"groups", "*id", "service_accounts"}, &I::createGroupServiceAccount},
       {"GET", {"groups", "*id", "service_accounts", ":user_id", "personal_access_tokens"}, &I::listGroupSaTokens},
@@ -583,8 +604,25 @@ const std::vector<FakeGitLab::Impl::Route>& FakeGitLab::Impl::routes() {
       {"GET", {"projects", "*id", "issues", ":issue_iid"}, &I::getIssue},
       {"PUT", {"projects", "*id", "issues", ":issue_iid"}, &I::updateIssue},
       {"POST", {"projects", "*id", "issues", ":issue_iid", "notes"}, &I::createNote},
+      {"GET", {"projects", "*id", "members", "all", ":user_id"}, &I::getMemberAll},
+      {"GET", {"groups", "*id", "members", "all", ":user_id"}, &I::getMemberAll},
+      {"GET", {"projects", "*id", "protected_branches"}, &I::listProtectedBranches},
+      {"GET", {"projects", "*id", "protected_environments"}, &I::listProtectedEnvironments},
+      {"GET", {"projects", "*id", "access_tokens"}, &I::listResourceTokens},
+      {"POST", {"projects", "*id", "access_tokens"}, &I::createResourceToken},
+      {"POST", {"projects", "*id", "access_tokens", "self", "rotate"}, &I::rotateResourceSelf, S::kSelfRotate},
+      {"GET", {"projects", "*id", "access_tokens", ":token_id"}, &I::getResourceToken},
+      {"POST", {"projects", "*id", "access_tokens", ":token_id", "rotate"}, &I::rotateResourceToken},
+      {"DELETE", {"projects", "*id", "access_tokens", ":token_id"}, &I::revokeResourceToken},
+      {"GET", {"groups", "*id", "access_tokens"}, &I::listResourceTokens},
+      {"POST", {"groups", "*id", "access_tokens"}, &I::createResourceToken},
+      {"POST", {"groups", "*id", "access_tokens", "self", "rotate"}, &I::rotateResourceSelf, S::kSelfRotate},
+      {"GET", {"groups", "*id", "access_tokens", ":token_id"}, &I::getResourceToken},
+      {"POST", {"groups", "*id", "access_tokens", ":token_id", "rotate"}, &I::rotateResourceToken},
+      {"DELETE", {"groups", "*id", "access_tokens", ":token_id"}, &I::revokeResourceToken},
       // Last: "*id" at the end would otherwise swallow the sub-resources above.
       {"GET", {"projects", "*id"}, &I::getProject},
+      {"GET", {"groups", "*id"}, &I::getGroup},
   };
   return kRoutes;
 }

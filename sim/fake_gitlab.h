@@ -1,8 +1,9 @@
 // FakeGitLab: an in-memory GitLab REST v4 server for tests, benches and `patbot demo`. It speaks
 // the parts of /api/v4 the bot uses exactly as /work/shared/reference/gitlab-api.md describes
 // (status codes, error body shapes, pagination headers, visibility, rotate semantics with reuse
-// detection, CI variables, simulated pipelines, issues and notes), plus unauthenticated control
-// routes under /_fake for tests:
+// detection, project and group access tokens with their bot users, memberships, protected
+// branches and environments, CI variables, simulated pipelines, issues and notes), plus
+// unauthenticated control routes under /_fake for tests (sim/README.md has them all):
 //   GET  /_fake/calls[?since=SEQ]  every /api/v4 call: [{seq, method, path, query, status, auth}]
 //                                  where auth is "none" or "token:<id>"; never a token value
 //   POST /_fake/faults             {latency_ms, latency_jitter_ms, rate_429, rate_500, hang,
@@ -13,19 +14,25 @@
 //   GET  /_fake/state              the whole state in seed format, token values included
 //   POST /_fake/reset              body = a new seed; clears the call log
 //   POST /_fake/clock              {"now":"RFC3339"}; only with a settable FakeClock, else 400
+//   POST /_fake/members, /_fake/resource_tokens, /_fake/protected_branches,
+//        /_fake/protected_environments; GET|POST /_fake/settings   (fake_gitlab_access_control.cpp)
 //
 // Seed format (JSON; every key optional):
 //   {"max_lifetime_days": 365,
 //    "admin_mode": false,    // Admin Mode: an admin's token without the admin_mode scope acts as
 //                            // a non-admin's (GET /service_accounts 403, foreign token ids 401...)
-//    "users":  [{"id":1,"username":"root","name":"Administrator","admin":true}],
+//    "retain_bot_user_after_revoke": false,   // GitLab's flag: revoking keeps the bot user
+//    "users":  [{"id":1,"username":"root","name":"Administrator","admin":true,
+//                "bot_of": {"resource_type":"project","resource_id":5}}],   // bot_of: bot users only
 //    "groups": [{"id":265,"path":"sec","owners":[2],"variables":[<variable>...]}],
 //    "service_accounts": [{"id":10,"username":"inventory-bot","name":"Inventory",
 //                          "group_id":265 | null}],          // also users; ids must not clash
 //    "tokens": [{"id":101,"user_id":10,"name":"...","description":null,"scopes":["api"],
 //                "expires_at":"2026-12-01" | null,"revoked":false,
 //                "created_at":"2025-01-01T00:00:00.000Z","last_used_at":null,
-//                "value":"glpat-...","previous_id":null}],   // the bot's own token is here too
+//                "value":"glpat-...","previous_id":null,     // the bot's own token is here too
+//                "resource_type":"project","resource_id":5,"access_level":40}],   // resource tokens only
+//    "members": [{"user_id":3,"source_type":"project"|"group","source_id":5,"access_level":30}],
 //    "projects": [{"id":5,"path":"sec/inventory-builder","maintainers":[1,2],
 //                  "variables":[{"key":"K","value":"V","masked":true,"protected":false,
 //                                "raw":false,"environment_scope":"*","variable_type":"env_var",
@@ -33,7 +40,9 @@
 //                  "pipelines":[{"id":47,"ref":"main","status":"failed","simulate":false}],
 //                  "verify_variable":"GITLAB_API_TOKEN",
 //                  "issues":[{"iid":262,"title":"...","description":"","state":"opened",
-//                             "labels":["pat-expiry"],"notes":[]}]}]}
+//                             "labels":["pat-expiry"],"notes":[]}],
+//                  "protected_branches":[...], "protected_environments":[...]}]}
+//                  (shapes in fake_gitlab_access_model.h)
 // A created or retried pipeline is "pending"; each GET of it advances it to "running" and then
 // to its final status: "success" when the project's verify_variable holds the value of an active
 // token (not revoked, not expired), else "failed".

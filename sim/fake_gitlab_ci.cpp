@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "core/lower_case.h"
+#include "sim/fake_gitlab_access.h"
 #include "sim/fake_gitlab_impl.h"
 
 namespace patbot::fakes {
@@ -72,7 +73,7 @@ std::optional<http::Response> FakeGitLab::Impl::variableOwner(Ctx& ctx, std::vec
   }
   FakeGroup* g = findGroup(ctx.path["id"]);
   if (!g) return messageError(404, "404 Group Not Found");
-  if (!ctx.admin && !g->owners.count(ctx.user->id)) return forbidden();
+  if (!ctx.admin && accessLevelOf(world_, ctx.user->id, {"group", g->id}) < 50) return forbidden();
   *vars = &g->variables;
   return std::nullopt;
 }
@@ -191,7 +192,7 @@ http::Response FakeGitLab::Impl::deleteVariable(Ctx& ctx) {
 std::optional<http::Response> FakeGitLab::Impl::projectTarget(Ctx& ctx, FakeProject** project) {
   FakeProject* p = findProject(ctx.path["id"]);
   if (!p) return messageError(404, "404 Project Not Found");
-  if (!ctx.admin && !p->maintainers.count(ctx.user->id)) return forbidden();
+  if (!ctx.admin && accessLevelOf(world_, ctx.user->id, {"project", p->id}) < 40) return forbidden();
   *project = p;
   return std::nullopt;
 }

@@ -1,6 +1,9 @@
 // FakeGitLab's internals, shared by fake_gitlab.cpp (dispatch, auth, faults, control routes),
-// fake_gitlab_tokens.cpp (tokens, users, service accounts) and fake_gitlab_ci.cpp (variables,
-// pipelines, issues). Route handlers run with mutex_ held and may touch world_ freely.
+// fake_gitlab_tokens.cpp (tokens, users, service accounts), fake_gitlab_ci.cpp (variables,
+// pipelines, issues), fake_gitlab_resource_tokens.cpp (project and group access tokens),
+// fake_gitlab_members.cpp (the current user, memberships, groups, protected branches and
+// environments) and fake_gitlab_access_control.cpp (the control routes seeding those). Route
+// handlers run with mutex_ held and may touch world_ freely.
 #pragma once
 
 #include <condition_variable>
@@ -41,7 +44,8 @@ class FakeGitLab::Impl {
     std::string baseUrl;                       // "http://host:port"
   };
   using Handler = http::Response (Impl::*)(Ctx&);
-  enum class ScopeRule { kDefault, kAnyScope, kSelfRotate };
+  // kReadUser: as kDefault, and GETs also accept read_user (GET /user, /users/...).
+  enum class ScopeRule { kDefault, kAnyScope, kSelfRotate, kReadUser };
   struct Route {
     std::string method;
     std::vector<std::string> pattern;   // literal, ":name" (one segment), "*name" (one or more)
@@ -54,6 +58,8 @@ class FakeGitLab::Impl {
 
   http::Response handleApi(const http::Request& req, std::string* authLabel);
   http::Response handleControl(const http::Request& req);
+  // The control routes of fake_gitlab_access_control.cpp; nullopt for any other path. Takes mutex_.
+  std::optional<http::Response> handleAccessControl(const http::Request& req);
   std::optional<http::Response> injectFault(const http::Request& req);
   // The action of the schedule entry this call is the chosen occurrence of; counts the call
   // against every entry it matches. Takes faultsMutex_.
@@ -77,6 +83,9 @@ class FakeGitLab::Impl {
   bool expired(const FakeToken& t) const;
   bool active(const FakeToken& t) const { return !t.revoked && !expired(t); }
   nlohmann::json tokenJson(const FakeToken& t, bool withValue) const;
+  // tokenJson plus access_level (the bot's membership, else the level it was issued with),
+  // resource_type and resource_id: GitLab's ResourceAccessToken entity.
+  nlohmann::json resourceTokenJson(const FakeToken& t, bool withValue) const;
   nlohmann::json userBasic(const FakeUser& u, const std::string& baseUrl) const;
   nlohmann::json serviceAccountJson(const FakeUser& u) const;
   std::string newTokenValue();
@@ -84,14 +93,17 @@ class FakeGitLab::Impl {
   // expires_at of a rotate or create (default today+7 resp. today+max lifetime); false and
   // *error (the rotate or the create shape) on a bad or too-late date.
   bool expiresParam(const Ctx& ctx, bool rotate, Date* out, http::Response* error) const;
-  // Revokes `old` and creates its successor (same name, description, scopes). Never fails.
+  // Revokes `old` and creates its successor (same user, name, description, scopes, resource and
+  // access level). Never fails.
   FakeToken& rotateInto(FakeToken& old, std::optional<Date> expiresAt);
   FakeToken& createToken(int64_t userId, const std::string& name, nlohmann::json description,
                          std::vector<std::string> scopes, std::optional<Date> expiresAt);
+  // Reuse detection (§2.4): revokes every active token rotated, directly or not, from `t`.
   void revokeFamily(const FakeToken& t);
-  // The §2.2 filters and sorts over `candidates`; an error response for bad parameters.
+  // The §2.2 filters and sorts over `candidates`; an error response for bad parameters. Items
+  // are resourceTokenJson with `resourceEntity`, else tokenJson.
   http::Response listTokensOf(Ctx& ctx, const std::vector<const FakeToken*>& candidates,
-                              const std::string& linkPath);
+                              const std::string& linkPath, bool resourceEntity = false);
   FakeGroup* findGroup(const std::string& idOrPath);
   FakeProject* findProject(const std::string& idOrPath);
   std::string linkBase(const Ctx& ctx) const;
@@ -126,6 +138,30 @@ class FakeGitLab::Impl {
   // The answer to a rotation of `token`: 400 when it is already revoked, else its
   // successor with the value (expires_at as expiresParam reads it).
   http::Response rotateAnswer(Ctx& ctx, FakeToken& token);
+
+  // --- project and group access tokens (fake_gitlab_resource_tokens.cpp) ---
+  http::Response listResourceTokens(Ctx& ctx);
+  http::Response getResourceToken(Ctx& ctx);
+  http::Response createResourceToken(Ctx& ctx);
+  http::Response rotateResourceToken(Ctx& ctx);
+  http::Response rotateResourceSelf(Ctx& ctx);
+  http::Response revokeResourceToken(Ctx& ctx);
+  // The project or group of a /projects/:id/... or /groups/:id/... route, and the caller's
+  // effective level on it (60 for an admin). One the caller cannot see (no member, not an admin)
+  // gets 404 "<Project|Group> Not Found", as does a missing one.
+  std::optional<http::Response> resourceTarget(Ctx& ctx, FakeResourceRef* resource, int* callerLevel);
+  // The tokens of `resource` (of its bot users, deleted ones' revoked tokens included).
+  std::vector<FakeToken*> tokensOf(const FakeResourceRef& resource);
+
+  // --- the current user, memberships, groups, protected refs (fake_gitlab_members.cpp) ---
+  http::Response getCurrentUser(Ctx& ctx);
+  http::Response listUserMemberships(Ctx& ctx);
+  http::Response getMemberAll(Ctx& ctx);
+  http::Response getGroup(Ctx& ctx);
+  http::Response listProtectedBranches(Ctx& ctx);
+  http::Response listProtectedEnvironments(Ctx& ctx);
+  nlohmann::json protectedBranchEntity(const FakeProtectedBranch& b) const;
+  nlohmann::json protectedEnvironmentEntity(const FakeProtectedEnvironment& e) const;
 
   // --- CI variables, pipelines, issues (fake_gitlab_ci.cpp) ---
   http::Response listVariables(Ctx& ctx);

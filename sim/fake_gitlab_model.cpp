@@ -118,6 +118,7 @@ FakeWorld worldFromSeed(const json& seed, TimePoint now) {
   w.maxLifetimeDays = get<int>(seed, "max_lifetime_days", 365);
   w.expiryErrorStyle = get<std::string>(seed, "expiry_error_style", "before_date");
   w.adminMode = get<bool>(seed, "admin_mode", false);
+  w.retainBotUserAfterRevoke = get<bool>(seed, "retain_bot_user_after_revoke", false);
   if (w.expiryErrorStyle != "before_date" && w.expiryErrorStyle != "invalid" && w.expiryErrorStyle != "days") {
     bad("expiry_error_style must be \"before_date\", \"invalid\" or \"days\"");
   }
@@ -128,6 +129,7 @@ FakeWorld worldFromSeed(const json& seed, TimePoint now) {
     u.username = get<std::string>(j, "username", "user" + std::to_string(u.id));
     u.name = get<std::string>(j, "name", u.username);
     u.admin = get<bool>(j, "admin", false);
+    if (j.contains("bot_of") && j.at("bot_of").is_object()) u.botOf = resourceRefFromJson(j.at("bot_of"));
     addUser(w, std::move(u));
   }
   for (const auto& j : get<json>(seed, "service_accounts", json::array())) {
@@ -152,7 +154,6 @@ FakeWorld worldFromSeed(const json& seed, TimePoint now) {
     FakeToken t;
     t.id = requireId(j, "token");
     t.userId = get<int64_t>(j, "user_id", 0);
-    if (!w.users.count(t.userId)) bad("token " + std::to_string(t.id) + " of unknown user");
     t.name = get<std::string>(j, "name", "token");
     t.description = j.contains("description") ? j.at("description") : json(nullptr);
     t.scopes = get<std::vector<std::string>>(j, "scopes", {"api"});
@@ -163,6 +164,12 @@ FakeWorld worldFromSeed(const json& seed, TimePoint now) {
     t.value = get<std::string>(j, "value", "");
     if (t.value.empty()) bad("token " + std::to_string(t.id) + " without a value");
     if (j.contains("previous_id") && !j.at("previous_id").is_null()) t.previousId = get<int64_t>(j, "previous_id", 0);
+    t.resource = resourceRefFromJson(j);
+    t.accessLevel = get<int>(j, "access_level", t.resource ? 40 : 0);
+    // A revoked project/group token may outlive its bot user, as revoking deletes the bot user.
+    if (!w.users.count(t.userId) && !(t.resource && t.revoked)) {
+      bad("token " + std::to_string(t.id) + " of unknown user");
+    }
     if (!w.tokenByValue.emplace(t.value, t.id).second) bad("duplicate token value");
     if (!w.tokens.emplace(t.id, std::move(t)).second) bad("duplicate token id");
   }
@@ -175,6 +182,12 @@ FakeWorld worldFromSeed(const json& seed, TimePoint now) {
     p.maintainers = idSet(j, "maintainers");
     p.verifyVariable = get<std::string>(j, "verify_variable", "");
     for (const auto& v : get<json>(j, "variables", json::array())) p.variables.push_back(variableFromJson(v));
+    for (const auto& b : get<json>(j, "protected_branches", json::array())) {
+      p.protectedBranches.push_back(protectedBranchFromJson(b));
+    }
+    for (const auto& e : get<json>(j, "protected_environments", json::array())) {
+      p.protectedEnvironments.push_back(protectedEnvironmentFromJson(e));
+    }
     for (const auto& pj : get<json>(j, "pipelines", json::array())) {
       FakePipeline pl;
       pl.id = requireId(pj, "pipeline");
@@ -229,6 +242,7 @@ FakeWorld worldFromSeed(const json& seed, TimePoint now) {
   for (const auto& [id, u] : w.users) w.nextUserId = std::max(w.nextUserId, id + 1);
   for (const auto& [id, t] : w.tokens) w.nextTokenId = std::max(w.nextTokenId, id + 1);
   w.nextPipelineId = std::max<int64_t>(w.nextPipelineId, 1);
+  readAccessSeed(w, seed, now);
   return w;
 }
 
@@ -241,6 +255,7 @@ json worldToSeed(const FakeWorld& w) {
                      {"group_id", u.groupId ? json(*u.groupId) : json(nullptr)}});
     } else {
       users.push_back({{"id", u.id}, {"username", u.username}, {"name", u.name}, {"admin", u.admin}});
+      if (u.botOf) users.back()["bot_of"] = resourceRefToJson(*u.botOf);
     }
   }
   for (const auto& [id, g] : w.groups) {
@@ -252,6 +267,10 @@ json worldToSeed(const FakeWorld& w) {
     json token = tokenFieldsJson(t);
     token["value"] = t.value;
     token["previous_id"] = t.previousId ? json(*t.previousId) : json(nullptr);
+    if (t.resource) {
+      token.update(resourceRefToJson(*t.resource));
+      token["access_level"] = t.accessLevel;
+    }
     tokens.push_back(std::move(token));
   }
   for (const auto& [id, p] : w.projects) {
@@ -274,12 +293,19 @@ json worldToSeed(const FakeWorld& w) {
                         {"updated_at", formatTimestamp(is.updatedAt)}, {"closed_at", optTimeJson(is.closedAt)},
                         {"closed_by", is.closedBy ? json(*is.closedBy) : json(nullptr)}, {"notes", notes}});
     }
+    json branches = json::array(), environments = json::array();
+    for (const auto& b : p.protectedBranches) branches.push_back(protectedBranchToJson(b));
+    for (const auto& e : p.protectedEnvironments) environments.push_back(protectedEnvironmentToJson(e));
     projects.push_back({{"id", p.id}, {"path", p.path}, {"maintainers", p.maintainers}, {"variables", vars},
-                        {"pipelines", pipes}, {"verify_variable", p.verifyVariable}, {"issues", issues}});
+                        {"pipelines", pipes}, {"verify_variable", p.verifyVariable}, {"issues", issues},
+                        {"protected_branches", branches}, {"protected_environments", environments}});
   }
+  json members = json::array();
+  for (const auto& m : w.members) members.push_back(memberToJson(m));
   return {{"max_lifetime_days", w.maxLifetimeDays}, {"expiry_error_style", w.expiryErrorStyle},
-          {"admin_mode", w.adminMode}, {"users", users}, {"service_accounts", sas},
-          {"groups", groups}, {"tokens", tokens}, {"projects", projects}};
+          {"admin_mode", w.adminMode}, {"retain_bot_user_after_revoke", w.retainBotUserAfterRevoke},
+          {"users", users}, {"service_accounts", sas}, {"groups", groups}, {"tokens", tokens},
+          {"projects", projects}, {"members", members}};
 }
 
 }  // namespace patbot::fakes

@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "core/time_format.h"
+#include "sim/fake_gitlab_access_model.h"
 
 namespace patbot::fakes {
 
@@ -23,6 +24,7 @@ struct FakeUser {
   bool admin = false;
   bool serviceAccount = false;
   std::optional<int64_t> groupId;   // group that provisioned the service account
+  std::optional<FakeResourceRef> botOf;   // a project_bot: the project or group whose token it holds
 };
 
 struct FakeToken {
@@ -37,6 +39,10 @@ struct FakeToken {
   std::optional<TimePoint> lastUsedAt;
   std::string value;
   std::optional<int64_t> previousId;  // the token this one was rotated from
+  // A project or group access token: its resource, and the access level it was issued with
+  // (shown while its bot user's membership is gone, e.g. after a revoke deleted the bot user).
+  std::optional<FakeResourceRef> resource;
+  int accessLevel = 0;
 };
 
 struct FakeVariable {
@@ -94,6 +100,8 @@ struct FakeProject {
   std::map<int64_t, FakePipeline> pipelines;
   std::string verifyVariable;
   std::map<int64_t, FakeIssue> issues;   // by iid
+  std::vector<FakeProtectedBranch> protectedBranches;
+  std::vector<FakeProtectedEnvironment> protectedEnvironments;
 };
 
 struct FakeGroup {
@@ -113,20 +121,31 @@ struct FakeWorld {
   // Admin Mode (seed key "admin_mode", reference/gitlab-api.md §1.2): when on, an administrator's
   // token acts as an admin only if it has the admin_mode scope; otherwise as a non-admin's.
   bool adminMode = false;
+  // GitLab's retain_resource_access_token_user_after_revoke flag (seed key
+  // "retain_bot_user_after_revoke"): when on, revoking a project or group access token keeps its
+  // bot user and the bot's membership; when off (the default) the bot user is deleted.
+  bool retainBotUserAfterRevoke = false;
   std::map<int64_t, FakeUser> users;        // humans and service accounts
   std::map<int64_t, FakeToken> tokens;
   std::map<std::string, int64_t> tokenByValue;
   std::map<int64_t, FakeProject> projects;
   std::map<int64_t, FakeGroup> groups;
+  std::vector<FakeMember> members;          // besides projects' maintainers and groups' owners
   int64_t nextUserId = 1;
   int64_t nextTokenId = 1;
   int64_t nextPipelineId = 1;
   int64_t nextIssueId = 1;
   int64_t nextNoteId = 1;
+  int64_t nextProtectedBranchId = 1;
+  int64_t nextAccessRuleId = 1;
 };
 
 // Throws std::invalid_argument (naming the offending entry) on a malformed seed.
 FakeWorld worldFromSeed(const nlohmann::json& seed, TimePoint now);
+// The seed's "members", checked with the bot users' and resource tokens' references, and the ids
+// of protected branches and rules seeded without one (fake_gitlab_access_model.cpp). Part of
+// worldFromSeed, once every user, group, project and token is read; throws as it does.
+void readAccessSeed(FakeWorld& world, const nlohmann::json& seed, TimePoint now);
 nlohmann::json worldToSeed(const FakeWorld& world);
 
 // What a token shows both in GitLab's answers (§2.1) and in the seed: id, user_id, name,

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "core/lower_case.h"
+#include "sim/fake_gitlab_access.h"
 #include "sim/fake_gitlab_impl.h"
 
 namespace patbot::fakes {
@@ -91,26 +92,29 @@ FakeToken& FakeGitLab::Impl::rotateInto(FakeToken& old, std::optional<Date> expi
   old.revoked = true;
   FakeToken& fresh = createToken(old.userId, old.name, old.description, old.scopes, expiresAt);
   fresh.previousId = old.id;
+  fresh.resource = old.resource;
+  fresh.accessLevel = old.accessLevel;
   return fresh;
 }
 
+// GitLab's RevokeTokenFamilyService: the family is every token rotated, directly or through
+// others, from `t`; the active ones are revoked (expired ones are left as they are).
 void FakeGitLab::Impl::revokeFamily(const FakeToken& t) {
-  auto rootOf = [this](int64_t id) {
-    for (int guard = 0; guard < 100000; ++guard) {
-      auto it = world_.tokens.find(id);
-      if (it == world_.tokens.end() || !it->second.previousId) break;
-      id = *it->second.previousId;
+  std::set<int64_t> family{t.id};
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& [id, other] : world_.tokens) {
+      if (other.previousId && family.count(*other.previousId) && family.insert(id).second) grew = true;
     }
-    return id;
-  };
-  int64_t root = rootOf(t.id);
-  for (auto& [id, other] : world_.tokens) {
-    if (rootOf(id) == root) other.revoked = true;
+  }
+  for (int64_t id : family) {
+    FakeToken& member = world_.tokens.at(id);
+    if (active(member)) member.revoked = true;
   }
 }
 
 http::Response FakeGitLab::Impl::listTokensOf(Ctx& ctx, const std::vector<const FakeToken*>& candidates,
-                                              const std::string& linkPath) {
+                                              const std::string& linkPath, bool resourceEntity) {
   const Params& p = ctx.params;
   auto state = p.str("state");
   if (state && *state != "active" && *state != "inactive") return grapeError(400, "state does not have a valid value");
@@ -168,7 +172,7 @@ http::Response FakeGitLab::Impl::listTokensOf(Ctx& ctx, const std::vector<const 
   if (sort == "name_desc") by([](const FakeToken* t) { return t->name; }, true);
   std::vector<json> items;
   items.reserve(out.size());
-  for (const FakeToken* t : out) items.push_back(tokenJson(*t, false));
+  for (const FakeToken* t : out) items.push_back(resourceEntity ? resourceTokenJson(*t, false) : tokenJson(*t, false));
   return paginate(items, p, ctx.baseUrl + linkPath, ctx.req.query);
 }
 
@@ -338,7 +342,7 @@ http::Response FakeGitLab::Impl::createServiceAccount(Ctx& ctx) {
 std::optional<http::Response> FakeGitLab::Impl::groupSaTarget(Ctx& ctx, FakeGroup** group, FakeUser** account) {
   FakeGroup* g = findGroup(ctx.path["id"]);
   if (!g) return messageError(404, "404 Group Not Found");
-  if (!ctx.admin && !g->owners.count(ctx.user->id)) return forbidden();
+  if (!ctx.admin && accessLevelOf(world_, ctx.user->id, {"group", g->id}) < 50) return forbidden();
   *group = g;
   if (!account) return std::nullopt;
   http::Response err;
