@@ -24,9 +24,11 @@ class GitLabApi {
 
   // Service accounts of the instance (admin) or of GITLAB_GROUP (group mode), all pages.
   virtual Result<std::vector<TokenOwner>> listServiceAccounts() = 0;
-  // All tokens (active, expired and revoked) of one service account, all pages.
+  // All tokens (active, expired and revoked) of one owner (service account, project or group),
+  // all pages.
   virtual Result<std::vector<AccessToken>> listTokens(const TokenOwner& account) = 0;
-  // Every service account with its tokens, with at most GITLAB_CONCURRENCY calls in flight.
+  // Every service account with its tokens (and every project and group the implementation is
+  // told to list, with theirs), with at most GITLAB_CONCURRENCY calls in flight.
   // Fails as a whole if any page fails (a partial list would show tokens as missing).
   virtual Result<Inventory> inventory() = 0;
   // The bot's own token (GET /personal_access_tokens/self).
@@ -43,10 +45,10 @@ class GitLabApi {
   virtual Result<CreatedToken> createToken(const TokenOwner& owner, const TokenSpec& spec) = 0;
   // Revokes a token of `owner`; revoking an already revoked token succeeds. kNotFound when absent.
   virtual Status revokeToken(const TokenOwner& owner, int64_t tokenId) = 0;
-  // Rotates a project or group access token (POST …/access_tokens/:id/rotate, expires_at):
-  // GitLab revokes `tokenId` at once and returns its successor for the same bot user. Never
-  // retried (but after a 429): after a lost answer the caller must look (getToken, listTokens)
-  // before rotating again, and must rotate the successor, never `tokenId` again.
+  // Rotates a token (POST …/:id/rotate, expires_at): GitLab revokes `tokenId` at once and
+  // returns its successor (for a project or group token, for the same bot user). Never retried
+  // (but after a 429): after a lost answer the caller must look (getToken, listTokens) before
+  // rotating again, and must rotate the successor, never `tokenId` again.
   virtual Result<CreatedToken> rotateToken(const TokenOwner& owner, int64_t tokenId, Date expiresAt) = 0;
   // A project or group, by numeric id or full path, as a TokenOwner of that kind.
   virtual Result<TokenOwner> getResource(TokenKind kind, const std::string& idOrPath) = 0;

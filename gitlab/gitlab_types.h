@@ -29,7 +29,7 @@ struct TokenOwner {
   std::string label() const;
 };
 
-// A personal access token's metadata (never its value).
+// An access token's metadata, personal, project or group (never its value).
 struct AccessToken {
   int64_t id = 0;
   std::string name;
@@ -56,7 +56,15 @@ struct AccountTokens {
   std::vector<AccessToken> tokens;
 };
 
-// The result of listing every service account's tokens.
+// A project or group whose access tokens patbot lists beside the service accounts' (the
+// inventory's RestGitLabOptions::resources): its numeric id or full path, as configured.
+struct ResourceRef {
+  TokenKind kind = TokenKind::kProject;   // kProject or kGroup
+  std::string idOrPath;                   // "42" or "sec/app"
+};
+
+// The result of listing every service account's tokens (and every configured project's and
+// group's, kind kProject / kGroup).
 struct Inventory {
   std::vector<AccountTokens> accounts;
   int requests = 0;              // GitLab calls made (for scan figures)

@@ -5,134 +5,14 @@
 #include <utility>
 
 #include "core/time_format.h"
+#include "gitlab/json_field_reader.h"
 
 namespace patbot::gitlab {
 namespace {
 
 using nlohmann::json;
 
-Error unreadable(std::string detail) {
-  return Error::make(ErrorKind::kProtocol, kUnreadableAnswer, std::move(detail));
-}
-
-// Reads fields of one JSON object, keeping the first problem found.
-class FieldReader {
- public:
-  FieldReader(const json& object, std::string where) : object_(object), where_(std::move(where)) {}
-
-  bool failed() const { return !problem_.empty(); }
-  Error error() const { return unreadable(problem_); }
-
-  int64_t integer(const char* key, bool required, int64_t fallback = 0) {
-    const json* v = field(key, required);
-    if (!v) return fallback;
-    if (!v->is_number_integer()) {
-      wrongType(key, *v, "an integer");
-      return fallback;
-    }
-    return v->get<int64_t>();
-  }
-
-  std::string string(const char* key, bool required) {
-    const json* v = field(key, required);
-    if (!v) return {};
-    if (!v->is_string()) {
-      wrongType(key, *v, "a string");
-      return std::string();
-    }
-    return v->get<std::string>();
-  }
-
-  std::optional<std::string> optionalString(const char* key) {
-    const json* v = field(key, false);
-    if (!v) return std::nullopt;
-    if (!v->is_string()) {
-      wrongType(key, *v, "a string or null");
-      return std::nullopt;
-    }
-    return v->get<std::string>();
-  }
-
-  bool boolean(const char* key, bool fallback) {
-    const json* v = field(key, false);
-    if (!v) return fallback;
-    if (!v->is_boolean()) {
-      wrongType(key, *v, "true or false");
-      return fallback;
-    }
-    return v->get<bool>();
-  }
-
-  std::vector<std::string> strings(const char* key) {
-    std::vector<std::string> out;
-    const json* v = field(key, false);
-    if (!v) return out;
-    if (!v->is_array()) {
-      wrongType(key, *v, "an array of strings");
-      return out;
-    }
-    for (const auto& item : *v) {
-      if (!item.is_string()) {
-        wrongType(key, item, "an array of strings");
-        return out;
-      }
-      out.push_back(item.get<std::string>());
-    }
-    return out;
-  }
-
-  std::optional<Date> date(const char* key) {
-    auto text = optionalString(key);
-    if (!text) return std::nullopt;
-    if (auto d = parseDate(*text)) return d;
-    if (auto t = parseTimestamp(*text)) return utcDay(*t);
-    fail(std::string("field \"") + key + "\" is not a date (YYYY-MM-DD)");
-    return std::nullopt;
-  }
-
-  std::optional<TimePoint> timestamp(const char* key) {
-    auto text = optionalString(key);
-    if (!text) return std::nullopt;
-    if (auto t = parseTimestamp(*text)) return t;   // also takes a bare YYYY-MM-DD
-    fail(std::string("field \"") + key + "\" is not a timestamp");
-    return std::nullopt;
-  }
-
- private:
-  // nullptr when absent or null (and records a problem if required).
-  const json* field(const char* key, bool required) {
-    auto it = object_.find(key);
-    if (it == object_.end() || it->is_null()) {
-      if (required) fail(std::string("field \"") + key + "\" is missing");
-      return nullptr;
-    }
-    return &*it;
-  }
-
-  void wrongType(const char* key, const json& v, const char* expected) {
-    fail(std::string("field \"") + key + "\" is " + v.type_name() + ", expected " + expected);
-  }
-
-  void fail(std::string what) {
-    if (problem_.empty()) problem_ = where_ + ": " + what;
-  }
-
-  const json& object_;
-  std::string where_;
-  std::string problem_;
-};
-
-// Reads a T from the JSON object `v` with `fill(reader, out)`, which reads T's fields in order;
-// the first problem found (a non-object, a missing or mistyped field) is the Error.
-template <typename T, typename Fill>
-Result<T> readObject(const json& v, const std::string& where, Fill fill) {
-  if (!v.is_object()) return unreadable(where + ": is " + v.type_name() + ", expected an object");
-  FieldReader r(v, where);
-  T out;
-  fill(r, out);
-  if (r.failed()) return r.error();
-  return out;
-}
+using namespace json_detail;
 
 Result<TokenOwner> accountFrom(const json& v, const std::string& where) {
   return readObject<TokenOwner>(v, where, [](FieldReader& r, TokenOwner& a) {
@@ -154,6 +34,30 @@ Result<AccessToken> tokenFrom(const json& v, const std::string& where) {
     t.expiresAt = r.date("expires_at");
     t.lastUsedAt = r.timestamp("last_used_at");
     t.createdAt = r.timestamp("created_at");
+    if (auto level = r.optionalInteger("access_level")) {
+      if (*level < 0 || *level > kMaxAccessLevel) {
+        r.fail("field \"access_level\" is " + std::to_string(*level) + ", not an access level");
+      } else {
+        t.accessLevel = static_cast<int>(*level);
+      }
+    }
+  });
+}
+
+// A TokenOwner as toJson(TokenOwner) writes it; no "kind" (a snapshot older than project and
+// group tokens) reads as personal.
+Result<TokenOwner> ownerFrom(const json& v, const std::string& where) {
+  return readObject<TokenOwner>(v, where, [](FieldReader& r, TokenOwner& a) {
+    a.id = r.integer("id", true);
+    a.username = r.string("username", true);
+    a.name = r.optionalString("name").value_or("");
+    if (auto kind = r.optionalString("kind")) {
+      if (auto parsed = parseTokenKind(*kind)) {
+        a.kind = *parsed;
+      } else {
+        r.fail("field \"kind\" is not personal, project or group");
+      }
+    }
   });
 }
 
@@ -197,46 +101,6 @@ Result<Issue> issueFrom(const json& v, const std::string& where) {
   });
 }
 
-// Parses without exceptions; the detail never quotes the text (it may hold a token value).
-Result<json> parseText(const std::string& text) {
-  json v = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (v.is_discarded()) {
-    return unreadable("malformed JSON (" + std::to_string(text.size()) + " bytes)");
-  }
-  return v;
-}
-
-template <typename T, typename ItemFn>
-Result<T> objectFrom(const std::string& text, const char* itemName, ItemFn item) {
-  try {
-    auto v = parseText(text);
-    if (!v) return v.error();
-    return item(*v, itemName);
-  } catch (const std::exception& e) {
-    return unreadable(std::string("unexpected JSON error: ") + e.what());
-  }
-}
-
-template <typename T, typename ItemFn>
-Result<std::vector<T>> arrayFrom(const std::string& text, const char* itemName, ItemFn item) {
-  try {
-    auto v = parseText(text);
-    if (!v) return v.error();
-    if (!v->is_array()) {
-      return unreadable(std::string("expected an array of ") + itemName + ", got " + v->type_name());
-    }
-    std::vector<T> out;
-    out.reserve(v->size());
-    for (size_t i = 0; i < v->size(); ++i) {
-      auto one = item((*v)[i], std::string(itemName) + " [" + std::to_string(i) + "]");
-      if (!one) return one.error();
-      out.push_back(std::move(one).value());
-    }
-    return out;
-  } catch (const std::exception& e) {
-    return unreadable(std::string("unexpected JSON error: ") + e.what());
-  }
-}
 
 json optionalOrNull(const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); }
 
@@ -301,6 +165,14 @@ Result<AccessToken> accessTokenFromJson(const nlohmann::json& value) {
   }
 }
 
+Result<TokenOwner> tokenOwnerFromJson(const nlohmann::json& value) {
+  try {
+    return ownerFrom(value, "token owner");
+  } catch (const std::exception& e) {
+    return unreadable(std::string("unexpected JSON error: ") + e.what());
+  }
+}
+
 nlohmann::json toJson(const AccessToken& token) {
   json j = json::object();
   j["id"] = token.id;
@@ -313,11 +185,13 @@ nlohmann::json toJson(const AccessToken& token) {
   j["expires_at"] = token.expiresAt ? json(formatDate(*token.expiresAt)) : json(nullptr);
   j["last_used_at"] = token.lastUsedAt ? json(formatTimestamp(*token.lastUsedAt)) : json(nullptr);
   j["created_at"] = token.createdAt ? json(formatTimestamp(*token.createdAt)) : json(nullptr);
+  j["access_level"] = token.accessLevel ? json(*token.accessLevel) : json(nullptr);
   return j;
 }
 
 nlohmann::json toJson(const TokenOwner& account) {
-  return json{{"id", account.id}, {"username", account.username}, {"name", account.name}};
+  return json{{"id", account.id}, {"username", account.username}, {"name", account.name},
+              {"kind", tokenKindName(account.kind)}};
 }
 
 nlohmann::json toJson(const TokenSpec& spec) {
@@ -326,6 +200,7 @@ nlohmann::json toJson(const TokenSpec& spec) {
   j["scopes"] = spec.scopes;
   j["expires_at"] = formatDate(spec.expiresAt);
   if (spec.description) j["description"] = *spec.description;
+  if (spec.accessLevel) j["access_level"] = *spec.accessLevel;
   return j;
 }
 

@@ -1,9 +1,9 @@
-// GitLab JSON <-> patbot's GitLab types (reference/gitlab-api.md §2.1, §3).
-// Parsing is tolerant: unknown fields are ignored; `description`, `expires_at`, `last_used_at`
-// and `created_at` may be null or absent; `scopes` may be absent (empty). Malformed JSON or a
-// field of the wrong type gives Error kProtocol "GitLab sent an answer patbot could not read"
-// with `detail` naming the field. These functions never throw, and no Error they return ever
-// contains a token value.
+// GitLab JSON <-> patbot's GitLab types (reference/gitlab-api.md §2.1, §3, §4).
+// Parsing is tolerant: unknown fields are ignored; `description`, `expires_at`, `last_used_at`,
+// `created_at` and `access_level` (project and group tokens, §4) may be null or absent; `scopes`
+// may be absent (empty). Malformed JSON or a field of the wrong type gives Error kProtocol
+// "GitLab sent an answer patbot could not read" with `detail` naming the field. These functions
+// never throw, and no Error they return ever contains a token value.
 #pragma once
 
 #include <string>
@@ -37,12 +37,19 @@ Result<std::vector<Issue>> parseIssues(const std::string& text);
 
 // The same mapping from an already-parsed value (e.g. a row cached as JSON in SQLite).
 Result<AccessToken> accessTokenFromJson(const nlohmann::json& value);
+// A TokenOwner as toJson(TokenOwner) writes it (the watcher's snapshot, handlers/cached_inventory):
+// id, username, name, kind ("personal", "project", "group"; absent = personal, as in snapshots
+// written before project and group tokens; any other value is an Error).
+Result<TokenOwner> tokenOwnerFromJson(const nlohmann::json& value);
 
 // GitLab's own field names and formats (expires_at "YYYY-MM-DD", timestamps RFC 3339 with ms,
-// null for absent optionals), so accessTokenFromJson(toJson(t)) gives t back. Never a value.
+// null for absent optionals, access_level null for a personal token), so
+// accessTokenFromJson(toJson(t)) gives t back. Never a value.
 nlohmann::json toJson(const AccessToken& token);
+// {id, username, name, kind}: tokenOwnerFromJson(toJson(o)) gives o back.
 nlohmann::json toJson(const TokenOwner& account);
-// The create-token body (§2.6, §3.2): {name, scopes, expires_at "YYYY-MM-DD"[, description]}.
+// The create-token body (§2.6, §3.2, §4): {name, scopes, expires_at "YYYY-MM-DD"[, description]
+// [, access_level]}; description and access_level only when set.
 nlohmann::json toJson(const TokenSpec& spec);
 // The create-issue body (§7): {title, description, labels "a,b"} (labels only when set).
 nlohmann::json toJson(const IssueSpec& spec);

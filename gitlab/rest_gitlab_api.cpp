@@ -1,8 +1,10 @@
+// RestGitLabApi: the transport loop (execute: retries, 429 waits, deadlines, the in-flight limit),
+// pagination, service accounts and inventory(), variables, pipelines and issues. Token calls are in
+// rest_gitlab_tokens.cpp, projects, groups and users in rest_gitlab_resources.cpp.
 #include "gitlab/rest_gitlab_api.h"
 
 #include <algorithm>
 #include <atomic>
-#include <string_view>
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -13,14 +15,15 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "core/lower_case.h"
 #include "gitlab/json_mapping.h"
 #include "gitlab/rate_limit.h"
+#include "gitlab/rest_helpers.h"
 #include "http/client.h"
 
 namespace patbot::gitlab {
 namespace {
 
+using namespace rest_detail;
 using std::chrono::milliseconds;
 
 constexpr const char* kRequestsTotal = "patbot_gitlab_requests_total";
@@ -98,30 +101,6 @@ std::string scrubbed(std::string text, const Secret& secret) {
   return text;
 }
 
-// Overwrites a string that held a secret before releasing it.
-void wipe(std::string& s) {
-  std::fill(s.begin(), s.end(), '\0');
-  s.clear();
-}
-
-// A parse failure of a 2xx answer, completed with what patbot was doing.
-Error unreadableAnswer(Error e, const std::string& what, const std::string& route, int status) {
-  e.message += " while " + what;
-  e.detail = route + ": " + e.detail;
-  e.httpStatus = status;
-  return e;
-}
-
-template <typename T>
-Result<T> answerOf(Result<T> parsed, const std::string& what, const std::string& route, int status) {
-  if (!parsed) return unreadableAnswer(parsed.error(), what, route, status);
-  return parsed;
-}
-
-bool bodySays(const std::string& body, std::string_view phrase) {
-  return lowerCase(body).find(phrase) != std::string::npos;
-}
-
 std::string ownerName(const VariableRef& ref) {
   return (ref.kind == VariableOwnerKind::kGroup ? "group " : "project ") + ref.owner;
 }
@@ -153,44 +132,11 @@ void refineVariableError(const VariableRef& ref, Error& e, int status, const std
   }
 }
 
-// A request body; kInvalidInput when a string in it is not UTF-8 (the text is never quoted).
-Result<std::string> jsonBody(const nlohmann::json& body, const std::string& what) {
-  try {
-    return body.dump();
-  } catch (const std::exception&) {
-    return Error::make(ErrorKind::kInvalidInput, "patbot could not send text that is not valid UTF-8 while " + what,
-                       "JSON encoding of the request body failed");
-  }
-}
-
 std::string projectPath(const std::string& project) { return "/projects/" + http::urlEncode(project); }
-
-constexpr const char* kMaybeCreated = "the create may or may not have happened: list the account's tokens to find out";
 
 std::string withPage(const std::string& pathAndQuery, int page) {
   char sep = pathAndQuery.find('?') == std::string::npos ? '?' : '&';
   return pathAndQuery + sep + "per_page=" + std::to_string(kPerPage) + "&page=" + std::to_string(page);
-}
-
-// A fetchAllPages consumer that appends the items of each page, as `parsePage` reads them, to `out`.
-template <typename T>
-std::function<Result<size_t>(const std::string&)> appendingTo(
-    std::vector<T>& out, Result<std::vector<T>> (*parsePage)(const std::string&)) {
-  return [&out, parsePage](const std::string& body) -> Result<size_t> {
-    auto page = parsePage(body);
-    if (!page) return page.error();
-    out.insert(out.end(), page->begin(), page->end());
-    return page->size();
-  };
-}
-
-// Sorts `items` by id and keeps one item per id: offset pages of a list that changes while it is
-// read may repeat an item.
-template <typename T>
-void keepOnePerId(std::vector<T>& items) {
-  std::sort(items.begin(), items.end(), [](const T& a, const T& b) { return a.id < b.id; });
-  items.erase(std::unique(items.begin(), items.end(), [](const T& a, const T& b) { return a.id == b.id; }),
-              items.end());
 }
 
 const Clock& systemClock() {
@@ -200,19 +146,13 @@ const Clock& systemClock() {
 
 }  // namespace
 
-struct RestGitLabApi::Operation {
-  SteadyTimePoint deadline;
-  SteadyTimePoint started;
-  std::atomic<bool> cancelled{false};
-  std::atomic<int> requests{0};
-};
-
 RestGitLabApi::RestGitLabApi(http::Transport& transport, RestGitLabOptions options)
     : transport_(transport),
       options_(std::move(options)),
       apiBase_(apiBaseOf(options_.baseUrl)),
       host_(hostOf(options_.baseUrl)),
       groupId_(http::urlEncode(options_.group)),
+      routes_(options_.mode, options_.group),
       clock_(options_.clock ? *options_.clock : systemClock()),
       limiter_(options_.concurrency) {
   options_.maxAttempts = std::max(options_.maxAttempts, 1);
@@ -396,32 +336,25 @@ Result<std::vector<TokenOwner>> RestGitLabApi::listAccountsIn(Operation& op) {
   return accounts;
 }
 
-Result<std::vector<AccessToken>> RestGitLabApi::listTokensIn(const TokenOwner& account, Operation& op) {
-  Call call;
-  call.what = "listing the tokens of service account " + account.username;
-  const std::string uid = std::to_string(account.id);
-  if (options_.mode == Mode::kGroup) {
-    call.pathAndQuery = "/groups/" + groupId_ + "/service_accounts/" + uid + "/personal_access_tokens";
-    call.route = "/groups/:id/service_accounts/:user_id/personal_access_tokens";
-  } else {
-    call.pathAndQuery = "/personal_access_tokens?user_id=" + uid;
-    call.route = "/personal_access_tokens";
-  }
-  std::vector<AccessToken> tokens;
-  auto status = fetchAllPages(call, op, appendingTo(tokens, parseAccessTokens));
-  if (!status) return status.error();
-  keepOnePerId(tokens);
-  return tokens;
-}
-
 Result<std::vector<TokenOwner>> RestGitLabApi::listServiceAccounts() {
   Operation op = startOperation();
   return listAccountsIn(op);
 }
 
-Result<std::vector<AccessToken>> RestGitLabApi::listTokens(const TokenOwner& account) {
-  Operation op = startOperation();
-  return listTokensIn(account, op);
+Result<AccountTokens> RestGitLabApi::inventoryEntry(size_t i, const std::vector<TokenOwner>& accounts,
+                                                    Operation& op) {
+  TokenOwner owner;
+  if (i < accounts.size()) {
+    owner = accounts[i];
+  } else {
+    const ResourceRef& ref = options_.resources[i - accounts.size()];
+    auto resolved = getResourceIn(ref.kind, ref.idOrPath, op);
+    if (!resolved) return resolved.error();
+    owner = std::move(resolved).value();
+  }
+  auto tokens = listTokensIn(owner, op);
+  if (!tokens) return tokens.error();
+  return AccountTokens{std::move(owner), std::move(tokens).value()};
 }
 
 Result<Inventory> RestGitLabApi::inventory() {
@@ -429,7 +362,8 @@ Result<Inventory> RestGitLabApi::inventory() {
   auto accounts = listAccountsIn(op);
   if (!accounts) return accounts.error();
 
-  const size_t n = accounts->size();
+  // Owners 0..accounts-1 are the service accounts, the rest the configured projects and groups.
+  const size_t n = accounts->size() + options_.resources.size();
   std::vector<AccountTokens> results(n);
   std::atomic<size_t> nextIndex{0};
   std::mutex errorMutex;
@@ -441,19 +375,19 @@ Result<Inventory> RestGitLabApi::inventory() {
     for (;;) {
       size_t i = nextIndex.fetch_add(1);
       if (i >= n || op.cancelled.load()) return;
-      Result<std::vector<AccessToken>> tokens = Error::make(ErrorKind::kInternal, "not listed");
+      Result<AccountTokens> entry = Error::make(ErrorKind::kInternal, "not listed");
       try {
-        tokens = listTokensIn((*accounts)[i], op);
+        entry = inventoryEntry(i, *accounts, op);
       } catch (const std::exception& e) {
-        tokens = Error::make(ErrorKind::kInternal, "patbot failed while listing tokens", e.what());
+        entry = Error::make(ErrorKind::kInternal, "patbot failed while listing tokens", e.what());
       }
-      if (!tokens) {
+      if (!entry) {
         std::lock_guard lock(errorMutex);
-        if (!firstError && !op.cancelled.load()) firstError = tokens.error();
+        if (!firstError && !op.cancelled.load()) firstError = entry.error();
         op.cancelled.store(true);
         return;
       }
-      results[i] = AccountTokens{(*accounts)[i], std::move(tokens).value()};
+      results[i] = std::move(entry).value();
       if (options_.onInventoryProgress) {
         std::lock_guard lock(progressMutex);
         options_.onInventoryProgress(++done, n, op.requests.load());
@@ -469,10 +403,19 @@ Result<Inventory> RestGitLabApi::inventory() {
   for (auto& th : pool) th.join();
 
   if (firstError) return *firstError;
+  // Service accounts, then projects, then groups (the TokenKind order), each by username / path.
   std::sort(results.begin(), results.end(), [](const AccountTokens& a, const AccountTokens& b) {
+    if (a.account.kind != b.account.kind) return a.account.kind < b.account.kind;
     return a.account.username != b.account.username ? a.account.username < b.account.username
                                                     : a.account.id < b.account.id;
   });
+  // A project or group configured twice (by id and by path) is listed once.
+  results.erase(std::unique(results.begin(), results.end(),
+                            [](const AccountTokens& a, const AccountTokens& b) {
+                              return a.account.kind != TokenKind::kPersonal && a.account.kind == b.account.kind &&
+                                     a.account.id == b.account.id;
+                            }),
+                results.end());
   Inventory inv;
   inv.accounts = std::move(results);
   inv.requests = op.requests.load();
@@ -510,92 +453,6 @@ Result<AccessToken> RestGitLabApi::tokenSelf(const Secret& token) {
 Result<http::ClientResponse> RestGitLabApi::executeOnce(const Call& call) {
   Operation op = startOperation();
   return execute(call, op);
-}
-
-RestGitLabApi::Call RestGitLabApi::tokenCall(const TokenOwner& owner, int64_t tokenId) const {
-  Call call;
-  const std::string id = std::to_string(tokenId);
-  if (options_.mode == Mode::kGroup) {
-    call.pathAndQuery = "/groups/" + groupId_ + "/service_accounts/" + std::to_string(owner.id) +
-                        "/personal_access_tokens/" + id;
-    call.route = "/groups/:id/service_accounts/:user_id/personal_access_tokens/:token_id";
-  } else {
-    call.pathAndQuery = "/personal_access_tokens/" + id;
-    call.route = "/personal_access_tokens/:id";
-  }
-  return call;
-}
-
-Result<AccessToken> RestGitLabApi::getToken(const TokenOwner& owner, int64_t tokenId) {
-  const std::string what = "reading token " + std::to_string(tokenId) + " of service account " + owner.username;
-  if (options_.mode == Mode::kGroup) {
-    Operation op = startOperation();
-    auto tokens = listTokensIn(owner, op);
-    if (!tokens) return tokens.error();
-    for (auto& t : *tokens) {
-      if (t.id == tokenId) return std::move(t);
-    }
-    return Error::make(ErrorKind::kNotFound,
-                       "GitLab has no token " + std::to_string(tokenId) + " of service account " + owner.username,
-                       "token " + std::to_string(tokenId) + " not in the list of user " + std::to_string(owner.id));
-  }
-  Call call = tokenCall(owner, tokenId);
-  call.what = what;
-  auto response = executeOnce(call);
-  if (!response) return response.error();
-  auto token = answerOf(parseAccessToken(response->body), what, call.route, response->status);
-  if (token && token->userId != 0 && token->userId != owner.id) {
-    return Error::make(ErrorKind::kNotFound,
-                       "GitLab has no token " + std::to_string(tokenId) + " of service account " + owner.username,
-                       "token " + std::to_string(tokenId) + " belongs to user " + std::to_string(token->userId));
-  }
-  return token;
-}
-
-Result<CreatedToken> RestGitLabApi::createToken(const TokenOwner& owner, const TokenSpec& spec) {
-  Call call;
-  call.method = "POST";
-  call.what = "creating token \"" + spec.name + "\" for service account " + owner.username;
-  const std::string uid = std::to_string(owner.id);
-  if (options_.mode == Mode::kGroup) {
-    call.pathAndQuery = "/groups/" + groupId_ + "/service_accounts/" + uid + "/personal_access_tokens";
-    call.route = "/groups/:id/service_accounts/:user_id/personal_access_tokens";
-  } else {
-    call.pathAndQuery = "/users/" + uid + "/personal_access_tokens";
-    call.route = "/users/:user_id/personal_access_tokens";
-  }
-  auto body = jsonBody(toJson(spec), call.what);
-  if (!body) return body.error();
-  call.body = std::move(body).value();
-
-  Operation op = startOperation();
-  auto response = execute(call, op);
-  if (!response) {
-    Error e = response.error();
-    // Sent but unanswered, or answered by a failing server: GitLab may have created it.
-    bool sent = op.requests.load() > 0;
-    bool maybe = sent && (e.httpStatus == 0 || e.httpStatus >= 500);
-    if (maybe) e.detail = e.detail.empty() ? kMaybeCreated : e.detail + "; " + kMaybeCreated;
-    return e;
-  }
-  auto created = parseCreatedToken(response->body);
-  wipe(response->body);
-  if (!created) {
-    Error e = unreadableAnswer(created.error(), call.what, call.route, response->status);
-    e.detail += "; GitLab answered " + std::to_string(response->status) + ", so the token was probably created: " +
-                kMaybeCreated;
-    return e;
-  }
-  return created;
-}
-
-Status RestGitLabApi::revokeToken(const TokenOwner& owner, int64_t tokenId) {
-  Call call = tokenCall(owner, tokenId);
-  call.method = "DELETE";
-  call.what = "revoking token " + std::to_string(tokenId) + " of service account " + owner.username;
-  auto response = executeOnce(call);
-  if (!response) return response.error();
-  return okStatus();
 }
 
 Result<CiVariable> RestGitLabApi::getVariable(const VariableRef& ref) {
@@ -768,18 +625,3 @@ Result<std::vector<Issue>> RestGitLabApi::listIssues(const std::string& project,
 
 }  // namespace patbot::gitlab
 
-// TEMPORARY (being written on branch resource-client): the project/group token routes.
-namespace patbot::gitlab {
-Result<CreatedToken> RestGitLabApi::rotateToken(const TokenOwner&, int64_t, Date) {
-  return Error::make(ErrorKind::kInternal, "rotating project and group tokens is not built yet");
-}
-Result<TokenOwner> RestGitLabApi::getResource(TokenKind, const std::string&) {
-  return Error::make(ErrorKind::kInternal, "reading projects and groups is not built yet");
-}
-Result<CallerAccess> RestGitLabApi::callerAccess(const TokenOwner&) {
-  return Error::make(ErrorKind::kInternal, "reading patbot's access is not built yet");
-}
-Result<std::vector<BotUserTie>> RestGitLabApi::botUserTies(const TokenOwner&, int64_t) {
-  return Error::make(ErrorKind::kInternal, "listing bot user ties is not built yet");
-}
-}  // namespace patbot::gitlab

@@ -1,4 +1,4 @@
-// RestGitLabApi: GitLabApi over GitLab's REST API v4 (reference/gitlab-api.md §1–§3), through an
+// RestGitLabApi: GitLabApi over GitLab's REST API v4 (reference/gitlab-api.md §1–§4), through an
 // http::Transport. Thread-safe: any number of threads may call it at once, and together they
 // never have more than `concurrency` requests in flight. Every public call is bounded by
 // operationDeadline (all pages, retries and waits included) and returns an Error, never throws.
@@ -11,8 +11,11 @@
 // says how long patbot tried.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +28,8 @@
 #include "gitlab/gitlab_errors.h"
 #include "gitlab/gitlab_types.h"
 #include "gitlab/in_flight_limiter.h"
+#include "gitlab/json_resources.h"
+#include "gitlab/token_routes.h"
 #include "http/http_types.h"
 
 namespace patbot::gitlab {
@@ -44,8 +49,11 @@ struct RestGitLabOptions {
   // a Unix time, into a wait (now). Borrowed; must outlive the RestGitLabApi. nullptr: the
   // system's clock. Tests pass a FakeClock to run retries and deadlines on virtual time.
   const Clock* clock = nullptr;
-  // Called by inventory() after each account's tokens are listed, with how many accounts are
-  // done, the total and the HTTP requests so far; from the listing threads, one call at a time.
+  // Projects and groups whose access tokens inventory() lists beside the service accounts'.
+  std::vector<ResourceRef> resources;
+  // Called by inventory() after each owner's tokens are listed (service account, project or
+  // group), with how many owners are done, the total and the HTTP requests so far; from the
+  // listing threads, one call at a time.
   std::function<void(size_t done, size_t total, int requests)> onInventoryProgress;
 };
 
@@ -57,33 +65,70 @@ class RestGitLabApi final : public GitLabApi {
 
   // Instance mode: GET /service_accounts; group mode: GET /groups/:id/service_accounts. By id.
   Result<std::vector<TokenOwner>> listServiceAccounts() override;
-  // Instance mode: GET /personal_access_tokens?user_id=; group mode:
-  // GET /groups/:id/service_accounts/:user_id/personal_access_tokens. By id.
+
+  // --- token calls (rest_gitlab_tokens.cpp). Each goes where owner.kind says (TokenRoutes,
+  // gitlab/token_routes.h): a service account's personal tokens to the routes of patbot's mode,
+  // a project's or group's access tokens to /{projects,groups}/:owner.id/access_tokens.
+
+  // Personal, instance mode: GET /personal_access_tokens?user_id=; group mode:
+  // GET /groups/:id/service_accounts/:user_id/personal_access_tokens. Project or group:
+  // GET /{projects,groups}/:id/access_tokens (no state filter: every token GitLab still lists).
+  // All pages; by id.
   Result<std::vector<AccessToken>> listTokens(const TokenOwner& account) override;
-  // Accounts sorted by username, tokens by id; requests counts every HTTP attempt.
+  // Service accounts sorted by username, then the `resources` (each resolved with getResource,
+  // its tokens listed, within the same concurrency limit and deadline; one listed twice, by id
+  // and by path, counts once) projects then groups, each by path; tokens by id. Fails as a whole
+  // when any owner fails, with the Error of the first failure (its sentence names the account,
+  // project or group). `requests` counts every HTTP attempt.
   Result<Inventory> inventory() override;
   Result<AccessToken> selfToken() override;
   Result<AccessToken> tokenSelf(const Secret& token) override;
 
-  // Instance mode: GET /personal_access_tokens/:id; group mode (no get-by-id route): lists the
-  // owner's tokens and picks the id, kNotFound when absent.
+  // Personal, instance mode: GET /personal_access_tokens/:id; group mode (no get-by-id route):
+  // lists the owner's tokens and picks the id, kNotFound when absent. Project or group:
+  // GET /{projects,groups}/:id/access_tokens/:token_id (404 -> kNotFound).
   Result<AccessToken> getToken(const TokenOwner& owner, int64_t tokenId) override;
-  // Instance mode: POST /users/:user_id/personal_access_tokens; group mode:
-  // POST /groups/:id/service_accounts/:user_id/personal_access_tokens. Repeated only after a
-  // 429. When the request may have reached GitLab without an answer (transport failure,
-  // 5xx, unreadable 2xx) Error::detail says "the create may or may not have happened".
+  // Personal, instance mode: POST /users/:user_id/personal_access_tokens; group mode:
+  // POST /groups/:id/service_accounts/:user_id/personal_access_tokens; body {name, scopes,
+  // expires_at[, description]}. Project or group: POST /{projects,groups}/:id/access_tokens with
+  // access_level too when set; 201. Repeated only after a 429. When the request may have reached
+  // GitLab without an answer (transport failure, 5xx, unreadable 2xx) Error::detail says "the
+  // create may or may not have happened". The value is wiped from the answer once parsed.
   Result<CreatedToken> createToken(const TokenOwner& owner, const TokenSpec& spec) override;
-  // Instance mode: DELETE /personal_access_tokens/:id; group mode:
-  // DELETE /groups/:id/service_accounts/:user_id/personal_access_tokens/:token_id. Retried.
+  // Personal, instance mode: DELETE /personal_access_tokens/:id; group mode:
+  // DELETE /groups/:id/service_accounts/:user_id/personal_access_tokens/:token_id. Project or
+  // group: DELETE /{projects,groups}/:id/access_tokens/:token_id. 204; retried. GitLab deletes a
+  // project or group token's bot user on revoke, so revoking one again answers 404 (kNotFound).
   Status revokeToken(const TokenOwner& owner, int64_t tokenId) override;
-  // POST /{projects,groups}/:id/access_tokens/:token_id/rotate {"expires_at"}; 200.
+  // POST …/:token_id/rotate {"expires_at":"YYYY-MM-DD"} -> 200 with the successor and its value:
+  // project or group, /{projects,groups}/:id/access_tokens/:token_id/rotate; personal, instance
+  // mode /personal_access_tokens/:id/rotate, group mode
+  // /groups/:id/service_accounts/:user_id/personal_access_tokens/:token_id/rotate. Repeated only
+  // after a 429; after a transport failure, 5xx or unreadable 2xx Error::detail says "the rotate
+  // may or may not have happened". A 400 "Token already revoked" is kConflict ("already rotated
+  // or revoked"), a 400 naming an expired token kInvalidInput (a new token is needed: `replace`),
+  // a 400 "Not eligible to rotate …" kForbidden naming the token's and patbot's levels when
+  // getToken and callerAccess can tell them; other answers map as gitlab_errors.h says (a
+  // refused expires_at keeps GitLab's sentence, for latestAcceptedExpiry).
   Result<CreatedToken> rotateToken(const TokenOwner& owner, int64_t tokenId, Date expiresAt) override;
-  // GET /projects/:id or GET /groups/:id.
+
+  // --- projects, groups, users (rest_gitlab_resources.cpp).
+
+  // GET /projects/:id (id, path_with_namespace, name) or GET /groups/:id (id, full_path, name),
+  // `idOrPath` URL-encoded. 404 -> kNotFound "project sec/app was not found (or patbot's token
+  // cannot see it)".
   Result<TokenOwner> getResource(TokenKind kind, const std::string& idOrPath) override;
-  // GET /user (is_admin), then GET /{projects,groups}/:id/members/all/:user_id (404: no level).
+  // GET /user (its id and is_admin; asked once, then kept for this object's lifetime), then
+  // GET /{projects,groups}/:id/members/all/:user_id -> level (inherited memberships count);
+  // 404 there -> no level.
   Result<CallerAccess> callerAccess(const TokenOwner& resource) override;
-  // GET /users/:id/memberships (admin only: 403 -> kForbidden), and for a project
-  // GET /projects/:id/protected_branches and /protected_environments.
+  // GET /users/:bot_user_id/memberships, all pages (403 -> kForbidden "Listing what the bot user
+  // belongs to needs an administrator token …"): each membership of another project or group is
+  // a tie ("member of group Platform (id 7) as Developer"; GitLab gives the name, not the path).
+  // For a project also GET /projects/:id/protected_branches and /protected_environments, all
+  // pages: each push, merge, unprotect, deploy or approval rule naming the bot user is a tie
+  // ("may push to protected branch main"). A 404 from an unknown /protected_environments route
+  // (GitLab Free has none) means no environment ties.
   Result<std::vector<BotUserTie>> botUserTies(const TokenOwner& resource, int64_t botUserId) override;
   // GET /{projects,groups}/:id/variables/:key[?filter[environment_scope]=]. The answer's value
   // is wiped from memory as soon as it is parsed.
@@ -111,7 +156,13 @@ class RestGitLabApi final : public GitLabApi {
   Result<std::vector<Issue>> listIssues(const std::string& project, const IssueQuery& query) override;
 
  private:
-  struct Operation;   // one public call: deadline, cancellation, request count
+  // One public call: its deadline (all pages, retries and waits), cancellation, request count.
+  struct Operation {
+    SteadyTimePoint deadline;
+    SteadyTimePoint started;
+    std::atomic<bool> cancelled{false};
+    std::atomic<int> requests{0};
+  };
 
   // One HTTP exchange against /api/v4, retried when the method allows it.
   struct Call {
@@ -137,10 +188,16 @@ class RestGitLabApi final : public GitLabApi {
                        const std::function<Result<size_t>(const std::string&)>& consume);
   Result<std::vector<TokenOwner>> listAccountsIn(Operation& op);
   Result<std::vector<AccessToken>> listTokensIn(const TokenOwner& account, Operation& op);
+  Result<TokenOwner> getResourceIn(TokenKind kind, const std::string& idOrPath, Operation& op);
+  // GET /user, once per object (then cached).
+  Result<CurrentUser> currentUserIn(Operation& op);
+  // What inventory() lists, owner `i` of the accounts then the resources.
+  Result<AccountTokens> inventoryEntry(size_t i, const std::vector<TokenOwner>& accounts, Operation& op);
+  // " (the token is Owner, patbot Maintainer)" for a refused rotation, or "" when not known.
+  std::string levelsOf(const TokenOwner& owner, int64_t tokenId);
   Result<AccessToken> readSelf(const Secret* token, TokenRole role, const std::string& what);
   // execute() with a fresh operation.
   Result<http::ClientResponse> executeOnce(const Call& call);
-  Call tokenCall(const TokenOwner& owner, int64_t tokenId) const;
 
   Error timeoutError(const std::string& what, const std::string& lastProblem) const;
   void record(const std::string& route, const std::string& status, std::chrono::nanoseconds took);
@@ -150,8 +207,11 @@ class RestGitLabApi final : public GitLabApi {
   std::string apiBase_;     // baseUrl without trailing '/' + "/api/v4"
   std::string host_;        // host[:port] of baseUrl, for error sentences
   std::string groupId_;     // encoded group id or path
+  TokenRoutes routes_;      // where token calls go, by owner kind and mode
   const Clock& clock_;      // options_.clock, or the system's
   mutable InFlightLimiter limiter_;
+  std::mutex userMutex_;
+  std::optional<CurrentUser> user_;   // GET /user, once known (patbot's token does not change)
 };
 
 }  // namespace patbot::gitlab

@@ -25,7 +25,7 @@ std::optional<gitlab::Inventory> inventoryFrom(const nlohmann::json& j) {
   gitlab::Inventory inv;
   inv.requests = j.value("requests", 0);
   for (const auto& a : j["accounts"]) {
-    auto account = gitlab::parseServiceAccount(a.value("account", nlohmann::json::object()).dump());
+    auto account = gitlab::tokenOwnerFromJson(a.value("account", nlohmann::json::object()));
     if (!account) return std::nullopt;
     gitlab::AccountTokens entry{*account, {}};
     for (const auto& t : a.value("tokens", nlohmann::json::array())) {

@@ -1,4 +1,5 @@
-// GitLab answers: every gitlab/json_mapping parse* function on the whole input, and
+// GitLab answers: every gitlab/json_mapping and gitlab/json_resources parse* function on the whole
+// input (what toJson writes for the watcher's snapshot must read back the same), and
 // gitlab/gitlab_errors errorFromResponse (with retryAfterSeconds, maxExpiryFromError and
 // latestAcceptedExpiry) twice: once on the whole input as the body of a refusal chosen by the
 // input's size, once with the input cut into line 1 = status, line 2 = Retry-After, rest = body.
@@ -12,6 +13,7 @@
 
 #include "gitlab/gitlab_errors.h"
 #include "gitlab/json_mapping.h"
+#include "gitlab/json_resources.h"
 #include "tests/fuzz/fuzz_input.h"
 
 using namespace patbot;
@@ -29,7 +31,15 @@ bool sameToken(const AccessToken& a, const AccessToken& b) {
   };
   return a.id == b.id && a.name == b.name && a.description == b.description && a.scopes == b.scopes &&
          a.userId == b.userId && a.revoked == b.revoked && a.active == b.active && a.expiresAt == b.expiresAt &&
-         ms(a.lastUsedAt) == ms(b.lastUsedAt) && ms(a.createdAt) == ms(b.createdAt);
+         ms(a.lastUsedAt) == ms(b.lastUsedAt) && ms(a.createdAt) == ms(b.createdAt) && a.accessLevel == b.accessLevel;
+}
+
+void checkOwnerRoundTrip(const TokenOwner& owner) {
+  auto back = tokenOwnerFromJson(toJson(owner));
+  fuzz::check(back.ok(), "tokenOwnerFromJson reads what toJson(TokenOwner) wrote");
+  fuzz::check(back->id == owner.id && back->username == owner.username && back->name == owner.name &&
+                  back->kind == owner.kind,
+              "tokenOwnerFromJson(toJson(o)) gives o back");
 }
 
 void checkRoundTrip(const AccessToken& token) {
@@ -102,8 +112,25 @@ int statusFrom(std::string_view line, size_t fallback) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(fuzz::asText(data, size));
 
-  expect(parseServiceAccount(text));
+  if (auto account = parseServiceAccount(text)) {
+    checkOwnerRoundTrip(*account);
+  } else {
+    checkError(account.error());
+  }
   expect(parseServiceAccounts(text));
+  for (TokenKind kind : {TokenKind::kProject, TokenKind::kGroup}) {
+    if (auto owner = parseResourceOwner(text, kind)) {
+      fuzz::check(owner->kind == kind, "a resource has the kind asked for");
+      checkOwnerRoundTrip(*owner);
+    } else {
+      checkError(owner.error());
+    }
+  }
+  expect(parseCurrentUser(text));
+  expect(parseMemberAccessLevel(text));
+  expect(parseMemberships(text));
+  expect(parseProtectedBranches(text));
+  expect(parseProtectedEnvironments(text));
   expect(parseProject(text));
   expect(parsePipeline(text));
   expect(parsePipelines(text));

@@ -3,6 +3,7 @@
 #include "handlers/cached_inventory.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <memory>
 #include <mutex>
@@ -164,6 +165,51 @@ TEST_F(CachedInventoryTest, TheLastScanSurvivesARestart) {
   EXPECT_EQ(s->age, minutes(3));
   EXPECT_EQ(s->inventory.accounts.at(0).account.username, "deploy-bot");
   EXPECT_EQ(s->inventory.accounts.at(0).tokens.at(0).expiresAt, parseDate("2026-04-01"));
+}
+
+TEST_F(CachedInventoryTest, ProjectAndGroupOwnersKeepTheirKindAndTokensTheirAccessLevelAcrossARestart) {
+  gitlab::Inventory inv = inventoryOf({101});
+  gitlab::AccessToken projectToken;
+  projectToken.id = 5;
+  projectToken.name = "deploy";
+  projectToken.userId = 91;
+  projectToken.accessLevel = 40;
+  inv.accounts.push_back({{42, "sec/app", "App", gitlab::TokenKind::kProject}, {projectToken}});
+  inv.accounts.push_back({{7, "sec", "Security", gitlab::TokenKind::kGroup}, {}});
+  cache_->save(inv, clock_.now());
+  restart();
+  auto s = cache_->latest();
+  ASSERT_TRUE(s);
+  ASSERT_EQ(s->inventory.accounts.size(), 3u);
+  EXPECT_EQ(s->inventory.accounts[0].account.kind, gitlab::TokenKind::kPersonal);
+  EXPECT_EQ(s->inventory.accounts[0].tokens.at(0).accessLevel, std::nullopt);
+  EXPECT_EQ(s->inventory.accounts[1].account.kind, gitlab::TokenKind::kProject);
+  EXPECT_EQ(s->inventory.accounts[1].account.label(), "project sec/app");
+  EXPECT_EQ(s->inventory.accounts[1].tokens.at(0).accessLevel, 40);
+  EXPECT_EQ(s->inventory.accounts[2].account.kind, gitlab::TokenKind::kGroup);
+  EXPECT_EQ(s->inventory.accounts[2].account.id, 7);
+}
+
+TEST_F(CachedInventoryTest, AScanStoredBeforeProjectAndGroupTokensReadsAsServiceAccounts) {
+  // The JSON an older patbot wrote: no "kind", no "access_level".
+  nlohmann::json token = {{"id", 101},       {"name", "token-101"},         {"description", nullptr},
+                          {"user_id", 11},    {"revoked", false},            {"active", true},
+                          {"expires_at", "2026-04-01"}, {"last_used_at", nullptr}, {"created_at", nullptr}};
+  token["scopes"] = nlohmann::json::array({"api"});
+  nlohmann::json account = {{"id", 11}, {"username", "deploy-bot"}, {"name", "Deploy"}};
+  nlohmann::json entry = {{"account", account}};
+  entry["tokens"] = nlohmann::json::array({token});
+  nlohmann::json old = {{"requests", 3}};
+  old["accounts"] = nlohmann::json::array({entry});
+  ASSERT_TRUE(store_->saveSnapshot(old, clock_.now()));
+  restart();
+  auto s = cache_->latest();
+  ASSERT_TRUE(s);
+  ASSERT_EQ(s->inventory.accounts.size(), 1u);
+  EXPECT_EQ(s->inventory.accounts[0].account.kind, gitlab::TokenKind::kPersonal);
+  EXPECT_EQ(s->inventory.accounts[0].account.username, "deploy-bot");
+  EXPECT_EQ(idsOf(*s), std::vector<int64_t>{101});
+  EXPECT_EQ(s->inventory.accounts[0].tokens[0].accessLevel, std::nullopt);
 }
 
 TEST_F(CachedInventoryTest, AnUnreadableStoredScanIsIgnored) {
