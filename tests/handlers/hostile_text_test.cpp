@@ -156,6 +156,29 @@ gitlab::Inventory hostileInventory() {
   return inventory;
 }
 
+// A project token whose path and name come from GitLab: the owner column shows "project " + path.
+std::vector<StatusRow> hostileProjectRows() {
+  StatusRow r = hostileRows()[0];
+  r.kind = gitlab::TokenKind::kProject;
+  r.account = "sec/" + kHostile;
+  r.accessLevel = 40;
+  return {r};
+}
+
+// hostileInventory() and a project whose full path is kHostile (it holds '/') with a token named
+// kHostile.
+gitlab::Inventory hostileMixedInventory() {
+  gitlab::Inventory inventory = hostileInventory();
+  gitlab::AccountTokens project;
+  project.account = {7, kHostile, "", gitlab::TokenKind::kProject};
+  gitlab::AccessToken token;
+  token.id = 43;
+  token.name = kHostile;
+  project.tokens = {token};
+  inventory.accounts.push_back(project);
+  return inventory;
+}
+
 std::vector<Case> cases() {
   std::vector<Case> all;
   all.push_back({"plan", [] { return std::vector{planMessage(hostilePlan(), "c-1", false)}; }, kHostileEscaped, kHostile});
@@ -186,6 +209,8 @@ std::vector<Case> cases() {
                  }, kHostileEscaped, ""});
   all.push_back({"status", [] { return statusMessages(hostileRows(), 30, {"Checked today"}); },
                  slack::escapeText("a`b " + kHostile.substr(0, 30)), ""});
+  all.push_back({"status, project path", [] { return statusMessages(hostileProjectRows(), 30, {"Checked today"}); },
+                 slack::escapeText("project sec/" + kHostile.substr(0, 20)), ""});
   all.push_back({"table", [] {
                    slack::Table t{{"who", kHostile}, {{kHostile, "```" + kHostile + "```"}}, {}};
                    return slack::tableMessages("Audit trail", "1 entry", t, {}, true);
@@ -200,6 +225,17 @@ std::vector<Case> cases() {
                    EXPECT_FALSE(resolved);
                    return std::vector{slack::errorReply(":x: Cannot rotate:", resolved ? "" : resolved.error().message)};
                  }, slack::escapeText("\"<!channel> <https:\""), "\"<!channel> <https:\""});
+  all.push_back({"error: project not watched", [] {
+                   auto resolved = resolveToken(hostileMixedInventory(), "project:sec/" + kHostile + "/x");
+                   EXPECT_FALSE(resolved);
+                   return std::vector{slack::errorReply(":x: Cannot rotate:", resolved ? "" : resolved.error().message)};
+                 }, slack::escapeText("project sec/" + kHostile + " is not watched"), "project sec/" + kHostile});
+  all.push_back({"error: no such token of a project", [] {
+                   auto resolved = resolveToken(hostileMixedInventory(), "project:" + kHostile + "/nope");
+                   EXPECT_FALSE(resolved);
+                   return std::vector{slack::errorReply(":x: Cannot rotate:", resolved ? "" : resolved.error().message)};
+                 }, slack::escapeText("project " + kHostile + " has no unrevoked token named \"nope\" (it has \"" +
+                                      kHostile + "\")"), "(it has \"" + kHostile + "\")"});
   return all;
 }
 
@@ -251,6 +287,16 @@ TEST(HostileText, StatusTextKeepsOneLinePerToken) {
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3) << text;
   EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
   EXPECT_NE(text.find("a b\xEF\xBF\xBD[2J"), std::string::npos) << text;
+}
+
+// A project's path from GitLab is one cell of one line too, its controls neutralised.
+TEST(HostileText, StatusTextKeepsAProjectPathOnOneLine) {
+  auto rows = hostileProjectRows();
+  rows[0].account = "sec/a\nb\x1b[2J";
+  const std::string text = statusText(rows);
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3) << text;
+  EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+  EXPECT_NE(text.find("project sec/a b\xEF\xBF\xBD[2J"), std::string::npos) << text;
 }
 
 // The checker itself finds what the builders must not produce.
