@@ -10,12 +10,22 @@
 namespace patbot::handlers {
 namespace {
 
+// The snapshot as stored: gitlab::toJson of each owner and token, plus what it may leave out — the
+// owner's "kind" and a project or group token's "access_level" — so that a snapshot read back
+// after a restart still tells a project's tokens from a service account's. A snapshot stored
+// before them reads as personal tokens without a role, which is what it held.
 nlohmann::json inventoryJson(const gitlab::Inventory& inv) {
   nlohmann::json accounts = nlohmann::json::array();
   for (const auto& a : inv.accounts) {
     nlohmann::json tokens = nlohmann::json::array();
-    for (const auto& t : a.tokens) tokens.push_back(gitlab::toJson(t));
-    accounts.push_back({{"account", gitlab::toJson(a.account)}, {"tokens", std::move(tokens)}});
+    for (const auto& t : a.tokens) {
+      nlohmann::json token = gitlab::toJson(t);
+      if (t.accessLevel) token["access_level"] = *t.accessLevel;
+      tokens.push_back(std::move(token));
+    }
+    nlohmann::json account = gitlab::toJson(a.account);
+    account["kind"] = gitlab::tokenKindName(a.account.kind);
+    accounts.push_back({{"account", std::move(account)}, {"tokens", std::move(tokens)}});
   }
   return {{"accounts", std::move(accounts)}, {"requests", inv.requests}};
 }
@@ -25,12 +35,23 @@ std::optional<gitlab::Inventory> inventoryFrom(const nlohmann::json& j) {
   gitlab::Inventory inv;
   inv.requests = j.value("requests", 0);
   for (const auto& a : j["accounts"]) {
-    auto account = gitlab::parseServiceAccount(a.value("account", nlohmann::json::object()).dump());
+    const nlohmann::json accountJson = a.value("account", nlohmann::json::object());
+    auto account = gitlab::parseServiceAccount(accountJson.dump());
     if (!account) return std::nullopt;
+    if (accountJson.contains("kind")) {
+      auto kind = accountJson["kind"].is_string() ? gitlab::parseTokenKind(accountJson["kind"].get<std::string>())
+                                                   : std::nullopt;
+      if (!kind) return std::nullopt;
+      account->kind = *kind;
+    }
     gitlab::AccountTokens entry{*account, {}};
     for (const auto& t : a.value("tokens", nlohmann::json::array())) {
       auto token = gitlab::accessTokenFromJson(t);
       if (!token) return std::nullopt;
+      if (t.is_object() && t.contains("access_level") && !t["access_level"].is_null()) {
+        if (!t["access_level"].is_number_integer()) return std::nullopt;
+        token->accessLevel = t["access_level"].get<int>();
+      }
       entry.tokens.push_back(std::move(*token));
     }
     inv.accounts.push_back(std::move(entry));

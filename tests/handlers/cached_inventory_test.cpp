@@ -166,6 +166,49 @@ TEST_F(CachedInventoryTest, TheLastScanSurvivesARestart) {
   EXPECT_EQ(s->inventory.accounts.at(0).tokens.at(0).expiresAt, parseDate("2026-04-01"));
 }
 
+// A project's or group's tokens read back after a restart are still theirs, with their role: /pat
+// status and the watcher's stale digest name them as such.
+TEST_F(CachedInventoryTest, ProjectAndGroupOwnersSurviveARestartWithTheirKind) {
+  gitlab::Inventory inv = inventoryOf({101});
+  gitlab::AccountTokens project{{11, "sec/app", "App", gitlab::TokenKind::kProject},
+                                inventoryOf({201}).accounts[0].tokens};
+  project.tokens[0].accessLevel = 40;
+  gitlab::AccountTokens group{{40, "sec", "Security", gitlab::TokenKind::kGroup}, inventoryOf({301}).accounts[0].tokens};
+  inv.accounts.push_back(project);
+  inv.accounts.push_back(group);
+  cache_->save(inv, clock_.now());
+  restart();
+  auto s = cache_->latest();
+  ASSERT_TRUE(s);
+  ASSERT_EQ(s->inventory.accounts.size(), 3u);
+  const auto& read = s->inventory.accounts;
+  EXPECT_EQ(read[0].account.kind, gitlab::TokenKind::kPersonal);
+  EXPECT_EQ(read[0].tokens[0].accessLevel, std::nullopt);
+  EXPECT_EQ(read[1].account.kind, gitlab::TokenKind::kProject);
+  EXPECT_EQ(read[1].account.username, "sec/app");
+  EXPECT_EQ(read[1].account.id, 11);
+  EXPECT_EQ(read[1].tokens[0].accessLevel, 40);
+  EXPECT_EQ(read[2].account.kind, gitlab::TokenKind::kGroup);
+  EXPECT_EQ(read[2].account.label(), "group sec");
+  EXPECT_EQ(read[2].tokens[0].accessLevel, std::nullopt);
+}
+
+// A snapshot stored by a patbot from before project and group tokens reads as service accounts'.
+TEST_F(CachedInventoryTest, AnOlderSnapshotReadsAsPersonalTokens) {
+  ASSERT_TRUE(store_->saveSnapshot(
+      {{"accounts", {{{"account", {{"id", 11}, {"username", "deploy-bot"}, {"name", "Deploy"}}},
+                      {"tokens", {{{"id", 101}, {"name", "registry"}, {"scopes", {"api"}}, {"user_id", 11},
+                                   {"revoked", false}, {"active", true}, {"expires_at", "2026-04-01"}}}}}}},
+       {"requests", 2}},
+      clock_.now()));
+  restart();
+  auto s = cache_->latest();
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->inventory.accounts.at(0).account.kind, gitlab::TokenKind::kPersonal);
+  EXPECT_EQ(s->inventory.accounts.at(0).tokens.at(0).id, 101);
+  EXPECT_EQ(s->inventory.accounts.at(0).tokens.at(0).accessLevel, std::nullopt);
+}
+
 TEST_F(CachedInventoryTest, AnUnreadableStoredScanIsIgnored) {
   ASSERT_TRUE(store_->saveSnapshot({{"accounts", "not a list"}}, clock_.now()));
   restart();
