@@ -207,6 +207,11 @@ std::vector<Case> cases() {
                    plain.issueLabel = kHostile;
                    return digestMessages({e, plain}, DigestStaleness{TimePoint(kDay), "GitLab said " + kHostile});
                  }, kHostileEscaped, ""});
+  all.push_back({"watcher digest, project and group", [] {
+                   DigestEntry project{kHostile, kHostile, 43, kDay, 3, true, "", "", gitlab::TokenKind::kProject};
+                   DigestEntry group{"sec/" + kHostile, "registry", 44, kDay, -1, true, "", "", gitlab::TokenKind::kGroup};
+                   return digestMessages({project, group}, std::nullopt);
+                 }, kHostileEscaped, ""});
   all.push_back({"status", [] { return statusMessages(hostileRows(), 30, {"Checked today"}); },
                  slack::escapeText("a`b " + kHostile.substr(0, 30)), ""});
   all.push_back({"status, project path", [] { return statusMessages(hostileProjectRows(), 30, {"Checked today"}); },
@@ -274,9 +279,25 @@ TEST(HostileText, TrackingIssueShowsNamesAsCode) {
   token.name = "@all a`b\n\n# <script>";
   token.scopes = {"api"};
   Policy policy;
-  const std::string text = trackingIssueDescription("deploy-bot", token, 3, nullptr, policy);
+  const std::string text =
+      trackingIssueDescription({1, "deploy-bot", "", gitlab::TokenKind::kPersonal}, token, 3, nullptr, policy);
   EXPECT_NE(text.find("- Token: ``@all a`b  # <script>`` (id 41)\n"), std::string::npos) << text;
   EXPECT_EQ(text.find("\n# "), std::string::npos) << "a heading came out of the name:\n" << text;
+}
+
+// A project's path from GitLab is code in the issue too, in the Project line; the title names it as
+// it is (GitLab renders no markup in titles).
+TEST(HostileText, TrackingIssueShowsAProjectPathAsCode) {
+  gitlab::AccessToken token;
+  token.id = 43;
+  token.name = "deploy";
+  token.scopes = {"api"};
+  token.accessLevel = 40;
+  const gitlab::TokenOwner project{7, "sec/@all a`b\n\n# <script>", "", gitlab::TokenKind::kProject};
+  const std::string text = trackingIssueDescription(project, token, 3, nullptr, Policy{});
+  EXPECT_NE(text.find("- Project: ``sec/@all a`b  # <script>``\n- Token: `deploy` (id 43)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("- Role: Maintainer\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("\n# "), std::string::npos) << "a heading came out of the path:\n" << text;
 }
 
 // The CLI's status table: one line per token, no control character from outside.
