@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -9,22 +10,17 @@
 #include "bot/logging.h"
 #include "gitlab/rest_gitlab_api.h"
 #include "handlers/status_format.h"
+#include "handlers/status_json.h"
 #include "handlers/status_table.h"
 #include "http/client.h"
 
 namespace patbot::cli {
 namespace {
 
-nlohmann::json rowJson(const handlers::StatusRow& r) {
-  nlohmann::json j = {{"account", r.account},
-                      {"token_name", r.tokenName},
-                      {"token_id", r.tokenId},
-                      {"scopes", r.scopes},
-                      {"state", handlers::tokenStateName(r.state)}};
-  j["expires_at"] = r.expiresAt ? nlohmann::json(formatDate(*r.expiresAt)) : nlohmann::json(nullptr);
-  j["days_left"] = r.daysLeft ? nlohmann::json(*r.daysLeft) : nlohmann::json(nullptr);
-  j["last_used_at"] = r.lastUsedAt ? nlohmann::json(formatTimestamp(*r.lastUsedAt)) : nlohmann::json(nullptr);
-  return j;
+// How many owners of `kind` the scan listed (with or without tokens).
+size_t ownersOf(const gitlab::Inventory& inventory, gitlab::TokenKind kind) {
+  return static_cast<size_t>(std::count_if(inventory.accounts.begin(), inventory.accounts.end(),
+                                           [kind](const gitlab::AccountTokens& a) { return a.account.kind == kind; }));
 }
 
 }  // namespace
@@ -67,10 +63,12 @@ int runScan(const EnvLookup& env, const ScanOptions& options) {
     nlohmann::json out = {{"scanned_at", formatTimestamp(now)},
                           {"warn_days", options.warnDays},
                           {"gitlab_requests", inventory->requests},
-                          {"service_accounts", inventory->accounts.size()},
+                          {"service_accounts", ownersOf(*inventory, gitlab::TokenKind::kPersonal)},
+                          {"projects", ownersOf(*inventory, gitlab::TokenKind::kProject)},
+                          {"groups", ownersOf(*inventory, gitlab::TokenKind::kGroup)},
                           {"summary", {{"tokens", counts.tokens}, {"expired", counts.expired}, {"expiring", counts.expiring}}},
                           {"tokens", nlohmann::json::array()}};
-    for (const auto& r : rows) out["tokens"].push_back(rowJson(r));
+    for (const auto& r : rows) out["tokens"].push_back(handlers::statusRowJson(r));
     std::cout << out.dump(2) << std::endl;
   } else {
     std::cout << handlers::statusText(rows) << "\n"

@@ -45,7 +45,10 @@ int main(int argc, char** argv) {
 
   cli::RotateOptions rotate;
   auto* rotateCmd = app.add_subcommand("rotate", "Rotate a token from a terminal (break-glass), with step progress.");
-  rotateCmd->add_option("TOKEN", rotate.token, "Token id or ACCOUNT/NAME (quote names with spaces).")->required();
+  rotateCmd
+      ->add_option("TOKEN", rotate.token,
+                   "Token id, ACCOUNT/NAME, project:PATH/NAME or group:PATH/NAME (quote names with spaces).")
+      ->required();
   rotateCmd->add_option("--expires-in", rotate.expiresInDays, "Lifetime of the new token in days (1-365).")
       ->check(CLI::Range(1, 365));
   rotateCmd->add_flag("--yes", rotate.yes, "Do not ask for confirmation.");

@@ -119,12 +119,6 @@ struct BotUserTie {
   std::string what;   // a sentence: "member of group sec/platform as Developer"
 };
 
-// A project or group whose access tokens are listed beside the service accounts' tokens.
-struct ResourceRef {
-  TokenKind kind = TokenKind::kProject;
-  std::string idOrPath;   // numeric id or full path
-};
-
 struct Project {
   int64_t id = 0;
   std::string pathWithNamespace;

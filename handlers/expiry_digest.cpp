@@ -1,16 +1,22 @@
 #include "handlers/expiry_digest.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "handlers/rotation_messages.h"
+#include "handlers/token_naming.h"
 #include "slack/block_kit.h"
 
 namespace patbot::handlers {
 namespace {
 
-std::string title(std::size_t n) {
-  return n == 1 ? std::string("1 service account token needs attention")
-                : fmt::format("{} service account tokens need attention", n);
+std::string title(const std::vector<DigestEntry>& entries) {
+  const bool personal = std::all_of(entries.begin(), entries.end(),
+                                    [](const DigestEntry& e) { return e.kind == gitlab::TokenKind::kPersonal; });
+  const std::size_t n = entries.size();
+  const char* what = personal ? "service account token" : "token";
+  return n == 1 ? fmt::format("1 {} needs attention", what) : fmt::format("{} {}s need attention", n, what);
 }
 
 std::string staleText(const DigestStaleness& s) {
@@ -40,8 +46,8 @@ std::string expiryPhrase(int daysLeft, Date expiresAt) {
 }
 
 std::string digestLine(const DigestEntry& e) {
-  std::string line = fmt::format("{} (id {}) {}", slack::codeSpan(e.account + " / " + e.tokenName), e.tokenId,
-                                 expiryPhrase(e.daysLeft, e.expiresAt));
+  std::string line = fmt::format("{} (id {}) {}", slack::codeSpan(tokenLabel(e.kind, e.account, e.tokenName)),
+                                 e.tokenId, expiryPhrase(e.daysLeft, e.expiresAt));
   if (e.noReplacement) line += " *(no replacement)*";
   if (!e.issueLabel.empty()) {
     line += " — tracking issue ";
@@ -54,13 +60,14 @@ std::vector<slack::Message> digestMessages(const std::vector<DigestEntry>& entri
                                            const std::optional<DigestStaleness>& stale, std::size_t maxMessageChars) {
   std::vector<slack::Message> out;
   if (entries.empty()) return out;
-  const std::string heading = title(entries.size());
+  const std::string heading = title(entries);
 
   std::string summary = heading + ":";
   for (std::size_t i = 0; i < entries.size() && summary.size() < 2500; ++i) {
     const auto& e = entries[i];
-    summary += fmt::format("{} {} / {} {}", i == 0 ? "" : ";", slack::escapeText(e.account),
-                           slack::escapeText(e.tokenName), expiryPhrase(e.daysLeft, e.expiresAt));
+    summary += fmt::format("{} {} {}", i == 0 ? "" : ";",
+                           slack::escapeText(tokenLabel(e.kind, e.account, e.tokenName)),
+                           expiryPhrase(e.daysLeft, e.expiresAt));
   }
 
   slack::Message current;

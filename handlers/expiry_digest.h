@@ -10,19 +10,21 @@
 
 #include "core/clock.h"
 #include "core/time_format.h"
+#include "gitlab/gitlab_types.h"
 #include "slack/message.h"
 
 namespace patbot::handlers {
 
 struct DigestEntry {
-  std::string account;
+  std::string account;           // the service account's username, or the project's / group's full path
   std::string tokenName;
   int64_t tokenId = 0;
   Date expiresAt;
   int daysLeft = 0;              // negative once expired (days from 00:00 UTC)
-  bool noReplacement = false;    // expired, and no active token of the same name on the account
+  bool noReplacement = false;    // expired, and no active token of the same name on the same owner
   std::string issueLabel;        // "sec/team#263" ("" = no tracking issue)
   std::string issueUrl;          // link for issueLabel ("" = none known)
+  gitlab::TokenKind kind = gitlab::TokenKind::kPersonal;   // whose token: a service account, project or group
 };
 
 // Set when the figures come from an older snapshot because the latest scan failed.
@@ -35,12 +37,14 @@ struct DigestStaleness {
 // "expired 3 days ago".
 std::string expiryPhrase(int daysLeft, Date expiresAt);
 
-// One mrkdwn line: "`account / name` (id 101) expired yesterday (2026-02-28) — *no replacement* —
-// tracking issue <url|sec/team#263>". Names, the issue label and url are escaped (slack::codeSpan,
-// slack::link); so are they in the messages' `text` and the staleness reason.
+// One mrkdwn line: "`account / name` (id 101) expired yesterday (2026-02-28) *(no replacement)* —
+// tracking issue <url|sec/team#263>"; a project or group token is "`project sec/app · name` (id 7) …"
+// (handlers/token_naming.h tokenLabel). Names, paths, the issue label and url are escaped
+// (slack::codeSpan, slack::link); so are they in the messages' `text` and the staleness reason.
 std::string digestLine(const DigestEntry& entry);
 
-// The digest: header "N service account tokens need attention", a warning when `stale` is set,
+// The digest: header "N service account tokens need attention" when every entry is a personal
+// token, else "N tokens need attention" ("1 … needs"), a warning when `stale` is set,
 // then one section per entry with a Rotate button (kDigestRotateAction of rotation_messages.h,
 // value = the token id), split into several messages only when one
 // would exceed slack::kMaxBlocksPerMessage blocks or `maxMessageChars` characters of text.

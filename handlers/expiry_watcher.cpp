@@ -22,7 +22,8 @@ constexpr const char* kExpiredThreshold = "expired";
 
 double epochSeconds(TimePoint t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); }
 
-// True when another unrevoked, unexpired token of the same name on the account outlives `t`.
+// True when another unrevoked, unexpired token of the same name on the same owner (`account`: a
+// service account, project or group) outlives `t`.
 bool replaced(const gitlab::AccountTokens& account, const gitlab::AccessToken& t, Date today) {
   return std::any_of(account.tokens.begin(), account.tokens.end(), [&](const gitlab::AccessToken& o) {
     if (o.id == t.id || o.revoked || o.name != t.name) return false;
@@ -64,8 +65,8 @@ ExpiryWatcher::ExpiryWatcher(gitlab::GitLabApi& gitlab, storage::WatcherStore& s
       return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
     };
   }
-  metrics_.declareGauge(kExpiryGauge, "Expiry of each unrevoked service-account token (00:00 UTC of expires_at).");
-  metrics_.declareGauge(kDaysGauge, "Whole days until each unrevoked service-account token expires (negative once expired).");
+  metrics_.declareGauge(kExpiryGauge, "Expiry of each unrevoked token (00:00 UTC of expires_at).");
+  metrics_.declareGauge(kDaysGauge, "Whole days until each unrevoked token expires (negative once expired).");
   metrics_.declareHistogram(kScanDuration, "Duration of the watcher's GitLab inventory scans.",
                             {0.5, 1, 2.5, 5, 10, 30, 60, 120, 300});
   metrics_.declareGauge(kLastScan, "Time of the last complete watcher scan.");
@@ -149,7 +150,7 @@ ScanReport ExpiryWatcher::scan() {
     if (newlyCrossed.empty()) continue;
     for (const auto& t : newlyCrossed) newPairs.push_back({c.token.id, t});
     entries.push_back(DigestEntry{c.account.username, c.token.name, c.token.id, *c.token.expiresAt, c.daysLeft,
-                                  c.noReplacement, c.issueLabel, c.issueUrl});
+                                  c.noReplacement, c.issueLabel, c.issueUrl, c.account.kind});
   }
   report.newlyAnnounced = static_cast<int>(entries.size());
 
@@ -188,8 +189,8 @@ std::vector<ExpiryWatcher::Candidate> ExpiryWatcher::candidates(const gitlab::In
     }
   }
   std::sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) {
-    return std::tie(a.daysLeft, a.account.username, a.token.name, a.token.id) <
-           std::tie(b.daysLeft, b.account.username, b.token.name, b.token.id);
+    return std::tie(a.daysLeft, a.account.username, a.account.kind, a.token.name, a.token.id) <
+           std::tie(b.daysLeft, b.account.username, b.account.kind, b.token.name, b.token.id);
   });
   return out;
 }
@@ -242,7 +243,7 @@ bool ExpiryWatcher::ensureTrackingIssue(Candidate& c, bool mayCallGitLab, int* o
     return true;
   }
   if (!mayCallGitLab) return false;
-  const std::string title = trackingIssueTitle(c.account.username, c.token.name, c.token.id);
+  const std::string title = trackingIssueTitle(c.account, c.token.name, c.token.id);
   gitlab::IssueQuery query;
   query.labels = {kTrackingLabel};
   query.search = fmt::format("(id {})", c.token.id);
@@ -258,7 +259,7 @@ bool ExpiryWatcher::ensureTrackingIssue(Candidate& c, bool mayCallGitLab, int* o
   if (!issue) {
     const TokenPolicy* policy = policy_.tokenFor(c.account.username, c.token.name);
     gitlab::IssueSpec spec{title,
-                           trackingIssueDescription(c.account.username, c.token, c.daysLeft, policy, policy_),
+                           trackingIssueDescription(c.account, c.token, c.daysLeft, policy, policy_),
                            {kTrackingLabel}};
     auto created = gitlab_.createIssue(project, spec);
     if (!created) {
@@ -283,7 +284,11 @@ void ExpiryWatcher::updateTokenGauges(const gitlab::Inventory& inventory) {
   for (const auto& entry : inventory.accounts) {
     for (const auto& t : entry.tokens) {
       if (t.revoked || !t.expiresAt) continue;
-      Labels labels{{"account", entry.account.username}, {"token_name", t.name}, {"token_id", std::to_string(t.id)}};
+      // kind: personal, project or group; account: the username, or the project's / group's full path.
+      Labels labels{{"kind", gitlab::tokenKindName(entry.account.kind)},
+                    {"account", entry.account.username},
+                    {"token_name", t.name},
+                    {"token_id", std::to_string(t.id)}};
       // Straight from days (never through nanoseconds, which end in 2262).
       metrics_.set(kExpiryGauge, labels, std::chrono::duration<double>(t.expiresAt->time_since_epoch()).count());
       metrics_.set(kDaysGauge, labels, static_cast<double>((*t.expiresAt - today).count()));

@@ -1,25 +1,30 @@
-// ExpiryWatcher: finds expiring service-account tokens before they break anything (issue 4).
+// ExpiryWatcher: finds expiring tokens before they break anything (issue 4): service accounts'
+// personal tokens, project and group access tokens alike (issue 16), each named in warnings,
+// digests and issues with its kind ("project sec/app · deploy-token"; personal tokens as ever,
+// "inventory-bot / registry").
 //
 // One scan (runOnce): gitlab.inventory(); on success the result is saved in the CachedInventory
-// (memory and SQLite, shared with `/pat status`) and the per-token gauges are rebuilt; on failure
-// the scan error is counted and the cache's last complete scan is used instead, marked stale in
-// the digest (a token is never reported missing because a scan failed). For every unrevoked token
-// that has not been rotated (no active token of the same name on the account with a later
-// expiry), each warn_days threshold it has reached, and "expired", is announced once (remembered
-// in SQLite across restarts): all newly crossed tokens of a scan go into one digest
-// (digestMessages), queued in the OutboxNotifier together with the record of their announcement,
-// and posted when the scan ends. Without a notification channel, notices go to the log only.
-// Delivery (order, retries with back-off, never twice) is the OutboxNotifier's.
+// (memory and SQLite, shared with `/pat status`) and the per-token gauges are rebuilt (labels
+// kind, account — the username, or the project's / group's full path — token_name, token_id); on
+// failure the scan error is counted and the cache's last complete scan is used instead, marked
+// stale in the digest (a token is never reported missing because a scan failed). For every
+// unrevoked token that has not been rotated (no active token of the same name on the same owner
+// with a later expiry), each warn_days threshold it has reached, and "expired", is announced once
+// (remembered by token id in SQLite across restarts): all newly crossed tokens of a scan go into
+// one digest (digestMessages), queued in the OutboxNotifier together with the record of their
+// announcement, and posted when the scan ends. Without a notification channel, notices go to the
+// log only. Delivery (order, retries with back-off, never twice) is the OutboxNotifier's.
 //
 // With [watch] tracking_project set, a token crossing a threshold gets one open GitLab issue
-// (label pat-expiry): an open one found by title is reused, else one is created; it is remembered
-// in TrackingIssues (the object the RotationEngine closes issues through), so a restart never
-// opens a second. With auto_rotate_days_before > 0, a token with a [[token]] entry naming
-// consumers is rotated through the RotationEngine, as actor "watcher", once within that many
-// days of expiry (request key "watcher:<id>:<UTC date>"), and the result is announced; tokens
-// without consumers are only warned about. A scan on stale data (GitLab failing) neither looks
-// for or opens issues nor rotates: it only announces (linking issues it already remembers), and
-// later scans catch up.
+// (label pat-expiry): an open one found by title (trackingIssueTitle: kind, owner, name and token
+// id, so a project's token and a service account's of the same name never share one) is reused,
+// else one is created; it is remembered by token id in TrackingIssues (the object the
+// RotationEngine closes issues through), so a restart never opens a second. With
+// auto_rotate_days_before > 0, a token with a [[token]] entry naming consumers is rotated through
+// the RotationEngine, as actor "watcher", once within that many days of expiry (request key
+// "watcher:<id>:<UTC date>"), and the result is announced; tokens without consumers are only
+// warned about. A scan on stale data (GitLab failing) neither looks for or opens issues nor
+// rotates: it only announces (linking issues it already remembers), and later scans catch up.
 //
 // Threading: runOnce() may be called from any thread; scans never overlap (a second runOnce
 // waits for the first). start() runs a background thread: a scan at once, then every

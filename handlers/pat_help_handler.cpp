@@ -17,7 +17,8 @@ slack::Message helpMessage(const std::string& command, const std::vector<UsageLi
   m.blocks.push_back(slack::header("patbot: GitLab service-account tokens"));
   m.blocks.push_back(slack::section(body));
   m.blocks.push_back(slack::context(
-      {"TOKEN is a token id or ACCOUNT/NAME; quote names with spaces: inventory-bot/\"Deploy token\""}));
+      {"TOKEN is a token id, ACCOUNT/NAME, project:PATH/NAME or group:PATH/NAME; quote names with spaces: "
+       "inventory-bot/\"Deploy token\""}));
   return m;
 }
 

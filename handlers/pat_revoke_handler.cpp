@@ -14,7 +14,7 @@ Result<Prepared> PatRevokeHandler::prepare(const CommandRequest& request) {
     if (!token.empty()) return Error::make(ErrorKind::kInvalidInput, "one TOKEN please (quote a name with spaces)");
     token = a;
   }
-  if (token.empty()) return Error::make(ErrorKind::kInvalidInput, "which token? Give a token id or ACCOUNT/NAME");
+  if (token.empty()) return Error::make(ErrorKind::kInvalidInput, fmt::format("which token? Give {}", kTokenForms));
   Prepared p;
   p.target = token;
   p.ack = slack::textMessage(":hourglass_flowing_sand: Looking up the token…");

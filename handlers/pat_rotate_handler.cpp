@@ -33,7 +33,7 @@ Result<RotateArgs> parseRotateArgs(const std::vector<std::string>& args) {
       out.token = a;
     }
   }
-  if (out.token.empty()) return Error::make(ErrorKind::kInvalidInput, "which token? Give a token id or ACCOUNT/NAME");
+  if (out.token.empty()) return Error::make(ErrorKind::kInvalidInput, fmt::format("which token? Give {}", kTokenForms));
   return out;
 }
 

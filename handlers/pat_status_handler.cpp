@@ -66,7 +66,7 @@ Result<Prepared> PatStatusHandler::prepare(const CommandRequest& request) {
   auto filter = parseStatusArgs(request.args);
   if (!filter) return filter.error();
   Prepared p;
-  p.ack = slack::textMessage(":hourglass_flowing_sand: Asking GitLab for the service-account tokens…");
+  p.ack = slack::textMessage(":hourglass_flowing_sand: Asking GitLab for the tokens…");
   p.target = filter->query;
   p.work = [this, f = *filter] { return run(f); };
   return p;

@@ -1,7 +1,8 @@
 // `/pat status [QUERY] [--expiring DAYS] [--all]`: acks at once, then posts the table of every
-// service account's tokens in the channel through the response_url. The tokens come from the
-// expiry watcher's last scan (CachedInventory::reusable()) when it is younger than
-// kCachedInventoryMaxAge (the footer says how old), else from GitLab.
+// watched token (service accounts' personal tokens, project and group access tokens) in the channel
+// through the response_url; QUERY is StatusFilter::query. The tokens come from the expiry
+// watcher's last scan (CachedInventory::reusable()) when it is younger than kCachedInventoryMaxAge
+// (the footer says how old), else from GitLab.
 #pragma once
 
 #include <chrono>

@@ -4,30 +4,18 @@
 
 #include <fmt/format.h>
 
+#include "handlers/token_naming.h"
 #include "slack/terminal_renderer.h"
+#include "slack/utf8.h"
 
 namespace patbot::handlers {
 namespace {
 
-std::string joinScopes(const std::vector<std::string>& scopes) {
-  std::string out;
-  for (const auto& s : scopes) {
-    if (!out.empty()) out += ',';
-    out += s;
-  }
-  return out.empty() ? "-" : out;
-}
-
-std::vector<std::string> rowCells(const StatusRow& r) {
-  return {r.account,
-          r.tokenName,
-          std::to_string(r.tokenId),
-          joinScopes(r.scopes),
-          r.expiresAt ? formatDate(*r.expiresAt) : "never",
-          r.daysLeft ? std::to_string(*r.daysLeft) : "-",
-          r.lastUsedAt ? formatDate(utcDay(*r.lastUsedAt)) : "never",
-          tokenStateName(r.state)};
-}
+// Column clips in Slack, in code points (the terminal shows cells whole).
+constexpr std::size_t kOwnerWidth = 24;          // a service account's username
+constexpr std::size_t kResourceOwnerWidth = 40;  // "project " and a full path
+constexpr std::size_t kTokenWidth = 40;
+constexpr std::size_t kScopesWidth = 24;
 
 size_t codePoints(const std::string& s) {
   size_t n = 0;
@@ -37,11 +25,65 @@ size_t codePoints(const std::string& s) {
   return n;
 }
 
+bool allPersonal(const std::vector<StatusRow>& rows) {
+  return std::all_of(rows.begin(), rows.end(),
+                     [](const StatusRow& r) { return r.kind == gitlab::TokenKind::kPersonal; });
+}
+
+// "api,read_api", and " · Maintainer" for a project or group token. With `width`, the scopes are
+// clipped so that the whole fits and the role stays visible.
+std::string scopesCell(const StatusRow& r, size_t width) {
+  std::string scopes;
+  for (const auto& s : r.scopes) {
+    if (!scopes.empty()) scopes += ',';
+    scopes += s;
+  }
+  if (scopes.empty()) scopes = "-";
+  if (!r.accessLevel) return scopes;   // tableMessages clips it like any cell
+  const std::string role = " \xC2\xB7 " + gitlab::accessLevelName(*r.accessLevel);
+  if (width && codePoints(scopes) + codePoints(role) > width && width > codePoints(role) + 1) {
+    scopes = slack::utf8::clipCodePoints(scopes, width - codePoints(role));
+  }
+  return scopes + role;
+}
+
+// `scopesWidth` 0: cells whole.
+std::vector<std::string> rowCells(const StatusRow& r, size_t scopesWidth) {
+  return {ownerLabel(r.kind, r.account),
+          r.tokenName,
+          std::to_string(r.tokenId),
+          scopesCell(r, scopesWidth),
+          r.expiresAt ? formatDate(*r.expiresAt) : "never",
+          r.daysLeft ? std::to_string(*r.daysLeft) : "-",
+          r.lastUsedAt ? formatDate(utcDay(*r.lastUsedAt)) : "never",
+          tokenStateName(r.state)};
+}
+
+slack::Table buildTable(const std::vector<StatusRow>& rows, size_t scopesWidth) {
+  const bool personal = allPersonal(rows);
+  slack::Table t;
+  t.columns = {personal ? "account" : "owner", "token", "id", "scopes", "expires", "days left", "last used", "state"};
+  t.maxWidths = {personal ? kOwnerWidth : kResourceOwnerWidth, kTokenWidth, 0, kScopesWidth, 0, 0, 0, 0};
+  for (const auto& r : rows) t.rows.push_back(rowCells(r, scopesWidth));
+  return t;
+}
+
+std::string plural(int n, const char* one, const char* many) { return fmt::format("{} {}", n, n == 1 ? one : many); }
+
 }  // namespace
 
 std::string statusSummary(const StatusCounts& c, int expiringWindowDays) {
-  std::string s = fmt::format("{} token{} on {} service account{}", c.tokens, c.tokens == 1 ? "" : "s",
-                              c.accounts, c.accounts == 1 ? "" : "s");
+  std::vector<std::string> owners;
+  if (c.accounts || (!c.projects && !c.groups)) {
+    owners.push_back(plural(c.accounts, "service account", "service accounts"));
+  }
+  if (c.projects) owners.push_back(plural(c.projects, "project", "projects"));
+  if (c.groups) owners.push_back(plural(c.groups, "group", "groups"));
+  std::string s = plural(c.tokens, "token", "tokens") + " on ";
+  for (size_t i = 0; i < owners.size(); ++i) {
+    if (i > 0) s += i + 1 == owners.size() ? " and " : ", ";
+    s += owners[i];
+  }
   std::vector<std::string> parts;
   if (c.expired) parts.push_back(fmt::format("{} expired", c.expired));
   if (c.expiring) parts.push_back(fmt::format("{} expiring within {} days", c.expiring, expiringWindowDays));
@@ -51,28 +93,22 @@ std::string statusSummary(const StatusCounts& c, int expiringWindowDays) {
   return s;
 }
 
-slack::Table statusTable(const std::vector<StatusRow>& rows) {
-  slack::Table t;
-  t.columns = {"account", "token", "id", "scopes", "expires", "days left", "last used", "state"};
-  t.maxWidths = {24, 40, 0, 24, 0, 0, 0, 0};
-  for (const auto& r : rows) t.rows.push_back(rowCells(r));
-  return t;
-}
+slack::Table statusTable(const std::vector<StatusRow>& rows) { return buildTable(rows, kScopesWidth); }
 
 std::vector<slack::Message> statusMessages(const std::vector<StatusRow>& rows, int expiringWindowDays,
                                            const std::vector<std::string>& footer) {
   auto counts = countRows(rows);
   auto summary = statusSummary(counts, expiringWindowDays);
   if (rows.empty()) {
-    auto m = slack::textMessage("No service-account tokens match.", false);
+    auto m = slack::textMessage("No tokens match.", false);
     return {m};
   }
-  return slack::tableMessages("GitLab service-account tokens", summary, statusTable(rows), footer,
-                              /*ephemeral=*/false);
+  return slack::tableMessages(allPersonal(rows) ? "GitLab service-account tokens" : "GitLab access tokens", summary,
+                              statusTable(rows), footer, /*ephemeral=*/false);
 }
 
 std::string statusText(const std::vector<StatusRow>& rows) {
-  auto table = statusTable(rows);
+  auto table = buildTable(rows, /*scopesWidth=*/0);
   for (auto& row : table.rows) {
     for (auto& cell : row) {
       std::replace_if(cell.begin(), cell.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; }, ' ');

@@ -4,6 +4,9 @@
 #include <cctype>
 #include <set>
 #include <tuple>
+#include <utility>
+
+#include "handlers/token_naming.h"
 
 namespace patbot::handlers {
 namespace {
@@ -15,13 +18,16 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-bool matchesQuery(const std::string& account, const std::string& name, const std::string& query) {
+// StatusFilter::query's rule.
+bool matchesQuery(const StatusRow& row, const std::string& query) {
   if (query.empty()) return true;
-  std::string q = lower(query);
-  std::string a = lower(account);
-  std::string n = lower(name);
-  if (a.find(q) != std::string::npos || n.find(q) != std::string::npos) return true;
-  return (a + "/" + n).find(q) != std::string::npos;
+  const std::string q = lower(query);
+  for (const std::string& text : {row.tokenName, ownerLabel(row.kind, row.account),
+                                  tokenArgument(row.kind, row.account, row.tokenName),
+                                  row.account + "/" + row.tokenName}) {
+    if (lower(text).find(q) != std::string::npos) return true;
+  }
+  return false;
 }
 
 int urgencyRank(const StatusRow& row) { return row.state == TokenState::kRevoked ? 1 : 0; }
@@ -53,6 +59,7 @@ std::vector<StatusRow> statusRows(const gitlab::Inventory& inventory, Date today
     for (const auto& token : entry.tokens) {
       StatusRow row;
       row.account = entry.account.username;
+      row.kind = entry.account.kind;
       row.tokenName = token.name;
       row.tokenId = token.id;
       row.scopes = token.scopes;
@@ -60,8 +67,9 @@ std::vector<StatusRow> statusRows(const gitlab::Inventory& inventory, Date today
       if (token.expiresAt) row.daysLeft = static_cast<int>((*token.expiresAt - today).count());
       row.lastUsedAt = token.lastUsedAt;
       row.state = tokenState(token, today, expiringWindowDays);
+      row.accessLevel = token.accessLevel;
       if (row.state == TokenState::kRevoked && !filter.includeRevoked) continue;
-      if (!matchesQuery(row.account, row.tokenName, filter.query)) continue;
+      if (!matchesQuery(row, filter.query)) continue;
       if (filter.expiringWithinDays) {
         if (row.state == TokenState::kRevoked || !row.daysLeft ||
             *row.daysLeft > *filter.expiringWithinDays) {
@@ -74,7 +82,7 @@ std::vector<StatusRow> statusRows(const gitlab::Inventory& inventory, Date today
   std::sort(rows.begin(), rows.end(), [](const StatusRow& a, const StatusRow& b) {
     auto key = [](const StatusRow& r) {
       return std::make_tuple(urgencyRank(r), !r.expiresAt.has_value(),
-                             r.expiresAt.value_or(Date{}), r.account, r.tokenName, r.tokenId);
+                             r.expiresAt.value_or(Date{}), r.account, r.kind, r.tokenName, r.tokenId);
     };
     return key(a) < key(b);
   });
@@ -83,15 +91,20 @@ std::vector<StatusRow> statusRows(const gitlab::Inventory& inventory, Date today
 
 StatusCounts countRows(const std::vector<StatusRow>& rows) {
   StatusCounts c;
-  std::set<std::string> accounts;
+  std::set<std::pair<gitlab::TokenKind, std::string>> owners;
   for (const auto& r : rows) {
-    accounts.insert(r.account);
+    if (owners.insert({r.kind, r.account}).second) {
+      switch (r.kind) {
+        case gitlab::TokenKind::kPersonal: ++c.accounts; break;
+        case gitlab::TokenKind::kProject: ++c.projects; break;
+        case gitlab::TokenKind::kGroup: ++c.groups; break;
+      }
+    }
     ++c.tokens;
     if (r.state == TokenState::kExpired) ++c.expired;
     if (r.state == TokenState::kExpiring) ++c.expiring;
     if (r.state == TokenState::kRevoked) ++c.revoked;
   }
-  c.accounts = static_cast<int>(accounts.size());
   return c;
 }
 

@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "handlers/expiry_digest.h"
+#include "handlers/token_naming.h"
 
 namespace patbot::handlers {
 
@@ -26,16 +27,31 @@ std::string markdownCode(std::string_view text) {
   return pad ? fence + " " + body + " " + fence : fence + body + fence;
 }
 
-std::string trackingIssueTitle(const std::string& account, const std::string& tokenName, int64_t tokenId) {
-  return fmt::format("Service account token expiring: {} / {} (id {})", account, tokenName, tokenId);
+std::string trackingIssueTitle(const gitlab::TokenOwner& owner, const std::string& tokenName, int64_t tokenId) {
+  const char* what = owner.kind == gitlab::TokenKind::kPersonal ? "Service account token" : "Access token";
+  return fmt::format("{} expiring: {} (id {})", what, tokenLabel(owner, tokenName), tokenId);
 }
 
-std::string trackingIssueDescription(const std::string& account, const gitlab::AccessToken& token, int daysLeft,
+std::string trackingIssueDescription(const gitlab::TokenOwner& owner, const gitlab::AccessToken& token, int daysLeft,
                                      const TokenPolicy* entry, const Policy& policy) {
-  std::string out = "patbot found a service-account token that needs attention before something breaks.\n\n";
-  out += fmt::format("- Account: {}\n- Token: {} (id {})\n- Scopes: {}\n", markdownCode(account),
-                     markdownCode(token.name), token.id,
+  std::string out;
+  switch (owner.kind) {
+    case gitlab::TokenKind::kPersonal:
+      out = "patbot found a service-account token that needs attention before something breaks.\n\n";
+      out += fmt::format("- Account: {}\n", markdownCode(owner.username));
+      break;
+    case gitlab::TokenKind::kProject:
+      out = "patbot found a project access token that needs attention before something breaks.\n\n";
+      out += fmt::format("- Project: {}\n", markdownCode(owner.username));
+      break;
+    case gitlab::TokenKind::kGroup:
+      out = "patbot found a group access token that needs attention before something breaks.\n\n";
+      out += fmt::format("- Group: {}\n", markdownCode(owner.username));
+      break;
+  }
+  out += fmt::format("- Token: {} (id {})\n- Scopes: {}\n", markdownCode(token.name), token.id,
                      token.scopes.empty() ? std::string("none") : markdownCode(fmt::format("{}", fmt::join(token.scopes, ", "))));
+  if (token.accessLevel) out += fmt::format("- Role: {}\n", gitlab::accessLevelName(*token.accessLevel));
   if (token.expiresAt) out += fmt::format("- Expiry: {}\n", expiryPhrase(daysLeft, *token.expiresAt));
   std::vector<std::string> consumers;
   if (entry) {

@@ -50,7 +50,8 @@ TEST(WatcherE2e, ServeWarnsInTheChannelAndOpensTrackingIssues) {
   }
   EXPECT_EQ(tracking, 3);
   auto metrics = stack.get(stack.botUrl + "/metrics").body;
-  EXPECT_NE(metrics.find("patbot_token_days_remaining{account=\"deploy-bot\",token_name=\"registry\",token_id=\"103\"} 12"),
+  EXPECT_NE(metrics.find("patbot_token_days_remaining{kind=\"personal\",account=\"deploy-bot\",token_name=\"registry\","
+                         "token_id=\"103\"} 12"),
             std::string::npos)
       << metrics;
   EXPECT_TRUE(noSecretIn(stack, digest));

@@ -7,6 +7,7 @@
 
 #include "gitlab/gitlab_types.h"
 #include "handlers/pat_rotate_handler.h"
+#include "handlers/token_naming.h"
 #include "handlers/token_resolver.h"
 #include "slack/command_text.h"
 #include "tests/fuzz/fuzz_input.h"
@@ -34,6 +35,11 @@ const gitlab::Inventory& inventory() {
                              token(14, "dup")}});
     inv.accounts.push_back({{2, "deploy-bot", "Deploy"}, {token(20, "registry"), token(21, "")}});
     inv.accounts.push_back({{3, "empty-bot", "Empty"}, {}});
+    // Nested project paths and a group whose path starts them.
+    inv.accounts.push_back({{3, "a/b", "", gitlab::TokenKind::kProject}, {token(30, "c/x"), token(31, "y")}});
+    inv.accounts.push_back({{4, "a/b/c", "", gitlab::TokenKind::kProject}, {token(40, "x"), token(41, "z", true)}});
+    inv.accounts.push_back(
+        {{5, "a", "", gitlab::TokenKind::kGroup}, {token(50, "b/y"), token(51, "dup"), token(52, "dup")}});
     return inv;
   }();
   return kInventory;
@@ -50,8 +56,12 @@ void checkResolution(const std::string& text) {
   int64_t id = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
   const bool byId = ec == std::errc() && end == text.data() + text.size() && id == resolved->token.id;
-  const bool byName = resolved->account.username + "/" + resolved->token.name == text && !resolved->token.revoked;
-  fuzz::check(byId || byName, "a resolved token matches the text by id or by unrevoked ACCOUNT/NAME");
+  const bool byName = handlers::tokenArgument(resolved->account.kind, resolved->account.username,
+                                              resolved->token.name) == text &&
+                      !resolved->token.revoked;
+  fuzz::check(byId || byName,
+              "a resolved token matches the text by id or by unrevoked ACCOUNT/NAME, project:PATH/NAME or "
+              "group:PATH/NAME");
 }
 
 }  // namespace

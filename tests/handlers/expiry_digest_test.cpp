@@ -67,5 +67,46 @@ TEST(WatcherDigest, SplitsOnlyWhenAMessageWouldBeTooLarge) {
   EXPECT_EQ(buttons, 50u);
 }
 
+DigestEntry resourceEntry(gitlab::TokenKind kind, std::string path, int64_t id, int daysLeft,
+                          std::string name = "deploy-token") {
+  DigestEntry e = entry(id, daysLeft, std::move(name));
+  e.kind = kind;
+  e.account = std::move(path);
+  return e;
+}
+
+// A project or group token is named with its kind and full path, "·" between owner and name.
+TEST(WatcherDigest, LineNamesAProjectOrGroupTokenWithItsKind) {
+  using gitlab::TokenKind;
+  DigestEntry project = resourceEntry(TokenKind::kProject, "sec/app", 7, -1);
+  project.issueLabel = "sec/team#264";
+  EXPECT_EQ(digestLine(project),
+            "`project sec/app \xC2\xB7 deploy-token` (id 7) expired yesterday (2026-03-01) *(no replacement)* — "
+            "tracking issue sec/team#264");
+  EXPECT_EQ(digestLine(resourceEntry(TokenKind::kGroup, "sec/platform", 8, 3, "ci <bot>")),
+            "`group sec/platform \xC2\xB7 ci &lt;bot&gt;` (id 8) expires in 3 days (2026-03-05)");
+}
+
+// "service account tokens" while every entry is one; "tokens" once a project or group token is in.
+TEST(WatcherDigest, HeaderSaysTokensWhenKindsAreMixed) {
+  using gitlab::TokenKind;
+  auto mixed = digestMessages({entry(1, 3), resourceEntry(TokenKind::kProject, "sec/app", 7, 5),
+                               resourceEntry(TokenKind::kGroup, "sec", 8, -2, "ci")},
+                              std::nullopt);
+  ASSERT_EQ(mixed.size(), 1u);
+  EXPECT_EQ(mixed[0].blocks[0]["text"]["text"], "3 tokens need attention");
+  EXPECT_EQ(mixed[0].text,
+            "3 tokens need attention: deploy-bot / registry expires in 3 days (2026-03-05); project sec/app \xC2\xB7 "
+            "deploy-token expires in 5 days (2026-03-07); group sec \xC2\xB7 ci expired 2 days ago (2026-02-28)");
+  EXPECT_EQ(mixed[0].blocks[2]["accessory"]["value"], "7") << "the Rotate button names the id, whatever the kind";
+  EXPECT_EQ(mixed[0].blocks[3]["accessory"]["value"], "8");
+  auto one = digestMessages({resourceEntry(TokenKind::kProject, "sec/app", 7, 5)}, std::nullopt);
+  EXPECT_EQ(one[0].blocks[0]["text"]["text"], "1 token needs attention");
+  auto personal = digestMessages({entry(1, 3)}, std::nullopt);
+  EXPECT_EQ(personal[0].blocks[0]["text"]["text"], "1 service account token needs attention");
+  EXPECT_EQ(personal[0].text,
+            "1 service account token needs attention: deploy-bot / registry expires in 3 days (2026-03-05)");
+}
+
 }  // namespace
 }  // namespace patbot::handlers

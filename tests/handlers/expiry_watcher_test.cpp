@@ -14,6 +14,7 @@
 
 #include <sys/wait.h>
 
+#include "gitlab/forwarding_gitlab_api.h"
 #include "gitlab/rest_gitlab_api.h"
 #include "handlers/pat_status_handler.h"
 #include "handlers/rotation_messages.h"
@@ -83,6 +84,20 @@ class FaultyTransport final : public http::Transport {
   patbot::testing::FakeGitLabTransport inner_;
 };
 
+// The fake's inventory (service accounts) and, after it, the project and group owners a test puts
+// in `resources`: what GitLabApi::inventory() answers once projects and groups are watched (the
+// fake lists service accounts only). Every other call goes to the fake.
+class WithResources final : public gitlab::ForwardingGitLabApi {
+ public:
+  using ForwardingGitLabApi::ForwardingGitLabApi;
+  Result<gitlab::Inventory> inventory() override {
+    auto inv = inner().inventory();
+    if (inv) inv->accounts.insert(inv->accounts.end(), resources.begin(), resources.end());
+    return inv;
+  }
+  std::vector<gitlab::AccountTokens> resources;
+};
+
 // Token ids named by the Rotate buttons of `m`.
 std::vector<int64_t> rotateButtons(const slack::Message& m) {
   std::vector<int64_t> ids;
@@ -95,6 +110,15 @@ std::vector<int64_t> rotateButtons(const slack::Message& m) {
 }
 
 std::string allText(const slack::Message& m) { return m.text + "\n" + m.blocks.dump(); }
+
+// The mrkdwn of each digest entry (the sections with a Rotate button) of `m`, in order.
+std::vector<std::string> digestLines(const slack::Message& m) {
+  std::vector<std::string> lines;
+  for (const auto& b : m.blocks) {
+    if (b.contains("accessory")) lines.push_back(b["text"]["text"]);
+  }
+  return lines;
+}
 
 class WatcherTest : public ::testing::Test {
  protected:
@@ -118,6 +142,7 @@ class WatcherTest : public ::testing::Test {
   // `loseDatabase` deletes the SQLite files first (a restart with an empty volume).
   void restart(bool loseDatabase = false) {
     watcher_.reset();
+    withResources_.reset();
     engine_.reset();
     inventory_.reset();
     outbox_.reset();
@@ -144,8 +169,32 @@ class WatcherTest : public ::testing::Test {
     WatcherOptions wo;
     wo.notifyChannel = channel_;
     wo.tick = std::chrono::milliseconds(20);
-    watcher_ = std::make_unique<ExpiryWatcher>(*api_, *store_, *outbox_, *inventory_, *tracking_, engine_.get(), clock_,
-                                               policy_, metrics_, wo);
+    withResources_ = std::make_unique<WithResources>(*api_);
+    withResources_->resources = resources_;
+    watcher_ = std::make_unique<ExpiryWatcher>(*withResources_, *store_, *outbox_, *inventory_, *tracking_,
+                                               engine_.get(), clock_, policy_, metrics_, wo);
+  }
+
+  // A project or group token expiring `daysLeft` days from the clock's today.
+  gitlab::AccessToken resourceToken(int64_t id, std::string name, int daysLeft, int accessLevel = 40) const {
+    gitlab::AccessToken t;
+    t.id = id;
+    t.name = std::move(name);
+    t.scopes = {"api"};
+    t.active = daysLeft > 0;
+    t.expiresAt = utcDay(clock_.now()) + days(daysLeft);
+    t.accessLevel = accessLevel;
+    return t;
+  }
+
+  // Project sec/app (id 11, as the seed's deploy-bot user) with a "registry" expiring in 3 days
+  // while deploy-bot's own "registry" (103) lives to 12; an expired "deploy-token"; and "ci", which
+  // a later "ci" on the same project replaces. Group sec with a "deploy-token" expiring in 7 days.
+  std::vector<gitlab::AccountTokens> projectAndGroup() const {
+    return {{{11, "sec/app", "App", gitlab::TokenKind::kProject},
+             {resourceToken(9001, "registry", 3), resourceToken(9002, "deploy-token", -1), resourceToken(9003, "ci", 5),
+              resourceToken(9004, "ci", 300)}},
+            {{40, "sec", "Security", gitlab::TokenKind::kGroup}, {resourceToken(9005, "deploy-token", 7, 50)}}};
   }
 
   TokenPolicy inventoryPolicy(bool withIssue) const {
@@ -194,6 +243,8 @@ class WatcherTest : public ::testing::Test {
   std::unique_ptr<FaultyTransport> transport_;
   MetricsRegistry metrics_;
   std::unique_ptr<gitlab::RestGitLabApi> api_;
+  std::vector<gitlab::AccountTokens> resources_;   // project and group owners the watcher also sees
+  std::unique_ptr<WithResources> withResources_;
   Policy policy_;
   std::string channel_ = kChannel;
   RecordingNotifier slack_;
@@ -510,8 +561,9 @@ TEST_F(WatcherTest, MetricsExpositionIsValidAndMatchesTheFake) {
   for (const auto& t : state["tokens"]) {
     auto owner = accountOf.find(t["user_id"]);
     if (owner == accountOf.end()) continue;
-    std::string labels = "{account=\"" + owner->second + "\",token_name=\"" + t["name"].get<std::string>() +
-                         "\",token_id=\"" + std::to_string(t["id"].get<int64_t>()) + "\"}";
+    std::string labels = "{kind=\"personal\",account=\"" + owner->second + "\",token_name=\"" +
+                         t["name"].get<std::string>() + "\",token_id=\"" + std::to_string(t["id"].get<int64_t>()) +
+                         "\"}";
     if (t["revoked"].get<bool>()) {
       EXPECT_EQ(text.find(labels), std::string::npos) << "revoked token " << t["id"];
       continue;
@@ -534,6 +586,108 @@ TEST_F(WatcherTest, MetricsExpositionIsValidAndMatchesTheFake) {
   ASSERT_TRUE(api_->revokeToken({13, "renovate-bot", "Renovate"}, 108));
   ASSERT_TRUE(watcher_->runOnce().scanned);
   EXPECT_EQ(metrics_.render().find("token_id=\"108\""), std::string::npos);
+}
+
+// Project and group tokens are announced beside service accounts' tokens, named with their kind;
+// "replaced" looks at the same owner only: deploy-bot's later "registry" replaces nothing of
+// project sec/app, although the two owners share the id 11 and the name.
+TEST_F(WatcherTest, ProjectAndGroupTokensAreAnnouncedWithTheirKind) {
+  resources_ = projectAndGroup();
+  restart();
+  auto report = watcher_->runOnce();
+  ASSERT_TRUE(report.scanned) << report.error;
+  EXPECT_EQ(report.newlyAnnounced, 6);
+  ASSERT_EQ(slack_.posted.size(), 1u);
+  const slack::Message& digest = slack_.posted[0].second;
+  EXPECT_EQ(digest.blocks[0]["text"]["text"], "6 tokens need attention");
+  EXPECT_EQ(digestLines(digest),
+            (std::vector<std::string>{
+                "`backup-bot / nightly-backup` (id 106) expired yesterday (2026-03-01) *(no replacement)*",
+                "`project sec/app \xC2\xB7 deploy-token` (id 9002) expired yesterday (2026-03-01) *(no replacement)*",
+                "`project sec/app \xC2\xB7 registry` (id 9001) expires in 3 days (2026-03-05)",
+                std::string("`inventory-bot / ") + kInventoryName + "` (id 101) expires in 5 days (2026-03-07)",
+                "`group sec \xC2\xB7 deploy-token` (id 9005) expires in 7 days (2026-03-09)",
+                "`deploy-bot / registry` (id 103) expires in 12 days (2026-03-14)"}));
+  EXPECT_EQ(announcedSince(0), (std::map<int64_t, int>{{101, 1}, {103, 1}, {106, 1}, {9001, 1}, {9002, 1}, {9005, 1}}))
+      << "9003 has a replacement on its own project";
+
+  restart();
+  EXPECT_EQ(watcher_->runOnce().newlyAnnounced, 0) << "announced once, by token id, across a restart";
+  clock_.advance(days(2));   // 9001 expires tomorrow: its 1-day threshold, and nothing else is new
+  restart();
+  const size_t before = slack_.posted.size();
+  EXPECT_EQ(watcher_->runOnce().newlyAnnounced, 2);   // 9001 (1 day), 101 (3 days)
+  ASSERT_EQ(slack_.posted.size(), before + 1);
+  EXPECT_EQ(announcedSince(before), (std::map<int64_t, int>{{101, 1}, {9001, 1}}));
+  EXPECT_EQ(slack_.posted.back().second.blocks[0]["text"]["text"], "2 tokens need attention");
+}
+
+// Each token gets its own tracking issue: the project's "registry" and deploy-bot's "registry"
+// (owner id 11 both) are told apart by kind and id, and neither is opened twice, even after the
+// database is lost.
+TEST_F(WatcherTest, TrackingIssuesOfAProjectTokenAndAServiceAccountTokenNeverMix) {
+  policy_.watch.trackingProject = "sec/team";
+  resources_ = {{{11, "sec/app", "App", gitlab::TokenKind::kProject}, {resourceToken(9001, "registry", 3)}}};
+  restart();
+  EXPECT_EQ(watcher_->runOnce().issuesOpened, 4);   // 101, 103, 106, 9001
+  std::map<std::string, json> byTitle;   // the watcher's issues (the seed has others)
+  for (const auto& is : fakeIssues()) {
+    if (is["labels"] == json::array({"pat-expiry"})) byTitle[is["title"]] = is;
+  }
+  ASSERT_EQ(byTitle.size(), 4u);
+  const std::string projectTitle = "Access token expiring: project sec/app \xC2\xB7 registry (id 9001)";
+  const std::string accountTitle = "Service account token expiring: deploy-bot / registry (id 103)";
+  ASSERT_TRUE(byTitle.count(projectTitle)) << fakeIssues().dump();
+  ASSERT_TRUE(byTitle.count(accountTitle));
+  const json& project = byTitle[projectTitle];
+  EXPECT_NE(project["iid"], byTitle[accountTitle]["iid"]);
+  const std::string d = project["description"];
+  EXPECT_EQ(d.rfind("patbot found a project access token that needs attention before something breaks.\n\n"
+                    "- Project: `sec/app`\n- Token: `registry` (id 9001)\n- Scopes: `api`\n- Role: Maintainer\n",
+                    0),
+            0u)
+      << d;
+  EXPECT_NE(allText(slack_.posted.at(0).second).find("/sec/team/-/issues/" + std::to_string(project["iid"].get<int>())),
+            std::string::npos);
+
+  for (int day = 1; day <= 3; ++day) {
+    clock_.advance(days(1));
+    restart(/*loseDatabase=*/day >= 2);
+    EXPECT_EQ(watcher_->runOnce().issuesOpened, 0) << "day " << day;
+  }
+  EXPECT_EQ(fakeCalls("POST", "/projects/sec/team/issues"), 4);
+}
+
+// The gauges carry kind and, for a project or group token, its full path as the account.
+TEST_F(WatcherTest, MetricsLabelEveryTokenWithItsKind) {
+  resources_ = projectAndGroup();
+  resources_.push_back({{41, "sec/\"odd\"\npath", "", gitlab::TokenKind::kProject}, {resourceToken(9006, "x", 20)}});
+  restart();
+  ASSERT_TRUE(watcher_->runOnce().scanned);
+  const std::string text = metrics_.render();
+  const Date today = utcDay(clock_.now());
+  auto epoch = [&](int daysLeft) {
+    auto since = TimePoint(today + days(daysLeft)).time_since_epoch();
+    return std::to_string(std::chrono::duration_cast<seconds>(since).count());
+  };
+  for (const std::string line :
+       {"patbot_token_days_remaining{kind=\"project\",account=\"sec/app\",token_name=\"registry\",token_id=\"9001\"} 3\n",
+        "patbot_token_days_remaining{kind=\"project\",account=\"sec/app\",token_name=\"deploy-token\","
+        "token_id=\"9002\"} -1\n",
+        "patbot_token_days_remaining{kind=\"group\",account=\"sec\",token_name=\"deploy-token\",token_id=\"9005\"} 7\n",
+        "patbot_token_days_remaining{kind=\"personal\",account=\"deploy-bot\",token_name=\"registry\",token_id=\"103\"} 12\n",
+        "patbot_token_days_remaining{kind=\"project\",account=\"sec/\\\"odd\\\"\\npath\",token_name=\"x\","
+        "token_id=\"9006\"} 20\n"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << text;
+  }
+  EXPECT_NE(text.find("patbot_token_expiry_timestamp_seconds{kind=\"project\",account=\"sec/app\",token_name=\"registry\","
+                      "token_id=\"9001\"} " + epoch(3) + "\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("patbot_token_expiry_timestamp_seconds{kind=\"group\",account=\"sec\",token_name=\"deploy-token\","
+                      "token_id=\"9005\"} " + epoch(7) + "\n"),
+            std::string::npos)
+      << text;
 }
 
 TEST_F(WatcherTest, StatusUsesTheWatchersSnapshotWhileItIsFresh) {

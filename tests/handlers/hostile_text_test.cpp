@@ -156,6 +156,29 @@ gitlab::Inventory hostileInventory() {
   return inventory;
 }
 
+// A project token whose path and name come from GitLab: the owner column shows "project " + path.
+std::vector<StatusRow> hostileProjectRows() {
+  StatusRow r = hostileRows()[0];
+  r.kind = gitlab::TokenKind::kProject;
+  r.account = "sec/" + kHostile;
+  r.accessLevel = 40;
+  return {r};
+}
+
+// hostileInventory() and a project whose full path is kHostile (it holds '/') with a token named
+// kHostile.
+gitlab::Inventory hostileMixedInventory() {
+  gitlab::Inventory inventory = hostileInventory();
+  gitlab::AccountTokens project;
+  project.account = {7, kHostile, "", gitlab::TokenKind::kProject};
+  gitlab::AccessToken token;
+  token.id = 43;
+  token.name = kHostile;
+  project.tokens = {token};
+  inventory.accounts.push_back(project);
+  return inventory;
+}
+
 std::vector<Case> cases() {
   std::vector<Case> all;
   all.push_back({"plan", [] { return std::vector{planMessage(hostilePlan(), "c-1", false)}; }, kHostileEscaped, kHostile});
@@ -184,8 +207,15 @@ std::vector<Case> cases() {
                    plain.issueLabel = kHostile;
                    return digestMessages({e, plain}, DigestStaleness{TimePoint(kDay), "GitLab said " + kHostile});
                  }, kHostileEscaped, ""});
+  all.push_back({"watcher digest, project and group", [] {
+                   DigestEntry project{kHostile, kHostile, 43, kDay, 3, true, "", "", gitlab::TokenKind::kProject};
+                   DigestEntry group{"sec/" + kHostile, "registry", 44, kDay, -1, true, "", "", gitlab::TokenKind::kGroup};
+                   return digestMessages({project, group}, std::nullopt);
+                 }, kHostileEscaped, ""});
   all.push_back({"status", [] { return statusMessages(hostileRows(), 30, {"Checked today"}); },
                  slack::escapeText("a`b " + kHostile.substr(0, 30)), ""});
+  all.push_back({"status, project path", [] { return statusMessages(hostileProjectRows(), 30, {"Checked today"}); },
+                 slack::escapeText("project sec/" + kHostile.substr(0, 20)), ""});
   all.push_back({"table", [] {
                    slack::Table t{{"who", kHostile}, {{kHostile, "```" + kHostile + "```"}}, {}};
                    return slack::tableMessages("Audit trail", "1 entry", t, {}, true);
@@ -200,6 +230,17 @@ std::vector<Case> cases() {
                    EXPECT_FALSE(resolved);
                    return std::vector{slack::errorReply(":x: Cannot rotate:", resolved ? "" : resolved.error().message)};
                  }, slack::escapeText("\"<!channel> <https:\""), "\"<!channel> <https:\""});
+  all.push_back({"error: project not watched", [] {
+                   auto resolved = resolveToken(hostileMixedInventory(), "project:sec/" + kHostile + "/x");
+                   EXPECT_FALSE(resolved);
+                   return std::vector{slack::errorReply(":x: Cannot rotate:", resolved ? "" : resolved.error().message)};
+                 }, slack::escapeText("project sec/" + kHostile + " is not watched"), "project sec/" + kHostile});
+  all.push_back({"error: no such token of a project", [] {
+                   auto resolved = resolveToken(hostileMixedInventory(), "project:" + kHostile + "/nope");
+                   EXPECT_FALSE(resolved);
+                   return std::vector{slack::errorReply(":x: Cannot rotate:", resolved ? "" : resolved.error().message)};
+                 }, slack::escapeText("project " + kHostile + " has no unrevoked token named \"nope\" (it has \"" +
+                                      kHostile + "\")"), "(it has \"" + kHostile + "\")"});
   return all;
 }
 
@@ -238,9 +279,25 @@ TEST(HostileText, TrackingIssueShowsNamesAsCode) {
   token.name = "@all a`b\n\n# <script>";
   token.scopes = {"api"};
   Policy policy;
-  const std::string text = trackingIssueDescription("deploy-bot", token, 3, nullptr, policy);
+  const std::string text =
+      trackingIssueDescription({1, "deploy-bot", "", gitlab::TokenKind::kPersonal}, token, 3, nullptr, policy);
   EXPECT_NE(text.find("- Token: ``@all a`b  # <script>`` (id 41)\n"), std::string::npos) << text;
   EXPECT_EQ(text.find("\n# "), std::string::npos) << "a heading came out of the name:\n" << text;
+}
+
+// A project's path from GitLab is code in the issue too, in the Project line; the title names it as
+// it is (GitLab renders no markup in titles).
+TEST(HostileText, TrackingIssueShowsAProjectPathAsCode) {
+  gitlab::AccessToken token;
+  token.id = 43;
+  token.name = "deploy";
+  token.scopes = {"api"};
+  token.accessLevel = 40;
+  const gitlab::TokenOwner project{7, "sec/@all a`b\n\n# <script>", "", gitlab::TokenKind::kProject};
+  const std::string text = trackingIssueDescription(project, token, 3, nullptr, Policy{});
+  EXPECT_NE(text.find("- Project: ``sec/@all a`b  # <script>``\n- Token: `deploy` (id 43)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("- Role: Maintainer\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("\n# "), std::string::npos) << "a heading came out of the path:\n" << text;
 }
 
 // The CLI's status table: one line per token, no control character from outside.
@@ -251,6 +308,16 @@ TEST(HostileText, StatusTextKeepsOneLinePerToken) {
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3) << text;
   EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
   EXPECT_NE(text.find("a b\xEF\xBF\xBD[2J"), std::string::npos) << text;
+}
+
+// A project's path from GitLab is one cell of one line too, its controls neutralised.
+TEST(HostileText, StatusTextKeepsAProjectPathOnOneLine) {
+  auto rows = hostileProjectRows();
+  rows[0].account = "sec/a\nb\x1b[2J";
+  const std::string text = statusText(rows);
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3) << text;
+  EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+  EXPECT_NE(text.find("project sec/a b\xEF\xBF\xBD[2J"), std::string::npos) << text;
 }
 
 // The checker itself finds what the builders must not produce.

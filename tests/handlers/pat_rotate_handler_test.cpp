@@ -47,8 +47,10 @@ TEST(ParseRotateArgsTest, RefusesUnknownOptionsASecondTokenAndNoToken) {
   EXPECT_EQ(outcomeOf(parseRotateArgs({"101", "--force"})), "invalid_input: unknown option \"--force\"");
   EXPECT_EQ(outcomeOf(parseRotateArgs({"101", "102"})),
             "invalid_input: one TOKEN please, got \"101\" and \"102\" (quote a name with spaces)");
-  EXPECT_EQ(outcomeOf(parseRotateArgs({})), "invalid_input: which token? Give a token id or ACCOUNT/NAME");
-  EXPECT_EQ(outcomeOf(parseRotateArgs({"--yes"})), "invalid_input: which token? Give a token id or ACCOUNT/NAME");
+  EXPECT_EQ(outcomeOf(parseRotateArgs({})),
+            "invalid_input: which token? Give a token id, ACCOUNT/NAME, project:PATH/NAME or group:PATH/NAME");
+  EXPECT_EQ(outcomeOf(parseRotateArgs({"--yes"})),
+            "invalid_input: which token? Give a token id, ACCOUNT/NAME, project:PATH/NAME or group:PATH/NAME");
 }
 
 // --- PatRotateHandler -------------------------------------------------------------------------
@@ -229,7 +231,7 @@ TEST_F(PatRotateHandlerTest, AnUnknownIdIsAnErrorNamingIt) {
   EXPECT_EQ(out.outcome, "error");
   EXPECT_FALSE(out.tokenId);
   ASSERT_EQ(out.messages.size(), 1u);
-  EXPECT_EQ(out.messages[0].text.rfind(":x: Cannot rotate 999: no service-account token has id 999", 0), 0u)
+  EXPECT_EQ(out.messages[0].text.rfind(":x: Cannot rotate 999: no token patbot watches has id 999", 0), 0u)
       << out.messages[0].text;
 }
 

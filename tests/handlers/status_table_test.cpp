@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+
 #include "handlers/pat_status_handler.h"
 #include "handlers/status_format.h"
+#include "handlers/status_json.h"
 
 namespace patbot::handlers {
 namespace {
@@ -34,6 +38,28 @@ gitlab::Inventory sample() {
 }
 
 const Date kToday = day("2026-11-28");
+
+gitlab::AccessToken resourceToken(int64_t id, std::string name, std::optional<const char*> expires, int level,
+                                  std::vector<std::string> scopes = {"api"}) {
+  auto t = token(id, std::move(name), expires);
+  t.scopes = std::move(scopes);
+  t.accessLevel = level;
+  return t;
+}
+
+// sample() and, beside its three service accounts, projects sec/app (id 11, as deploy-bot's user
+// id) and sec/tools, and group sec, whose path starts theirs.
+gitlab::Inventory mixedSample() {
+  using gitlab::TokenKind;
+  gitlab::Inventory inv = sample();
+  inv.accounts.push_back({{11, "sec/app", "App", TokenKind::kProject},
+                          {resourceToken(7, "deploy-token", "2026-12-05", 40),
+                           resourceToken(8, "registry", "2027-02-01", 30, {"read_registry", "write_registry"})}});
+  inv.accounts.push_back({{12, "sec/tools", "Tools", TokenKind::kProject}, {resourceToken(9, "bot", std::nullopt, 20)}});
+  inv.accounts.push_back({{40, "sec", "Security", TokenKind::kGroup},
+                          {resourceToken(10, "deploy-token", "2026-11-30", 50, {"read_api"})}});
+  return inv;
+}
 
 TEST(TokenState, ExpiredFromMidnightOfExpiresAt) {
   EXPECT_EQ(tokenState(token(1, "a", "2026-11-28"), kToday, 30), TokenState::kExpired);
@@ -101,6 +127,138 @@ TEST(StatusFormat, SummaryAndTextTable) {
   EXPECT_NE(text.find("2026-12-03"), std::string::npos);
   EXPECT_NE(text.find("expired"), std::string::npos);
   EXPECT_NE(text.find("never"), std::string::npos);
+}
+
+// Today's rows, exactly: service-account tokens only.
+TEST(StatusFormat, PersonalRowsAsEver) {
+  auto rows = statusRows(sample(), kToday, 30, {});
+  EXPECT_EQ(statusText(rows),
+            R"(account        token                                               id  scopes  expires     days left  last used  state
+-------------  --------------------------------------------------  --  ------  ----------  ---------  ---------  --------
+deploy-bot     nightly                                             5   api     2026-11-28  0          never      expired
+inventory-bot  GitLab Security Service - Architecture - Inventory  1   api     2026-12-03  5          never      expiring
+deploy-bot     registry                                            3   api     2026-12-10  12         never      expiring
+docs-bot       pages                                               6   api     2027-06-01  185        never      ok
+deploy-bot     forever                                             4   api     never       -          never      ok
+)");
+}
+
+// A project or group token's row names the kind and the full path, and its role after the scopes.
+TEST(StatusFormat, ProjectAndGroupRowsNameTheirKindAndPath) {
+  auto rows = statusRows(mixedSample(), kToday, 30, {});
+  EXPECT_EQ(statusText(rows),
+            R"(owner              token                                               id  scopes                                    expires     days left  last used  state
+-----------------  --------------------------------------------------  --  ----------------------------------------  ----------  ---------  ---------  --------
+deploy-bot         nightly                                             5   api                                       2026-11-28  0          never      expired
+group sec          deploy-token                                        10  read_api · Owner                          2026-11-30  2          never      expiring
+inventory-bot      GitLab Security Service - Architecture - Inventory  1   api                                       2026-12-03  5          never      expiring
+project sec/app    deploy-token                                        7   api · Maintainer                          2026-12-05  7          never      expiring
+deploy-bot         registry                                            3   api                                       2026-12-10  12         never      expiring
+project sec/app    registry                                            8   read_registry,write_registry · Developer  2027-02-01  65         never      ok
+docs-bot           pages                                               6   api                                       2027-06-01  185        never      ok
+deploy-bot         forever                                             4   api                                       never       -          never      ok
+project sec/tools  bot                                                 9   api · Reporter                            never       -          never      ok
+)");
+  EXPECT_EQ(statusSummary(countRows(rows), 30),
+            "9 tokens on 3 service accounts, 2 projects and 1 group: 1 expired, 4 expiring within 30 days");
+}
+
+TEST(StatusFormat, SummaryCountsOnlyTheKindsPresent) {
+  StatusCounts c;
+  c.tokens = 2;
+  c.projects = 1;
+  EXPECT_EQ(statusSummary(c, 30), "2 tokens on 1 project: all fine");
+  c.groups = 2;
+  EXPECT_EQ(statusSummary(c, 30), "2 tokens on 1 project and 2 groups: all fine");
+  c.accounts = 1;
+  c.tokens = 1;
+  c.expired = 1;
+  EXPECT_EQ(statusSummary(c, 30), "1 token on 1 service account, 1 project and 2 groups: 1 expired");
+  EXPECT_EQ(statusSummary(StatusCounts{}, 30), "0 tokens on 0 service accounts");
+}
+
+// The same owner name under two kinds is two owners; the same project on two rows is one.
+TEST(StatusRows, OwnersAreCountedByKindAndPath) {
+  gitlab::Inventory inv;
+  inv.accounts.push_back({{1, "ops", "", gitlab::TokenKind::kPersonal}, {token(1, "a", "2027-06-01")}});
+  inv.accounts.push_back({{2, "ops", "", gitlab::TokenKind::kGroup},
+                          {resourceToken(2, "a", "2027-06-01", 50), resourceToken(3, "b", "2027-06-01", 50)}});
+  auto counts = countRows(statusRows(inv, kToday, 30, {}));
+  EXPECT_EQ(counts.accounts, 1);
+  EXPECT_EQ(counts.groups, 1);
+  EXPECT_EQ(counts.projects, 0);
+  EXPECT_EQ(statusSummary(counts, 30), "3 tokens on 1 service account and 1 group: all fine");
+}
+
+// QUERY matches a project's or group's path, the owner as shown, and the TOKEN forms.
+TEST(StatusRows, QueryMatchesPathsKindsAndTokenForms) {
+  auto ids = [](const std::string& query) {
+    StatusFilter f;
+    f.query = query;
+    std::vector<int64_t> out;
+    for (const auto& r : statusRows(mixedSample(), kToday, 30, f)) out.push_back(r.tokenId);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  EXPECT_EQ(ids("sec/app"), (std::vector<int64_t>{7, 8}));
+  EXPECT_EQ(ids("SEC/APP/deploy"), (std::vector<int64_t>{7}));
+  EXPECT_EQ(ids("project:sec/app/deploy-token"), (std::vector<int64_t>{7}));
+  EXPECT_EQ(ids("project sec/tools"), (std::vector<int64_t>{9}));
+  EXPECT_EQ(ids("group:sec/"), (std::vector<int64_t>{10}));
+  EXPECT_EQ(ids("group"), (std::vector<int64_t>{10}));
+  EXPECT_EQ(ids("project:"), (std::vector<int64_t>{7, 8, 9}));
+  EXPECT_EQ(ids("deploy-token"), (std::vector<int64_t>{7, 10}));
+  // "sec" is in three paths and in the name "GitLab Security Service - …".
+  EXPECT_EQ(ids("sec"), (std::vector<int64_t>{1, 7, 8, 9, 10}));
+  EXPECT_EQ(ids("deploy-bot/registry"), (std::vector<int64_t>{3})) << "ACCOUNT/NAME as before";
+  EXPECT_EQ(ids("registry"), (std::vector<int64_t>{3, 8}));
+}
+
+// In Slack the first column is "owner" (clipped at 40, not 24) once a project or group is in the
+// table, and a long scope list is clipped before the role, which stays.
+TEST(StatusFormat, SlackTableKeepsPathsAndRoles) {
+  auto mixed = statusTable(statusRows(mixedSample(), kToday, 30, {}));
+  EXPECT_EQ(mixed.columns[0], "owner");
+  EXPECT_EQ(mixed.maxWidths[0], 40u);
+  std::map<std::string, std::vector<std::string>> byId;
+  for (const auto& row : mixed.rows) byId[row[2]] = row;
+  EXPECT_EQ(byId["7"][0], "project sec/app");
+  EXPECT_EQ(byId["7"][3], "api \xC2\xB7 Maintainer");
+  EXPECT_EQ(byId["8"][3], "read_regist\xE2\x80\xA6 \xC2\xB7 Developer") << "24 code points, the role kept";
+  EXPECT_EQ(byId["10"][0], "group sec");
+  EXPECT_EQ(byId["10"][3], "read_api \xC2\xB7 Owner");
+  EXPECT_EQ(byId["1"][0], "inventory-bot");
+  EXPECT_EQ(byId["1"][3], "api");
+
+  auto personal = statusTable(statusRows(sample(), kToday, 30, {}));
+  EXPECT_EQ(personal.columns[0], "account");
+  EXPECT_EQ(personal.maxWidths[0], 24u);
+
+  auto messages = statusMessages(statusRows(mixedSample(), kToday, 30, {}), 30, {});
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].blocks[0]["text"]["text"], "GitLab access tokens");
+  EXPECT_EQ(statusMessages(statusRows(sample(), kToday, 30, {}), 30, {})[0].blocks[0]["text"]["text"],
+            "GitLab service-account tokens");
+  EXPECT_EQ(statusMessages({}, 30, {})[0].text, "No tokens match.");
+}
+
+// `patbot scan --json`: every token names its kind; a project or group token has its path as
+// "account" and its role as "access_level".
+TEST(StatusJson, RowsNameKindAndAccessLevel) {
+  StatusFilter f;
+  f.query = "deploy-token";
+  auto rows = statusRows(mixedSample(), kToday, 30, f);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(statusRowJson(rows[0]).dump(),
+            R"({"access_level":50,"account":"sec","days_left":2,"expires_at":"2026-11-30","kind":"group",)"
+            R"("last_used_at":null,"scopes":["read_api"],"state":"expiring","token_id":10,"token_name":"deploy-token"})");
+  EXPECT_EQ(statusRowJson(rows[1]).dump(),
+            R"({"access_level":40,"account":"sec/app","days_left":7,"expires_at":"2026-12-05","kind":"project",)"
+            R"("last_used_at":null,"scopes":["api"],"state":"expiring","token_id":7,"token_name":"deploy-token"})");
+  f.query = "forever";
+  EXPECT_EQ(statusRowJson(statusRows(mixedSample(), kToday, 30, f).at(0)).dump(),
+            R"({"access_level":null,"account":"deploy-bot","days_left":null,"expires_at":null,"kind":"personal",)"
+            R"("last_used_at":null,"scopes":["api"],"state":"ok","token_id":4,"token_name":"forever"})");
 }
 
 TEST(StatusFormat, ThreeThousandTokensSplitWithinSlackLimits) {

@@ -61,7 +61,7 @@ TEST_F(TokenOperationsTest, RevokingAnUnknownTokenSaysWhy) {
   auto out = operations_->runRevoke("999", "U0ALICE001", kRequestChannel);
   EXPECT_EQ(out.outcome, "error");
   ASSERT_EQ(out.messages.size(), 1u);
-  EXPECT_EQ(out.messages[0].text.rfind(":x: Cannot revoke 999: no service-account token has id 999", 0), 0u)
+  EXPECT_EQ(out.messages[0].text.rfind(":x: Cannot revoke 999: no token patbot watches has id 999", 0), 0u)
       << out.messages[0].text;
   EXPECT_FALSE(out.followUp);
 }
