@@ -35,6 +35,47 @@ bool checkSocketMode(const Config& c) {
 
 }  // namespace
 
+// One line per watched project and group: found, and what patbot's token may do with its access
+// tokens there (Maintainer on a project, Owner on a group, or an administrator). False when one
+// cannot be read or patbot may not manage its tokens.
+namespace {
+
+bool checkResources(gitlab::RestGitLabApi& api, const Policy& policy) {
+  bool ok = true;
+  for (const auto& r : policy.watchedResources()) {
+    const std::string named = fmt::format("{} {}", tokenKindName(r.kind), r.path);
+    auto resource = api.getResource(r.kind, r.path);
+    if (!resource) {
+      std::cout << fmt::format("{:<19}FAILED — {}\n", named + ":", resource.error().message);
+      ok = false;
+      continue;
+    }
+    auto access = api.callerAccess(*resource);
+    if (!access) {
+      std::cout << fmt::format("{:<19}FAILED — cannot read patbot's access: {}\n", named + ":", access.error().message);
+      ok = false;
+      continue;
+    }
+    const int need = r.kind == TokenKind::kGroup ? 50 : 40;
+    if (access->admin) {
+      std::cout << fmt::format("{:<19}patbot is an administrator: may list, rotate and replace its access tokens\n",
+                               named + ":");
+    } else if (access->level && *access->level >= need) {
+      std::cout << fmt::format("{:<19}patbot is {}: may list, rotate and replace its access tokens up to {}\n",
+                               named + ":", gitlab::accessLevelName(*access->level),
+                               gitlab::accessLevelName(*access->level));
+    } else {
+      std::cout << fmt::format("{:<19}FAILED — patbot is {}; managing its access tokens needs {}\n", named + ":",
+                               access->level ? gitlab::accessLevelName(*access->level) : "not a member",
+                               gitlab::accessLevelName(need));
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+}  // namespace
+
 int runCheckConfig(const EnvLookup& env) {
   auto config = loadConfig(ConfigNeeds::kGitLab, env);
   if (!config) return fail(config.error().message);
@@ -100,6 +141,7 @@ int runCheckConfig(const EnvLookup& env) {
                 << (refused ? ": set GITLAB_TOKEN to a token that has it" : " (not needed now: the admin API answered)")
                 << "\n";
     }
+    ok = checkResources(api, c.policy) && ok;
     if (!c.policy.watch.trackingProject.empty()) {
       auto project = api.getProject(c.policy.watch.trackingProject);
       if (!project) {

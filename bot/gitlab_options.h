@@ -19,6 +19,8 @@ inline gitlab::RestGitLabOptions gitlabOptions(const Config& config, const Clock
   options.requestDeadline = std::chrono::seconds(config.gitlabTimeoutSeconds);
   options.operationDeadline = std::chrono::milliseconds(config.gitlabTimeoutSeconds * 10000 / 3);
   options.clock = &clock;
+  // Projects and groups whose access tokens are watched (their [[token]] entries, [watch] lists).
+  for (const auto& r : config.policy.watchedResources()) options.resources.push_back({r.kind, r.path});
   return options;
 }
 

@@ -128,7 +128,7 @@ ScanReport ExpiryWatcher::scan() {
   std::vector<nlohmann::json> rotationMessages;
   std::vector<Candidate> remaining;
   for (auto& c : list) {
-    const TokenPolicy* policy = policy_.tokenFor(c.account.username, c.token.name);
+    const TokenPolicy* policy = policy_.tokenFor(c.account.kind, c.account.username, c.token.name);
     bool eligible = engine_ && !stale && policy_.watch.autoRotateDaysBefore > 0 &&
                     c.daysLeft <= policy_.watch.autoRotateDaysBefore && policy && hasConsumers(*policy);
     if (eligible) {
@@ -182,7 +182,7 @@ std::vector<ExpiryWatcher::Candidate> ExpiryWatcher::candidates(const gitlab::In
         c.noReplacement = true;   // replaced() found no active token of the same name
       }
       if (c.crossed.empty()) continue;
-      if (const TokenPolicy* p = policy_.tokenFor(c.account.username, t.name); p && p->trackingIssue) {
+      if (const TokenPolicy* p = policy_.tokenFor(c.account.kind, c.account.username, t.name); p && p->trackingIssue) {
         c.issueLabel = fmt::format("{}#{}", p->trackingIssue->project, p->trackingIssue->iid);
       }
       out.push_back(std::move(c));
@@ -257,7 +257,7 @@ bool ExpiryWatcher::ensureTrackingIssue(Candidate& c, bool mayCallGitLab, int* o
     if (i.state == "opened" && i.title == title) issue = i;
   }
   if (!issue) {
-    const TokenPolicy* policy = policy_.tokenFor(c.account.username, c.token.name);
+    const TokenPolicy* policy = policy_.tokenFor(c.account.kind, c.account.username, c.token.name);
     gitlab::IssueSpec spec{title,
                            trackingIssueDescription(c.account, c.token, c.daysLeft, policy, policy_),
                            {kTrackingLabel}};

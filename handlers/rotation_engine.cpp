@@ -8,6 +8,7 @@
 
 #include "handlers/rotation_preflight.h"
 #include "handlers/rotation_run.h"
+#include "handlers/token_naming.h"
 #include "handlers/token_resolver.h"
 #include "storage/audit_hash.h"
 
@@ -95,7 +96,7 @@ gitlab::TokenOwner ownerOf(const storage::RotationRecord& r) {
 
 std::string tokenTarget(const gitlab::TokenOwner& owner, const std::string& name) {
   if (owner.kind == TokenKind::kPersonal) return owner.username + "/" + name;
-  return owner.label() + " · " + name;
+  return tokenLabel(owner, name);
 }
 
 std::string oldTokenDiedBy(const RotationPlan& plan) {

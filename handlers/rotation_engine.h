@@ -153,6 +153,10 @@ struct EngineOptions {
   MetricsRegistry* metrics = nullptr;
 };
 
+// How a rotation names its token in messages and audit targets: "ACCOUNT/NAME" for a personal
+// token (as ever), "project PATH · NAME" / "group PATH · NAME" otherwise (token_naming.h).
+std::string tokenTarget(const gitlab::TokenOwner& owner, const std::string& name);
+
 class RotationEngine {
  public:
   RotationEngine(gitlab::GitLabApi& gitlab, storage::RotationJournal& journal, storage::AuditStore& audit,

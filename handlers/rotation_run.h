@@ -70,9 +70,6 @@ std::string variableLabel(const gitlab::VariableRef& v);
 RotationPlan planFromRecord(const storage::RotationRecord& record);
 // The owner the journal recorded (kind from the plan; personal for rotations journaled before kinds).
 gitlab::TokenOwner ownerOf(const storage::RotationRecord& record);
-// How a token is named in messages and audit targets: "ACCOUNT/NAME" for a personal token,
-// "project PATH · NAME" / "group PATH · NAME" otherwise.
-std::string tokenTarget(const gitlab::TokenOwner& owner, const std::string& name);
 // Why the old token is already dead, for sentences: "--immediate" or "GitLab's rotate".
 std::string oldTokenDiedBy(const RotationPlan& plan);
 

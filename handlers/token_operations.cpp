@@ -27,7 +27,7 @@ CommandOutput failed(const std::string& what, const Error& e) {
   return out;
 }
 
-std::string targetOf(const ResolvedToken& t) { return t.account.username + "/" + t.token.name; }
+std::string targetOf(const ResolvedToken& t) { return tokenTarget(t.account, t.token.name); }
 
 }  // namespace
 
