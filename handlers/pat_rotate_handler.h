@@ -1,4 +1,4 @@
-// `/pat rotate TOKEN [--expires-in DAYS] [--dry-run] [--immediate] [--yes] [--reveal]`:
+// `/pat rotate TOKEN [--expires-in DAYS] [--dry-run] [--immediate] [--yes] [--reveal] [--strategy rotate|replace]`:
 // the plan with Confirm / Cancel, or, when the dispatcher marks the request confirmed (--yes on a
 // command registered as mutating), the rotation itself. Operators only (the dispatcher checks).
 #pragma once
@@ -20,7 +20,7 @@ class PatRotateHandler final : public Command {
   Result<Prepared> prepare(const CommandRequest& request) override;
 
   static constexpr const char* kUsage =
-      "rotate TOKEN [--expires-in DAYS] [--dry-run] [--immediate] [--yes] [--reveal]";
+      "rotate TOKEN [--expires-in DAYS] [--dry-run] [--immediate] [--yes] [--reveal] [--strategy rotate|replace]";
 
  private:
   TokenOperations& ops_;

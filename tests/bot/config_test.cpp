@@ -610,6 +610,97 @@ TEST_F(ConfigTest, DuplicateTokenEntry) {
               HasSubstr("[[token]] a / n is listed twice"));
 }
 
+// Issue 16: project and group access tokens, their strategies, and watched resources.
+TEST_F(ConfigTest, TokenKindsStrategiesAndWatchedResources) {
+  setServeMinimum();
+  env_["PATBOT_CONFIG"] = dir_.write("patbot.toml", R"(
+[watch]
+projects = ["sec/app", "sec/app", 42]
+groups = ["sec"]
+[[token]]
+account = "a"
+name = "pat"
+[[token]]
+kind = "project"
+project = "sec/app"
+name = "deploy"
+[[token]]
+kind = "group"
+group = "platform"
+name = "deploy"
+strategy = "replace"
+[[token]]
+kind = "project"
+project = "sec/web"
+name = "deploy"
+strategy = "rotate"
+)");
+  auto r = load();
+  ASSERT_TRUE(r) << r.error().message;
+  const Policy& p = r->policy;
+  ASSERT_EQ(p.tokens.size(), 4u);
+  EXPECT_EQ(p.tokens[0].kind, TokenKind::kPersonal);
+  EXPECT_EQ(p.tokens[1].kind, TokenKind::kProject);
+  EXPECT_EQ(p.tokens[1].account, "sec/app");
+  EXPECT_FALSE(p.tokens[1].strategy);
+  EXPECT_EQ(p.tokens[2].kind, TokenKind::kGroup);
+  EXPECT_EQ(p.tokens[2].strategy, RotationStrategy::kReplace);
+  // Defaults: replace for personal tokens, rotate for project and group tokens.
+  EXPECT_EQ(p.strategyFor(TokenKind::kPersonal, "a", "pat"), RotationStrategy::kReplace);
+  EXPECT_EQ(p.strategyFor(TokenKind::kProject, "sec/app", "deploy"), RotationStrategy::kRotate);
+  EXPECT_EQ(p.strategyFor(TokenKind::kGroup, "platform", "deploy"), RotationStrategy::kReplace);
+  EXPECT_EQ(p.strategyFor(TokenKind::kProject, "sec/web", "deploy"), RotationStrategy::kRotate);
+  EXPECT_EQ(p.strategyFor(TokenKind::kGroup, "unlisted", "x"), RotationStrategy::kRotate);
+  // A project's entry is not a service account's of the same name, and the other way round.
+  EXPECT_EQ(p.tokenFor("sec/app", "deploy"), nullptr);
+  EXPECT_EQ(p.tokenFor(TokenKind::kProject, "sec/app", "deploy"), &p.tokens[1]);
+  EXPECT_EQ(p.watch.projects, (std::vector<std::string>{"sec/app", "42"}));
+  EXPECT_EQ(p.watch.groups, std::vector<std::string>{"sec"});
+  std::vector<std::string> watched;
+  for (const auto& w : p.watchedResources()) watched.push_back(std::string(tokenKindName(w.kind)) + " " + w.path);
+  EXPECT_EQ(watched, (std::vector<std::string>{"project sec/app", "group platform", "project sec/web", "project 42",
+                                               "group sec"}));
+}
+
+TEST_F(ConfigTest, TokenKindMistakesAreNamedWithTheirLine) {
+  const auto msg = policyError(R"([watch]
+projects = "sec/app"
+groups = [""]
+[[token]]
+kind = "deploy"
+name = "n"
+[[token]]
+kind = "project"
+account = "a"
+name = "n"
+[[token]]
+kind = "group"
+name = "n"
+strategy = "swap"
+[[token]]
+kind = "project"
+project = "p/q"
+name = "n"
+[[token]]
+kind = "project"
+project = "p/q"
+name = "n"
+[[token]]
+account = "p/q"
+name = "n"
+)");
+  EXPECT_THAT(msg, HasSubstr("patbot.toml:2: [watch] projects must be an array of full paths"));
+  EXPECT_THAT(msg, HasSubstr("patbot.toml:3: [watch] groups must be an array of full paths"));
+  EXPECT_THAT(msg, HasSubstr("patbot.toml:5: [[token]] kind must be \"personal\", \"project\" or \"group\""));
+  EXPECT_THAT(msg, HasSubstr("patbot.toml:9: [[token]] of kind \"project\" names its owner with project, not account"));
+  EXPECT_THAT(msg, HasSubstr("[[token]] needs project"));
+  EXPECT_THAT(msg, HasSubstr("[[token]] needs group"));
+  EXPECT_THAT(msg, HasSubstr("patbot.toml:14: [[token]] strategy must be \"rotate\" or \"replace\""));
+  EXPECT_THAT(msg, HasSubstr("[[token]] project p/q / n is listed twice"));
+  // A service account named like the project is another owner: not a duplicate.
+  EXPECT_THAT(msg, Not(HasSubstr("[[token]] p/q / n is listed twice")));
+}
+
 TEST_F(ConfigTest, EnvironmentAndPolicyProblemsTogether) {
   env_["GITLAB_URL"] = "https://g";
   env_["PATBOT_CONFIG"] = dir_.write("patbot.toml", "[watch]\nwarn_days = [1, 2]\n");
