@@ -97,7 +97,11 @@ TEST(DeployExampleConfig, LoadsWithTheBotsLoader) {
   auto config = loadConfig(ConfigNeeds::kLocal, lookupIn({{"PATBOT_CONFIG", exampleToml()}}));
   ASSERT_TRUE(config.ok()) << config.error().message;
 
-  ASSERT_EQ(config->policy.tokens.size(), 2u);
+  ASSERT_EQ(config->policy.tokens.size(), 4u);
+  EXPECT_EQ(config->policy.tokens[2].kind, TokenKind::kProject);
+  EXPECT_EQ(config->policy.tokens[2].account, "sec/app");
+  EXPECT_EQ(config->policy.tokens[3].kind, TokenKind::kGroup);
+  EXPECT_EQ(config->policy.strategyFor(TokenKind::kProject, "sec/app", "deploy-token"), RotationStrategy::kRotate);
   const TokenPolicy& inventory = config->policy.tokens[0];
   EXPECT_EQ(inventory.account, "inventory-bot");
   EXPECT_EQ(inventory.name, "GitLab Security Service - Architecture - Inventory");
@@ -202,7 +206,7 @@ TEST(DeployEnvExample, LoadsForServeWithSecretFiles) {
   EXPECT_EQ(config->gitlabUrl, "https://gitlab.example.com");
   EXPECT_EQ(config->gitlabGroup, "");
   EXPECT_EQ(config->logFormat, "json");
-  EXPECT_EQ(config->policy.tokens.size(), 2u);
+  EXPECT_EQ(config->policy.tokens.size(), 4u);
 }
 
 }  // namespace

@@ -124,7 +124,7 @@ TEST_F(PatRotateHandlerTest, UnconfirmedItShowsThePlanAndStoresWhatConfirmWouldR
   EXPECT_EQ(stored->requestedBy, "U0ALICE001");
   EXPECT_EQ(stored->channelId, kRequestChannel);
   EXPECT_EQ(stored->request,
-            (nlohmann::json{{"token_id", 101}, {"immediate", true}, {"reveal", false}, {"expires_in_days", 30}}));
+            (nlohmann::json{{"token_id", 101}, {"immediate", true}, {"reveal", false}, {"expires_in_days", 30}, {"strategy", "replace"}}));
 
   EXPECT_EQ(tokenCreates(), 0);
   EXPECT_FALSE(token(101)["revoked"].get<bool>());
