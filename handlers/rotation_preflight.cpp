@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "handlers/token_naming.h"
+
 namespace patbot::handlers {
 namespace {
 
@@ -78,10 +80,12 @@ Status preflightStrategy(gitlab::GitLabApi& gitlab, RotationPlan& plan, Date tod
   if (plan.strategy == RotationStrategy::kRotate) {
     if (isExpired(plan.oldToken, today)) {
       return Error::make(ErrorKind::kInvalidInput,
-                         fmt::format("{} expired on {}, and GitLab cannot rotate an expired token. Replace it instead "
-                                     "(--strategy replace): a new token{} is created and delivered. Nothing was changed.",
+                         fmt::format("{} expired on {}, and GitLab cannot rotate an expired token. Replace it instead: "
+                                     "`/pat rotate {} --strategy replace` creates a new token{} and delivers it. "
+                                     "Nothing was changed.",
                                      plan.target(), formatDate(*plan.oldToken.expiresAt),
-                                     resource ? " with a new bot user" : ""));
+                                     tokenArgument(plan.account.kind, plan.account.username, plan.oldToken.name),
+                                     resource ? " (with a new bot user)" : ""));
     }
     plan.notes.push_back(
         "Strategy rotate: GitLab's rotate keeps the token's user and its memberships and grants, but the old value "
