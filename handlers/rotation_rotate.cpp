@@ -263,6 +263,15 @@ void RotationEngine::recoverRotation(const storage::RotationRecord& r, std::vect
     case RotationState::kDelivered:
     case RotationState::kVerifying:
       return recoverDelivery(r, lines, /*delivered=*/true);
+    case RotationState::kVerified: {
+      // Delivered and verified; GitLab's rotate revoked the old token, so only the tracking
+      // issue was left (it stays open, as replace's recovery leaves it).
+      journaled(journal_.finish(r.id, RotationState::kCompleted));
+      count(RotationState::kCompleted);
+      lines.push_back(fmt::format("{}: finished after restart; new token {} was delivered and verified before it",
+                                  name, r.newTokenId.value_or(0)));
+      return;
+    }
     default:
       return;   // awaiting a decision, or finished
   }

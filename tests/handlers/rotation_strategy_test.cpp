@@ -497,6 +497,56 @@ TEST_F(RotationStrategyTest, ASecondLostAnswerStopsForAPersonWithoutAThirdRotate
   EXPECT_EQ(rotateCalls(), 2);
 }
 
+// --- restarts (every call: rotation_strategy_crash_sweep_test.cpp)
+
+// Killed after GitLab rotated, before its answer arrived: the value died with the process, so
+// recovery finds the successor, rotates it once more with patbot's own token and delivers that.
+TEST_F(RotationStrategyTest, ARestartAfterTheRotateRotatesTheSuccessorOnceMoreAndDelivers) {
+  crashAt("POST", "/access_tokens/201/rotate", /*afterEffect=*/true);
+  auto req = strategyRequest("project:ext/app/deploy-token");
+  auto plan = engine_->plan(req);
+  ASSERT_TRUE(plan) << plan.error().message;
+  EXPECT_THROW((void)engine_->execute(*plan, req, sink_), SimulatedCrash);
+  transport_->intercept = nullptr;
+  EXPECT_EQ(variableValue("APP_TOKEN"), kAppValue) << "a consumer on a dead token until recovery";
+  makeEngine();
+  auto lines = engine_->recover();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_TRUE(contains(lines[0], "rotated once more")) << lines[0];
+  EXPECT_EQ(rotateCalls(), 2);
+  auto record = journal_->findByRequestKey("strategy-1");
+  ASSERT_TRUE(record && *record);
+  EXPECT_EQ((*record)->state, RotationState::kCompleted) << lines[0];
+  ASSERT_TRUE((*record)->newTokenId);
+  auto fresh = token(*(*record)->newTokenId);
+  EXPECT_FALSE(fresh["revoked"].get<bool>());
+  EXPECT_EQ(fresh["user_id"], kAppBot);
+  EXPECT_EQ(variableValue("APP_TOKEN"), fresh["value"]);
+  EXPECT_EQ(gitlab_->activeTokensNamed(kAppTokenName), 1);
+}
+
+// Killed while closing the tracking issue, after delivery and verification: recovery finishes it
+// (it used to leave the rotation "verified" forever: recoverRotation had no case for it).
+TEST_F(RotationStrategyTest, ARestartAfterVerificationFinishesTheRotate) {
+  crashAt("POST", "/notes", /*afterEffect=*/false);
+  auto req = strategyRequest("101", RotationStrategy::kRotate);
+  auto plan = engine_->plan(req);
+  ASSERT_TRUE(plan) << plan.error().message;
+  EXPECT_THROW((void)engine_->execute(*plan, req, sink_), SimulatedCrash);
+  transport_->intercept = nullptr;
+  makeEngine();
+  auto lines = engine_->recover();
+  ASSERT_EQ(lines.size(), 1u);
+  auto record = journal_->findByRequestKey("strategy-1");
+  ASSERT_TRUE(record && *record);
+  EXPECT_EQ((*record)->state, RotationState::kCompleted) << lines[0];
+  EXPECT_EQ(rotateCalls(), 1);
+  EXPECT_EQ(variableValue("GITLAB_API_TOKEN"), token(*(*record)->newTokenId)["value"]);
+  auto open = journal_->unfinished();
+  ASSERT_TRUE(open);
+  EXPECT_TRUE(open->empty());
+}
+
 // --- decisions
 
 // Stopped at delivery, a rotate can only go forward (Retry) or be closed (Abandon): the old value
