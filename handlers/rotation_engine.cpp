@@ -530,9 +530,16 @@ bool RotationEngine::deliver(Run& run) {
       } else {
         // Some consumers already hold the new value: revoking it would break them.
         stopForDecision(run, kStepDeliver, {{"error", why}, {"updated", done}, {"previous_sha256", previousSha}});
-        run.result.summary = fmt::format(
-            "{}: updated {} but not {}. Both tokens are kept so nothing breaks; fix the variable and retry, or roll back.",
-            run.plan.target(), fmt::join(done, ", "), why);
+        // Strategy rotate or --immediate: the old token is dead, so there is no roll back (decisionsFor).
+        run.result.summary =
+            run.plan.immediate
+                ? fmt::format("{}: updated {} but not {}. The old token was already revoked ({}), so the new token "
+                              "(id {}) is kept as the only valid one: fix the variable, then Retry delivery.",
+                              run.plan.target(), fmt::join(done, ", "), why, oldTokenDiedBy(run.plan),
+                              run.created->token.id)
+                : fmt::format("{}: updated {} but not {}. Both tokens are kept so nothing breaks; fix the variable "
+                              "and retry, or roll back.",
+                              run.plan.target(), fmt::join(done, ", "), why);
       }
       return false;
     }

@@ -13,6 +13,7 @@
 #include "handlers/consumer_holdings.h"
 #include "handlers/rotation_engine.h"
 #include "handlers/rotation_run.h"
+#include "storage/audit_hash.h"
 
 namespace patbot::handlers {
 
@@ -129,6 +130,10 @@ bool RotationEngine::rotateAgain(Run& run, int64_t tokenId, const std::string& w
       started ? gitlab_.rotateToken(plan.account, tokenId, plan.newSpec.expiresAt)
               : Result<gitlab::CreatedToken>(Error::make(ErrorKind::kInternal, "the rotation journal cannot be written"));
   if (rotated) {
+    // The journal's replacement becomes the token just made, with its value's digest (recovery
+    // finds the value in a consumer by it); acceptNewToken's own record is then a no-op.
+    journaled(journal_.replaceNewToken(run.id, tokenId, rotated->token.id,
+                                       storage::sha256Hex(rotated->value.reveal())));
     audit(run, kStepRotateAgain, "ok", {{"of", tokenId}, {"why", why}});
     acceptNewToken(run, std::move(*rotated), kStepRotateAgain);
     return true;
@@ -258,6 +263,15 @@ void RotationEngine::recoverRotation(const storage::RotationRecord& r, std::vect
     case RotationState::kDelivered:
     case RotationState::kVerifying:
       return recoverDelivery(r, lines, /*delivered=*/true);
+    case RotationState::kVerified: {
+      // Delivered and verified; GitLab's rotate revoked the old token, so only the tracking
+      // issue was left (it stays open, as replace's recovery leaves it).
+      journaled(journal_.finish(r.id, RotationState::kCompleted));
+      count(RotationState::kCompleted);
+      lines.push_back(fmt::format("{}: finished after restart; new token {} was delivered and verified before it",
+                                  name, r.newTokenId.value_or(0)));
+      return;
+    }
     default:
       return;   // awaiting a decision, or finished
   }

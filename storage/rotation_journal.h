@@ -120,6 +120,12 @@ class RotationJournal {
   // kConflict (a second create for one request). kNotFound for an unknown id.
   Status setNewToken(int64_t id, int64_t newTokenId, const std::string& valueSha256 = "");
 
+  // Strategy rotate's one extra rotate (issue 16): GitLab's rotate turned the recorded replacement
+  // `from` (whose value was lost) into `to`, and revoked `from`; records `to` and the SHA-256 of
+  // its value in its place. Setting `to` again is a no-op; kConflict when the recorded
+  // replacement is neither `from` nor `to` (none recorded included). kNotFound for an unknown id.
+  Status replaceNewToken(int64_t id, int64_t from, int64_t to, const std::string& valueSha256);
+
   // Records when the old token may be revoked. kInvalidInput unless `rfc3339` parses as a
   // timestamp (it is stored normalised to UTC milliseconds); kNotFound for an unknown id.
   Status setRevokeAfter(int64_t id, const std::string& rfc3339);

@@ -332,6 +332,28 @@ TEST_F(StorageRotationJournalTest, TerminalStepThenFinishKeepsTheError) {
   mustBegin(planned("k2", 42));  // the token is free again
 }
 
+// Strategy rotate's extra rotate replaces the recorded replacement, and only that one.
+TEST_F(StorageRotationJournalTest, AReRotatedNewTokenReplacesTheRecordedOne) {
+  auto r = mustBegin(planned("k", 42));
+  auto none = journal_->replaceNewToken(r.id, 500, 501, "ab");
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().kind, ErrorKind::kConflict);
+  ASSERT_TRUE(journal_->setNewToken(r.id, 500));
+  auto other = journal_->replaceNewToken(r.id, 499, 501, "ab");
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().kind, ErrorKind::kConflict);
+  ASSERT_TRUE(journal_->replaceNewToken(r.id, 500, 501, "ab"));
+  EXPECT_TRUE(journal_->replaceNewToken(r.id, 500, 501, "ab")) << "again: a no-op";
+  EXPECT_TRUE(journal_->setNewToken(r.id, 501)) << "the same id: a no-op";
+  auto found = journal_->find(r.id);
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->newTokenId, 501);
+  EXPECT_EQ((*found)->newValueSha256, "ab");
+  auto unknown = journal_->replaceNewToken(9999, 1, 2, "");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().kind, ErrorKind::kNotFound);
+}
+
 TEST_F(StorageRotationJournalTest, NewTokenIsRecordedOnce) {
   auto r = mustBegin(planned("k", 42));
   ASSERT_TRUE(journal_->setNewToken(r.id, 500));
