@@ -153,7 +153,8 @@ struct FakeKubernetes::Impl {
     json list = json::array();
     for (const auto& [key, s] : secrets) {
       json values = json::object();
-      for (const auto& [k, v] : s.value("data", json::object()).items()) {
+      const json data = s.value("data", json::object());
+      for (const auto& [k, v] : data.items()) {
         std::string decoded;
         size_t bad = 0;
         base64Decode(v.get<std::string>(), decoded, bad);
@@ -258,8 +259,9 @@ http::Response FakeKubernetes::Impl::control(const http::Request& req) {
       if (it == secrets.end()) return reply(404, json{{"error", "no such secret"}});
       json& s = it->second;
       if (!s.contains("data") || !s["data"].is_object()) s["data"] = json::object();
-      for (const auto& [k, v] : body.value("data", json::object()).items()) s["data"][k] = v;
-      for (const auto& [k, v] : body.value("string_data", json::object()).items()) {
+      const json data = body.value("data", json::object()), stringData = body.value("string_data", json::object());
+      for (const auto& [k, v] : data.items()) s["data"][k] = v;
+      for (const auto& [k, v] : stringData.items()) {
         s["data"][k] = base64Encode(v.get<std::string>());
       }
       for (const auto& k : body.value("remove", json::array())) s["data"].erase(k.get<std::string>());

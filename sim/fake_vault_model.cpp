@@ -120,7 +120,8 @@ Model modelFromSeed(const json& seed, TimePoint now) {
     }
     m.secrets[key] = std::move(s);
   }
-  for (const auto& [name, rules] : seed.value("policies", json::object()).items()) {
+  const json policies = seed.value("policies", json::object());
+  for (const auto& [name, rules] : policies.items()) {
     Policy p;
     for (const auto& [path, caps] : rules.items()) {
       json holder{{"c", caps}};
