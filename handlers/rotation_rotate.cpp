@@ -13,6 +13,7 @@
 #include "handlers/consumer_holdings.h"
 #include "handlers/rotation_engine.h"
 #include "handlers/rotation_run.h"
+#include "storage/audit_hash.h"
 
 namespace patbot::handlers {
 
@@ -130,6 +131,10 @@ bool RotationEngine::rotateAgain(Run& run, int64_t tokenId, const std::string& w
               : Result<gitlab::CreatedToken>(Error::make(ErrorKind::kInternal, "the rotation journal cannot be written"));
   if (rotated) {
     audit(run, kStepRotateAgain, "ok", {{"of", tokenId}, {"why", why}});
+    // The journal owns `tokenId`, which this rotate just revoked: it must name its successor and
+    // that value's hash instead, or recovery would rotate a revoked token (reuse detection).
+    journaled(journal_.replaceRotatedNewToken(run.id, tokenId, rotated->token.id,
+                                              storage::sha256Hex(rotated->value.reveal())));
     acceptNewToken(run, std::move(*rotated), kStepRotateAgain);
     return true;
   }

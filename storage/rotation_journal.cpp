@@ -256,6 +256,28 @@ Status RotationJournal::setNewToken(int64_t id, int64_t newTokenId, const std::s
   });
 }
 
+Status RotationJournal::replaceRotatedNewToken(int64_t id, int64_t rotatedTokenId, int64_t newTokenId,
+                                               const std::string& valueSha256) {
+  return db_.writeTransaction(
+      fmt::format("recording the new token of rotation #{}", id),
+      [&](SQLite::Database& conn) -> Status {
+    auto current = selectById(conn, id);
+    if (!current) return notFound(id);
+    if (current->newTokenId != rotatedTokenId) {
+      return Error::make(ErrorKind::kConflict,
+                         fmt::format("rotation #{} records replacement token {}, not the rotated token {}", id,
+                                     current->newTokenId ? std::to_string(*current->newTokenId) : "none",
+                                     rotatedTokenId));
+    }
+    SQLite::Statement upd(conn,
+                          "UPDATE rotations SET new_token_id = ?, new_value_sha256 = ?, updated_at = ? "
+                          "WHERE id = ?");
+    bindValues(upd, newTokenId, valueSha256, formatTimestamp(clock_.now()), id);
+    upd.exec();
+    return okStatus();
+  });
+}
+
 Status RotationJournal::setRevokeAfter(int64_t id, const std::string& rfc3339) {
   auto when = parseTimestamp(rfc3339);
   if (!when) {

@@ -119,6 +119,10 @@ class RotationJournal {
   // Setting the same id again is a no-op; a different id when one is already recorded is
   // kConflict (a second create for one request). kNotFound for an unknown id.
   Status setNewToken(int64_t id, int64_t newTokenId, const std::string& valueSha256 = "");
+  // GitLab's rotate of the recorded new token `rotatedTokenId` made `newTokenId` (strategy
+  // rotate's one extra rotate, issue 16): records it and its value's SHA-256 in its place.
+  // kConflict when the rotation records no new token or another one; kNotFound for an unknown id.
+  Status replaceRotatedNewToken(int64_t id, int64_t rotatedTokenId, int64_t newTokenId, const std::string& valueSha256);
 
   // Records when the old token may be revoked. kInvalidInput unless `rfc3339` parses as a
   // timestamp (it is stored normalised to UTC milliseconds); kNotFound for an unknown id.

@@ -332,6 +332,24 @@ TEST_F(StorageRotationJournalTest, TerminalStepThenFinishKeepsTheError) {
   mustBegin(planned("k2", 42));  // the token is free again
 }
 
+TEST_F(StorageRotationJournalTest, ARotatedNewTokenIsReplacedByItsSuccessorOnly) {
+  auto r = mustBegin(planned("k", 42));
+  auto none = journal_->replaceRotatedNewToken(r.id, 500, 501, "ab");
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().kind, ErrorKind::kConflict);
+  ASSERT_TRUE(journal_->setNewToken(r.id, 500));
+  auto other = journal_->replaceRotatedNewToken(r.id, 499, 501, "ab");
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().kind, ErrorKind::kConflict);
+  ASSERT_TRUE(journal_->replaceRotatedNewToken(r.id, 500, 501, "ab"));
+  auto found = journal_->find(r.id);
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->newTokenId, 501);
+  EXPECT_EQ((*found)->newValueSha256, "ab");
+  EXPECT_TRUE(journal_->setNewToken(r.id, 501));   // acceptNewToken's own record: the same id
+  EXPECT_EQ(journal_->replaceRotatedNewToken(9999, 1, 2, "").error().kind, ErrorKind::kNotFound);
+}
+
 TEST_F(StorageRotationJournalTest, NewTokenIsRecordedOnce) {
   auto r = mustBegin(planned("k", 42));
   ASSERT_TRUE(journal_->setNewToken(r.id, 500));
