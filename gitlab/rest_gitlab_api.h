@@ -188,6 +188,9 @@ class RestGitLabApi final : public GitLabApi {
                        const std::function<Result<size_t>(const std::string&)>& consume);
   Result<std::vector<TokenOwner>> listAccountsIn(Operation& op);
   Result<std::vector<AccessToken>> listTokensIn(const TokenOwner& account, Operation& op);
+  // A resource's tokens could not be listed (401): the Error saying patbot's level there when it
+  // is below what managing them needs (Maintainer / Owner), else nullopt.
+  std::optional<Error> belowTokenManagers(const TokenOwner& resource);
   Result<TokenOwner> getResourceIn(TokenKind kind, const std::string& idOrPath, Operation& op);
   // GET /user, once per object (then cached).
   Result<CurrentUser> currentUserIn(Operation& op);

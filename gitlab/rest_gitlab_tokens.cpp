@@ -53,6 +53,17 @@ RotateRefusal rotateRefusal(int status, const std::string& body) {
 
 }  // namespace
 
+std::optional<Error> RestGitLabApi::belowTokenManagers(const TokenOwner& resource) {
+  auto access = callerAccess(resource);
+  const int need = resource.kind == TokenKind::kGroup ? 50 : 40;
+  if (!access || access->admin || (access->level && *access->level >= need)) return std::nullopt;
+  return Error::make(ErrorKind::kForbidden,
+                     "patbot's token is " + (access->level ? accessLevelName(*access->level) : std::string("not a member")) +
+                         " on " + resource.label() + "; managing " + tokenKindName(resource.kind) +
+                         " access tokens needs " + accessLevelName(need) + " or higher (GitLab answered 401 "
+                         "Unauthorized while listing them)");
+}
+
 Result<std::vector<AccessToken>> RestGitLabApi::listTokensIn(const TokenOwner& account, Operation& op) {
   const TokenRoute r = routes_.list(account);
   Call call;
@@ -61,7 +72,14 @@ Result<std::vector<AccessToken>> RestGitLabApi::listTokensIn(const TokenOwner& a
   call.what = "listing the tokens of " + ownerPhrase(account);
   std::vector<AccessToken> tokens;
   auto status = fetchAllPages(call, op, appendingTo(tokens, parseAccessTokens));
-  if (!status) return status.error();
+  if (!status) {
+    // GitLab answers a caller below Maintainer (project) / Owner (group) with a bare 401, which
+    // reads as a bad GITLAB_TOKEN: say the level instead when that is why.
+    if (status.error().kind == ErrorKind::kUnauthorized && account.kind != TokenKind::kPersonal) {
+      if (auto why = belowTokenManagers(account)) return *why;
+    }
+    return status.error();
+  }
   keepOnePerId(tokens);
   return tokens;
 }

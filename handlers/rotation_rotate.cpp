@@ -130,8 +130,9 @@ bool RotationEngine::rotateAgain(Run& run, int64_t tokenId, const std::string& w
       started ? gitlab_.rotateToken(plan.account, tokenId, plan.newSpec.expiresAt)
               : Result<gitlab::CreatedToken>(Error::make(ErrorKind::kInternal, "the rotation journal cannot be written"));
   if (rotated) {
-    // The journal's replacement becomes the token just made, with its value's digest (recovery
-    // finds the value in a consumer by it); acceptNewToken's own record is then a no-op.
+    // The journal's replacement becomes the token just made, with its value's digest: recovery
+    // finds the value in a consumer by it, and never rotates `tokenId` (revoked by this rotate)
+    // again, which would trip reuse detection. acceptNewToken's own record is then a no-op.
     journaled(journal_.replaceNewToken(run.id, tokenId, rotated->token.id,
                                        storage::sha256Hex(rotated->value.reveal())));
     audit(run, kStepRotateAgain, "ok", {{"of", tokenId}, {"why", why}});

@@ -240,9 +240,11 @@ json FakeGitLab::Impl::pipelineJson(const Ctx& ctx, const FakeProject& p, const 
   return j;
 }
 
+// Any member may read a project (GitLab: Guest and up); the others get the 403 of projectTarget.
 http::Response FakeGitLab::Impl::getProject(Ctx& ctx) {
-  FakeProject* p = nullptr;
-  if (auto err = projectTarget(ctx, &p)) return *err;
+  FakeProject* p = findProject(ctx.path["id"]);
+  if (!p) return messageError(404, "404 Project Not Found");
+  if (!ctx.admin && accessLevelOf(world_, ctx.user->id, {"project", p->id}) <= 0) return forbidden();
   return jsonResponse(200, {{"id", p->id},
                             {"path_with_namespace", p->path},
                             {"name", p->path.substr(p->path.rfind('/') + 1)},

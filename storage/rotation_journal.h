@@ -119,7 +119,6 @@ class RotationJournal {
   // Setting the same id again is a no-op; a different id when one is already recorded is
   // kConflict (a second create for one request). kNotFound for an unknown id.
   Status setNewToken(int64_t id, int64_t newTokenId, const std::string& valueSha256 = "");
-
   // Strategy rotate's one extra rotate (issue 16): GitLab's rotate turned the recorded replacement
   // `from` (whose value was lost) into `to`, and revoked `from`; records `to` and the SHA-256 of
   // its value in its place. Setting `to` again is a no-op; kConflict when the recorded

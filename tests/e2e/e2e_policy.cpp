@@ -15,7 +15,14 @@ std::string variableList(const char* ownerKey, const std::vector<PolicyVariable>
 }
 
 std::string tokenTable(const PolicyToken& t) {
-  std::string out = fmt::format("\n[[token]]\naccount = \"{}\"\nname = \"{}\"\n", t.account, t.name);
+  std::string out = "\n[[token]]\n";
+  if (t.kind == "personal") {
+    out += fmt::format("account = \"{}\"\n", t.account);
+  } else {
+    out += fmt::format("kind = \"{}\"\n{} = \"{}\"\n", t.kind, t.kind, t.account);
+  }
+  out += fmt::format("name = \"{}\"\n", t.name);
+  if (t.strategy) out += fmt::format("strategy = \"{}\"\n", *t.strategy);
   if (!t.ciVariables.empty()) out += "ci_variables = " + variableList("project", t.ciVariables) + "\n";
   if (!t.groupVariables.empty()) out += "group_variables = " + variableList("group", t.groupVariables) + "\n";
   if (t.verifyPipelineProject) {
@@ -41,6 +48,13 @@ PolicyToken tokenInProject(const std::string& account, const std::string& name, 
   return t;
 }
 
+PolicyToken resourceTokenInProject(const std::string& kind, const std::string& resource, const std::string& name,
+                                   const std::string& project, const std::string& key) {
+  PolicyToken t = tokenInProject(resource, name, project, key);
+  t.kind = kind;
+  return t;
+}
+
 std::string policyToml(const Policy& policy) {
   std::string out;
   if (!policy.operators.empty()) {
@@ -49,12 +63,20 @@ std::string policyToml(const Policy& policy) {
     out += "[access]\noperators = [" + quoted + "]\n";
   }
   if (policy.revokeGraceHours) out += fmt::format("\n[rotation]\nrevoke_grace_hours = {}\n", *policy.revokeGraceHours);
-  if (policy.trackingProject || policy.autoRotateDaysBefore) {
+  auto quotedList = [](const std::vector<std::string>& items) {
+    std::string list;
+    for (const auto& i : items) list += fmt::format("{}\"{}\"", list.empty() ? "" : ", ", i);
+    return "[" + list + "]";
+  };
+  if (policy.trackingProject || policy.autoRotateDaysBefore || !policy.watchProjects.empty() ||
+      !policy.watchGroups.empty()) {
     out += "\n[watch]\n";
     if (policy.trackingProject) out += fmt::format("tracking_project = \"{}\"\n", *policy.trackingProject);
     if (policy.autoRotateDaysBefore) {
       out += fmt::format("auto_rotate_days_before = {}\n", *policy.autoRotateDaysBefore);
     }
+    if (!policy.watchProjects.empty()) out += "projects = " + quotedList(policy.watchProjects) + "\n";
+    if (!policy.watchGroups.empty()) out += "groups = " + quotedList(policy.watchGroups) + "\n";
   }
   for (const auto& t : policy.tokens) out += tokenTable(t);
   return out;

@@ -28,7 +28,11 @@ struct PolicyVariable {
 
 // One [[token]] entry.
 struct PolicyToken {
+  // "personal" (account = a service account's username), "project" or "group" (account = the
+  // project's / group's full path, written as `project = ` / `group = `).
+  std::string kind = "personal";
   std::string account = "inventory-bot";
+  std::optional<std::string> strategy;          // "rotate" / "replace"; unset: not written
   std::string name = kInventoryTokenName;
   std::vector<PolicyVariable> ciVariables{{kInventoryProject, kInventoryProjectKey}};
   std::vector<PolicyVariable> groupVariables{{kInventoryGroup, kInventoryGroupKey}};
@@ -39,12 +43,17 @@ struct PolicyToken {
 // A token delivered to one project variable only: no group variable, no verify pipeline.
 PolicyToken tokenInProject(const std::string& account, const std::string& name, const std::string& project,
                            const std::string& key);
+// The same for a project or group access token: `kind` "project" / "group", `resource` its path.
+PolicyToken resourceTokenInProject(const std::string& kind, const std::string& resource, const std::string& name,
+                                   const std::string& project, const std::string& key);
 
 struct Policy {
   std::vector<std::string> operators{kOperator};
   std::optional<int> revokeGraceHours;          // [rotation] revoke_grace_hours
   std::optional<std::string> trackingProject;   // [watch] tracking_project
   std::optional<int> autoRotateDaysBefore;      // [watch] auto_rotate_days_before
+  std::vector<std::string> watchProjects;       // [watch] projects
+  std::vector<std::string> watchGroups;         // [watch] groups
   std::vector<PolicyToken> tokens{PolicyToken{}};
 };
 

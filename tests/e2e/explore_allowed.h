@@ -16,7 +16,7 @@ enum class EndState {
   kUntouched,          // old token valid, no active new token, consumers on the old one
   kDone,               // new token active in every consumer, old revoked (or its revoke scheduled)
   kDecision,           // old and new active, the rotation in awaiting_decision
-  kImmediateDecision,  // --immediate: old already revoked, new active, awaiting_decision
+  kImmediateDecision,  // --immediate or a rotate strategy: old already revoked, new active, awaiting_decision
   kOther,
 };
 const char* endStateName(EndState e);

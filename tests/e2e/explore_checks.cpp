@@ -40,7 +40,39 @@ int64_t heldBy(const json& state, const Consumer& c, const std::map<std::string,
   return -1;
 }
 
+// The token id in .../access_tokens/<id>/rotate; 0 for self or anything else.
+int64_t rotatedId(const std::string& path) {
+  const std::string head = "/access_tokens/", tail = "/rotate";
+  size_t start = path.rfind(head);
+  if (start == std::string::npos || !isRotateCall(path)) return 0;
+  start += head.size();
+  std::string id = path.substr(start, path.size() - tail.size() - start);
+  if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) return 0;
+  return std::stoll(id);
+}
+
 }  // namespace
+
+bool isRotateCall(const std::string& path) {
+  const std::string tail = "/rotate";
+  if (path.size() <= tail.size() || path.compare(path.size() - tail.size(), tail.size(), tail) != 0) return false;
+  return path.find("/access_tokens/") != std::string::npos;
+}
+
+int rotatesCarriedOut(const json& calls, const std::set<int64_t>& family, std::vector<int64_t>* reused) {
+  int n = 0;
+  for (const auto& c : calls) {
+    if (c.value("method", "") != "POST" || !isRotateCall(c.value("path", ""))) continue;
+    int64_t id = rotatedId(c.value("path", ""));
+    if (!family.count(id)) continue;
+    const int status = c.value("status", 0);
+    const std::string fault = c.value("fault", "");
+    if ((status >= 200 && status < 300) || fault == "500_after") ++n;
+    // patbot's token is an administrator's here: a 401 is GitLab's reuse detection.
+    if (status == 401 && fault.empty() && reused) reused->push_back(id);
+  }
+  return n;
+}
 
 const char* endStateName(EndState e) {
   switch (e) {
@@ -85,7 +117,7 @@ Verdict checkSchedule(const Schedule& schedule, const Observation& o) {
   for (const auto& t : o.state.value("tokens", json::array())) {
     Token k{t.value("id", int64_t{0}), t.value("revoked", false), false, t.value("value", "")};
     if (!k.value.empty()) idByValue[k.value] = k.id;
-    if (t.value("name", "") != sc.tokenName || t.value("user_id", int64_t{0}) != accountIdOf(sc)) continue;
+    if (!inFamily(sc, t)) continue;
     named[k.id] = k;
   }
   if (!named.count(sc.tokenId)) {
@@ -109,8 +141,24 @@ Verdict checkSchedule(const Schedule& schedule, const Observation& o) {
     }
   }
   size_t requests = std::max<size_t>(1, o.rotations.size());
-  if (created.size() > requests) {
+  // A rotate strategy may rotate once more per request when an answer was lost (issue 16).
+  const size_t createsAllowed = rotatesInPlace(sc) ? 2 * requests : requests;
+  if (created.size() > createsAllowed) {
     add(fmt::format("(b) {} tokens created (ids {}) for {} request(s)", created.size(), fmt::join(created, ","), requests));
+  }
+  // (g) GitLab's rotate: at most one extra rotate per request, and never of a revoked token.
+  if (rotatesInPlace(sc)) {
+    std::set<int64_t> family;
+    for (const auto& [id, t] : named) family.insert(id);
+    std::vector<int64_t> reused;
+    int rotates = rotatesCarriedOut(o.gitlabCalls, family, &reused);
+    if (static_cast<size_t>(rotates) > 2 * requests) {
+      add(fmt::format("(g) GitLab carried out {} rotates for {} request(s): more than one extra per request", rotates,
+                      requests));
+    }
+    for (int64_t id : reused) {
+      add(fmt::format("(g) a rotate of token {} was answered 401: a revoked token was rotated (reuse detection)", id));
+    }
   }
   for (int64_t id : activeNew) {
     if (!owned.count(id)) add(fmt::format("(b) token {} is active but no unfinished or finished rotation keeps it (orphan)", id));
@@ -154,7 +202,8 @@ Verdict checkSchedule(const Schedule& schedule, const Observation& o) {
     v.end = EndState::kDone;
   } else if (activeNew.size() == 1 && oldValid && lastState == "awaiting_decision") {
     v.end = EndState::kDecision;
-  } else if (sc.immediate && activeNew.size() == 1 && old.revoked && lastState == "awaiting_decision") {
+  } else if ((sc.immediate || rotatesInPlace(sc)) && activeNew.size() == 1 && old.revoked &&
+             lastState == "awaiting_decision") {
     v.end = EndState::kImmediateDecision;
   }
   if (v.end == EndState::kOther) {

@@ -31,6 +31,7 @@ std::vector<JournalRotation> readJournal(const std::string& dbPath, std::string*
 struct Observation {
   nlohmann::json state;               // GET /_fake/state of the fake GitLab
   nlohmann::json slackMessages;       // GET /_fake/messages of the fake Slack
+  nlohmann::json gitlabCalls;         // GET /_fake/calls: every GitLab call of the schedule
   std::vector<JournalRotation> rotations;
   std::string journalError;
   std::string serveLogs;              // every `patbot serve` process of the schedule
@@ -52,5 +53,11 @@ struct Verdict {
 };
 
 Verdict checkSchedule(const Schedule& schedule, const Observation& o);
+
+// A GitLab rotate call's path: .../access_tokens/<digits or self>/rotate.
+bool isRotateCall(const std::string& path);
+// The rotate calls among `calls` that GitLab carried out (a 2xx, or a fault after the work),
+// for the tokens in `family`; and those that reached a revoked token (reuse detection) in `reused`.
+int rotatesCarriedOut(const nlohmann::json& calls, const std::set<int64_t>& family, std::vector<int64_t>* reused);
 
 }  // namespace patbot::e2e::explore

@@ -123,5 +123,53 @@ TEST(ExploreChecks, TheRevealToTheRequesterIsAllowedOnceAndRequired) {
   EXPECT_NE(joined(checkSchedule(s, o)).find("Slack message #2"), std::string::npos);
 }
 
+// sec/app's project token 201 rotated to 204, then (an answer lost) 204 to 205; DEPLOY_TOKEN holds
+// 205's value; `calls` is the fake's call log.
+Observation projectRotated(json calls) {
+  const Scenario& sc = scenarioNamed("project_rotate");
+  auto resourceToken = [&](int64_t id, bool revoked, const std::string& value) {
+    json t = token(id, revoked, value, sc.tokenName, 301);
+    t["resource_type"] = "project";
+    t["resource_id"] = sc.resourceId;
+    return t;
+  };
+  json tokens = json::array({resourceToken(201, true, "glpat-old-value-0001"), resourceToken(204, true, "glpat-mid-value-0003"),
+                             resourceToken(205, false, "glpat-new-value-0002")});
+  json vars = json::array({{{"key", sc.consumerKey}, {"value", "glpat-new-value-0002"}}});
+  Observation o = observation({{"tokens", tokens}, {"projects", json::array({{{"path", sc.consumerProject}, {"variables", vars}}})},
+                               {"groups", json::array()}},
+                              {{1, "k", "completed", 201, 205}});
+  o.idsBefore = {201};
+  o.gitlabCalls = std::move(calls);
+  return o;
+}
+
+json rotateCall(int64_t id, int status, const std::string& fault = "") {
+  json c = {{"method", "POST"}, {"path", "/api/v4/projects/7/access_tokens/" + std::to_string(id) + "/rotate"},
+            {"status", status}};
+  if (!fault.empty()) c["fault"] = fault;
+  return c;
+}
+
+TEST(ExploreChecks, OneExtraRotatePerRequestPasses) {
+  auto v = checkSchedule(baselineOf("project_rotate"),
+                         projectRotated(json::array({rotateCall(201, 500, "500_after"), rotateCall(204, 200)})));
+  EXPECT_EQ(v.end, EndState::kDone);
+  EXPECT_TRUE(v.violations.empty()) << joined(v);
+}
+
+TEST(ExploreChecks, ASecondExtraRotateIsReported) {
+  auto v = checkSchedule(baselineOf("project_rotate"),
+                         projectRotated(json::array({rotateCall(201, 200, "kill_after"), rotateCall(204, 500, "500_after"),
+                                                     rotateCall(205, 200), rotateCall(201, 500, "500_before")})));
+  EXPECT_NE(joined(v).find("(g) GitLab carried out 3 rotates for 1 request(s)"), std::string::npos) << joined(v);
+}
+
+TEST(ExploreChecks, ARotateOfARevokedTokenIsReported) {
+  auto v = checkSchedule(baselineOf("project_rotate"),
+                         projectRotated(json::array({rotateCall(201, 200), rotateCall(201, 401)})));
+  EXPECT_NE(joined(v).find("(g) a rotate of token 201 was answered 401"), std::string::npos) << joined(v);
+}
+
 }  // namespace
 }  // namespace patbot::e2e::explore

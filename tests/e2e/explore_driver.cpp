@@ -40,10 +40,16 @@ std::string readFile(const std::string& path) {
   return s.str();
 }
 
+bool endsWith(const std::string& text, const std::string& tail) {
+  return text.size() > tail.size() && text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// A call that makes a new token: a personal token's create, a project/group token's create, or
+// GitLab's rotate (of any kind).
 bool isCreate(const std::string& method, const std::string& path) {
-  const std::string tail = "/personal_access_tokens";
-  return method == "POST" && path.size() > tail.size() && path.compare(path.size() - tail.size(), tail.size(), tail) == 0 &&
-         path != "/api/v4/personal_access_tokens";
+  if (method != "POST") return false;
+  if (endsWith(path, "/personal_access_tokens")) return path != "/api/v4/personal_access_tokens";
+  return endsWith(path, "/access_tokens") || isRotateCall(path);
 }
 
 // The step a call after the first create belongs to (FaultTarget::step).
@@ -126,7 +132,7 @@ void Explorer::prepare(Run& run) {
   SystemClock clock;
   run.seed = scenarioSeed(sc, utcDay(clock.now()));
   for (const auto& t : run.seed["tokens"]) {
-    if (t["name"] == sc.tokenName && t["user_id"] == accountIdOf(sc)) run.idsBefore.insert(t["id"].get<int64_t>());
+    if (inFamily(sc, t)) run.idsBefore.insert(t["id"].get<int64_t>());
   }
   setGitLabFaults(s, json::object());
   resetGitLab(s, run.seed);
@@ -312,6 +318,7 @@ Observation Explorer::observe(Run& run) {
   Observation o;
   o.metrics = s.bot() ? s.get(s.botUrl + "/metrics").body : "";
   o.state = fakeGitLabState(s);
+  o.gitlabCalls = fakeGitLabCalls(s);
   o.slackMessages = getJson(s, s.slackUrl + "/_fake/messages");
   if (!o.slackMessages.is_array()) o.slackMessages = json::array();
   s.stopBot(false);

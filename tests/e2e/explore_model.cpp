@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "tests/e2e/e2e_policy.h"
+#include "tests/e2e/kinds_world.h"
 
 namespace patbot::e2e::explore {
 
@@ -53,9 +54,42 @@ const std::vector<Scenario>& scenarios() {
         s.decision = d;
       }));
     }
+    // Project and group access tokens, each consumed by one CI variable of sec/app.
+    auto resourceScenario = [](std::string name, std::vector<Actor> actors, auto configure) {
+      Scenario s;
+      s.name = std::move(name);
+      s.kind = "project";
+      s.resource = kAppProject;
+      s.resourceId = kAppProjectId;
+      s.tokenId = kAppTokenId;
+      s.tokenName = kAppTokenName;
+      s.account = kAppProject;
+      s.consumerProject = kAppProject;
+      s.consumerKey = kAppKey;
+      s.actors = std::move(actors);
+      s.planFaultActors = {Actor::kSlack};
+      configure(s);
+      return s;
+    };
+    out.push_back(resourceScenario("project_rotate", slackAndCli, [](Scenario&) {}));
+    out.push_back(resourceScenario("project_replace", slackAndCli, [](Scenario& s) { s.strategy = "replace"; }));
+    out.push_back(resourceScenario("group_rotate", {Actor::kCli}, [](Scenario& s) {
+      s.kind = "group";
+      s.resource = kSecGroup;
+      s.resourceId = kSecGroupId;
+      s.tokenId = kGroupTokenId;
+      s.tokenName = kGroupTokenName;
+      s.account = kSecGroup;
+      s.consumerKey = kGroupCiKey;
+      s.planFaultActors.clear();
+    }));
     return out;
   }();
   return kScenarios;
+}
+
+bool rotatesInPlace(const Scenario& s) {
+  return s.kind != "personal" && s.strategy != "replace";
 }
 
 const std::vector<std::string>& gitlabActions() {

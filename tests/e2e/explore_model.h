@@ -26,6 +26,15 @@ struct Scenario {
   bool expired = false;        // the old token expired yesterday
   bool groupVariable = false;  // a second consumer: the group variable
   bool pipeline = false;       // a verify pipeline
+  // Project and group access tokens (issue 16, world kinds_world.h): "personal" or the kind, the
+  // resource's path and id, the one project variable that consumes the token, and the strategy
+  // the policy gives it ("" = the kind's default: rotate for these kinds).
+  std::string kind = "personal";
+  std::string resource;
+  int64_t resourceId = 0;
+  std::string consumerProject;
+  std::string consumerKey;
+  std::string strategy;
   std::string decision;        // "" or retry / roll_back / revoke_old: the rotation first stops in
                                // awaiting_decision (its pipeline fails), then this button is clicked
   std::vector<Actor> actors;
@@ -35,6 +44,10 @@ struct Scenario {
 };
 
 const std::vector<Scenario>& scenarios();
+
+// A project or group token rotated with GitLab's rotate endpoint: the old value dies with the
+// call, as with --immediate.
+bool rotatesInPlace(const Scenario& s);
 
 // Where a fault lands: the occurrence-th GitLab call with this method and path (after arming),
 // or the occurrence-th Slack call through `via` ("response_url", "chat.postMessage", ...).

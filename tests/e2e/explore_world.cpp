@@ -3,13 +3,14 @@
 #include "sim/seeds.h"
 #include "tests/e2e/e2e_policy.h"
 #include "tests/e2e/fake_gitlab_view.h"
+#include "tests/e2e/kinds_world.h"
 
 namespace patbot::e2e::explore {
 
 using nlohmann::json;
 
 json scenarioSeed(const Scenario& s, Date today) {
-  json seed = fakes::demoSeed(today);
+  json seed = s.kind == "personal" ? fakes::demoSeed(today) : kindsSeed(today);
   if (!s.groupVariable) {
     for (auto& g : seed["groups"]) g["variables"] = json::array();
   }
@@ -34,7 +35,11 @@ std::string scenarioPolicy(const Scenario& s, Actor actor) {
   policy.tokens.clear();
   if (s.graceHours) policy.revokeGraceHours = 48;
   if (actor == Actor::kWatcher) policy.autoRotateDaysBefore = 7;
-  if (!s.reveal) {
+  if (s.kind != "personal") {
+    PolicyToken token = resourceTokenInProject(s.kind, s.resource, s.tokenName, s.consumerProject, s.consumerKey);
+    if (!s.strategy.empty()) token.strategy = s.strategy;
+    policy.tokens.push_back(token);
+  } else if (!s.reveal) {
     PolicyToken token = tokenInProject(s.account, s.tokenName, kInventoryProject, kInventoryProjectKey);
     if (s.groupVariable) token.groupVariables = {{kInventoryGroup, kInventoryGroupKey}};
     if (s.pipeline) token.verifyPipelineProject = kInventoryProject;
@@ -44,6 +49,7 @@ std::string scenarioPolicy(const Scenario& s, Actor actor) {
 }
 
 std::vector<Consumer> consumersOf(const Scenario& s) {
+  if (s.kind != "personal") return {{"project", s.consumerProject, s.consumerKey}};
   if (s.reveal) return {};
   std::vector<Consumer> out{{"project", kInventoryProject, kInventoryProjectKey}};
   if (s.groupVariable) out.push_back({"group", kInventoryGroup, kInventoryGroupKey});
@@ -51,5 +57,11 @@ std::vector<Consumer> consumersOf(const Scenario& s) {
 }
 
 int64_t accountIdOf(const Scenario& s) { return s.account == "backup-bot" ? 12 : 10; }
+
+bool inFamily(const Scenario& s, const json& token) {
+  if (token.value("name", "") != s.tokenName) return false;
+  if (s.kind == "personal") return !token.contains("resource_type") && token.value("user_id", int64_t{0}) == accountIdOf(s);
+  return token.value("resource_type", "") == s.kind && token.value("resource_id", int64_t{0}) == s.resourceId;
+}
 
 }  // namespace patbot::e2e::explore

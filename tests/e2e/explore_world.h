@@ -12,7 +12,8 @@
 
 namespace patbot::e2e::explore {
 
-// demoSeed(today) where only the scenario's consumers hold the rotated token: the group variable
+// demoSeed(today) (kindsSeed(today) for a project or group token) where only the scenario's
+// consumers hold the rotated token: the group variable
 // exists only with `groupVariable`; token 101 expired yesterday with `expired`; the decide_*
 // scenarios' pipeline reads kBrokenVerifyKey (fake_gitlab_view.h), so verification fails.
 nlohmann::json scenarioSeed(const Scenario& s, Date today);
@@ -32,7 +33,12 @@ struct Consumer {
 };
 std::vector<Consumer> consumersOf(const Scenario& s);
 
-// Id of the service account that owns the scenario's token.
+// Id of the service account that owns the scenario's token (personal tokens only).
 int64_t accountIdOf(const Scenario& s);
+
+// Whether `token` (a token of the fake's state) is of the rotated token's family: its name and
+// its service account, or for a project/group token its name and resource (a replace gives the
+// new token a new bot user; a rotate keeps it).
+bool inFamily(const Scenario& s, const nlohmann::json& token);
 
 }  // namespace patbot::e2e::explore

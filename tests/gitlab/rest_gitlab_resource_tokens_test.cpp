@@ -471,6 +471,30 @@ TEST_F(GitLabResourceTokensTest, CallerAccessOfANonAdminAndItsFailures) {
   EXPECT_THAT(refused.error().message, ::testing::HasSubstr("while reading patbot's role in group sec"));
 }
 
+TEST_F(GitLabResourceTokensTest, ListingBelowMaintainerSaysTheLevelNotTheToken) {
+  transport_.push(answer(401, R"({"message":"401 Unauthorized"})"));
+  transport_.push(answer(200, R"({"id":3,"is_admin":false})"));
+  transport_.push(answer(200, R"({"id":3,"access_level":30})"));
+  RestGitLabApi api(transport_, options());
+  auto listed = api.listTokens(kApp);
+  ASSERT_FALSE(listed.ok());
+  EXPECT_EQ(listed.error().kind, ErrorKind::kForbidden);
+  EXPECT_THAT(listed.error().message,
+              ::testing::HasSubstr("patbot's token is Developer on project sec/app; managing project access tokens "
+                                   "needs Maintainer or higher"));
+}
+
+TEST_F(GitLabResourceTokensTest, ListingRefusedAtMaintainerKeepsGitLabsAnswer) {
+  transport_.push(answer(401, R"({"message":"401 Unauthorized"})"));
+  transport_.push(answer(200, R"({"id":3,"is_admin":false})"));
+  transport_.push(answer(200, R"({"id":3,"access_level":40})"));
+  RestGitLabApi api(transport_, options());
+  auto listed = api.listTokens(kApp);
+  ASSERT_FALSE(listed.ok());
+  EXPECT_EQ(listed.error().kind, ErrorKind::kUnauthorized);
+  EXPECT_THAT(listed.error().message, ::testing::HasSubstr("check GITLAB_TOKEN"));
+}
+
 TEST_F(GitLabResourceTokensTest, CallerAccessDoesNotCacheAFailedUserRead) {
   transport_.push(answer(401, R"({"message":"401 Unauthorized"})"));
   transport_.push(answer(200, R"({"id":3,"is_admin":false})"));
